@@ -1,0 +1,26 @@
+// Unit and integration tests inside workerd (vitest-pool-workers). A real redis-server behind
+// the Upstash-REST bridge is started by test/unit/global-setup.ts on the port chosen here.
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { testSecrets, unitBridgePort } from "./test/unit/test-env.ts";
+
+const port = await unitBridgePort();
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          ...testSecrets,
+          UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}`,
+          KEY_CACHE_SECONDS: "30",
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/unit/**/*.test.ts"],
+    globalSetup: ["./test/unit/global-setup.ts"],
+  },
+});

@@ -1,0 +1,113 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { type Env, services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import { seal } from "../keyspace/crypto.ts";
+import type { AccountRecord } from "../keyspace/records.ts";
+import { forgetCachedAccounts } from "../relay/schedule.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import { accountViewSchema, consoleAccountBody, errorSchema, idParam, updateAccountBody } from "./schemas.ts";
+import { accountView } from "./views.ts";
+
+const security = [{ adminJwt: [] }];
+const tags = ["accounts"];
+const accountResult = z.object({ account: accountViewSchema });
+const notFound = jsonContent(errorSchema, "No such account");
+
+const routes = {
+  list: createRoute({
+    method: "get",
+    path: "/accounts",
+    tags,
+    security,
+    summary: "List upstream accounts (never their credentials)",
+    responses: { 200: jsonContent(z.object({ accounts: z.array(accountViewSchema) }), "Accounts") },
+  }),
+  createConsole: createRoute({
+    method: "post",
+    path: "/accounts/claude-console",
+    tags,
+    security,
+    summary: "Add a Claude Console account (API key, optional custom base URL)",
+    request: { body: { content: { "application/json": { schema: consoleAccountBody } }, required: true } },
+    responses: { 201: jsonContent(accountResult, "Created") },
+  }),
+  update: createRoute({
+    method: "patch",
+    path: "/accounts/{id}",
+    tags,
+    security,
+    request: { params: idParam, body: { content: { "application/json": { schema: updateAccountBody } }, required: true } },
+    responses: { 200: jsonContent(accountResult, "Account"), 404: notFound },
+  }),
+  remove: createRoute({
+    method: "delete",
+    path: "/accounts/{id}",
+    tags,
+    security,
+    request: { params: idParam },
+    responses: { 200: jsonContent(z.object({ deleted: z.literal(true) }), "Deleted"), 404: notFound },
+  }),
+};
+
+async function sealedApiKey(env: Env, apiKey: string): Promise<string> {
+  const [current] = await services(env).sealingKeys;
+  if (!current) throw new Error("no encryption key configured");
+  return seal(current, JSON.stringify({ apiKey }));
+}
+
+async function saveAccount(env: Env, record: AccountRecord): Promise<void> {
+  await services(env).keyspace.putAccount(record);
+  forgetCachedAccounts();
+}
+
+export function registerAccounts(app: AdminApp) {
+  app.openapi(routes.list, async (c) => {
+    const records = await services(c.env).keyspace.listAccounts();
+    return c.json({ accounts: records.map(accountView) }, 200);
+  });
+
+  app.openapi(routes.createConsole, async (c) => {
+    const body = c.req.valid("json");
+    const now = new Date().toISOString();
+    const record: AccountRecord = {
+      v: 1,
+      id: crypto.randomUUID(),
+      type: "claude-console",
+      platform: "claude",
+      name: body.name,
+      description: body.description ?? "",
+      baseUrl: body.baseUrl ?? "",
+      priority: body.priority ?? 50,
+      schedulable: body.schedulable ?? true,
+      isActive: true,
+      credentials: await sealedApiKey(c.env, body.apiKey),
+      createdAt: now,
+      updatedAt: now,
+    };
+    await saveAccount(c.env, record);
+    return c.json({ account: accountView(record) }, 201);
+  });
+
+  app.openapi(routes.update, async (c) => {
+    const { id } = c.req.valid("param");
+    const record = await services(c.env).keyspace.getAccount(id);
+    if (!record) throw new RelayError("not_found", `No account ${id}`);
+    const { apiKey, ...changes } = c.req.valid("json");
+    const updated: AccountRecord = {
+      ...record,
+      ...changes,
+      credentials: apiKey ? await sealedApiKey(c.env, apiKey) : record.credentials,
+      updatedAt: new Date().toISOString(),
+    };
+    await saveAccount(c.env, updated);
+    return c.json({ account: accountView(updated) }, 200);
+  });
+
+  app.openapi(routes.remove, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await services(c.env).keyspace.getAccount(id))) throw new RelayError("not_found", `No account ${id}`);
+    await services(c.env).keyspace.deleteAccount(id);
+    forgetCachedAccounts();
+    return c.json({ deleted: true as const }, 200);
+  });
+}

@@ -1,0 +1,38 @@
+// The admin API under /admin: JWT-protected JSON, documented as OpenAPI at /admin/openapi.json.
+import { services } from "../env.ts";
+import { registerAccounts } from "./accounts.ts";
+import { createAdminApp } from "./app.ts";
+import { registerAuth } from "./auth.ts";
+import { registerKeys } from "./keys.ts";
+import { verifyAdminToken } from "./session.ts";
+import { registerStatus } from "./status.ts";
+
+export const ADMIN_API_VERSION = "0.1.0";
+
+export const adminApp = createAdminApp();
+
+const PUBLIC_PATHS = new Set(["/admin/auth/login", "/admin/openapi.json"]);
+
+adminApp.use("*", async (c, next) => {
+  c.set("protocol", "admin");
+  if (!PUBLIC_PATHS.has(new URL(c.req.url).pathname)) {
+    c.set("adminUser", await verifyAdminToken(services(c.env).config, c.req.header("authorization")));
+  }
+  await next();
+});
+
+registerAuth(adminApp);
+registerStatus(adminApp, ADMIN_API_VERSION);
+registerKeys(adminApp);
+registerAccounts(adminApp);
+
+adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+});
+
+adminApp.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "edge-relay admin API", version: ADMIN_API_VERSION },
+});

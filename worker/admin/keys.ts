@@ -1,0 +1,163 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import { keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records.ts";
+import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
+import { forgetCachedKey } from "../relay/auth.ts";
+import { periodStamps } from "../usage/periods.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import { createRelayKey } from "./relay-keys.ts";
+import { createdKey, createKeyBody, errorSchema, idParam, keyViewSchema, updateKeyBody } from "./schemas.ts";
+import { keyView } from "./views.ts";
+
+const security = [{ adminJwt: [] }];
+const tags = ["keys"];
+const keyResult = z.object({ key: keyViewSchema });
+const notFound = jsonContent(errorSchema, "No such key");
+const countersSchema = z.object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])));
+
+const routes = {
+  list: createRoute({
+    method: "get",
+    path: "/keys",
+    tags,
+    security,
+    summary: "List relay keys",
+    responses: { 200: jsonContent(z.object({ keys: z.array(keyViewSchema) }), "Keys") },
+  }),
+  create: createRoute({
+    method: "post",
+    path: "/keys",
+    tags,
+    security,
+    summary: "Create a relay key; the key itself is in the answer once and never again",
+    request: { body: { content: { "application/json": { schema: createKeyBody } }, required: true } },
+    responses: { 201: jsonContent(createdKey, "Created") },
+  }),
+  get: createRoute({
+    method: "get",
+    path: "/keys/{id}",
+    tags,
+    security,
+    request: { params: idParam },
+    responses: { 200: jsonContent(keyResult, "Key"), 404: notFound },
+  }),
+  update: createRoute({
+    method: "patch",
+    path: "/keys/{id}",
+    tags,
+    security,
+    summary: "Change a key; `limits` are merged into the current ones",
+    request: { params: idParam, body: { content: { "application/json": { schema: updateKeyBody } }, required: true } },
+    responses: { 200: jsonContent(keyResult, "Key"), 404: notFound },
+  }),
+  disable: createRoute({
+    method: "post",
+    path: "/keys/{id}/disable",
+    tags,
+    security,
+    request: { params: idParam },
+    responses: { 200: jsonContent(keyResult, "Key"), 404: notFound },
+  }),
+  enable: createRoute({
+    method: "post",
+    path: "/keys/{id}/enable",
+    tags,
+    security,
+    request: { params: idParam },
+    responses: { 200: jsonContent(keyResult, "Key"), 404: notFound },
+  }),
+  remove: createRoute({
+    method: "delete",
+    path: "/keys/{id}",
+    tags,
+    security,
+    request: { params: idParam },
+    responses: { 200: jsonContent(z.object({ deleted: z.literal(true) }), "Deleted"), 404: notFound },
+  }),
+  usage: createRoute({
+    method: "get",
+    path: "/keys/{id}/usage",
+    tags,
+    security,
+    summary: "A key's usage: total, today, this month, and its recent requests",
+    request: { params: idParam },
+    responses: {
+      200: jsonContent(
+        z.object({
+          total: countersSchema,
+          today: countersSchema,
+          month: countersSchema,
+          recent: z.array(z.record(z.string(), z.unknown())),
+        }),
+        "Usage",
+      ),
+      404: notFound,
+    },
+  }),
+};
+
+async function mustGet(env: Parameters<typeof services>[0], id: string): Promise<RelayKeyRecord> {
+  const record = await services(env).keyspace.getRelayKey(id);
+  if (!record) throw new RelayError("not_found", `No relay key ${id}`);
+  return record;
+}
+
+async function save(env: Parameters<typeof services>[0], record: RelayKeyRecord): Promise<RelayKeyRecord> {
+  const updated = { ...record, updatedAt: new Date().toISOString() };
+  await services(env).keyspace.putRelayKey(updated);
+  forgetCachedKey(record.hash);
+  return updated;
+}
+
+export function registerKeys(app: AdminApp) {
+  app.openapi(routes.list, async (c) => {
+    const records = await services(c.env).keyspace.listRelayKeys();
+    return c.json({ keys: records.map(keyView) }, 200);
+  });
+
+  app.openapi(routes.create, async (c) => {
+    const s = services(c.env);
+    const { record, key } = await createRelayKey(s.keyspace, s.config.KEY_HASH_SECRET, c.req.valid("json"));
+    return c.json({ key: keyView(record), secret: key }, 201);
+  });
+
+  app.openapi(routes.get, async (c) => c.json({ key: keyView(await mustGet(c.env, c.req.valid("param").id)) }, 200));
+
+  app.openapi(routes.update, async (c) => {
+    const record = await mustGet(c.env, c.req.valid("param").id);
+    const { limits, ...changes } = c.req.valid("json");
+    const merged = { ...record, ...changes, limits: keyLimitsSchema.parse({ ...record.limits, ...limits }) };
+    return c.json({ key: keyView(await save(c.env, merged)) }, 200);
+  });
+
+  for (const [route, isActive] of [
+    [routes.disable, false],
+    [routes.enable, true],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const record = await mustGet(c.env, c.req.valid("param").id);
+      return c.json({ key: keyView(await save(c.env, { ...record, isActive })) }, 200);
+    });
+  }
+
+  app.openapi(routes.remove, async (c) => {
+    const record = await mustGet(c.env, c.req.valid("param").id);
+    await services(c.env).keyspace.deleteRelayKey(record);
+    forgetCachedKey(record.hash);
+    return c.json({ deleted: true as const }, 200);
+  });
+
+  app.openapi(routes.usage, async (c) => {
+    const s = services(c.env);
+    const record = await mustGet(c.env, c.req.valid("param").id);
+    const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
+    const [total, today, month, recent] = await Promise.all([
+      s.keyspace.getUsage("key", record.id, { kind: "total" }),
+      s.keyspace.getUsage("key", record.id, { kind: "daily", stamp: stamps.daily }),
+      s.keyspace.getUsage("key", record.id, { kind: "monthly", stamp: stamps.monthly }),
+      s.keyspace.recentRequests(record.id),
+    ]);
+    return c.json({ total: total ?? emptyCounters(), today, month, recent }, 200);
+  });
+}

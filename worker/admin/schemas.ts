@@ -1,0 +1,73 @@
+// Request and response bodies of the admin API; the OpenAPI document is generated from these.
+import { z } from "@hono/zod-openapi";
+import {
+  accountRecordSchema,
+  expirySchema,
+  keyLimitsSchema,
+  relayKeyRecordSchema,
+} from "../keyspace/records.ts";
+
+export const errorSchema = z
+  .object({ error: z.object({ type: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+export const idParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }) });
+
+export const loginBody = z
+  .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) })
+  .openapi("Login");
+export const loginResult = z.object({ token: z.string(), expiresAt: z.string() }).openapi("LoginResult");
+
+export const keyViewSchema = relayKeyRecordSchema.omit({ hash: true, v: true }).openapi("RelayKey");
+export const accountViewSchema = accountRecordSchema.omit({ credentials: true, v: true }).openapi("Account");
+
+const partialLimits = keyLimitsSchema.partial().strict();
+
+export const createKeyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+    expiry: expirySchema.optional(),
+    limits: partialLimits.optional(),
+  })
+  .strict()
+  .openapi("NewRelayKey");
+
+export const updateKeyBody = createKeyBody
+  .partial()
+  .extend({ isActive: z.boolean().optional() })
+  .strict()
+  .openapi("RelayKeyChanges");
+
+export const createdKey = z
+  .object({ key: keyViewSchema, secret: z.string().openapi({ description: "The relay key; shown only once" }) })
+  .openapi("CreatedRelayKey");
+
+export const consoleAccountBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    apiKey: z.string().min(1).max(500),
+    baseUrl: z.url().or(z.literal("")).optional(),
+    priority: z.number().int().min(1).max(100).optional(),
+    schedulable: z.boolean().optional(),
+  })
+  .strict()
+  .openapi("NewConsoleAccount");
+
+export const updateAccountBody = consoleAccountBody
+  .partial()
+  .extend({ isActive: z.boolean().optional() })
+  .strict()
+  .openapi("AccountChanges");
+
+export const statusSchema = z
+  .object({
+    version: z.string(),
+    time: z.string(),
+    keyspace: z.object({ ok: z.boolean(), latencyMs: z.number() }),
+    keys: z.object({ total: z.number(), active: z.number() }),
+    accounts: z.object({ total: z.number(), active: z.number() }),
+  })
+  .openapi("Status");

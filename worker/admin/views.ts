@@ -1,0 +1,14 @@
+// What the admin API shows of stored records: never a hash, never a credential.
+import type { AccountRecord, RelayKeyRecord } from "../keyspace/records.ts";
+
+export function keyView(record: RelayKeyRecord) {
+  const { hash: _hash, v: _v, ...view } = record;
+  return view;
+}
+export type KeyView = ReturnType<typeof keyView>;
+
+export function accountView(record: AccountRecord) {
+  const { credentials: _credentials, v: _v, ...view } = record;
+  return view;
+}
+export type AccountView = ReturnType<typeof accountView>;

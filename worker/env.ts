@@ -1,0 +1,64 @@
+// The Worker's bindings, validated once per isolate: a missing secret is a clear startup error,
+// not an undefined deep in a request.
+import { z } from "zod";
+import { importSealingKey, type SealingKey } from "./keyspace/crypto.ts";
+import { connectRedis, Keyspace } from "./keyspace/store.ts";
+
+export interface Env {
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  KEY_HASH_SECRET: string;
+  ENCRYPTION_KEY: string;
+  ENCRYPTION_KEY_PREVIOUS?: string;
+  JWT_SECRET: string;
+  MAX_BODY_BYTES?: string;
+  TIMEZONE_OFFSET_HOURS?: string;
+  ADMIN_SESSION_SECONDS?: string;
+  KEY_CACHE_SECONDS?: string;
+  /** Default upstream for Claude accounts without a base URL. */
+  ANTHROPIC_API_BASE?: string;
+}
+
+const configSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  KEY_HASH_SECRET: z.string().min(16),
+  ENCRYPTION_KEY: z.string().min(32),
+  ENCRYPTION_KEY_PREVIOUS: z.string().min(32).optional(),
+  JWT_SECRET: z.string().min(16),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  TIMEZONE_OFFSET_HOURS: z.coerce.number().min(-12).max(14).default(8),
+  ADMIN_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
+  KEY_CACHE_SECONDS: z.coerce.number().min(0).default(30),
+  ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export interface Services {
+  config: Config;
+  keyspace: Keyspace;
+  sealingKeys: Promise<SealingKey[]>;
+}
+
+const servicesByEnv = new WeakMap<object, Services>();
+
+export function services(env: Env): Services {
+  let found = servicesByEnv.get(env);
+  if (!found) {
+    const parsed = configSchema.safeParse(env);
+    if (!parsed.success) {
+      const missing = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+      throw new Error(`edge-relay is misconfigured: check ${missing}`);
+    }
+    const config = parsed.data;
+    found = {
+      config,
+      keyspace: new Keyspace(connectRedis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN })),
+      sealingKeys: Promise.all(
+        [config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_PREVIOUS].flatMap((s) => (s ? [importSealingKey(s)] : [])),
+      ),
+    };
+    servicesByEnv.set(env, found);
+  }
+  return found;
+}

@@ -1,0 +1,25 @@
+// Every keyspace key name is built here and nowhere else, so a key family can be found,
+// renamed or migrated by reading one file.
+
+const PREFIX = "er";
+
+export type UsageOwner = "key" | "account" | "model" | "system";
+export type UsagePeriod = { kind: "total" } | { kind: "daily" | "monthly" | "hourly"; stamp: string };
+
+export const keys = {
+  adminCredential: () => `${PREFIX}:admin:credential`,
+
+  relayKey: (id: string) => `${PREFIX}:key:${id}`,
+  relayKeyIndex: () => `${PREFIX}:keys:index`,
+  /** hash → key id (HSET); the key itself is never stored. */
+  relayKeyByHash: () => `${PREFIX}:keys:by-hash`,
+
+  account: (id: string) => `${PREFIX}:account:${id}`,
+  accountIndex: () => `${PREFIX}:accounts:index`,
+
+  usage: (owner: UsageOwner, ownerId: string, period: UsagePeriod) =>
+    period.kind === "total"
+      ? `${PREFIX}:usage:${owner}:${ownerId}:total`
+      : `${PREFIX}:usage:${owner}:${ownerId}:${period.kind}:${period.stamp}`,
+  recentRequests: (keyId: string) => `${PREFIX}:requests:key:${keyId}`,
+} as const;

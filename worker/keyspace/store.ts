@@ -1,0 +1,192 @@
+// The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
+// Records are JSON strings validated by their zod schema on the way in and out.
+import { Redis } from "@upstash/redis/cloudflare";
+import type { z } from "zod";
+import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
+import {
+  type AccountRecord,
+  type AdminCredential,
+  accountRecordSchema,
+  adminCredentialSchema,
+  type RecentRequest,
+  type RelayKeyRecord,
+  recentRequestSchema,
+  relayKeyRecordSchema,
+} from "./records.ts";
+
+export interface KeyspaceConfig {
+  url: string;
+  token: string;
+}
+
+export function connectRedis(config: KeyspaceConfig): Redis {
+  return new Redis({
+    url: config.url,
+    token: config.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+}
+
+/** Usage counters kept per owner and period (hash fields). */
+export const USAGE_FIELDS = [
+  "requests",
+  "inputTokens",
+  "outputTokens",
+  "cacheCreateTokens",
+  "cacheReadTokens",
+  "ephemeral5mTokens",
+  "ephemeral1hTokens",
+  "costMicroUsd",
+] as const;
+export type UsageField = (typeof USAGE_FIELDS)[number];
+export type UsageCounters = Record<UsageField, number>;
+
+export function emptyCounters(): UsageCounters {
+  return Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as UsageCounters;
+}
+
+export interface UsageIncrement {
+  owner: UsageOwner;
+  ownerId: string;
+  period: UsagePeriod;
+  counters: UsageCounters;
+  /** Seconds; hourly and daily buckets expire, totals do not. */
+  ttlSeconds?: number;
+}
+
+const RECENT_REQUESTS_KEPT = 200;
+
+function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string): T | null {
+  if (raw === null || raw === undefined) return null;
+  try {
+    const parsed = schema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
+    if (parsed.success) return parsed.data;
+    console.warn(JSON.stringify({ level: "warn", msg: "corrupt record skipped", what }));
+  } catch {
+    console.warn(JSON.stringify({ level: "warn", msg: "unreadable record skipped", what }));
+  }
+  return null;
+}
+
+export class Keyspace {
+  readonly redis: Redis;
+
+  constructor(redis: Redis) {
+    this.redis = redis;
+  }
+
+  // ---- admin ----
+  async getAdminCredential(): Promise<AdminCredential | null> {
+    return parseRecord(adminCredentialSchema, await this.redis.get(keys.adminCredential()), "admin credential");
+  }
+
+  /** Creates the credential only if none exists; returns whether it was created. */
+  async createAdminCredential(credential: AdminCredential): Promise<boolean> {
+    const result = await this.redis.set(keys.adminCredential(), JSON.stringify(credential), { nx: true });
+    return result === "OK";
+  }
+
+  async replaceAdminCredential(credential: AdminCredential): Promise<void> {
+    await this.redis.set(keys.adminCredential(), JSON.stringify(credential));
+  }
+
+  // ---- relay keys ----
+  async findRelayKeyIdByHash(hash: string): Promise<string | null> {
+    const id = await this.redis.hget<string>(keys.relayKeyByHash(), hash);
+    return id ?? null;
+  }
+
+  async getRelayKey(id: string): Promise<RelayKeyRecord | null> {
+    return parseRecord(relayKeyRecordSchema, await this.redis.get(keys.relayKey(id)), `key ${id}`);
+  }
+
+  async putRelayKey(record: RelayKeyRecord): Promise<void> {
+    const tx = this.redis.multi();
+    tx.set(keys.relayKey(record.id), JSON.stringify(relayKeyRecordSchema.parse(record)));
+    tx.hset(keys.relayKeyByHash(), { [record.hash]: record.id });
+    tx.sadd(keys.relayKeyIndex(), record.id);
+    await tx.exec();
+  }
+
+  async deleteRelayKey(record: RelayKeyRecord): Promise<void> {
+    const tx = this.redis.multi();
+    tx.del(keys.relayKey(record.id));
+    tx.hdel(keys.relayKeyByHash(), record.hash);
+    tx.srem(keys.relayKeyIndex(), record.id);
+    await tx.exec();
+  }
+
+  async listRelayKeys(): Promise<RelayKeyRecord[]> {
+    const ids = await this.redis.smembers(keys.relayKeyIndex());
+    return this.readMany(ids, keys.relayKey, (raw, id) => parseRecord(relayKeyRecordSchema, raw, `key ${id}`));
+  }
+
+  // ---- accounts ----
+  async getAccount(id: string): Promise<AccountRecord | null> {
+    return parseRecord(accountRecordSchema, await this.redis.get(keys.account(id)), `account ${id}`);
+  }
+
+  async putAccount(record: AccountRecord): Promise<void> {
+    const tx = this.redis.multi();
+    tx.set(keys.account(record.id), JSON.stringify(accountRecordSchema.parse(record)));
+    tx.sadd(keys.accountIndex(), record.id);
+    await tx.exec();
+  }
+
+  async deleteAccount(id: string): Promise<void> {
+    const tx = this.redis.multi();
+    tx.del(keys.account(id));
+    tx.srem(keys.accountIndex(), id);
+    await tx.exec();
+  }
+
+  async listAccounts(): Promise<AccountRecord[]> {
+    const ids = await this.redis.smembers(keys.accountIndex());
+    return this.readMany(ids, keys.account, (raw, id) => parseRecord(accountRecordSchema, raw, `account ${id}`));
+  }
+
+  // ---- usage ----
+  /** All increments in one pipeline: one round trip whatever the number of buckets. */
+  async addUsage(increments: readonly UsageIncrement[], recent?: RecentRequest): Promise<void> {
+    if (increments.length === 0 && !recent) return;
+    const pipe = this.redis.pipeline();
+    for (const inc of increments) {
+      const key = keys.usage(inc.owner, inc.ownerId, inc.period);
+      for (const field of USAGE_FIELDS) {
+        const amount = inc.counters[field];
+        if (amount !== 0) pipe.hincrby(key, field, amount);
+      }
+      if (inc.ttlSeconds) pipe.expire(key, inc.ttlSeconds);
+    }
+    if (recent) {
+      const listKey = keys.recentRequests(recent.keyId);
+      pipe.lpush(listKey, JSON.stringify(recentRequestSchema.parse(recent)));
+      pipe.ltrim(listKey, 0, RECENT_REQUESTS_KEPT - 1);
+    }
+    await pipe.exec();
+  }
+
+  async getUsage(owner: UsageOwner, ownerId: string, period: UsagePeriod): Promise<UsageCounters> {
+    const raw = await this.redis.hgetall<Record<string, string | number>>(keys.usage(owner, ownerId, period));
+    const counters = emptyCounters();
+    if (raw) for (const field of USAGE_FIELDS) counters[field] = Number(raw[field] ?? 0);
+    return counters;
+  }
+
+  async recentRequests(keyId: string, limit = 50): Promise<RecentRequest[]> {
+    const rows = await this.redis.lrange<string>(keys.recentRequests(keyId), 0, limit - 1);
+    return rows.flatMap((raw) => parseRecord(recentRequestSchema, raw, "recent request") ?? []);
+  }
+
+  private async readMany<T>(
+    ids: string[],
+    keyOf: (id: string) => string,
+    parse: (raw: unknown, id: string) => T | null,
+  ): Promise<T[]> {
+    if (ids.length === 0) return [];
+    const sorted = [...ids].sort();
+    const raws = await this.redis.mget<(string | null)[]>(...sorted.map(keyOf));
+    return sorted.flatMap((id, i) => parse(raws[i], id) ?? []);
+  }
+}

@@ -1,0 +1,19 @@
+import type { Provider } from "../provider.ts";
+import { claudeOutcome } from "./errors.ts";
+import { buildClaudeRequest } from "./upstream.ts";
+import { usageFromJson, usageFromSse } from "./usage.ts";
+
+const encoder = new TextEncoder();
+
+export const claudeProvider: Provider = {
+  platform: "claude",
+  protocol: "anthropic",
+  buildRequest: buildClaudeRequest,
+  usageFromSse,
+  usageFromJson,
+  streamErrorEvent: (message) =>
+    encoder.encode(
+      `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`,
+    ),
+  outcome: claudeOutcome,
+};

@@ -1,0 +1,42 @@
+// The shape every upstream platform module has: build the upstream request, read usage off the
+// response, say what an upstream failure means for the account. relay/ knows only this shape.
+import type { Config } from "../env.ts";
+import type { Protocol } from "../http/errors.ts";
+import type { AccountRecord, Platform, Usage } from "../keyspace/records.ts";
+
+export interface ClientCall {
+  request: Request;
+  /** Upstream path, e.g. `/v1/messages`. */
+  path: string;
+  /** Query string to keep, with its `?` (e.g. `?beta=true`), or "". */
+  search: string;
+  body: string;
+  model: string;
+  stream: boolean;
+}
+
+export interface MeteredUsage {
+  usage: Usage;
+  model: string | undefined;
+  complete: boolean;
+}
+
+/** What an upstream answer says about the account that served it. */
+export type AccountOutcome =
+  | { kind: "ok" }
+  | { kind: "rate-limited"; until: number }
+  | { kind: "overloaded" }
+  | { kind: "unauthorized" }
+  | { kind: "server-error" }
+  | { kind: "client-error" };
+
+export interface Provider {
+  platform: Platform;
+  protocol: Protocol;
+  buildRequest(call: ClientCall, account: AccountRecord, credentials: unknown, config: Config): Request;
+  usageFromSse(text: string): MeteredUsage;
+  usageFromJson(text: string): MeteredUsage;
+  /** Bytes that end a broken stream in this protocol's own error shape. */
+  streamErrorEvent(message: string): Uint8Array;
+  outcome(response: Response): AccountOutcome;
+}
