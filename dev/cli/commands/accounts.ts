@@ -1,0 +1,162 @@
+// `accounts …`: the upstream accounts the relay schedules requests onto. API keys go in, never out:
+// the admin API does not return them and the CLI redacts them from any error text.
+import type { Command, Context, Options, Values } from "../command.ts";
+import { optNumber, optString, optSwitch } from "../command.ts";
+import { usageError } from "../errors.ts";
+import type { AccountView } from "../schemas.ts";
+import { accountListSchema, accountResponseSchema, deletedSchema } from "../schemas.ts";
+import { details, orDash, table, when, yesNo } from "../table.ts";
+
+const OFFICIAL = "(official API)";
+
+const accountRow = (account: AccountView): string[] => [
+  account.id,
+  account.name,
+  account.type,
+  String(account.priority),
+  yesNo(account.schedulable),
+  account.isActive ? "active" : "disabled",
+  account.baseUrl || OFFICIAL,
+];
+
+const accountDetails = (account: AccountView): string =>
+  details([
+    ["ID", account.id],
+    ["Name", account.name],
+    ["Description", orDash(account.description)],
+    ["Type", `${account.type} (${account.platform})`],
+    ["Base URL", account.baseUrl || OFFICIAL],
+    ["Priority", String(account.priority)],
+    ["Schedulable", yesNo(account.schedulable)],
+    ["Status", account.isActive ? "active" : "disabled"],
+    ["Created", when(account.createdAt)],
+    ["Updated", when(account.updatedAt)],
+  ]);
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8").trim();
+}
+
+/** `--api-key -` reads the key from stdin, which keeps it out of shell history and `ps`. */
+async function readApiKey(context: Context): Promise<string | undefined> {
+  const given = optString(context.values, "api-key");
+  const key = given === "-" ? await readStdin() : given;
+  if (key === "") throw usageError("--api-key is empty");
+  if (key !== undefined) context.client.addSecret(key);
+  return key;
+}
+
+/** Body fields shared by add-console and set; only flags actually given are sent. */
+function readAccountFields(values: Values): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const name = optString(values, "name");
+  const description = optString(values, "description");
+  const baseUrl = optString(values, "base-url");
+  const priority = optNumber(values, "priority", { integer: true, min: 1, max: 100 });
+  if (name !== undefined) fields.name = name;
+  if (description !== undefined) fields.description = description;
+  if (baseUrl !== undefined) fields.baseUrl = baseUrl;
+  if (priority !== undefined) fields.priority = priority;
+  return fields;
+}
+
+const commonOptions: Options = {
+  description: { type: "string", value: "TEXT", help: "Description" },
+  "base-url": { type: "string", value: "URL", help: "Upstream base URL (empty = the official API)" },
+  priority: { type: "string", value: "P", help: "1-100, lower is tried first" },
+};
+
+const accountPath = (id: string): string => `/admin/accounts/${encodeURIComponent(id)}`;
+const show = (context: Context, raw: unknown, text: string): void =>
+  context.print(context.json ? JSON.stringify(raw, null, 2) : text);
+
+export const accountCommands: Command[] = [
+  {
+    path: ["accounts", "list"],
+    args: [],
+    summary: "List upstream accounts",
+    options: {},
+    async run(context) {
+      const { data, raw } = await context.client.request("GET", "/admin/accounts", accountListSchema);
+      const headers = ["ID", "NAME", "TYPE", "PRIORITY", "SCHEDULABLE", "STATUS", "BASE URL"];
+      const text =
+        data.accounts.length === 0 ? "No accounts." : table(headers, data.accounts.map(accountRow));
+      show(context, raw, text);
+    },
+  },
+  {
+    path: ["accounts", "add-console"],
+    args: [],
+    summary: "Add a Claude Console (API key) account",
+    options: {
+      name: { type: "string", value: "NAME", required: true, help: "Account name" },
+      "api-key": {
+        type: "string",
+        value: "KEY",
+        required: true,
+        help: "Anthropic API key; '-' reads it from stdin",
+      },
+      ...commonOptions,
+      priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
+      unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
+    },
+    async run(context) {
+      const fields = readAccountFields(context.values);
+      if (context.values.unschedulable === true) fields.schedulable = false;
+      fields.apiKey = await readApiKey(context);
+      const { data, raw } = await context.client.request(
+        "POST",
+        "/admin/accounts/claude-console",
+        accountResponseSchema,
+        fields,
+      );
+      show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    },
+  },
+  {
+    path: ["accounts", "set"],
+    args: ["ID"],
+    summary: "Change an account (only the flags given change)",
+    options: {
+      name: { type: "string", value: "NAME", help: "New name" },
+      "api-key": { type: "string", value: "KEY", help: "New API key; '-' reads it from stdin" },
+      ...commonOptions,
+      schedulable: { type: "boolean", help: "Schedule requests onto it" },
+      unschedulable: { type: "boolean", help: "Stop scheduling new requests onto it" },
+      enable: { type: "boolean", help: "Mark it active" },
+      disable: { type: "boolean", help: "Mark it inactive" },
+    },
+    async run(context) {
+      const { values } = context;
+      const fields = readAccountFields(values);
+      const schedulable = optSwitch(values, "schedulable", "unschedulable");
+      const isActive = optSwitch(values, "enable", "disable");
+      if (schedulable !== undefined) fields.schedulable = schedulable;
+      if (isActive !== undefined) fields.isActive = isActive;
+      const apiKey = await readApiKey(context);
+      if (apiKey !== undefined) fields.apiKey = apiKey;
+      if (Object.keys(fields).length === 0) throw usageError("nothing to change: give at least one flag");
+      const id = context.args[0] ?? "";
+      const { data, raw } = await context.client.request(
+        "PATCH",
+        accountPath(id),
+        accountResponseSchema,
+        fields,
+      );
+      show(context, raw, `Updated account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    },
+  },
+  {
+    path: ["accounts", "delete"],
+    args: ["ID"],
+    summary: "Delete an account",
+    options: {},
+    async run(context) {
+      const id = context.args[0] ?? "";
+      const { raw } = await context.client.request("DELETE", accountPath(id), deletedSchema);
+      show(context, raw, `Deleted account ${id}.`);
+    },
+  },
+];
