@@ -2,9 +2,10 @@
 // the Upstash-REST bridge is started by test/unit/global-setup.ts on the port chosen here.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { testSecrets, unitBridgePort } from "./test/unit/test-env.ts";
+import { testSecrets, unitBridgePort, unitFakeUpstreamPort } from "./test/unit/test-env.ts";
 
 const port = await unitBridgePort();
+const upstreamPort = await unitFakeUpstreamPort();
 
 export default defineConfig({
   plugins: [
@@ -15,6 +16,9 @@ export default defineConfig({
           ...testSecrets,
           UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}`,
           KEY_CACHE_SECONDS: "30",
+          MAX_BODY_BYTES: "1048576",
+          /** Not read by the Worker: tells tests where the fake upstream listens. */
+          TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
         },
       },
     }),
@@ -22,5 +26,7 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts"],
     globalSetup: ["./test/unit/global-setup.ts"],
+    // Tests share one keyspace and some empty it: one file at a time.
+    fileParallelism: false,
   },
 });

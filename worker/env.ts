@@ -26,7 +26,11 @@ const configSchema = z.object({
   ENCRYPTION_KEY: z.string().min(32),
   ENCRYPTION_KEY_PREVIOUS: z.string().min(32).optional(),
   JWT_SECRET: z.string().min(16),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   TIMEZONE_OFFSET_HOURS: z.coerce.number().min(-12).max(14).default(8),
   ADMIN_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
   KEY_CACHE_SECONDS: z.coerce.number().min(0).default(30),
@@ -53,9 +57,13 @@ export function services(env: Env): Services {
     const config = parsed.data;
     found = {
       config,
-      keyspace: new Keyspace(connectRedis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN })),
+      keyspace: new Keyspace(
+        connectRedis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN }),
+      ),
       sealingKeys: Promise.all(
-        [config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_PREVIOUS].flatMap((s) => (s ? [importSealingKey(s)] : [])),
+        [config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_PREVIOUS].flatMap((s) =>
+          s ? [importSealingKey(s)] : [],
+        ),
       ),
     };
     servicesByEnv.set(env, found);

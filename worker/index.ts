@@ -25,7 +25,11 @@ app.route("/claude", claudeRoutes);
 app.route("/admin", adminApp);
 
 app.notFound((c) =>
-  errorResponse(c.get("protocol") ?? "admin", new RelayError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get("requestId")),
+  errorResponse(
+    c.get("protocol") ?? "admin",
+    new RelayError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+    c.get("requestId"),
+  ),
 );
 
 app.onError((thrown, c) => {

@@ -73,7 +73,11 @@ describe("Anthropic SSE usage meter", () => {
 
   it("reads a non-streaming JSON message", () => {
     const metered = usageFromJson(
-      JSON.stringify({ type: "message", model: "claude-opus-5-5", usage: { input_tokens: 10, output_tokens: 5 } }),
+      JSON.stringify({
+        type: "message",
+        model: "claude-opus-5-5",
+        usage: { input_tokens: 10, output_tokens: 5 },
+      }),
     );
     expect(metered.usage.input_tokens).toBe(10);
     expect(metered.usage.output_tokens).toBe(5);

@@ -9,8 +9,8 @@ export const testSecrets = {
 };
 
 /** A free loopback port, fixed for this test run (global setup reads it back from the env). */
-export async function unitBridgePort(): Promise<number> {
-  const fixed = Number(process.env.EDGE_RELAY_UNIT_BRIDGE_PORT);
+async function fixedPort(name: string): Promise<number> {
+  const fixed = Number(process.env[name]);
   if (fixed) return fixed;
   const port = await new Promise<number>((resolve, reject) => {
     const server = createServer();
@@ -21,6 +21,9 @@ export async function unitBridgePort(): Promise<number> {
       server.close(() => resolve(found));
     });
   });
-  process.env.EDGE_RELAY_UNIT_BRIDGE_PORT = String(port);
+  process.env[name] = String(port);
   return port;
 }
+
+export const unitBridgePort = () => fixedPort("EDGE_RELAY_UNIT_BRIDGE_PORT");
+export const unitFakeUpstreamPort = () => fixedPort("EDGE_RELAY_UNIT_UPSTREAM_PORT");

@@ -36,7 +36,10 @@ const routes = {
     path: "/accounts/{id}",
     tags,
     security,
-    request: { params: idParam, body: { content: { "application/json": { schema: updateAccountBody } }, required: true } },
+    request: {
+      params: idParam,
+      body: { content: { "application/json": { schema: updateAccountBody } }, required: true },
+    },
     responses: { 200: jsonContent(accountResult, "Account"), 404: notFound },
   }),
   remove: createRoute({
@@ -105,7 +108,8 @@ export function registerAccounts(app: AdminApp) {
 
   app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await services(c.env).keyspace.getAccount(id))) throw new RelayError("not_found", `No account ${id}`);
+    if (!(await services(c.env).keyspace.getAccount(id)))
+      throw new RelayError("not_found", `No account ${id}`);
     await services(c.env).keyspace.deleteAccount(id);
     forgetCachedAccounts();
     return c.json({ deleted: true as const }, 200);

@@ -33,7 +33,9 @@ export function registerAuth(app: AdminApp) {
     }
     const credential = await s.keyspace.getAdminCredential();
     const valid =
-      credential !== null && credential.username === username && (await verifyPassword(password, credential.passwordHash));
+      credential !== null &&
+      credential.username === username &&
+      (await verifyPassword(password, credential.passwordHash));
     if (!valid) {
       recordLoginFailure(throttleIds);
       throw new RelayError("authentication", "Wrong user name or password");

@@ -48,7 +48,10 @@ const routes = {
     tags,
     security,
     summary: "Change a key; `limits` are merged into the current ones",
-    request: { params: idParam, body: { content: { "application/json": { schema: updateKeyBody } }, required: true } },
+    request: {
+      params: idParam,
+      body: { content: { "application/json": { schema: updateKeyBody } }, required: true },
+    },
     responses: { 200: jsonContent(keyResult, "Key"), 404: notFound },
   }),
   disable: createRoute({
@@ -122,7 +125,9 @@ export function registerKeys(app: AdminApp) {
     return c.json({ key: keyView(record), secret: key }, 201);
   });
 
-  app.openapi(routes.get, async (c) => c.json({ key: keyView(await mustGet(c.env, c.req.valid("param").id)) }, 200));
+  app.openapi(routes.get, async (c) =>
+    c.json({ key: keyView(await mustGet(c.env, c.req.valid("param").id)) }, 200),
+  );
 
   app.openapi(routes.update, async (c) => {
     const record = await mustGet(c.env, c.req.valid("param").id);

@@ -11,7 +11,12 @@ export const errorSchema = z
   .object({ error: z.object({ type: z.string(), message: z.string() }) })
   .openapi("Error");
 
-export const idParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }) });
+export const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 export const loginBody = z
   .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) })
@@ -41,7 +46,10 @@ export const updateKeyBody = createKeyBody
   .openapi("RelayKeyChanges");
 
 export const createdKey = z
-  .object({ key: keyViewSchema, secret: z.string().openapi({ description: "The relay key; shown only once" }) })
+  .object({
+    key: keyViewSchema,
+    secret: z.string().openapi({ description: "The relay key; shown only once" }),
+  })
   .openapi("CreatedRelayKey");
 
 export const consoleAccountBody = z

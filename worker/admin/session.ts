@@ -6,7 +6,10 @@ import { RelayError } from "../http/errors.ts";
 const AUDIENCE = "edge-relay-admin";
 const encoder = new TextEncoder();
 
-export async function issueAdminToken(config: Config, username: string): Promise<{ token: string; expiresAt: string }> {
+export async function issueAdminToken(
+  config: Config,
+  username: string,
+): Promise<{ token: string; expiresAt: string }> {
   const expiresAt = Math.floor(Date.now() / 1000) + config.ADMIN_SESSION_SECONDS;
   const token = await new SignJWT({ role: "admin" })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

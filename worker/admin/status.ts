@@ -23,7 +23,9 @@ export function registerStatus(app: AdminApp, version: string) {
       ok = false;
     }
     const latencyMs = Date.now() - started;
-    const [keys, accounts] = ok ? await Promise.all([keyspace.listRelayKeys(), keyspace.listAccounts()]) : [[], []];
+    const [keys, accounts] = ok
+      ? await Promise.all([keyspace.listRelayKeys(), keyspace.listAccounts()])
+      : [[], []];
     return c.json(
       {
         version,

@@ -8,7 +8,11 @@ export interface ParsedBody<T> {
   value: T;
 }
 
-export async function readJsonBody<T>(request: Request, maxBytes: number, schema: z.ZodType<T>): Promise<ParsedBody<T>> {
+export async function readJsonBody<T>(
+  request: Request,
+  maxBytes: number,
+  schema: z.ZodType<T>,
+): Promise<ParsedBody<T>> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new RelayError("too_large", `Request body is larger than ${maxBytes} bytes`);
@@ -23,7 +27,8 @@ export async function readJsonBody<T>(request: Request, maxBytes: number, schema
   } catch {
     throw new RelayError("invalid_request", "Could not read the request body");
   }
-  if (text.length > maxBytes) throw new RelayError("too_large", `Request body is larger than ${maxBytes} bytes`);
+  if (text.length > maxBytes)
+    throw new RelayError("too_large", `Request body is larger than ${maxBytes} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -33,7 +33,7 @@ export function timingSafeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);
   const right = encoder.encode(b);
   let diff = left.length ^ right.length;
-  for (let i = 0; i < left.length; i++) diff |= left[i]! ^ (right[i % right.length] ?? 0);
+  for (let i = 0; i < left.length; i++) diff |= (left[i] ?? 0) ^ (right[i % right.length] ?? 0);
   return diff === 0;
 }
 
@@ -92,7 +92,11 @@ export async function importSealingKey(secret: string): Promise<SealingKey> {
 
 export async function seal(sealingKey: SealingKey, plaintext: string): Promise<string> {
   const iv = randomBytes(12);
-  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, sealingKey.key, encoder.encode(plaintext));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv },
+    sealingKey.key,
+    encoder.encode(plaintext),
+  );
   return `v1.${sealingKey.id}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
 }
 
@@ -114,7 +118,9 @@ export async function unseal(sealingKeys: readonly SealingKey[], envelope: strin
 const PBKDF2_ITERATIONS = 100_000;
 
 async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
+  const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, [
+    "deriveBits",
+  ]);
   const bits = await crypto.subtle.deriveBits(
     { name: "PBKDF2", hash: "SHA-256", salt, iterations },
     material,

@@ -69,6 +69,17 @@ function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string): T | n
   return null;
 }
 
+/** HGETALL without automatic deserialisation answers a flat [field, value, …] list. */
+function hashFields(raw: unknown): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), raw[i + 1]);
+  } else if (raw && typeof raw === "object") {
+    for (const [field, value] of Object.entries(raw)) fields.set(field, value);
+  }
+  return fields;
+}
+
 export class Keyspace {
   readonly redis: Redis;
 
@@ -78,7 +89,11 @@ export class Keyspace {
 
   // ---- admin ----
   async getAdminCredential(): Promise<AdminCredential | null> {
-    return parseRecord(adminCredentialSchema, await this.redis.get(keys.adminCredential()), "admin credential");
+    return parseRecord(
+      adminCredentialSchema,
+      await this.redis.get(keys.adminCredential()),
+      "admin credential",
+    );
   }
 
   /** Creates the credential only if none exists; returns whether it was created. */
@@ -119,7 +134,9 @@ export class Keyspace {
 
   async listRelayKeys(): Promise<RelayKeyRecord[]> {
     const ids = await this.redis.smembers(keys.relayKeyIndex());
-    return this.readMany(ids, keys.relayKey, (raw, id) => parseRecord(relayKeyRecordSchema, raw, `key ${id}`));
+    return this.readMany(ids, keys.relayKey, (raw, id) =>
+      parseRecord(relayKeyRecordSchema, raw, `key ${id}`),
+    );
   }
 
   // ---- accounts ----
@@ -143,7 +160,9 @@ export class Keyspace {
 
   async listAccounts(): Promise<AccountRecord[]> {
     const ids = await this.redis.smembers(keys.accountIndex());
-    return this.readMany(ids, keys.account, (raw, id) => parseRecord(accountRecordSchema, raw, `account ${id}`));
+    return this.readMany(ids, keys.account, (raw, id) =>
+      parseRecord(accountRecordSchema, raw, `account ${id}`),
+    );
   }
 
   // ---- usage ----
@@ -168,9 +187,10 @@ export class Keyspace {
   }
 
   async getUsage(owner: UsageOwner, ownerId: string, period: UsagePeriod): Promise<UsageCounters> {
-    const raw = await this.redis.hgetall<Record<string, string | number>>(keys.usage(owner, ownerId, period));
+    const raw: unknown = await this.redis.hgetall(keys.usage(owner, ownerId, period));
     const counters = emptyCounters();
-    if (raw) for (const field of USAGE_FIELDS) counters[field] = Number(raw[field] ?? 0);
+    const fields = hashFields(raw);
+    for (const field of USAGE_FIELDS) counters[field] = Number(fields.get(field) ?? 0);
     return counters;
   }
 

@@ -48,7 +48,9 @@ export function usageIncrements(done: CompletedRequest, offsetHours: number): Us
   ];
   const c = counters(done);
   return owners.flatMap(([owner, ownerId]) =>
-    ownerId ? periods.map(({ period, ttlSeconds }) => ({ owner, ownerId, period, counters: c, ttlSeconds })) : [],
+    ownerId
+      ? periods.map(({ period, ttlSeconds }) => ({ owner, ownerId, period, counters: c, ttlSeconds }))
+      : [],
   );
 }
 

@@ -61,14 +61,16 @@ export function expiresAt(record: RelayKeyRecord): number | null {
 }
 
 export async function authenticate(services: Services, rawKey: string | null): Promise<RelayKeyRecord> {
-  if (!rawKey) throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer");
+  if (!rawKey)
+    throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer");
   if (!rawKey.startsWith(RELAY_KEY_PREFIX) || rawKey.length < 10 || rawKey.length > 512) {
     throw new RelayError("authentication", "Invalid API key");
   }
   const hash = await hashRelayKey(services.config.KEY_HASH_SECRET, rawKey);
   const record = await loadKey(services, hash);
   // The lookup is by hash; the comparison is repeated in constant time as defence in depth.
-  if (!record || !timingSafeEqual(record.hash, hash)) throw new RelayError("authentication", "Invalid API key");
+  if (!record || !timingSafeEqual(record.hash, hash))
+    throw new RelayError("authentication", "Invalid API key");
   if (!record.isActive) throw new RelayError("authentication", "API key is disabled");
   const expiry = expiresAt(record);
   if (expiry !== null && expiry <= Date.now()) throw new RelayError("authentication", "API key has expired");

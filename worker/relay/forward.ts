@@ -51,14 +51,22 @@ async function upstreamError(ctx: RelayContext, response: Response): Promise<Res
   try {
     const body: unknown = JSON.parse(text);
     // An error already in the client's protocol shape passes through as the upstream sent it.
-    if (body && typeof body === "object" && "error" in body) return new Response(text, { status: response.status, headers });
+    if (body && typeof body === "object" && "error" in body)
+      return new Response(text, { status: response.status, headers });
   } catch {
     // Not JSON: wrapped below.
   }
-  const error = new RelayError(response.status === 429 ? "rate_limit" : "api_error", `Upstream error ${response.status}`, {
+  const error = new RelayError(
+    response.status === 429 ? "rate_limit" : "api_error",
+    `Upstream error ${response.status}`,
+    {
+      status: response.status,
+    },
+  );
+  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), {
     status: response.status,
+    headers,
   });
-  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), { status: response.status, headers });
 }
 
 export async function forward(ctx: RelayContext, call: ClientCall): Promise<Response> {
@@ -105,7 +113,14 @@ async function relayResponse(
       usage: metered.usage,
       costMicroUsd: 0,
     }).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: "error", msg: "usage not recorded", requestId: ctx.requestId, error: String(error) }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "usage not recorded",
+          requestId: ctx.requestId,
+          error: String(error),
+        }),
+      );
     });
   const isSse = headers.get("content-type")?.includes("text/event-stream") ?? false;
   if (!ctx.meter) return new Response(upstream.body, { status: upstream.status, headers });

@@ -40,24 +40,28 @@ async function drainBuffered(stream: ReadableStream<Uint8Array>): Promise<string
   return text + decoder.decode();
 }
 
-export function meterStream(body: ReadableStream<Uint8Array>, options: MeterOptions): ReadableStream<Uint8Array> {
+export function meterStream(
+  body: ReadableStream<Uint8Array>,
+  options: MeterOptions,
+): ReadableStream<Uint8Array> {
   const [toClient, toMeter] = body.tee();
   const { readable, writable } = new IdentityTransformStream();
-  const delivered = toClient
-    .pipeTo(writable, { preventAbort: true, preventCancel: false })
-    .then(() => "complete" as const)
-    .catch(async () => {
+  const delivered = toClient.pipeTo(writable, { preventAbort: true }).then(
+    () => "complete" as const,
+    async (): Promise<MeteredBody["ending"]> => {
+      // The pipe broke. If the client can still be written to, it was the upstream that failed:
+      // end the client's stream with an error event in its protocol.
       const writer = writable.getWriter();
       try {
-        // If the client is still there, the upstream failed: end the stream with an error event.
         const tail = options.errorTail?.();
         if (tail) await writer.write(tail);
         await writer.close();
-        return "upstream-failed" as const;
+        return "upstream-failed";
       } catch {
-        return "client-gone" as const;
+        return "client-gone";
       }
-    });
+    },
+  );
   options.waitUntil(
     delivered.then(async (ending) => {
       const text = ending === "complete" ? await new Response(toMeter).text() : await drainBuffered(toMeter);

@@ -23,7 +23,9 @@ async function allAccounts(services: Services): Promise<AccountRecord[]> {
 
 /** Usable accounts in the order to try them: priority ascending, rotating among equals. */
 export async function candidateAccounts(services: Services, platform: Platform): Promise<AccountRecord[]> {
-  const usable = (await allAccounts(services)).filter((a) => a.platform === platform && a.isActive && a.schedulable);
+  const usable = (await allAccounts(services)).filter(
+    (a) => a.platform === platform && a.isActive && a.schedulable,
+  );
   rotation = (rotation + 1) % 1_000_000;
   const turn = rotation;
   return usable

@@ -62,7 +62,11 @@ export function usageFromJson(text: string): MeteredUsage {
     const body = asObject(JSON.parse(text));
     const raw = asObject(body?.usage);
     if (raw) applyUsage(usage, raw);
-    return { usage, model: typeof body?.model === "string" ? body.model : undefined, complete: body?.type === "message" };
+    return {
+      usage,
+      model: typeof body?.model === "string" ? body.model : undefined,
+      complete: body?.type === "message",
+    };
   } catch {
     return { usage, model: undefined, complete: false };
   }

@@ -1,0 +1,228 @@
+import { SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  admin,
+  BASE,
+  createConsoleAccount,
+  createKey,
+  fakeUsageFor,
+  freshKeyspace,
+  messages,
+  waitFor,
+} from "./helpers.ts";
+
+let token: string;
+
+beforeAll(async () => {
+  token = await freshKeyspace();
+});
+
+type Counters = {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreateTokens: number;
+  cacheReadTokens: number;
+};
+
+async function keyUsage(keyId: string) {
+  return (await admin<{ total: Counters; today: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body;
+}
+
+function expectAnthropicError(body: unknown, type: string) {
+  expect(body).toMatchObject({ type: "error", error: { type } });
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+}
+
+describe("Claude route: errors before any upstream", () => {
+  it("answers 401 in Anthropic's shape for a missing, unknown or malformed key", async () => {
+    const attempts: Record<string, string>[] = [
+      {},
+      { "x-api-key": `cr_${"0".repeat(64)}` },
+      { authorization: "Bearer nope" },
+    ];
+    for (const headers of attempts) {
+      const response = await SELF.fetch(`${BASE}/api/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [] }),
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+      expectAnthropicError(await response.json(), "authentication_error");
+    }
+  });
+
+  it("answers 503 when no account can serve, with retry-after", async () => {
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBeTruthy();
+    expectAnthropicError(await response.json(), "api_error");
+  });
+
+  it("answers 400 for invalid JSON and for a missing model or messages", async () => {
+    const key = await createKey(token);
+    const bad = await SELF.fetch(`${BASE}/api/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": key.secret, "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(bad.status).toBe(400);
+    expectAnthropicError(await bad.json(), "invalid_request_error");
+    const noModel = await messages(key.secret, { model: undefined });
+    expect(noModel.status).toBe(400);
+    expect(((await noModel.json()) as { error: { message: string } }).error.message).toMatch(/model/);
+    const noMessages = await messages(key.secret, { messages: undefined });
+    expect(noMessages.status).toBe(400);
+    expect(((await noMessages.json()) as { error: { message: string } }).error.message).toMatch(/messages/);
+  });
+
+  it("answers 413 for a body over the size limit", async () => {
+    const key = await createKey(token);
+    const response = await messages(key.secret, { padding: "x".repeat(1_100_000) });
+    expect(response.status).toBe(413);
+    expectAnthropicError(await response.json(), "request_too_large");
+  });
+
+  it("refuses disabled and expired keys", async () => {
+    const disabled = await createKey(token);
+    await admin(token, "POST", `/keys/${disabled.id}/disable`);
+    const r1 = await messages(disabled.secret, {});
+    expect(r1.status).toBe(401);
+    expect(((await r1.json()) as { error: { message: string } }).error.message).toMatch(/disabled/);
+    const expired = await createKey(token, { expiry: { mode: "fixed", expiresAt: "2020-01-01T00:00:00Z" } });
+    const r2 = await messages(expired.secret, {});
+    expect(r2.status).toBe(401);
+    expect(((await r2.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
+  });
+
+  it("refuses a key without the claude permission with 403", async () => {
+    const key = await createKey(token, { limits: { permissions: ["gemini"] } });
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(403);
+    expectAnthropicError(await response.json(), "permission_error");
+  });
+});
+
+describe("Claude route: relaying to a Console account", () => {
+  let keyId: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    await createConsoleAccount(token, "ok", { priority: 10 });
+    ({ id: keyId, secret } = await createKey(token));
+  });
+
+  it("relays a non-streaming request and records exactly the usage the upstream sent", async () => {
+    const response = await messages(secret, {});
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { type: string; content: Array<{ text: string }> };
+    expect(body.type).toBe("message");
+    expect(body.content[0]?.text).toBe("Hello from fake upstream");
+    const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
+    expect(sent).toBeDefined();
+    const usage = await waitFor(
+      () => keyUsage(keyId),
+      (u) => u.total.requests === 1,
+    );
+    expect(usage.total).toMatchObject({
+      requests: 1,
+      inputTokens: sent?.input_tokens,
+      outputTokens: sent?.output_tokens,
+    });
+    expect(usage.today.requests).toBe(1);
+  });
+
+  it("streams SSE with its event lines and records the streamed usage", async () => {
+    const response = await messages(
+      secret,
+      { stream: true },
+      { authorization: `Bearer ${secret}`, "x-api-key": "" },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const text = await response.text();
+    for (const event of [
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "message_delta",
+      "message_stop",
+    ]) {
+      expect(text).toContain(`event: ${event}\n`);
+    }
+    const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
+    const usage = await waitFor(
+      () => keyUsage(keyId),
+      (u) => u.total.requests === 2,
+    );
+    expect(usage.total.requests).toBe(2);
+    expect(usage.total.outputTokens).toBeGreaterThanOrEqual(sent?.output_tokens ?? 1);
+  });
+
+  it("removes the client's key and sends the account's key upstream", async () => {
+    const response = await messages(secret, {}, { "anthropic-beta": "claude-code-20250219" });
+    expect(response.status).toBe(200);
+    const stats = (await (await fetch(`${(await import("./helpers.ts")).upstreamUrl}/__stats`)).json()) as {
+      lastRequest: { headers: Record<string, string> };
+    };
+    expect(stats.lastRequest.headers["x-api-key"]).toMatch(/^sk-ant-ok-/);
+    expect(JSON.stringify(stats.lastRequest.headers)).not.toContain(secret);
+    expect(stats.lastRequest.headers["anthropic-beta"]).toBe("claude-code-20250219");
+    expect(stats.lastRequest.headers["anthropic-version"]).toBe("2023-06-01");
+  });
+
+  it("serves count_tokens and the model list", async () => {
+    const counted = await SELF.fetch(`${BASE}/claude/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": secret, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(counted.status).toBe(200);
+    expect(((await counted.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+    const models = await SELF.fetch(`${BASE}/api/v1/models`, { headers: { "x-api-key": secret } });
+    expect(models.status).toBe(200);
+    expect(((await models.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+  });
+});
+
+describe("Claude route: upstream failures", () => {
+  it("fails over to the next account when the preferred one answers 529 before any byte", async () => {
+    await freshKeyspace().then((t) => {
+      token = t;
+    });
+    await createConsoleAccount(token, "529", { priority: 1 });
+    await createConsoleAccount(token, "ok", { priority: 2 });
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(200);
+  });
+
+  it("hands the upstream's 429 to the client in Anthropic's shape when no account is left", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "429");
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBeTruthy();
+    expectAnthropicError(await response.json(), "rate_limit_error");
+  });
+
+  it("ends a stream the upstream cut with an error event and records what was used", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "reset-mid-stream");
+    const key = await createKey(token);
+    const response = await messages(key.secret, { stream: true });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("event: message_start");
+    expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
+    const usage = await waitFor(
+      () => keyUsage(key.id),
+      (u) => u.total.requests === 1,
+    );
+    expect(usage.total.requests).toBe(1);
+    expect(usage.total.inputTokens).toBeGreaterThan(0);
+  });
+});
