@@ -1,10 +1,12 @@
 // The Worker's bindings, validated once per isolate: a missing secret is a clear startup error,
 // not an undefined deep in a request.
 import { z } from "zod";
+import type { KeyGate } from "../durable-objects/key-gate/index.ts";
 import { importSealingKey, type SealingKey } from "./keyspace/crypto.ts";
 import { connectRedis, Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
+  KEY_GATE: DurableObjectNamespace<KeyGate>;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   KEY_HASH_SECRET: string;
@@ -15,6 +17,8 @@ export interface Env {
   TIMEZONE_OFFSET_HOURS?: string;
   ADMIN_SESSION_SECONDS?: string;
   KEY_CACHE_SECONDS?: string;
+  /** How long a concurrency lease lives unless renewed (a Worker that dies frees it after this). */
+  LEASE_TTL_SECONDS?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
 }
@@ -34,6 +38,7 @@ const configSchema = z.object({
   TIMEZONE_OFFSET_HOURS: z.coerce.number().min(-12).max(14).default(8),
   ADMIN_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
   KEY_CACHE_SECONDS: z.coerce.number().min(0).default(30),
+  LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,8 @@ import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { claudeRoutes } from "./routes/claude.ts";
 
+export { KeyGate } from "../durable-objects/key-gate/index.ts";
+
 export const VERSION = "0.1.0";
 
 const app = new Hono<{ Bindings: Env; Variables: RelayVariables }>();

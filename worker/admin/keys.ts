@@ -4,6 +4,7 @@ import { RelayError } from "../http/errors.ts";
 import { keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records.ts";
 import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
+import { gateOf } from "../relay/gate.ts";
 import { periodStamps } from "../usage/periods.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { createRelayKey } from "./relay-keys.ts";
@@ -15,6 +16,23 @@ const tags = ["keys"];
 const keyResult = z.object({ key: keyViewSchema });
 const notFound = jsonContent(errorSchema, "No such key");
 const countersSchema = z.object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])));
+
+const liveSchema = z
+  .object({
+    window: z.object({ start: z.number(), requests: z.number(), tokens: z.number(), costMicroUsd: z.number() }).nullable(),
+    activeLeases: z.number(),
+    queued: z.number(),
+    leases: z.array(z.object({ id: z.string(), expiresAt: z.number() })),
+    spend: z.object({
+      dayStart: z.number(),
+      dayCostMicroUsd: z.number(),
+      weekStart: z.number(),
+      weekCostMicroUsd: z.number(),
+      totalCostMicroUsd: z.number(),
+      totalTokens: z.number(),
+    }),
+  })
+  .openapi("KeyLiveState");
 
 const routes = {
   list: createRoute({
@@ -78,6 +96,15 @@ const routes = {
     request: { params: idParam },
     responses: { 200: jsonContent(z.object({ deleted: z.literal(true) }), "Deleted"), 404: notFound },
   }),
+  live: createRoute({
+    method: "get",
+    path: "/keys/{id}/live",
+    tags,
+    security,
+    summary: "A key's live limit state from its KeyGate: rate window, active leases, spend",
+    request: { params: idParam },
+    responses: { 200: jsonContent(liveSchema, "Live state"), 404: notFound },
+  }),
   usage: createRoute({
     method: "get",
     path: "/keys/{id}/usage",
@@ -110,6 +137,8 @@ async function save(env: Parameters<typeof services>[0], record: RelayKeyRecord)
   const updated = { ...record, updatedAt: new Date().toISOString() };
   await services(env).keyspace.putRelayKey(updated);
   forgetCachedKey(record.hash);
+  // The gate applies the new limits at once, wherever the key's next request lands.
+  await gateOf(env, record.id).configure(updated);
   return updated;
 }
 
@@ -150,7 +179,14 @@ export function registerKeys(app: AdminApp) {
     const record = await mustGet(c.env, c.req.valid("param").id);
     await services(c.env).keyspace.deleteRelayKey(record);
     forgetCachedKey(record.hash);
+    await gateOf(c.env, record.id).erase();
     return c.json({ deleted: true as const }, 200);
+  });
+
+  app.openapi(routes.live, async (c) => {
+    const record = await mustGet(c.env, c.req.valid("param").id);
+    const { keyId: _keyId, ...live } = await gateOf(c.env, record.id).snapshot();
+    return c.json(live, 200);
   });
 
   app.openapi(routes.usage, async (c) => {

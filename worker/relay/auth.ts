@@ -4,6 +4,7 @@ import type { Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import type { Platform, RelayKeyRecord } from "../keyspace/records.ts";
+import { expiresAt } from "./expiry.ts";
 
 /** The first non-empty of the places the original service reads a key from, in its order. */
 export function extractRelayKey(request: Request, url: URL): string | null {
@@ -49,15 +50,6 @@ async function loadKey(services: Services, hash: string): Promise<RelayKeyRecord
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
   cache.set(hash, { record, expiresAt: now + services.config.KEY_CACHE_SECONDS * 1000 });
   return record;
-}
-
-export function expiresAt(record: RelayKeyRecord): number | null {
-  const expiry = record.expiry;
-  if (expiry.mode === "fixed") return Date.parse(expiry.expiresAt);
-  if (expiry.mode === "activation" && expiry.activatedAt) {
-    return Date.parse(expiry.activatedAt) + expiry.days * 86_400_000;
-  }
-  return null;
 }
 
 export async function authenticate(services: Services, rawKey: string | null): Promise<RelayKeyRecord> {

@@ -1,11 +1,9 @@
-// Steps 4–6: send the request to an upstream account, stream the answer back through the usage
-// meter, and record usage after the response. Fails over to the next account while nothing
-// has reached the client yet.
+// Steps 4–5: send the request to an upstream account and stream the answer back through the
+// usage meter. Fails over to the next account while nothing has reached the client yet.
+// Whatever happens, `finish` is called exactly once with what the request used.
 import type { Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
-import { recordUsage } from "./after.ts";
 import { meterStream } from "./meter.ts";
 import { accountCredentials, candidateAccounts } from "./schedule.ts";
 
@@ -22,15 +20,21 @@ const DROPPED_RESPONSE_HEADERS = [
   "alt-svc",
 ];
 
-export interface RelayContext {
+export interface Finished {
+  status: number;
+  accountId?: string;
+  /** Usage read off the answer; absent when nothing billable came back. */
+  metered?: MeteredUsage;
+}
+
+export interface ForwardContext {
   services: Services;
   provider: Provider;
-  key: RelayKeyRecord;
   requestId: string;
-  startedAt: number;
-  /** False for calls that carry no billable usage (count_tokens). */
+  /** False for calls that carry no billable usage (count_tokens): relayed as they come. */
   meter: boolean;
   waitUntil: (promise: Promise<unknown>) => void;
+  finish: (finished: Finished) => void;
 }
 
 function isRetryable(status: number): boolean {
@@ -44,39 +48,30 @@ function clientHeaders(upstream: Response, requestId: string): Headers {
   return headers;
 }
 
-async function upstreamError(ctx: RelayContext, response: Response): Promise<Response> {
+/** An upstream error in the client's protocol: passed through when already in that shape. */
+async function upstreamError(ctx: ForwardContext, response: Response): Promise<Response> {
   const text = await response.text();
   const headers = clientHeaders(response, ctx.requestId);
   headers.set("content-type", "application/json");
   try {
     const body: unknown = JSON.parse(text);
-    // An error already in the client's protocol shape passes through as the upstream sent it.
-    if (body && typeof body === "object" && "error" in body)
-      return new Response(text, { status: response.status, headers });
+    if (body && typeof body === "object" && "error" in body) return new Response(text, { status: response.status, headers });
   } catch {
     // Not JSON: wrapped below.
   }
-  const error = new RelayError(
-    response.status === 429 ? "rate_limit" : "api_error",
-    `Upstream error ${response.status}`,
-    {
-      status: response.status,
-    },
-  );
-  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), {
-    status: response.status,
-    headers,
-  });
+  const kind = response.status === 429 ? "rate_limit" : "api_error";
+  const error = new RelayError(kind, `Upstream error ${response.status}`, { status: response.status });
+  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), { status: response.status, headers });
 }
 
-export async function forward(ctx: RelayContext, call: ClientCall): Promise<Response> {
+export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
   const candidates = await candidateAccounts(ctx.services, ctx.provider.platform);
   if (candidates.length === 0) {
     throw new RelayError("unavailable", `No available ${ctx.provider.platform} accounts`, {
       headers: { "retry-after": "30" },
     });
   }
-  let lastFailure: Response | undefined;
+  let lastFailure: { response: Response; accountId: string } | undefined;
   for (const account of candidates.slice(0, MAX_ATTEMPTS)) {
     const credentials = await accountCredentials(ctx.services, account);
     const upstreamRequest = ctx.provider.buildRequest(call, account, credentials, ctx.services.config);
@@ -86,55 +81,33 @@ export async function forward(ctx: RelayContext, call: ClientCall): Promise<Resp
     } catch {
       continue;
     }
-    if (response.ok) return relayResponse(ctx, call, account.id, response);
-    if (lastFailure) await lastFailure.body?.cancel();
-    lastFailure = response;
+    if (response.ok) return relayResponse(ctx, account.id, response);
+    await lastFailure?.response.body?.cancel();
+    lastFailure = { response, accountId: account.id };
     if (!isRetryable(response.status)) break;
   }
   if (!lastFailure) throw new RelayError("unavailable", "Upstream unreachable", { status: 502 });
-  return upstreamError(ctx, lastFailure);
+  ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId });
+  return upstreamError(ctx, lastFailure.response);
 }
 
-async function relayResponse(
-  ctx: RelayContext,
-  call: ClientCall,
-  accountId: string,
-  upstream: Response,
-): Promise<Response> {
+async function relayResponse(ctx: ForwardContext, accountId: string, upstream: Response): Promise<Response> {
   const headers = clientHeaders(upstream, ctx.requestId);
-  const record = (metered: MeteredUsage) =>
-    recordUsage(ctx.services, {
-      requestId: ctx.requestId,
-      keyId: ctx.key.id,
-      accountId,
-      model: metered.model ?? call.model,
-      status: upstream.status,
-      startedAt: ctx.startedAt,
-      usage: metered.usage,
-      costMicroUsd: 0,
-    }).catch((error: unknown) => {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "usage not recorded",
-          requestId: ctx.requestId,
-          error: String(error),
-        }),
-      );
-    });
-  const isSse = headers.get("content-type")?.includes("text/event-stream") ?? false;
-  if (!ctx.meter) return new Response(upstream.body, { status: upstream.status, headers });
-  if (!upstream.body) return new Response(null, { status: upstream.status, headers });
-  if (!isSse) {
+  const status = upstream.status;
+  if (!ctx.meter || !upstream.body) {
+    ctx.finish({ status, accountId });
+    return new Response(upstream.body, { status, headers });
+  }
+  if (!headers.get("content-type")?.includes("text/event-stream")) {
     // Non-streaming answers are small: one read, one parse, the same bytes back.
     const text = await upstream.text();
-    ctx.waitUntil(record(ctx.provider.usageFromJson(text)));
-    return new Response(text, { status: upstream.status, headers });
+    ctx.finish({ status, accountId, metered: ctx.provider.usageFromJson(text) });
+    return new Response(text, { status, headers });
   }
   const body = meterStream(upstream.body, {
     waitUntil: ctx.waitUntil,
     errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response"),
-    onEnd: async ({ text }) => record(ctx.provider.usageFromSse(text)),
+    onEnd: async ({ text }) => ctx.finish({ status, accountId, metered: ctx.provider.usageFromSse(text) }),
   });
-  return new Response(body, { status: upstream.status, headers });
+  return new Response(body, { status, headers });
 }

@@ -1,0 +1,259 @@
+// KeyGate: one Durable Object per relay key, the authority for "may this request start".
+// Live state is kept in memory and written to storage at most once a second (a write per call
+// would halve the object's throughput); an alarm reclaims leases of Workers that died.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../worker/env.ts";
+import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import { type Lease, LeaseTable } from "./leases.ts";
+import {
+  type AdmitRequest,
+  checkLimits,
+  currentSpend,
+  currentWindow,
+  type Denial,
+  isClaudeFamily,
+  type RateWindow,
+  type Spend,
+} from "./limits.ts";
+
+export type { AdmitRequest, Denial, Lease };
+
+export type AdmitResult =
+  | { admitted: true; lease: Lease | null; activatedAt?: string }
+  | { admitted: false; denial: Denial };
+
+export interface Settlement {
+  requestId: string;
+  leaseId: string | null;
+  model: string;
+  tokens: number;
+  costMicroUsd: number;
+}
+
+export interface GateSnapshot {
+  keyId: string | null;
+  window: RateWindow | null;
+  activeLeases: number;
+  queued: number;
+  leases: Lease[];
+  spend: Spend;
+}
+
+interface StoredState {
+  v: 1;
+  record: RelayKeyRecord | null;
+  window: RateWindow | null;
+  spend: Spend;
+  leases: [string, number][];
+  settled: string[];
+}
+
+const STATE_KEY = "state";
+const FLUSH_DELAY_MS = 1_000;
+/** Request ids remembered to make settle idempotent (a retried settle is counted once). */
+const SETTLED_REMEMBERED = 2_000;
+
+const emptySpend = (): Spend => ({
+  dayStart: 0,
+  dayCostMicroUsd: 0,
+  weekStart: 0,
+  weekCostMicroUsd: 0,
+  totalCostMicroUsd: 0,
+  totalTokens: 0,
+});
+
+export class KeyGate extends DurableObject<Env> {
+  private record: RelayKeyRecord | null = null;
+  private window: RateWindow | null = null;
+  private spend: Spend = emptySpend();
+  private leases: LeaseTable;
+  private settled = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private alarmAt: number | undefined;
+  private readonly leaseTtlMs: number;
+  private readonly offsetHours: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
+    this.offsetHours = Number(env.TIMEZONE_OFFSET_HOURS ?? 8);
+    this.leases = new LeaseTable(this.leaseTtlMs);
+    ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.get<StoredState>(STATE_KEY);
+      if (!stored) return;
+      this.record = stored.record;
+      this.window = stored.window;
+      this.spend = stored.spend;
+      this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
+      this.settled = new Set(stored.settled);
+      this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
+    });
+  }
+
+  /** An admin change: the newer record wins, so limits apply at once. */
+  async configure(record: RelayKeyRecord): Promise<void> {
+    this.adopt(record);
+  }
+
+  async admit(record: RelayKeyRecord, request: AdmitRequest): Promise<AdmitResult> {
+    this.adopt(record);
+    const current = this.record ?? record;
+    let now = Date.now();
+    this.roll(current, now);
+    const denial = checkLimits(current, this.window, this.spend, request, now);
+    if (denial) return { admitted: false, denial };
+    if (!request.counted) return { admitted: true, lease: null };
+
+    let lease: Lease | null = null;
+    const limit = current.limits.concurrencyLimit;
+    if (limit > 0 && (this.leases.size >= limit || this.leases.queued > 0)) {
+      const queueBound = Math.max(limit * 2, 5);
+      const waitMs = current.limits.concurrencyQueueSeconds * 1000;
+      if (waitMs <= 0 || this.leases.queued >= queueBound) return { admitted: false, denial: concurrencyDenial(limit) };
+      lease = await this.leases.wait(waitMs);
+      if (!lease) return { admitted: false, denial: concurrencyDenial(limit, true) };
+      // Time passed while waiting: the window or a quota may have filled meanwhile.
+      now = Date.now();
+      this.roll(current, now);
+      const late = checkLimits(current, this.window, this.spend, request, now);
+      if (late) {
+        this.leases.release(lease.id);
+        return { admitted: false, denial: late };
+      }
+    }
+    lease ??= this.leases.take(now);
+
+    this.window ??= { start: now, requests: 0, tokens: 0, costMicroUsd: 0 };
+    this.window.requests += 1;
+    let activatedAt: string | undefined;
+    if (current.expiry.mode === "activation" && !current.expiry.activatedAt) {
+      activatedAt = new Date(now).toISOString();
+      this.record = { ...current, expiry: { ...current.expiry, activatedAt } };
+    }
+    this.changed();
+    this.ensureAlarm();
+    return { admitted: true, lease, activatedAt };
+  }
+
+  async renew(leaseId: string): Promise<Lease | null> {
+    const lease = this.leases.renew(leaseId, Date.now());
+    if (lease) this.changed();
+    return lease;
+  }
+
+  /** Ends a request: frees its lease and counts its tokens and cost, once per request id. */
+  async settle(settlement: Settlement): Promise<void> {
+    if (settlement.leaseId) this.leases.release(settlement.leaseId);
+    if (!this.settled.has(settlement.requestId)) {
+      this.remember(settlement.requestId);
+      const now = Date.now();
+      if (this.record) this.roll(this.record, now);
+      if (this.window) {
+        this.window.tokens += settlement.tokens;
+        this.window.costMicroUsd += settlement.costMicroUsd;
+      }
+      this.spend.dayCostMicroUsd += settlement.costMicroUsd;
+      if (isClaudeFamily(settlement.model)) this.spend.weekCostMicroUsd += settlement.costMicroUsd;
+      this.spend.totalCostMicroUsd += settlement.costMicroUsd;
+      this.spend.totalTokens += settlement.tokens;
+    }
+    this.changed();
+  }
+
+  async snapshot(): Promise<GateSnapshot> {
+    const now = Date.now();
+    if (this.record) this.roll(this.record, now);
+    return {
+      keyId: this.record?.id ?? null,
+      window: this.window,
+      activeLeases: this.leases.size,
+      queued: this.leases.queued,
+      leases: this.leases.entries().map(([id, expiresAt]) => ({ id, expiresAt })),
+      spend: this.spend,
+    };
+  }
+
+  /** The key was deleted: forget everything. */
+  async erase(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.record = null;
+    this.window = null;
+    this.spend = emptySpend();
+    this.leases = new LeaseTable(this.leaseTtlMs);
+    this.settled.clear();
+    await this.ctx.storage.deleteAll();
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
+    if (this.leases.reclaimExpired(Date.now()) > 0) this.changed();
+    await this.flush();
+    this.ensureAlarm();
+  }
+
+  private adopt(record: RelayKeyRecord): void {
+    if (!this.record || record.updatedAt > this.record.updatedAt) {
+      // The admin's record is the source of truth, but an activation recorded here stands.
+      const activatedAt = this.record?.expiry.mode === "activation" ? this.record.expiry.activatedAt : undefined;
+      this.record =
+        activatedAt && record.expiry.mode === "activation" && !record.expiry.activatedAt
+          ? { ...record, expiry: { ...record.expiry, activatedAt } }
+          : record;
+      this.changed();
+    }
+  }
+
+  /** Moves the window and the day/week counters forward to `now`, and reclaims dead leases. */
+  private roll(record: RelayKeyRecord, now: number): void {
+    this.window = currentWindow(this.window, record.limits.rateLimitWindowMinutes, now);
+    this.spend = currentSpend(this.spend, record, this.offsetHours, now);
+    if (this.leases.reclaimExpired(now) > 0) this.changed();
+  }
+
+  private remember(requestId: string): void {
+    this.settled.add(requestId);
+    if (this.settled.size > SETTLED_REMEMBERED) {
+      const oldest = this.settled.values().next().value;
+      if (oldest !== undefined) this.settled.delete(oldest);
+    }
+  }
+
+  private changed(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS);
+  }
+
+  private async flush(): Promise<void> {
+    const state: StoredState = {
+      v: 1,
+      record: this.record,
+      window: this.window,
+      spend: this.spend,
+      leases: this.leases.entries(),
+      settled: [...this.settled],
+    };
+    await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
+  }
+
+  /** One alarm at the earliest lease expiry, set only when none is pending (not per request). */
+  private ensureAlarm(): void {
+    const earliest = this.leases.earliestExpiry();
+    if (earliest === undefined || (this.alarmAt !== undefined && this.alarmAt <= earliest)) return;
+    this.alarmAt = earliest;
+    void this.ctx.storage.setAlarm(earliest);
+  }
+}
+
+function concurrencyDenial(limit: number, timedOut = false): Denial {
+  return {
+    kind: "rate_limit",
+    code: timedOut ? "concurrency_queue_timeout" : "concurrency_limit_exceeded",
+    message: timedOut
+      ? `Timed out waiting for a free slot: at most ${limit} concurrent requests`
+      : `Too many concurrent requests: limit ${limit}`,
+    retryAfterSeconds: 1,
+  };
+}

@@ -1,0 +1,64 @@
+// Step 2: the KeyGate Durable Object of the key decides whether the request may start (one RPC),
+// and is told when it ends (in waitUntil, off the client's path).
+import type { AdmitRequest, Denial, Lease } from "../../durable-objects/key-gate/index.ts";
+import type { Env, Services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import type { RelayKeyRecord } from "../keyspace/records.ts";
+
+export interface Admission {
+  lease: Lease | null;
+  /** Ends the request at the gate: frees the lease, counts tokens and cost. Safe to call twice. */
+  settle(outcome: { requestId: string; model: string; tokens: number; costMicroUsd: number }): Promise<void>;
+  /** Keeps the lease alive while a long response is still streaming. */
+  keepAlive(done: Promise<unknown>): Promise<void>;
+}
+
+export function gateOf(env: Env, keyId: string) {
+  return env.KEY_GATE.getByName(keyId);
+}
+
+function refusal(denial: Denial): RelayError {
+  const headers: Record<string, string> = {};
+  if (denial.retryAfterSeconds !== undefined) headers["retry-after"] = String(denial.retryAfterSeconds);
+  return new RelayError(denial.kind, denial.message, { code: denial.code, headers });
+}
+
+export async function admit(
+  env: Env,
+  services: Services,
+  key: RelayKeyRecord,
+  request: AdmitRequest,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<Admission> {
+  const gate = gateOf(env, key.id);
+  const result = await gate.admit(key, request);
+  if (!result.admitted) throw refusal(result.denial);
+  if (result.activatedAt && key.expiry.mode === "activation") {
+    // The first use starts an activation-mode key's clock; the keyspace learns it after the response.
+    const activated = { ...key, expiry: { ...key.expiry, activatedAt: result.activatedAt } };
+    key.expiry = activated.expiry;
+    waitUntil(services.keyspace.putRelayKey(activated).catch(() => {}));
+  }
+  const lease = result.lease;
+  let settled = false;
+  return {
+    lease,
+    async settle(outcome) {
+      if (settled) return;
+      settled = true;
+      await gate.settle({ ...outcome, leaseId: lease?.id ?? null });
+    },
+    async keepAlive(done) {
+      if (!lease) return;
+      const everyMs = Math.max(1_000, (services.config.LEASE_TTL_SECONDS * 1000) / 3);
+      let finished = false;
+      void done.finally(() => {
+        finished = true;
+      });
+      while (!finished) {
+        await Promise.race([done, new Promise((resolve) => setTimeout(resolve, everyMs))]);
+        if (!finished && !settled) await gate.renew(lease.id);
+      }
+    },
+  };
+}

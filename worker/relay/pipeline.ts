@@ -1,0 +1,111 @@
+// The request's walk, in order: auth → KeyGate → account + upstream (forward) → usage meter →
+// after-response work. Every route of every protocol goes through `relay`.
+import type { Context } from "hono";
+import type { z } from "zod";
+import { type Env, services } from "../env.ts";
+import { readJsonBody } from "../http/body.ts";
+import type { RelayVariables } from "../http/context.ts";
+import { RelayError } from "../http/errors.ts";
+import { costOf, shippedPrices } from "../pricing/pricing.ts";
+import type { Provider } from "../providers/provider.ts";
+import { emptyUsage, totalTokens } from "../usage/tokens.ts";
+import { recordUsage } from "./after.ts";
+import { authenticate, extractRelayKey } from "./auth.ts";
+import { identifyClients } from "./clients.ts";
+import { type Finished, forward } from "./forward.ts";
+import { admit } from "./gate.ts";
+
+export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
+
+export interface RelayOptions<T extends { model: string; stream?: boolean }> {
+  provider: Provider;
+  /** Upstream path. */
+  path: string;
+  schema: z.ZodType<T>;
+  /** False for calls without billable usage (count_tokens): not metered, not counted by limits. */
+  meter: boolean;
+}
+
+export async function relay<T extends { model: string; stream?: boolean }>(
+  c: RouteContext,
+  options: RelayOptions<T>,
+): Promise<Response> {
+  const startedAt = Date.now();
+  const s = services(c.env);
+  const url = new URL(c.req.url);
+  const requestId = c.get("requestId");
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+
+  const key = await authenticate(s, extractRelayKey(c.req.raw, url));
+  const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
+  const admission = await admit(
+    c.env,
+    s,
+    key,
+    {
+      model: body.value.model,
+      platform: options.provider.platform,
+      clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
+      counted: options.meter,
+    },
+    waitUntil,
+  );
+
+  let resolveEnded: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    resolveEnded = resolve;
+  });
+  waitUntil(admission.keepAlive(ended));
+
+  let finished = false;
+  const finish = (done: Finished) => {
+    if (finished) return;
+    finished = true;
+    resolveEnded();
+    const usage = done.metered?.usage ?? emptyUsage();
+    const model = done.metered?.model ?? body.value.model;
+    const cost = costOf(shippedPrices, model, usage);
+    if (!cost.priced && done.metered) {
+      console.warn(JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }));
+    }
+    const after: Promise<unknown>[] = [
+      admission.settle({ requestId, model, tokens: totalTokens(usage), costMicroUsd: cost.microUsd }),
+    ];
+    if (done.metered) {
+      after.push(
+        recordUsage(s, {
+          requestId,
+          keyId: key.id,
+          accountId: done.accountId,
+          model,
+          status: done.status,
+          startedAt,
+          usage,
+          costMicroUsd: cost.microUsd,
+        }),
+      );
+    }
+    waitUntil(
+      Promise.all(after).catch((error: unknown) => {
+        console.error(JSON.stringify({ level: "error", msg: "after-response work failed", requestId, error: String(error) }));
+      }),
+    );
+  };
+
+  try {
+    return await forward(
+      { services: s, provider: options.provider, requestId, meter: options.meter, waitUntil, finish },
+      {
+        request: c.req.raw,
+        path: options.path,
+        search: url.search,
+        body: body.text,
+        model: body.value.model,
+        stream: body.value.stream === true,
+      },
+    );
+  } catch (error) {
+    finish({ status: error instanceof RelayError ? error.status : 500 });
+    throw error;
+  }
+}
