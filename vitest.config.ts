@@ -17,6 +17,8 @@ export default defineConfig({
           UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}`,
           KEY_CACHE_SECONDS: "30",
           MAX_BODY_BYTES: "1048576",
+          // Short leases so expiry and reclaim can be observed within a test.
+          LEASE_TTL_SECONDS: "2",
           /** Not read by the Worker: tells tests where the fake upstream listens. */
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
         },

@@ -109,7 +109,8 @@ export class KeyGate extends DurableObject<Env> {
     if (limit > 0 && (this.leases.size >= limit || this.leases.queued > 0)) {
       const queueBound = Math.max(limit * 2, 5);
       const waitMs = current.limits.concurrencyQueueSeconds * 1000;
-      if (waitMs <= 0 || this.leases.queued >= queueBound) return { admitted: false, denial: concurrencyDenial(limit) };
+      if (waitMs <= 0 || this.leases.queued >= queueBound)
+        return { admitted: false, denial: concurrencyDenial(limit) };
       lease = await this.leases.wait(waitMs);
       if (!lease) return { admitted: false, denial: concurrencyDenial(limit, true) };
       // Time passed while waiting: the window or a quota may have filled meanwhile.
@@ -195,7 +196,8 @@ export class KeyGate extends DurableObject<Env> {
   private adopt(record: RelayKeyRecord): void {
     if (!this.record || record.updatedAt > this.record.updatedAt) {
       // The admin's record is the source of truth, but an activation recorded here stands.
-      const activatedAt = this.record?.expiry.mode === "activation" ? this.record.expiry.activatedAt : undefined;
+      const activatedAt =
+        this.record?.expiry.mode === "activation" ? this.record.expiry.activatedAt : undefined;
       this.record =
         activatedAt && record.expiry.mode === "activation" && !record.expiry.activatedAt
           ? { ...record, expiry: { ...record.expiry, activatedAt } }

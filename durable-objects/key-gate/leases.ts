@@ -35,7 +35,8 @@ export class LeaseTable {
 
   earliestExpiry(): number | undefined {
     let earliest: number | undefined;
-    for (const expiresAt of this.leases.values()) if (earliest === undefined || expiresAt < earliest) earliest = expiresAt;
+    for (const expiresAt of this.leases.values())
+      if (earliest === undefined || expiresAt < earliest) earliest = expiresAt;
     return earliest;
   }
 

@@ -81,17 +81,30 @@ export function checkLimits(
   now: number,
 ): Denial | null {
   const limits = record.limits;
-  if (!record.isActive) return { kind: "authentication", code: "key_disabled", message: "API key is disabled" };
+  if (!record.isActive)
+    return { kind: "authentication", code: "key_disabled", message: "API key is disabled" };
   const expiry = expiresAt(record);
-  if (expiry !== null && expiry <= now) return { kind: "authentication", code: "key_expired", message: "API key has expired" };
+  if (expiry !== null && expiry <= now)
+    return { kind: "authentication", code: "key_expired", message: "API key has expired" };
   if (limits.permissions.length > 0 && !limits.permissions.includes(request.platform)) {
-    return { kind: "permission", code: "permission_denied", message: `This API key is not allowed to use ${request.platform}` };
+    return {
+      kind: "permission",
+      code: "permission_denied",
+      message: `This API key is not allowed to use ${request.platform}`,
+    };
   }
   if (limits.restrictedModels.length > 0 && modelIsRestricted(limits.restrictedModels, request.model)) {
-    return { kind: "permission", code: "model_not_allowed", message: `This API key may not use model ${request.model}` };
+    return {
+      kind: "permission",
+      code: "model_not_allowed",
+      message: `This API key may not use model ${request.model}`,
+    };
   }
   if (!request.counted) return null;
-  if (limits.allowedClients.length > 0 && !request.clients.some((c) => limits.allowedClients.includes(c as never))) {
+  if (
+    limits.allowedClients.length > 0 &&
+    !request.clients.some((c) => limits.allowedClients.includes(c as never))
+  ) {
     return {
       kind: "permission",
       code: "client_not_allowed",
@@ -99,7 +112,10 @@ export function checkLimits(
     };
   }
   if (window) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((window.start + limits.rateLimitWindowMinutes * 60_000 - now) / 1000));
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((window.start + limits.rateLimitWindowMinutes * 60_000 - now) / 1000),
+    );
     const resetAt = new Date(now + retryAfterSeconds * 1000).toISOString();
     if (limits.rateLimitRequests > 0 && window.requests >= limits.rateLimitRequests) {
       return {
@@ -119,7 +135,11 @@ export function checkLimits(
         resetAt,
       };
     }
-    if (limits.tokenLimit <= 0 && limits.rateLimitCost > 0 && window.costMicroUsd >= limits.rateLimitCost * MICRO) {
+    if (
+      limits.tokenLimit <= 0 &&
+      limits.rateLimitCost > 0 &&
+      window.costMicroUsd >= limits.rateLimitCost * MICRO
+    ) {
       return {
         kind: "rate_limit",
         code: "rate_limit_cost",
@@ -128,8 +148,16 @@ export function checkLimits(
         resetAt,
       };
     }
-  } else if (limits.rateLimitWindowMinutes <= 0 && limits.tokenLimit > 0 && spend.totalTokens >= limits.tokenLimit) {
-    return { kind: "quota", code: "token_limit_exceeded", message: `Token limit reached: ${limits.tokenLimit} tokens in total` };
+  } else if (
+    limits.rateLimitWindowMinutes <= 0 &&
+    limits.tokenLimit > 0 &&
+    spend.totalTokens >= limits.tokenLimit
+  ) {
+    return {
+      kind: "quota",
+      code: "token_limit_exceeded",
+      message: `Token limit reached: ${limits.tokenLimit} tokens in total`,
+    };
   }
   if (limits.dailyCostLimit > 0 && spend.dayCostMicroUsd >= limits.dailyCostLimit * MICRO) {
     const resetAt = new Date(spend.dayStart + DAY).toISOString();

@@ -226,3 +226,81 @@ describe("Claude route: upstream failures", () => {
     expect(usage.total.inputTokens).toBeGreaterThan(0);
   });
 });
+
+describe("Claude route: KeyGate limits on the request path", () => {
+  async function statsFor(credentialPrefix: string) {
+    const { upstreamUrl } = await import("./helpers.ts");
+    const stats = (await (await fetch(`${upstreamUrl}/__stats`)).json()) as {
+      byCredential: Record<string, { requests: number }>;
+    };
+    return Object.entries(stats.byCredential)
+      .filter(([credential]) => credential.startsWith(credentialPrefix))
+      .reduce((sum, [, s]) => sum + s.requests, 0);
+  }
+
+  it("refuses over the concurrency limit with 429 and retry-after, in Anthropic's shape", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "hold-400");
+    const key = await createKey(token, { limits: { concurrencyLimit: 1 } });
+    const [a, b] = await Promise.all([messages(key.secret, {}), messages(key.secret, {})]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 429]);
+    const refused = a.status === 429 ? a : b;
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expectAnthropicError(await refused.json(), "rate_limit_error");
+    await (a.status === 200 ? a : b).text();
+    const live = await waitFor(
+      async () => (await admin<{ activeLeases: number }>(token, "GET", `/keys/${key.id}/live`)).body,
+      (l) => l.activeLeases === 0,
+    );
+    expect(live.activeLeases).toBe(0);
+  });
+
+  it("refuses a blacklisted model with 403 and a spent quota with 402, and takes no upstream request", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "ok");
+    const before = await statsFor("sk-ant-ok-");
+    const restricted = await createKey(token, { limits: { restrictedModels: ["claude-sonnet-4-5"] } });
+    const r1 = await messages(restricted.secret, {});
+    expect(r1.status).toBe(403);
+    expectAnthropicError(await r1.json(), "permission_error");
+
+    const capped = await createKey(token, { limits: { dailyCostLimit: 0.000001 } });
+    const first = await messages(capped.secret, { model: "claude-opus-4-1" });
+    expect(first.status).toBe(200);
+    await first.text();
+    const refused = await waitFor(
+      async () => messages(capped.secret, {}),
+      (r) => r.status === 402,
+    );
+    expect(refused.status).toBe(402);
+    const body = (await refused.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("billing_error");
+    expect(body.error.message).toMatch(/Daily cost limit/);
+    // Only the one admitted request reached the upstream; refused ones recorded nothing.
+    expect(await statsFor("sk-ant-ok-")).toBe(before + 1);
+    const usage = await keyUsage(capped.id);
+    expect(usage.total.requests).toBe(1);
+  });
+
+  it("shows the key's live state in the admin API", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "ok");
+    const key = await createKey(token, { limits: { rateLimitWindowMinutes: 5, rateLimitRequests: 100 } });
+    await (await messages(key.secret, {})).text();
+    const live = await waitFor(
+      async () =>
+        (
+          await admin<{ window: { requests: number; tokens: number }; activeLeases: number }>(
+            token,
+            "GET",
+            `/keys/${key.id}/live`,
+          )
+        ).body,
+      (l) => l.window?.tokens > 0,
+    );
+    expect(live.window.requests).toBe(1);
+    expect(live.window.tokens).toBeGreaterThan(0);
+    expect(live.activeLeases).toBe(0);
+  });
+});

@@ -19,7 +19,9 @@ const countersSchema = z.object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z
 
 const liveSchema = z
   .object({
-    window: z.object({ start: z.number(), requests: z.number(), tokens: z.number(), costMicroUsd: z.number() }).nullable(),
+    window: z
+      .object({ start: z.number(), requests: z.number(), tokens: z.number(), costMicroUsd: z.number() })
+      .nullable(),
     activeLeases: z.number(),
     queued: z.number(),
     leases: z.array(z.object({ id: z.string(), expiresAt: z.number() })),

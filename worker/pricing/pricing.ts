@@ -35,7 +35,11 @@ export const shippedPrices: PriceTable = parseTable(snapshot);
 
 /** Exact name, then without a provider/region prefix, then without a date or version suffix. */
 export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
-  const candidates = [model, model.replace(/^.*\//, ""), model.replace(/^(us|eu|apac|global)\.(anthropic\.)?/, "")];
+  const candidates = [
+    model,
+    model.replace(/^.*\//, ""),
+    model.replace(/^(us|eu|apac|global)\.(anthropic\.)?/, ""),
+  ];
   for (const name of [...candidates]) {
     candidates.push(name.replace(/-\d{8}$/, ""), name.replace(/(-v\d+(:\d+)?|@\d{8}|\[1m\])$/, ""));
   }
@@ -57,15 +61,24 @@ export function costOf(table: PriceTable, model: string, usage: Usage): Cost {
   if (!p) return { microUsd: 0, priced: false };
   const isClaude = /claude/i.test(model);
   const input = p.input_cost_per_token ?? 0;
-  const contextTokens = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+  const contextTokens =
+    usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
   const long = contextTokens > LONG_CONTEXT_TOKENS && p.input_cost_per_token_above_200k_tokens !== undefined;
   const pick = (normal: number | undefined, above: number | undefined, claudeDefault: number) =>
     (long ? above : undefined) ?? normal ?? (isClaude ? claudeDefault : 0);
   const inputPrice = pick(input, p.input_cost_per_token_above_200k_tokens, 0);
   const outputPrice = pick(p.output_cost_per_token, p.output_cost_per_token_above_200k_tokens, 0);
-  const write5m = pick(p.cache_creation_input_token_cost, p.cache_creation_input_token_cost_above_200k_tokens, input * 1.25);
+  const write5m = pick(
+    p.cache_creation_input_token_cost,
+    p.cache_creation_input_token_cost_above_200k_tokens,
+    input * 1.25,
+  );
   const write1h = p.cache_creation_input_token_cost_above_1hr ?? (isClaude ? input * 2 : write5m);
-  const read = pick(p.cache_read_input_token_cost, p.cache_read_input_token_cost_above_200k_tokens, input * 0.1);
+  const read = pick(
+    p.cache_read_input_token_cost,
+    p.cache_read_input_token_cost_above_200k_tokens,
+    input * 0.1,
+  );
   // Cache writes without a 5m/1h breakdown are all billed as 5-minute writes.
   const split = usage.ephemeral_5m_input_tokens + usage.ephemeral_1h_input_tokens;
   const writes5m = split > 0 ? usage.ephemeral_5m_input_tokens : usage.cache_creation_input_tokens;

@@ -26,7 +26,9 @@ const RULES: ClientRule[] = [
 
 /** Which known clients this request looks like (usually none or one). */
 export function identifyClients(path: string, userAgent: string, headers: Headers): ClientId[] {
-  const found = RULES.filter((rule) => rule.paths.test(path) && rule.userAgent.test(userAgent)).map((r) => r.id);
+  const found = RULES.filter((rule) => rule.paths.test(path) && rule.userAgent.test(userAgent)).map(
+    (r) => r.id,
+  );
   const factory = headers.get("x-factory-client") ?? "";
   if (/^\/droid\//.test(path) && /droid|factory-cli/i.test(factory) && !found.includes("droid_cli")) {
     found.push("droid_cli");

@@ -55,13 +55,17 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
   headers.set("content-type", "application/json");
   try {
     const body: unknown = JSON.parse(text);
-    if (body && typeof body === "object" && "error" in body) return new Response(text, { status: response.status, headers });
+    if (body && typeof body === "object" && "error" in body)
+      return new Response(text, { status: response.status, headers });
   } catch {
     // Not JSON: wrapped below.
   }
   const kind = response.status === 429 ? "rate_limit" : "api_error";
   const error = new RelayError(kind, `Upstream error ${response.status}`, { status: response.status });
-  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), { status: response.status, headers });
+  return new Response(JSON.stringify(errorBody(ctx.provider.protocol, error)), {
+    status: response.status,
+    headers,
+  });
 }
 
 export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {

@@ -66,7 +66,9 @@ export async function relay<T extends { model: string; stream?: boolean }>(
     const model = done.metered?.model ?? body.value.model;
     const cost = costOf(shippedPrices, model, usage);
     if (!cost.priced && done.metered) {
-      console.warn(JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }));
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }),
+      );
     }
     const after: Promise<unknown>[] = [
       admission.settle({ requestId, model, tokens: totalTokens(usage), costMicroUsd: cost.microUsd }),
@@ -87,7 +89,14 @@ export async function relay<T extends { model: string; stream?: boolean }>(
     }
     waitUntil(
       Promise.all(after).catch((error: unknown) => {
-        console.error(JSON.stringify({ level: "error", msg: "after-response work failed", requestId, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "after-response work failed",
+            requestId,
+            error: String(error),
+          }),
+        );
       }),
     );
   };

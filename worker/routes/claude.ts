@@ -29,7 +29,12 @@ for (const path of ["/v1/messages", "/claude/v1/messages"]) {
 }
 
 claudeRoutes.post("/v1/messages/count_tokens", (c) =>
-  relay(c, { provider: claudeProvider, path: "/v1/messages/count_tokens", schema: messagesRequest, meter: false }),
+  relay(c, {
+    provider: claudeProvider,
+    path: "/v1/messages/count_tokens",
+    schema: messagesRequest,
+    meter: false,
+  }),
 );
 
 async function authorised(c: RouteContext) {
