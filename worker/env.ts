@@ -1,12 +1,14 @@
 // The Worker's bindings, validated once per isolate: a missing secret is a clear startup error,
 // not an undefined deep in a request.
 import { z } from "zod";
+import type { AccountPool } from "../durable-objects/account-pool/index.ts";
 import type { KeyGate } from "../durable-objects/key-gate/index.ts";
 import { importSealingKey, type SealingKey } from "./keyspace/crypto.ts";
 import { connectRedis, Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
   KEY_GATE: DurableObjectNamespace<KeyGate>;
+  ACCOUNT_POOL: DurableObjectNamespace<AccountPool>;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   KEY_HASH_SECRET: string;
@@ -19,6 +21,13 @@ export interface Env {
   KEY_CACHE_SECONDS?: string;
   /** How long a concurrency lease lives unless renewed (a Worker that dies frees it after this). */
   LEASE_TTL_SECONDS?: string;
+  STICKY_SESSION_TTL_HOURS?: string;
+  /** Renew a sticky mapping to its full TTL when less than this is left (0 = never, as the original). */
+  STICKY_SESSION_RENEWAL_THRESHOLD_MINUTES?: string;
+  /** How long a 529 (overloaded) parks an account. */
+  CLAUDE_OVERLOAD_HANDLING_MINUTES?: string;
+  /** Where account pools live (e.g. "wnam", "enam"): near the upstream providers. */
+  POOL_LOCATION_HINT?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
 }
@@ -39,6 +48,7 @@ const configSchema = z.object({
   ADMIN_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
   KEY_CACHE_SECONDS: z.coerce.number().min(0).default(30),
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
+  POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { claudeRoutes } from "./routes/claude.ts";
 
+export { AccountPool } from "../durable-objects/account-pool/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
 
 export const VERSION = "0.1.0";

@@ -3,9 +3,16 @@ import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
 import type { AccountRecord } from "../keyspace/records.ts";
-import { forgetCachedAccounts } from "../relay/schedule.ts";
+import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
-import { accountViewSchema, consoleAccountBody, errorSchema, idParam, updateAccountBody } from "./schemas.ts";
+import {
+  accountHealthSchema,
+  accountViewSchema,
+  consoleAccountBody,
+  errorSchema,
+  idParam,
+  updateAccountBody,
+} from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
@@ -20,7 +27,12 @@ const routes = {
     tags,
     security,
     summary: "List upstream accounts (never their credentials)",
-    responses: { 200: jsonContent(z.object({ accounts: z.array(accountViewSchema) }), "Accounts") },
+    responses: {
+      200: jsonContent(
+        z.object({ accounts: z.array(accountViewSchema.extend({ health: accountHealthSchema })) }),
+        "Accounts",
+      ),
+    },
   }),
   createConsole: createRoute({
     method: "post",
@@ -30,6 +42,15 @@ const routes = {
     summary: "Add a Claude Console account (API key, optional custom base URL)",
     request: { body: { content: { "application/json": { schema: consoleAccountBody } }, required: true } },
     responses: { 201: jsonContent(accountResult, "Created") },
+  }),
+  resetStatus: createRoute({
+    method: "post",
+    path: "/accounts/{id}/reset-status",
+    tags,
+    security,
+    summary: "Clear an account's rate-limited / overloaded / unauthorized state",
+    request: { params: idParam },
+    responses: { 200: jsonContent(accountResult, "Account"), 404: notFound },
   }),
   update: createRoute({
     method: "patch",
@@ -60,13 +81,37 @@ async function sealedApiKey(env: Env, apiKey: string): Promise<string> {
 
 async function saveAccount(env: Env, record: AccountRecord): Promise<void> {
   await services(env).keyspace.putAccount(record);
-  forgetCachedAccounts();
+  await accountsChanged(env, services(env), record.platform);
 }
 
 export function registerAccounts(app: AdminApp) {
   app.openapi(routes.list, async (c) => {
-    const records = await services(c.env).keyspace.listAccounts();
-    return c.json({ accounts: records.map(accountView) }, 200);
+    const s = services(c.env);
+    const records = await s.keyspace.listAccounts();
+    const platforms = [...new Set(records.map((r) => r.platform))];
+    const states = (await Promise.all(platforms.map((p) => poolOf(c.env, s, p).status()))).flat();
+    const stateOf = new Map(states.map((state) => [state.accountId, state]));
+    const accounts = records.map((record) => {
+      const state = stateOf.get(record.id);
+      return {
+        ...accountView(record),
+        health: {
+          status: state?.status ?? "active",
+          until: state?.until ? new Date(state.until).toISOString() : null,
+          activeLeases: state?.activeLeases ?? 0,
+          lastUsedAt: state?.lastUsedAt ? new Date(state.lastUsedAt).toISOString() : null,
+        },
+      };
+    });
+    return c.json({ accounts }, 200);
+  });
+
+  app.openapi(routes.resetStatus, async (c) => {
+    const { id } = c.req.valid("param");
+    const record = await services(c.env).keyspace.getAccount(id);
+    if (!record) throw new RelayError("not_found", `No account ${id}`);
+    await accountsChanged(c.env, services(c.env), record.platform, record.id);
+    return c.json({ account: accountView(record) }, 200);
   });
 
   app.openapi(routes.createConsole, async (c) => {
@@ -83,6 +128,8 @@ export function registerAccounts(app: AdminApp) {
       priority: body.priority ?? 50,
       schedulable: body.schedulable ?? true,
       isActive: true,
+      concurrencyLimit: body.concurrencyLimit ?? 0,
+      models: body.models ?? [],
       credentials: await sealedApiKey(c.env, body.apiKey),
       createdAt: now,
       updatedAt: now,
@@ -108,10 +155,10 @@ export function registerAccounts(app: AdminApp) {
 
   app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await services(c.env).keyspace.getAccount(id)))
-      throw new RelayError("not_found", `No account ${id}`);
+    const record = await services(c.env).keyspace.getAccount(id);
+    if (!record) throw new RelayError("not_found", `No account ${id}`);
     await services(c.env).keyspace.deleteAccount(id);
-    forgetCachedAccounts();
+    await accountsChanged(c.env, services(c.env), record.platform);
     return c.json({ deleted: true as const }, 200);
   });
 }

@@ -60,9 +60,20 @@ export const consoleAccountBody = z
     baseUrl: z.url().or(z.literal("")).optional(),
     priority: z.number().int().min(1).max(100).optional(),
     schedulable: z.boolean().optional(),
+    concurrencyLimit: z.number().int().min(0).max(10_000).optional(),
+    models: z.array(z.string().min(1)).max(200).optional(),
   })
   .strict()
   .openapi("NewConsoleAccount");
+
+export const accountHealthSchema = z
+  .object({
+    status: z.enum(["active", "rate-limited", "overloaded", "unauthorized", "error"]),
+    until: z.string().nullable(),
+    activeLeases: z.number(),
+    lastUsedAt: z.string().nullable(),
+  })
+  .openapi("AccountHealth");
 
 export const updateAccountBody = consoleAccountBody
   .partial()

@@ -82,6 +82,10 @@ export const accountRecordSchema = z.object({
   priority: z.number().int().min(1).max(100).default(50),
   schedulable: z.boolean().default(true),
   isActive: z.boolean().default(true),
+  /** Most requests this account serves at once (0 = no limit). */
+  concurrencyLimit: z.number().int().min(0).default(0),
+  /** Models it serves, exact or `prefix*` (empty = every model of its platform). */
+  models: z.array(z.string().min(1)).default([]),
   /** Sealed credential envelope (keyspace/crypto.ts), never the secret itself. */
   credentials: z.string().min(1),
   createdAt: isoDate,

@@ -39,4 +39,6 @@ export interface Provider {
   /** Bytes that end a broken stream in this protocol's own error shape. */
   streamErrorEvent(message: string): Uint8Array;
   outcome(response: Response): AccountOutcome;
+  /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
+  sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
 }

@@ -1,11 +1,12 @@
 // Steps 4–5: send the request to an upstream account and stream the answer back through the
 // usage meter. Fails over to the next account while nothing has reached the client yet.
 // Whatever happens, `finish` is called exactly once with what the request used.
-import type { Services } from "../env.ts";
+import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
+import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { meterStream } from "./meter.ts";
-import { accountCredentials, candidateAccounts } from "./schedule.ts";
+import { type Acquired, accountCredentials, acquireAccount } from "./schedule.ts";
 
 const MAX_ATTEMPTS = 3;
 
@@ -28,7 +29,10 @@ export interface Finished {
 }
 
 export interface ForwardContext {
+  env: Env;
   services: Services;
+  /** What the account pool needs to pick an account (exclusions are added while failing over). */
+  routing: Omit<AcquireRequest, "exclude">;
   provider: Provider;
   requestId: string;
   /** False for calls that carry no billable usage (count_tokens): relayed as they come. */
@@ -69,49 +73,65 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
 }
 
 export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
-  const candidates = await candidateAccounts(ctx.services, ctx.provider.platform);
-  if (candidates.length === 0) {
-    throw new RelayError("unavailable", `No available ${ctx.provider.platform} accounts`, {
-      headers: { "retry-after": "30" },
-    });
-  }
+  const exclude: string[] = [];
   let lastFailure: { response: Response; accountId: string } | undefined;
-  for (const account of candidates.slice(0, MAX_ATTEMPTS)) {
-    const credentials = await accountCredentials(ctx.services, account);
-    const upstreamRequest = ctx.provider.buildRequest(call, account, credentials, ctx.services.config);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    let acquired: Acquired;
+    try {
+      acquired = await acquireAccount(ctx.env, ctx.services, ctx.provider.platform, {
+        ...ctx.routing,
+        exclude,
+      });
+    } catch (error) {
+      // Out of accounts after a failure: the client gets that failure, not "no account".
+      if (lastFailure) break;
+      throw error;
+    }
+    const { account } = acquired;
     let response: Response;
     try {
-      response = await fetch(upstreamRequest);
+      const credentials = await accountCredentials(ctx.services, account);
+      response = await fetch(ctx.provider.buildRequest(call, account, credentials, ctx.services.config));
     } catch {
+      ctx.waitUntil(acquired.release({ kind: "server-error" }));
+      exclude.push(account.id);
       continue;
     }
-    if (response.ok) return relayResponse(ctx, account.id, response);
+    if (response.ok) return relayResponse(ctx, acquired, response);
+    const outcome = ctx.provider.outcome(response);
+    ctx.waitUntil(acquired.release(outcome));
     await lastFailure?.response.body?.cancel();
     lastFailure = { response, accountId: account.id };
     if (!isRetryable(response.status)) break;
+    exclude.push(account.id);
   }
   if (!lastFailure) throw new RelayError("unavailable", "Upstream unreachable", { status: 502 });
   ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId });
   return upstreamError(ctx, lastFailure.response);
 }
 
-async function relayResponse(ctx: ForwardContext, accountId: string, upstream: Response): Promise<Response> {
+async function relayResponse(ctx: ForwardContext, acquired: Acquired, upstream: Response): Promise<Response> {
   const headers = clientHeaders(upstream, ctx.requestId);
   const status = upstream.status;
+  const accountId = acquired.account.id;
+  const done = (metered: MeteredUsage | undefined, upstreamFailed = false) => {
+    ctx.waitUntil(acquired.release(upstreamFailed ? { kind: "server-error" } : { kind: "ok" }));
+    ctx.finish({ status, accountId, metered });
+  };
   if (!ctx.meter || !upstream.body) {
-    ctx.finish({ status, accountId });
+    done(undefined);
     return new Response(upstream.body, { status, headers });
   }
   if (!headers.get("content-type")?.includes("text/event-stream")) {
     // Non-streaming answers are small: one read, one parse, the same bytes back.
     const text = await upstream.text();
-    ctx.finish({ status, accountId, metered: ctx.provider.usageFromJson(text) });
+    done(ctx.provider.usageFromJson(text));
     return new Response(text, { status, headers });
   }
   const body = meterStream(upstream.body, {
     waitUntil: ctx.waitUntil,
     errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response"),
-    onEnd: async ({ text }) => ctx.finish({ status, accountId, metered: ctx.provider.usageFromSse(text) }),
+    onEnd: async ({ text, ending }) => done(ctx.provider.usageFromSse(text), ending === "upstream-failed"),
   });
   return new Response(body, { status, headers });
 }

@@ -102,8 +102,22 @@ export async function relay<T extends { model: string; stream?: boolean }>(
   };
 
   try {
+    const routing = {
+      model: body.value.model,
+      sessionHash: await options.provider.sessionHash(body.value, c.req.raw.headers),
+      boundAccountId: key.boundAccounts[options.provider.platform],
+    };
     return await forward(
-      { services: s, provider: options.provider, requestId, meter: options.meter, waitUntil, finish },
+      {
+        env: c.env,
+        services: s,
+        provider: options.provider,
+        routing,
+        requestId,
+        meter: options.meter,
+        waitUntil,
+        finish,
+      },
       {
         request: c.req.raw,
         path: options.path,

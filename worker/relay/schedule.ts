@@ -1,37 +1,66 @@
-// Step 3: choose the upstream account. For now: active, schedulable accounts of the platform by
-// priority (ties rotate), from an isolate cache; the AccountPool Durable Object replaces this.
-import type { Services } from "../env.ts";
+// Step 3: the AccountPool Durable Object of the platform picks the upstream account and takes
+// its concurrency lease (one RPC); the lease is released with the upstream's verdict.
+import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
+import type { Env, Services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
 import { unseal } from "../keyspace/crypto.ts";
 import type { AccountRecord, Platform } from "../keyspace/records.ts";
+import type { AccountOutcome } from "../providers/provider.ts";
 
-const ACCOUNT_CACHE_MS = 5_000;
-let cachedAccounts: { records: AccountRecord[]; expiresAt: number } | undefined;
 const credentialCache = new Map<string, { updatedAt: string; credentials: unknown }>();
-let rotation = 0;
 
-export function forgetCachedAccounts(): void {
-  cachedAccounts = undefined;
+export function poolOf(env: Env, services: Services, platform: Platform) {
+  const id = env.ACCOUNT_POOL.idFromName(platform);
+  const hint = services.config.POOL_LOCATION_HINT;
+  return hint ? env.ACCOUNT_POOL.get(id, { locationHint: hint }) : env.ACCOUNT_POOL.get(id);
 }
 
-async function allAccounts(services: Services): Promise<AccountRecord[]> {
-  const now = Date.now();
-  if (!cachedAccounts || cachedAccounts.expiresAt <= now) {
-    cachedAccounts = { records: await services.keyspace.listAccounts(), expiresAt: now + ACCOUNT_CACHE_MS };
+export interface Acquired {
+  account: AccountRecord;
+  release(outcome: AccountOutcome): Promise<void>;
+}
+
+export async function acquireAccount(
+  env: Env,
+  services: Services,
+  platform: Platform,
+  request: AcquireRequest,
+): Promise<Acquired> {
+  const pool = poolOf(env, services, platform);
+  const result = await pool.acquire(platform, request);
+  if (!result.ok) {
+    const retryAfter = { "retry-after": String(result.retryAfterSeconds) };
+    if (result.reason === "no-accounts") {
+      throw new RelayError("unavailable", `No ${platform} accounts are configured`, { headers: retryAfter });
+    }
+    throw new RelayError(
+      "unavailable",
+      `No available ${platform} accounts: all are rate-limited or unavailable`,
+      {
+        code: "accounts_unavailable",
+        headers: retryAfter,
+      },
+    );
   }
-  return cachedAccounts.records;
+  let released = false;
+  return {
+    account: result.account,
+    async release(outcome) {
+      if (released) return;
+      released = true;
+      await pool.release(result.lease.id, outcome, request.sessionHash);
+    },
+  };
 }
 
-/** Usable accounts in the order to try them: priority ascending, rotating among equals. */
-export async function candidateAccounts(services: Services, platform: Platform): Promise<AccountRecord[]> {
-  const usable = (await allAccounts(services)).filter(
-    (a) => a.platform === platform && a.isActive && a.schedulable,
-  );
-  rotation = (rotation + 1) % 1_000_000;
-  const turn = rotation;
-  return usable
-    .map((account, i) => ({ account, tieBreak: (i + turn) % usable.length }))
-    .sort((a, b) => a.account.priority - b.account.priority || a.tieBreak - b.tieBreak)
-    .map((entry) => entry.account);
+/** Tells every isolate-independent holder of account state that an admin changed accounts. */
+export async function accountsChanged(
+  env: Env,
+  services: Services,
+  platform: Platform,
+  resetAccountId?: string,
+) {
+  await poolOf(env, services, platform).refresh(resetAccountId);
 }
 
 export async function accountCredentials(services: Services, account: AccountRecord): Promise<unknown> {

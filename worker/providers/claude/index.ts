@@ -1,5 +1,6 @@
 import type { Provider } from "../provider.ts";
 import { claudeOutcome } from "./errors.ts";
+import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
 
@@ -16,4 +17,5 @@ export const claudeProvider: Provider = {
       `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`,
     ),
   outcome: claudeOutcome,
+  sessionHash: (body) => claudeSessionHash(body),
 };

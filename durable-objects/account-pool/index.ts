@@ -1,0 +1,286 @@
+// AccountPool: one Durable Object per scheduling pool (a platform). Picking an account, taking
+// its concurrency lease and keeping sticky sessions is one atomic call, so two regions never
+// take the same last free slot. State lives in memory and is written in batches.
+import { DurableObject } from "cloudflare:workers";
+import { type Env, services } from "../../worker/env.ts";
+import type { AccountRecord, Platform } from "../../worker/keyspace/records.ts";
+import type { AccountOutcome } from "../../worker/providers/provider.ts";
+import {
+  type AccountHealth,
+  type AccountStatus,
+  applyOutcome,
+  currentHealth,
+  DEFAULT_HEALTH_POLICY,
+  type HealthPolicy,
+  healthy,
+} from "./health.ts";
+import { type AcquireRequest, type Candidate, choose } from "./selection.ts";
+
+export type { AcquireRequest };
+
+export interface AccountLease {
+  id: string;
+  accountId: string;
+  expiresAt: number;
+}
+
+export type AcquireResult =
+  | { ok: true; account: AccountRecord; lease: AccountLease; via: "bound" | "sticky" | "pool" }
+  | { ok: false; reason: "no-accounts" | "all-parked"; retryAfterSeconds: number };
+
+export interface AccountState {
+  accountId: string;
+  status: AccountStatus;
+  until: number | null;
+  activeLeases: number;
+  lastUsedAt: number | null;
+}
+
+interface Sticky {
+  accountId: string;
+  expiresAt: number;
+}
+
+interface StoredState {
+  v: 1;
+  health: [string, AccountHealth][];
+  leases: AccountLease[];
+  sticky: [string, Sticky][];
+}
+
+const STATE_KEY = "state";
+const FLUSH_DELAY_MS = 1_000;
+const ACCOUNTS_REFRESH_MS = 60_000;
+
+export class AccountPool extends DurableObject<Env> {
+  private platform: Platform | undefined;
+  private accounts: AccountRecord[] = [];
+  private accountsLoadedAt = 0;
+  private loading: Promise<void> | undefined;
+  private health = new Map<string, AccountHealth>();
+  private leases = new Map<string, AccountLease>();
+  private sticky = new Map<string, Sticky>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private alarmAt: number | undefined;
+  private readonly leaseTtlMs: number;
+  private readonly stickyTtlMs: number;
+  private readonly stickyRenewMs: number;
+  private readonly policy: HealthPolicy;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
+    this.stickyTtlMs = Number(env.STICKY_SESSION_TTL_HOURS ?? 1) * 3_600_000;
+    this.stickyRenewMs = Number(env.STICKY_SESSION_RENEWAL_THRESHOLD_MINUTES ?? 0) * 60_000;
+    this.policy = {
+      ...DEFAULT_HEALTH_POLICY,
+      overloadMs: Number(env.CLAUDE_OVERLOAD_HANDLING_MINUTES ?? 10) * 60_000,
+    };
+    ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.get<StoredState>(STATE_KEY);
+      if (stored) {
+        this.health = new Map(stored.health);
+        this.leases = new Map(stored.leases.map((lease) => [lease.id, lease]));
+        this.sticky = new Map(stored.sticky);
+      }
+      this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
+    });
+  }
+
+  async acquire(platform: Platform, request: AcquireRequest): Promise<AcquireResult> {
+    await this.ensureAccounts(platform);
+    const now = Date.now();
+    this.reclaimExpired(now);
+    const stickyEntry = request.sessionHash ? this.sticky.get(request.sessionHash) : undefined;
+    const stickyId = stickyEntry && stickyEntry.expiresAt > now ? stickyEntry.accountId : undefined;
+    const choice = choose(this.candidates(), request, stickyId, now);
+    if (!choice.candidate) {
+      if (request.sessionHash && stickyId) this.sticky.delete(request.sessionHash);
+      if (this.accounts.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
+      const waitMs = choice.parkedUntil ? choice.parkedUntil - now : 30_000;
+      return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    }
+    const account = choice.candidate.record;
+    const lease: AccountLease = {
+      id: crypto.randomUUID(),
+      accountId: account.id,
+      expiresAt: now + this.leaseTtlMs,
+    };
+    this.leases.set(lease.id, lease);
+    const health = this.healthOf(account.id);
+    this.health.set(account.id, { ...health, lastUsedAt: now });
+    if (request.sessionHash) this.keepSticky(request.sessionHash, account.id, stickyEntry, now);
+    this.changed();
+    this.ensureAlarm();
+    return { ok: true, account, lease, via: choice.via };
+  }
+
+  /** Ends a lease and records what the upstream said about its account; a second call is a no-op. */
+  async release(leaseId: string, outcome: AccountOutcome, sessionHash?: string): Promise<void> {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return;
+    this.leases.delete(leaseId);
+    const now = Date.now();
+    const { health, changed } = applyOutcome(this.healthOf(lease.accountId), outcome, this.policy, now);
+    this.health.set(lease.accountId, health);
+    if (
+      health.status !== "active" &&
+      sessionHash &&
+      this.sticky.get(sessionHash)?.accountId === lease.accountId
+    ) {
+      this.sticky.delete(sessionHash);
+    }
+    if (changed) {
+      console.log(
+        JSON.stringify({
+          level: "warn",
+          msg: "account status changed",
+          accountId: lease.accountId,
+          status: health.status,
+          until: health.until,
+        }),
+      );
+    }
+    this.changed();
+  }
+
+  async renew(leaseId: string): Promise<boolean> {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return false;
+    lease.expiresAt = Date.now() + this.leaseTtlMs;
+    this.changed();
+    return true;
+  }
+
+  /** An admin changed an account: reload them now, and clear a manual reset's health. */
+  async refresh(resetAccountId?: string): Promise<void> {
+    if (resetAccountId)
+      this.health.set(resetAccountId, { ...healthy(), lastUsedAt: this.healthOf(resetAccountId).lastUsedAt });
+    if (this.platform) await this.loadAccounts(this.platform);
+    this.changed();
+  }
+
+  async status(): Promise<AccountState[]> {
+    const now = Date.now();
+    this.reclaimExpired(now);
+    const counts = this.leaseCounts();
+    const ids = new Set([...this.accounts.map((a) => a.id), ...this.health.keys()]);
+    return [...ids].map((accountId) => {
+      const health = currentHealth(this.healthOf(accountId), now);
+      return {
+        accountId,
+        status: health.status,
+        until: health.status === "active" ? null : health.until,
+        activeLeases: counts.get(accountId) ?? 0,
+        lastUsedAt: health.lastUsedAt || null,
+      };
+    });
+  }
+
+  async stickyAccount(sessionHash: string): Promise<string | null> {
+    const entry = this.sticky.get(sessionHash);
+    return entry && entry.expiresAt > Date.now() ? entry.accountId : null;
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
+    this.reclaimExpired(Date.now());
+    await this.flush();
+    this.ensureAlarm();
+  }
+
+  private async ensureAccounts(platform: Platform): Promise<void> {
+    const stale = Date.now() - this.accountsLoadedAt > ACCOUNTS_REFRESH_MS;
+    if (this.platform === platform && !stale) return;
+    this.platform = platform;
+    if (this.accountsLoadedAt === 0) {
+      await this.loadAccounts(platform);
+    } else {
+      // Stale but present: serve from memory, reload in the background.
+      void this.loadAccounts(platform).catch(() => {});
+    }
+  }
+
+  private loadAccounts(platform: Platform): Promise<void> {
+    this.loading ??= services(this.env)
+      .keyspace.listAccounts()
+      .then((all) => {
+        this.accounts = all.filter((a) => a.platform === platform);
+        this.accountsLoadedAt = Date.now();
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  private candidates(): Candidate[] {
+    const counts = this.leaseCounts();
+    return this.accounts.map((record) => ({
+      record,
+      health: this.healthOf(record.id),
+      activeLeases: counts.get(record.id) ?? 0,
+    }));
+  }
+
+  private leaseCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const lease of this.leases.values())
+      counts.set(lease.accountId, (counts.get(lease.accountId) ?? 0) + 1);
+    return counts;
+  }
+
+  private healthOf(accountId: string): AccountHealth {
+    return this.health.get(accountId) ?? healthy();
+  }
+
+  private keepSticky(
+    sessionHash: string,
+    accountId: string,
+    existing: Sticky | undefined,
+    now: number,
+  ): void {
+    const fresh = !existing || existing.accountId !== accountId || existing.expiresAt <= now;
+    const renew = !fresh && this.stickyRenewMs > 0 && existing.expiresAt - now < this.stickyRenewMs;
+    if (fresh || renew) this.sticky.set(sessionHash, { accountId, expiresAt: now + this.stickyTtlMs });
+  }
+
+  private reclaimExpired(now: number): void {
+    let changed = false;
+    for (const [id, lease] of this.leases) {
+      if (lease.expiresAt <= now) {
+        this.leases.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.changed();
+  }
+
+  private changed(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS);
+  }
+
+  private async flush(): Promise<void> {
+    const now = Date.now();
+    for (const [hash, entry] of this.sticky) if (entry.expiresAt <= now) this.sticky.delete(hash);
+    const state: StoredState = {
+      v: 1,
+      health: [...this.health],
+      leases: [...this.leases.values()],
+      sticky: [...this.sticky],
+    };
+    await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
+  }
+
+  private ensureAlarm(): void {
+    let earliest: number | undefined;
+    for (const lease of this.leases.values())
+      if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
+    if (earliest === undefined || (this.alarmAt !== undefined && this.alarmAt <= earliest)) return;
+    this.alarmAt = earliest;
+    void this.ctx.storage.setAlarm(earliest);
+  }
+}

@@ -1,0 +1,78 @@
+// Which account serves a request, in the original's order: the key's bound account, then the
+// conversation's sticky account, then the pool by priority and least recently used.
+import type { AccountRecord } from "../../worker/keyspace/records.ts";
+import { type AccountHealth, currentHealth, healthy } from "./health.ts";
+
+export interface Candidate {
+  record: AccountRecord;
+  health: AccountHealth;
+  activeLeases: number;
+}
+
+export interface AcquireRequest {
+  model: string;
+  sessionHash?: string;
+  boundAccountId?: string;
+  exclude: string[];
+}
+
+export type Unusable = "inactive" | "unschedulable" | "parked" | "busy" | "model" | "excluded";
+
+export function servesModel(record: AccountRecord, model: string): boolean {
+  if (record.models.length === 0) return true;
+  const wanted = model.toLowerCase();
+  return record.models.some((entry) => {
+    const pattern = entry.toLowerCase();
+    return pattern.endsWith("*") ? wanted.startsWith(pattern.slice(0, -1)) : wanted === pattern;
+  });
+}
+
+export function whyUnusable(c: Candidate, request: AcquireRequest, now: number): Unusable | null {
+  if (!c.record.isActive) return "inactive";
+  if (!c.record.schedulable) return "unschedulable";
+  if (request.exclude.includes(c.record.id)) return "excluded";
+  if (currentHealth(c.health, now).status !== "active") return "parked";
+  if (c.record.concurrencyLimit > 0 && c.activeLeases >= c.record.concurrencyLimit) return "busy";
+  if (!servesModel(c.record, request.model)) return "model";
+  return null;
+}
+
+export function byPriorityThenLeastRecent(a: Candidate, b: Candidate): number {
+  return (
+    a.record.priority - b.record.priority ||
+    a.health.lastUsedAt - b.health.lastUsedAt ||
+    a.record.createdAt.localeCompare(b.record.createdAt)
+  );
+}
+
+export type Choice =
+  | { candidate: Candidate; via: "bound" | "sticky" | "pool" }
+  | { candidate: null; parkedUntil?: number };
+
+export function choose(
+  candidates: Candidate[],
+  request: AcquireRequest,
+  stickyAccountId: string | undefined,
+  now: number,
+): Choice {
+  const byId = new Map(candidates.map((c) => [c.record.id, c]));
+  const usable = (id: string | undefined) => {
+    const c = id ? byId.get(id) : undefined;
+    return c && whyUnusable(c, request, now) === null ? c : undefined;
+  };
+  const bound = usable(request.boundAccountId);
+  if (bound) return { candidate: bound, via: "bound" };
+  const sticky = usable(stickyAccountId);
+  if (sticky) return { candidate: sticky, via: "sticky" };
+  const pool = candidates
+    .filter((c) => whyUnusable(c, request, now) === null)
+    .sort(byPriorityThenLeastRecent);
+  if (pool[0]) return { candidate: pool[0], via: "pool" };
+  // Nobody can serve: say when the first parked account that would serve comes back.
+  const parked = candidates
+    .filter((c) => whyUnusable(c, request, now) === "parked" && servesModel(c.record, request.model))
+    .map((c) => c.health.until);
+  return { candidate: null, parkedUntil: parked.length > 0 ? Math.min(...parked) : undefined };
+}
+
+export { healthy };
