@@ -304,3 +304,80 @@ describe("Claude route: KeyGate limits on the request path", () => {
     expect(live.activeLeases).toBe(0);
   });
 });
+
+describe("Claude route: scheduling and failover across accounts", () => {
+  type AccountList = {
+    accounts: Array<{ id: string; name: string; health: { status: string; until: string | null } }>;
+  };
+
+  it("serves 100 requests from the healthy account while the 429 and 529 accounts stay parked", async () => {
+    token = await freshKeyspace();
+    const limited = await createConsoleAccount(token, "429", { priority: 1 });
+    const overloaded = await createConsoleAccount(token, "529", { priority: 1 });
+    const healthy = await createConsoleAccount(token, "ok", { priority: 2 });
+    const key = await createKey(token);
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const responses = await Promise.all(Array.from({ length: 10 }, () => messages(key.secret, {})));
+      for (const r of responses) {
+        statuses.push(r.status);
+        await r.text();
+      }
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    const { body } = await admin<AccountList>(token, "GET", "/accounts");
+    const byId = new Map(body.accounts.map((a) => [a.id, a.health]));
+    expect(byId.get(limited)?.status).toBe("rate-limited");
+    // Parked until the reset the upstream announced (now + 60 s), not a guess.
+    const until = Date.parse(byId.get(limited)?.until ?? "");
+    expect(until).toBeGreaterThan(Date.now() + 50_000);
+    expect(until).toBeLessThan(Date.now() + 70_000);
+    expect(byId.get(overloaded)?.status).toBe("overloaded");
+    expect(byId.get(healthy)?.status).toBe("active");
+  });
+
+  it("keeps a conversation on one account", async () => {
+    token = await freshKeyspace();
+    for (let i = 0; i < 3; i++) await createConsoleAccount(token, "ok", { priority: 1 });
+    const key = await createKey(token);
+    const userId = JSON.stringify({
+      device_id: "d".repeat(64),
+      account_uuid: "",
+      session_id: crypto.randomUUID(),
+    });
+    const credentials = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const r = await messages(key.secret, { metadata: { user_id: userId } });
+      expect(r.status).toBe(200);
+      await r.text();
+      const stats = (await (await fetch(`${(await import("./helpers.ts")).upstreamUrl}/__stats`)).json()) as {
+        lastRequest: { headers: Record<string, string> };
+      };
+      credentials.add(stats.lastRequest.headers["x-api-key"] ?? "");
+    }
+    expect(credentials.size).toBe(1);
+  });
+
+  it("answers 503 with retry-after in Anthropic's shape when every account is parked", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "529");
+    const key = await createKey(token);
+    const first = await messages(key.secret, {});
+    expect(first.status).toBe(529);
+    await first.text();
+    const second = await messages(key.secret, {});
+    expect(second.status).toBe(503);
+    expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(60);
+    expectAnthropicError(await second.json(), "api_error");
+  });
+
+  it("resets an account's parked state from the admin API", async () => {
+    token = await freshKeyspace();
+    const id = await createConsoleAccount(token, "529");
+    const key = await createKey(token);
+    await (await messages(key.secret, {})).text();
+    await admin(token, "POST", `/accounts/${id}/reset-status`);
+    const { body } = await admin<AccountList>(token, "GET", "/accounts");
+    expect(body.accounts[0]?.health.status).toBe("active");
+  });
+});
