@@ -21,6 +21,8 @@ export default defineConfig({
           LEASE_TTL_SECONDS: "2",
           /** Not read by the Worker: tells tests where the fake upstream listens. */
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
+          // A slow token endpoint, so parallel requests really overlap a refresh.
+          CLAUDE_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
         },
       },
     }),

@@ -28,6 +28,10 @@ export interface Env {
   CLAUDE_OVERLOAD_HANDLING_MINUTES?: string;
   /** Where account pools live (e.g. "wnam", "enam"): near the upstream providers. */
   POOL_LOCATION_HINT?: string;
+  CLAUDE_OAUTH_TOKEN_URL?: string;
+  CLAUDE_OAUTH_AUTHORIZE_URL?: string;
+  CLAUDE_OAUTH_CLIENT_ID?: string;
+  CLAUDE_OAUTH_REDIRECT_URI?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
 }
@@ -50,6 +54,11 @@ const configSchema = z.object({
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
   POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
+  // Claude OAuth, as the original uses it (CRS-REFERENCE §7); configurable so tests use a fake.
+  CLAUDE_OAUTH_TOKEN_URL: z.url().default("https://platform.claude.com/v1/oauth/token"),
+  CLAUDE_OAUTH_AUTHORIZE_URL: z.url().default("https://claude.ai/oauth/authorize"),
+  CLAUDE_OAUTH_CLIENT_ID: z.string().default("9d1c250a-e61b-44d9-88ed-5944d1962f5e"),
+  CLAUDE_OAUTH_REDIRECT_URI: z.url().default("https://platform.claude.com/oauth/code/callback"),
 });
 export type Config = z.infer<typeof configSchema>;
 

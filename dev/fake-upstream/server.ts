@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as anthropic from "./anthropic.ts";
+import { FakeOauth, type OauthStats } from "./oauth.ts";
 
 export interface FakeUpstream {
   url: string;
@@ -41,6 +42,7 @@ export interface FakeStats {
   byCredential: Record<string, CredentialStats>;
   byScenario: Record<string, number>;
   usageSent: UsageRecord[];
+  oauth?: OauthStats;
   lastRequest?: { method: string; path: string; headers: Record<string, string>; body: unknown };
 }
 
@@ -111,6 +113,9 @@ function credentialOf(req: IncomingMessage): string | undefined {
   return bearer?.[1];
 }
 
+/** `/v1/oauth/token`, optionally behind `/s/<scenario>` (e.g. `slow-200`) and `/expires-<seconds>`. */
+const OAUTH_TOKEN_ROUTE = /^(\/s\/[^/]+)?(\/expires-\d+)?\/v1\/oauth\/token$/;
+
 function emptyStats(): FakeStats {
   return { requests: 0, inFlight: 0, maxInFlight: 0, byCredential: {}, byScenario: {}, usageSent: [] };
 }
@@ -180,6 +185,7 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
   const host = options.host ?? "127.0.0.1";
   let stats = emptyStats();
   let defaultScenario = "ok";
+  const oauth = new FakeOauth();
 
   function track(res: ServerResponse, credential: string, scenarioName: string): void {
     // Captured so that a reset during a long request does not drive the new counters negative.
@@ -288,7 +294,8 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (typeof scenario === "string") return sendError(res, 400, scenario);
     if (scenario.slowMs > 0 && !(await wait(scenario.slowMs, controller.signal))) return;
     if (credential === undefined) return sendError(res, 401, "x-api-key header is required");
-    if (credential === "invalid") return sendError(res, 401, "invalid x-api-key");
+    if (credential === "invalid" || !oauth.accepts(credential))
+      return sendError(res, 401, "invalid credential");
     if (scenario.status !== undefined) {
       const headers =
         scenario.status === 429
@@ -308,9 +315,11 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
   }
 
   function handleControl(method: string, path: string, raw: string): { status: number; body: unknown } {
-    if (method === "GET" && path === "/__stats") return { status: 200, body: stats };
+    if (method === "GET" && path === "/__stats")
+      return { status: 200, body: { ...stats, oauth: oauth.stats } };
     if (method === "POST" && path === "/__reset") {
       stats = emptyStats();
+      oauth.reset();
       defaultScenario = "ok";
       return { status: 200, body: { ok: true } };
     }
@@ -327,14 +336,23 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     return { status: 200, body: { ok: true, scenario: scenario.name } };
   }
 
+  async function handleOauth(res: ServerResponse, path: string, raw: string): Promise<void> {
+    const scenario = parseScenario(/^\/s\/([^/]+)/.exec(path)?.[1] ?? "ok");
+    if (typeof scenario !== "string" && scenario.slowMs > 0) await sleep(scenario.slowMs);
+    const parsed = parseJson(raw);
+    const expiresIn = Number(/expires-(\d+)/.exec(path)?.[1] ?? 3600);
+    const answer = oauth.token(parsed.ok ? parsed.value : undefined, expiresIn);
+    sendJson(res, answer.status, answer.body);
+  }
+
   const server = createServer({ keepAlive: true }, (req, res) => {
     const path = new URL(req.url ?? "/", "http://fake-upstream").pathname;
     readBody(req)
-      .then((raw) =>
-        path.startsWith("/__")
-          ? control(res, handleControl(req.method ?? "", path, raw))
-          : handleApi(req, res, path, raw),
-      )
+      .then((raw) => {
+        if (path.startsWith("/__")) return control(res, handleControl(req.method ?? "", path, raw));
+        if (req.method === "POST" && OAUTH_TOKEN_ROUTE.test(path)) return handleOauth(res, path, raw);
+        return handleApi(req, res, path, raw);
+      })
       .catch((error: unknown) => {
         if (!res.headersSent) sendError(res, 500, `fake upstream crashed: ${String(error)}`);
         else res.destroy();
@@ -348,9 +366,10 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       resolve({
         url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
         port,
-        stats: () => structuredClone(stats),
+        stats: () => structuredClone({ ...stats, oauth: oauth.stats }),
         reset: () => {
           stats = emptyStats();
+          oauth.reset();
           defaultScenario = "ok";
         },
         close: () =>

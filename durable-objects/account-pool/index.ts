@@ -3,7 +3,9 @@
 // take the same last free slot. State lives in memory and is written in batches.
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
+import { seal, unseal } from "../../worker/keyspace/crypto.ts";
 import type { AccountRecord, Platform } from "../../worker/keyspace/records.ts";
+import { providerFor } from "../../worker/providers/index.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 import {
   type AccountHealth,
@@ -27,6 +29,8 @@ export interface AccountLease {
 export type AcquireResult =
   | { ok: true; account: AccountRecord; lease: AccountLease; via: "bound" | "sticky" | "pool" }
   | { ok: false; reason: "no-accounts" | "all-parked"; retryAfterSeconds: number };
+
+export type RefreshResult = { ok: true; account: AccountRecord } | { ok: false; message: string };
 
 export interface AccountState {
   accountId: string;
@@ -62,6 +66,7 @@ export class AccountPool extends DurableObject<Env> {
   private sticky = new Map<string, Sticky>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private alarmAt: number | undefined;
+  private readonly refreshing = new Map<string, Promise<RefreshResult>>();
   private readonly leaseTtlMs: number;
   private readonly stickyTtlMs: number;
   private readonly stickyRenewMs: number;
@@ -158,6 +163,61 @@ export class AccountPool extends DurableObject<Env> {
       this.health.set(resetAccountId, { ...healthy(), lastUsedAt: this.healthOf(resetAccountId).lastUsedAt });
     if (this.platform) await this.loadAccounts(this.platform);
     this.changed();
+  }
+
+  /**
+   * Renews an account's expiring credentials. One refresh per account at a time: every caller
+   * that arrives while it runs gets the same result.
+   */
+  async refreshCredentials(accountId: string): Promise<RefreshResult> {
+    let pending = this.refreshing.get(accountId);
+    if (!pending) {
+      pending = this.renewCredentials(accountId).finally(() => this.refreshing.delete(accountId));
+      this.refreshing.set(accountId, pending);
+    }
+    return pending;
+  }
+
+  private async renewCredentials(accountId: string): Promise<RefreshResult> {
+    const { keyspace, config, sealingKeys } = services(this.env);
+    const account = await keyspace.getAccount(accountId);
+    const refresh = account ? providerFor(account.platform)?.refresh : undefined;
+    if (!account || !refresh) return { ok: false, message: "account cannot refresh its credentials" };
+    const keys = await sealingKeys;
+    const current: unknown = JSON.parse(await unseal(keys, account.credentials));
+    // Another isolate may have refreshed it a moment ago.
+    if (!refresh.due(account, current, Date.now()))
+      return { ok: true, account: this.replaceAccount(account) };
+    try {
+      const renewed = await refresh.renew(config, account, current);
+      const [sealingKey] = keys;
+      if (!sealingKey) return { ok: false, message: "no encryption key" };
+      const updated: AccountRecord = {
+        ...account,
+        credentials: await seal(sealingKey, JSON.stringify(renewed)),
+        updatedAt: new Date().toISOString(),
+      };
+      await keyspace.putAccount(updated);
+      return { ok: true, account: this.replaceAccount(updated) };
+    } catch (error) {
+      const { health } = applyOutcome(
+        this.healthOf(accountId),
+        { kind: "unauthorized" },
+        this.policy,
+        Date.now(),
+      );
+      this.health.set(accountId, health);
+      this.changed();
+      console.log(
+        JSON.stringify({ level: "warn", msg: "credential refresh failed", accountId, error: String(error) }),
+      );
+      return { ok: false, message: error instanceof Error ? error.message : "refresh failed" };
+    }
+  }
+
+  private replaceAccount(record: AccountRecord): AccountRecord {
+    this.accounts = this.accounts.map((a) => (a.id === record.id ? record : a));
+    return record;
   }
 
   async status(): Promise<AccountState[]> {

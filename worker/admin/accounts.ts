@@ -73,10 +73,50 @@ const routes = {
   }),
 };
 
-async function sealedApiKey(env: Env, apiKey: string): Promise<string> {
+export async function sealCredentials(env: Env, credentials: unknown): Promise<string> {
   const [current] = await services(env).sealingKeys;
   if (!current) throw new Error("no encryption key configured");
-  return seal(current, JSON.stringify({ apiKey }));
+  return seal(current, JSON.stringify(credentials));
+}
+
+/** Settings every account type shares, as the admin sends them. */
+export interface AccountSettings {
+  name: string;
+  description?: string;
+  baseUrl?: string;
+  priority?: number;
+  schedulable?: boolean;
+  concurrencyLimit?: number;
+  models?: string[];
+}
+
+export async function addAccount(
+  env: Env,
+  type: AccountRecord["type"],
+  platform: AccountRecord["platform"],
+  settings: AccountSettings,
+  credentials: unknown,
+): Promise<AccountRecord> {
+  const now = new Date().toISOString();
+  const record: AccountRecord = {
+    v: 1,
+    id: crypto.randomUUID(),
+    type,
+    platform,
+    name: settings.name,
+    description: settings.description ?? "",
+    baseUrl: settings.baseUrl ?? "",
+    priority: settings.priority ?? 50,
+    schedulable: settings.schedulable ?? true,
+    isActive: true,
+    concurrencyLimit: settings.concurrencyLimit ?? 0,
+    models: settings.models ?? [],
+    credentials: await sealCredentials(env, credentials),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await saveAccount(env, record);
+  return record;
 }
 
 async function saveAccount(env: Env, record: AccountRecord): Promise<void> {
@@ -115,26 +155,8 @@ export function registerAccounts(app: AdminApp) {
   });
 
   app.openapi(routes.createConsole, async (c) => {
-    const body = c.req.valid("json");
-    const now = new Date().toISOString();
-    const record: AccountRecord = {
-      v: 1,
-      id: crypto.randomUUID(),
-      type: "claude-console",
-      platform: "claude",
-      name: body.name,
-      description: body.description ?? "",
-      baseUrl: body.baseUrl ?? "",
-      priority: body.priority ?? 50,
-      schedulable: body.schedulable ?? true,
-      isActive: true,
-      concurrencyLimit: body.concurrencyLimit ?? 0,
-      models: body.models ?? [],
-      credentials: await sealedApiKey(c.env, body.apiKey),
-      createdAt: now,
-      updatedAt: now,
-    };
-    await saveAccount(c.env, record);
+    const { apiKey, ...settings } = c.req.valid("json");
+    const record = await addAccount(c.env, "claude-console", "claude", settings, { apiKey });
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -143,10 +165,13 @@ export function registerAccounts(app: AdminApp) {
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
     const { apiKey, ...changes } = c.req.valid("json");
+    if (apiKey && record.type !== "claude-console") {
+      throw new RelayError("invalid_request", "apiKey: only Console accounts have an API key");
+    }
     const updated: AccountRecord = {
       ...record,
       ...changes,
-      credentials: apiKey ? await sealedApiKey(c.env, apiKey) : record.credentials,
+      credentials: apiKey ? await sealCredentials(c.env, { apiKey }) : record.credentials,
       updatedAt: new Date().toISOString(),
     };
     await saveAccount(c.env, updated);

@@ -3,6 +3,7 @@ import { services } from "../env.ts";
 import { registerAccounts } from "./accounts.ts";
 import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
+import { registerClaudeOauth } from "./claude-oauth.ts";
 import { registerKeys } from "./keys.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
@@ -25,6 +26,7 @@ registerAuth(adminApp);
 registerStatus(adminApp, ADMIN_API_VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
+registerClaudeOauth(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
   type: "http",

@@ -52,19 +52,56 @@ export const createdKey = z
   })
   .openapi("CreatedRelayKey");
 
+const accountSettings = {
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  baseUrl: z.url().or(z.literal("")).optional(),
+  priority: z.number().int().min(1).max(100).optional(),
+  schedulable: z.boolean().optional(),
+  concurrencyLimit: z.number().int().min(0).max(10_000).optional(),
+  models: z.array(z.string().min(1)).max(200).optional(),
+};
+
 export const consoleAccountBody = z
-  .object({
-    name: z.string().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    apiKey: z.string().min(1).max(500),
-    baseUrl: z.url().or(z.literal("")).optional(),
-    priority: z.number().int().min(1).max(100).optional(),
-    schedulable: z.boolean().optional(),
-    concurrencyLimit: z.number().int().min(0).max(10_000).optional(),
-    models: z.array(z.string().min(1)).max(200).optional(),
-  })
+  .object({ ...accountSettings, apiKey: z.string().min(1).max(500) })
   .strict()
   .openapi("NewConsoleAccount");
+
+export const oauthAuthorizeResult = z
+  .object({ sessionId: z.string(), authUrl: z.string(), expiresAt: z.string() })
+  .openapi("OauthAuthorization");
+
+export const oauthExchangeBody = z
+  .object({
+    ...accountSettings,
+    sessionId: z.string().min(1),
+    code: z
+      .string()
+      .min(1)
+      .max(2000)
+      .openapi({ description: "The code shown by Claude's callback page (code#state)" }),
+  })
+  .strict()
+  .openapi("OauthExchange");
+
+export const oauthImportBody = z
+  .object({
+    ...accountSettings,
+    accessToken: z.string().min(1).optional(),
+    refreshToken: z.string().min(1).optional(),
+    expiresAt: z.number().optional().openapi({ description: "Access token expiry, epoch ms" }),
+    setupToken: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: "A long-lived token from `claude setup-token`" }),
+  })
+  .strict()
+  .refine(
+    (b) => b.setupToken || b.accessToken || b.refreshToken,
+    "give a setupToken, an accessToken or a refreshToken",
+  )
+  .openapi("OauthImport");
 
 export const accountHealthSchema = z
   .object({

@@ -17,6 +17,9 @@ export const keys = {
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
 
+  /** PKCE verifier and state of an OAuth authorization in progress (10 minutes). */
+  oauthSession: (id: string) => `${PREFIX}:oauth-session:${id}`,
+
   usage: (owner: UsageOwner, ownerId: string, period: UsagePeriod) =>
     period.kind === "total"
       ? `${PREFIX}:usage:${owner}:${ownerId}:total`

@@ -65,7 +65,7 @@ export const relayKeyRecordSchema = z.object({
 });
 export type RelayKeyRecord = z.infer<typeof relayKeyRecordSchema>;
 
-export const ACCOUNT_TYPES = ["claude-console"] as const;
+export const ACCOUNT_TYPES = ["claude-console", "claude-oauth"] as const;
 export const accountTypeSchema = z.enum(ACCOUNT_TYPES);
 export type AccountType = z.infer<typeof accountTypeSchema>;
 
@@ -95,6 +95,14 @@ export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
 /** What an account's credentials envelope holds, per account type. */
 export const consoleCredentialsSchema = z.object({ apiKey: z.string().min(1) });
+export const oauthCredentialsSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  /** Epoch ms; a token is refreshed shortly before. */
+  expiresAt: z.number(),
+  scopes: z.array(z.string()).default([]),
+});
+export type OauthCredentials = z.infer<typeof oauthCredentialsSchema>;
 
 export const adminCredentialSchema = z.object({
   v: z.literal(1),

@@ -30,6 +30,12 @@ export type AccountOutcome =
   | { kind: "server-error" }
   | { kind: "client-error" };
 
+/** How an account's short-lived credentials (OAuth tokens) are renewed. */
+export interface CredentialRefresh {
+  due(account: AccountRecord, credentials: unknown, now: number): boolean;
+  renew(config: Config, account: AccountRecord, credentials: unknown): Promise<unknown>;
+}
+
 export interface Provider {
   platform: Platform;
   protocol: Protocol;
@@ -41,4 +47,5 @@ export interface Provider {
   outcome(response: Response): AccountOutcome;
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
+  refresh?: CredentialRefresh;
 }

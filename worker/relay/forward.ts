@@ -87,10 +87,20 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
       if (lastFailure) break;
       throw error;
     }
-    const { account } = acquired;
+    let account = acquired.account;
     let response: Response;
     try {
-      const credentials = await accountCredentials(ctx.services, account);
+      let credentials = await accountCredentials(ctx.services, account);
+      if (ctx.provider.refresh?.due(account, credentials, Date.now())) {
+        const refreshed = await acquired.refreshCredentials();
+        if (!refreshed) {
+          ctx.waitUntil(acquired.release({ kind: "unauthorized" }));
+          exclude.push(account.id);
+          continue;
+        }
+        account = refreshed;
+        credentials = await accountCredentials(ctx.services, account);
+      }
       response = await fetch(ctx.provider.buildRequest(call, account, credentials, ctx.services.config));
     } catch {
       ctx.waitUntil(acquired.release({ kind: "server-error" }));

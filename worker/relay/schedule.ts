@@ -18,6 +18,8 @@ export function poolOf(env: Env, services: Services, platform: Platform) {
 export interface Acquired {
   account: AccountRecord;
   release(outcome: AccountOutcome): Promise<void>;
+  /** Renews the account's credentials (single-flight in the pool); the fresh record, or null. */
+  refreshCredentials(): Promise<AccountRecord | null>;
 }
 
 export async function acquireAccount(
@@ -49,6 +51,10 @@ export async function acquireAccount(
       if (released) return;
       released = true;
       await pool.release(result.lease.id, outcome, request.sessionHash);
+    },
+    async refreshCredentials() {
+      const refreshed = await pool.refreshCredentials(result.account.id);
+      return refreshed.ok ? refreshed.account : null;
     },
   };
 }

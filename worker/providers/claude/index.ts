@@ -1,5 +1,7 @@
+import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import type { Provider } from "../provider.ts";
 import { claudeOutcome } from "./errors.ts";
+import { expiresSoon, refreshClaudeTokens } from "./oauth.ts";
 import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
@@ -18,4 +20,10 @@ export const claudeProvider: Provider = {
     ),
   outcome: claudeOutcome,
   sessionHash: (body) => claudeSessionHash(body),
+  refresh: {
+    due: (account, credentials, now) =>
+      account.type === "claude-oauth" && expiresSoon(oauthCredentialsSchema.parse(credentials), now),
+    renew: (config, _account, credentials) =>
+      refreshClaudeTokens(config, oauthCredentialsSchema.parse(credentials)),
+  },
 };

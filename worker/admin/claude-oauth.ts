@@ -1,0 +1,117 @@
+// Adding Claude official (OAuth) accounts: the authorization link, the pasted-code exchange,
+// and importing tokens (setup-token or refresh token) as the original accepts them.
+import { createRoute, z } from "@hono/zod-openapi";
+import { services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import { keys } from "../keyspace/keys.ts";
+import type { OauthCredentials } from "../keyspace/records.ts";
+import {
+  authorizationUrl,
+  exchangeCode,
+  newPkceSession,
+  refreshClaudeTokens,
+} from "../providers/claude/oauth.ts";
+import { addAccount } from "./accounts.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import {
+  accountViewSchema,
+  errorSchema,
+  oauthAuthorizeResult,
+  oauthExchangeBody,
+  oauthImportBody,
+} from "./schemas.ts";
+import { accountView } from "./views.ts";
+
+const security = [{ adminJwt: [] }];
+const tags = ["accounts"];
+const SESSION_SECONDS = 600;
+const SETUP_TOKEN_DAYS = 365;
+const pkceSchema = z.object({ verifier: z.string(), state: z.string() });
+
+const routes = {
+  authorize: createRoute({
+    method: "post",
+    path: "/accounts/claude-oauth/authorize",
+    tags,
+    security,
+    summary: "Start adding a Claude account: open authUrl, log in, paste the code shown into /exchange",
+    responses: { 200: jsonContent(oauthAuthorizeResult, "Authorization link") },
+  }),
+  exchange: createRoute({
+    method: "post",
+    path: "/accounts/claude-oauth/exchange",
+    tags,
+    security,
+    summary: "Finish adding a Claude account with the pasted code",
+    request: { body: { content: { "application/json": { schema: oauthExchangeBody } }, required: true } },
+    responses: {
+      201: jsonContent(z.object({ account: accountViewSchema }), "Created"),
+      400: jsonContent(errorSchema, "Unknown session or refused code"),
+    },
+  }),
+  import: createRoute({
+    method: "post",
+    path: "/accounts/claude-oauth/import",
+    tags,
+    security,
+    summary: "Add a Claude account from a setup token, or from an access/refresh token",
+    request: { body: { content: { "application/json": { schema: oauthImportBody } }, required: true } },
+    responses: { 201: jsonContent(z.object({ account: accountViewSchema }), "Created") },
+  }),
+};
+
+export function registerClaudeOauth(app: AdminApp) {
+  app.openapi(routes.authorize, async (c) => {
+    const s = services(c.env);
+    const session = await newPkceSession();
+    const sessionId = crypto.randomUUID();
+    await s.keyspace.redis.set(keys.oauthSession(sessionId), JSON.stringify(session), {
+      ex: SESSION_SECONDS,
+    });
+    return c.json(
+      {
+        sessionId,
+        authUrl: await authorizationUrl(s.config, session),
+        expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.exchange, async (c) => {
+    const s = services(c.env);
+    const { sessionId, code, ...settings } = c.req.valid("json");
+    const raw = await s.keyspace.redis.getdel<string>(keys.oauthSession(sessionId));
+    const session = raw ? pkceSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw) : undefined;
+    if (!session?.success)
+      throw new RelayError("invalid_request", "Unknown or expired OAuth session: start again");
+    const credentials = await exchangeCode(s.config, session.data, code);
+    const record = await addAccount(c.env, "claude-oauth", "claude", settings, credentials);
+    return c.json({ account: accountView(record) }, 201);
+  });
+
+  app.openapi(routes.import, async (c) => {
+    const s = services(c.env);
+    const { accessToken, refreshToken, expiresAt, setupToken, ...settings } = c.req.valid("json");
+    let credentials: OauthCredentials;
+    if (setupToken) {
+      credentials = {
+        accessToken: setupToken,
+        expiresAt: Date.now() + SETUP_TOKEN_DAYS * 86_400_000,
+        scopes: ["user:inference"],
+      };
+    } else if (accessToken) {
+      credentials = { accessToken, refreshToken, expiresAt: expiresAt ?? Date.now() + 3_600_000, scopes: [] };
+    } else {
+      // Only a refresh token: get an access token now, so a bad token is refused here, not mid-request.
+      credentials = await refreshClaudeTokens(s.config, {
+        accessToken: "none",
+        refreshToken,
+        expiresAt: 0,
+        scopes: [],
+      });
+    }
+    const record = await addAccount(c.env, "claude-oauth", "claude", settings, credentials);
+    return c.json({ account: accountView(record) }, 201);
+  });
+}

@@ -1,0 +1,10 @@
+// Every upstream platform's provider module, by platform.
+import type { Platform } from "../keyspace/records.ts";
+import { claudeProvider } from "./claude/index.ts";
+import type { Provider } from "./provider.ts";
+
+const PROVIDERS: Partial<Record<Platform, Provider>> = { claude: claudeProvider };
+
+export function providerFor(platform: Platform): Provider | undefined {
+  return PROVIDERS[platform];
+}
