@@ -73,7 +73,14 @@ export async function startUpstashBridge(options: BridgeOptions): Promise<Upstas
     if (error.message !== lastRedisError) console.error(`upstash-bridge: redis: ${error.message}`);
     lastRedisError = error.message;
   });
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `upstash-bridge: cannot reach redis on port ${options.redisPort}: ${errorMessage(error)}`,
+    );
+  }
 
   const counters: BridgeStats = { requests: 0, commands: 0 };
   let paused = false;

@@ -5,11 +5,10 @@ import type { Env } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { claudeRoutes } from "./routes/claude.ts";
+import { VERSION } from "./version.ts";
 
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
-
-export const VERSION = "0.1.0";
 
 const app = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
 

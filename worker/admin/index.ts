@@ -1,5 +1,6 @@
 // The admin API under /admin: JWT-protected JSON, documented as OpenAPI at /admin/openapi.json.
 import { services } from "../env.ts";
+import { VERSION } from "../version.ts";
 import { registerAccounts } from "./accounts.ts";
 import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
@@ -7,8 +8,6 @@ import { registerClaudeOauth } from "./claude-oauth.ts";
 import { registerKeys } from "./keys.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
-
-export const ADMIN_API_VERSION = "0.1.0";
 
 export const adminApp = createAdminApp();
 
@@ -23,7 +22,7 @@ adminApp.use("*", async (c, next) => {
 });
 
 registerAuth(adminApp);
-registerStatus(adminApp, ADMIN_API_VERSION);
+registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
 registerClaudeOauth(adminApp);
@@ -36,5 +35,5 @@ adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
 
 adminApp.doc31("/openapi.json", {
   openapi: "3.1.0",
-  info: { title: "edge-relay admin API", version: ADMIN_API_VERSION },
+  info: { title: "edge-relay admin API", version: VERSION },
 });

@@ -1,0 +1,140 @@
+// The whole stack as a user meets it: keys and accounts made with the operator CLI, then the
+// Anthropic SDK and the real Claude Code CLI talking to the relay, served by the fake upstream.
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, adminToken, CLI_BIN_DIR, hasCli, operatorCli, RUN_CLI, run } from "./harness/relay.ts";
+import { startTestStack, type TestStack } from "./harness/stack.ts";
+
+let stack: TestStack;
+let upstream: FakeUpstream;
+let token: string;
+let keyId: string;
+let secret: string;
+
+interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreateTokens: number;
+  cacheReadTokens: number;
+}
+
+async function usageOf(id: string): Promise<Counters> {
+  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${id}/usage`)).total;
+}
+
+async function settledUsage(id: string, requests: number): Promise<Counters> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const usage = await usageOf(id);
+    if (usage.requests >= requests || Date.now() > deadline) return usage;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function sentTotals(since: number) {
+  const sent = upstream.stats().usageSent.slice(since);
+  return {
+    requests: sent.length,
+    inputTokens: sent.reduce((s, u) => s + u.input_tokens, 0),
+    outputTokens: sent.reduce((s, u) => s + u.output_tokens, 0),
+    cacheCreateTokens: sent.reduce((s, u) => s + u.cache_creation_input_tokens, 0),
+    cacheReadTokens: sent.reduce((s, u) => s + u.cache_read_input_tokens, 0),
+  };
+}
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  stack = await startTestStack();
+  token = await adminToken(stack);
+  const account = await operatorCli(stack, [
+    "accounts",
+    "add-console",
+    "--name",
+    "console-1",
+    "--api-key",
+    "sk-ant-e2e",
+    "--base-url",
+    upstream.url,
+    "--json",
+  ]);
+  expect(account.code, account.stderr).toBe(0);
+  const created = await operatorCli(stack, ["keys", "create", "--name", "e2e", "--json"]);
+  expect(created.code, created.stderr).toBe(0);
+  const parsed = JSON.parse(created.stdout) as { key: { id: string }; secret: string };
+  keyId = parsed.key.id;
+  secret = parsed.secret;
+  expect(secret).toMatch(/^cr_[0-9a-f]{64}$/);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await upstream?.close();
+});
+
+describe("Anthropic SDK through the relay", () => {
+  it("non-streaming and streaming calls succeed and the recorded usage equals what the upstream sent", async () => {
+    const since = upstream.stats().usageSent.length;
+    const client = new Anthropic({ apiKey: secret, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+    const message = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
+
+    const stream = client.messages.stream({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: "Say hello again" }],
+    });
+    let streamed = "";
+    stream.on("text", (text) => {
+      streamed += text;
+    });
+    const final = await stream.finalMessage();
+    expect(streamed).toBe("Hello from fake upstream");
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+
+    const usage = await settledUsage(keyId, 2);
+    const sent = sentTotals(since);
+    expect(sent.requests).toBe(2);
+    expect(usage).toMatchObject(sent);
+  });
+
+  it("answers errors in Anthropic's shape that the SDK understands", async () => {
+    const bad = new Anthropic({ apiKey: `cr_${"f".repeat(64)}`, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+    await expect(
+      bad.messages.create({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({ status: 401, error: { type: "error", error: { type: "authentication_error" } } });
+  });
+
+  it("shows the key and account in the operator CLI", async () => {
+    const keys = await operatorCli(stack, ["keys", "list"]);
+    expect(keys.code).toBe(0);
+    expect(keys.stdout).toContain("e2e");
+    expect(keys.stdout).not.toContain(secret);
+    const status = await operatorCli(stack, ["status", "--json"]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ keyspace: { ok: true }, accounts: { total: 1 } });
+  });
+});
+
+// Skipped only on a machine without the CLI installed; CI installs it, and there it must run.
+describe.skipIf(!hasCli("claude") && !process.env.CI)("the real Claude Code CLI through the relay", () => {
+  it("completes one turn and its usage is recorded", async () => {
+    const before = await usageOf(keyId);
+    const result = await run("bash", [RUN_CLI, "claude", `${stack.relayUrl}/api`, secret], {
+      ...process.env,
+      CLI_BIN_DIR,
+      CLI_TIMEOUT: "90",
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream");
+    const after = await settledUsage(keyId, before.requests + 1);
+    expect(after.requests).toBeGreaterThan(before.requests);
+    expect(after.outputTokens).toBeGreaterThan(before.outputTokens);
+  });
+});
