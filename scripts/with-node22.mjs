@@ -23,7 +23,9 @@ function nodeBinary() {
       console.error(`edge-relay needs Node >= 22.18 (found ${process.version}); please install it.`);
       process.exit(1);
     }
-    console.error(`Node ${process.version} is older than 22.18: installing ${NODE_PACKAGE} into .tools/ (once).`);
+    console.error(
+      `Node ${process.version} is older than 22.18: installing ${NODE_PACKAGE} into .tools/ (once).`,
+    );
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const result = spawnSync(npm, ["install", "--prefix", toolsDir, "--no-save", NODE_PACKAGE], {
       stdio: "inherit",

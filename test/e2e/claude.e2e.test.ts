@@ -105,10 +105,21 @@ describe("Anthropic SDK through the relay", () => {
   });
 
   it("answers errors in Anthropic's shape that the SDK understands", async () => {
-    const bad = new Anthropic({ apiKey: `cr_${"f".repeat(64)}`, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+    const bad = new Anthropic({
+      apiKey: `cr_${"f".repeat(64)}`,
+      baseURL: `${stack.relayUrl}/api`,
+      maxRetries: 0,
+    });
     await expect(
-      bad.messages.create({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
-    ).rejects.toMatchObject({ status: 401, error: { type: "error", error: { type: "authentication_error" } } });
+      bad.messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    ).rejects.toMatchObject({
+      status: 401,
+      error: { type: "error", error: { type: "authentication_error" } },
+    });
   });
 
   it("shows the key and account in the operator CLI", async () => {

@@ -16,7 +16,7 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function fromBase64Url(text: string): Uint8Array {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   const base64 = text.replaceAll("-", "+").replaceAll("_", "/");
   const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
   const out = new Uint8Array(binary.length);
@@ -24,7 +24,7 @@ export function fromBase64Url(text: string): Uint8Array {
   return out;
 }
 
-export function randomBytes(length: number): Uint8Array {
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
@@ -74,7 +74,7 @@ export interface SealingKey {
   key: CryptoKey;
 }
 
-function decodeSecretBytes(secret: string): Uint8Array {
+function decodeSecretBytes(secret: string): Uint8Array<ArrayBuffer> {
   if (/^[0-9a-f]{64}$/i.test(secret)) {
     return Uint8Array.from(secret.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
   }
@@ -117,7 +117,7 @@ export async function unseal(sealingKeys: readonly SealingKey[], envelope: strin
 
 const PBKDF2_ITERATIONS = 100_000;
 
-async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function pbkdf2(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const material = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, [
     "deriveBits",
   ]);

@@ -16,7 +16,13 @@ export async function adminToken(stack: TestStack): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-export async function adminCall<T>(stack: TestStack, token: string, method: string, path: string, body?: unknown): Promise<T> {
+export async function adminCall<T>(
+  stack: TestStack,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${stack.relayUrl}/admin${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -34,7 +40,12 @@ export interface CliResult {
 }
 
 /** Runs a command to completion, with a hard time limit. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<CliResult> {
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 150_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
