@@ -2,8 +2,10 @@
 // Live state is kept in memory and written to storage at most once a second (a write per call
 // would halve the object's throughput); an alarm reclaims leases of Workers that died.
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../worker/env.ts";
+import { type Env, services } from "../../worker/env.ts";
 import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import type { UsageRecord } from "../../worker/usage/aggregate.ts";
+import { totalTokens } from "../../worker/usage/tokens.ts";
 import { type Lease, LeaseTable } from "./leases.ts";
 import {
   type AdmitRequest,
@@ -15,6 +17,7 @@ import {
   type RateWindow,
   type Spend,
 } from "./limits.ts";
+import { FLUSH_DELAY_MS as USAGE_FLUSH_DELAY_MS, UsageOutbox } from "./outbox.ts";
 
 export type { AdmitRequest, Denial, Lease };
 
@@ -23,11 +26,9 @@ export type AdmitResult =
   | { admitted: false; denial: Denial };
 
 export interface Settlement {
-  requestId: string;
   leaseId: string | null;
-  model: string;
-  tokens: number;
-  costMicroUsd: number;
+  /** What the request used; stored durably before settle answers, then flushed to the keyspace. */
+  record: UsageRecord;
 }
 
 export interface GateSnapshot {
@@ -37,6 +38,9 @@ export interface GateSnapshot {
   queued: number;
   leases: Lease[];
   spend: Spend;
+  /** Usage records stored here and not yet in the keyspace, and the age of the oldest. */
+  unflushed: number;
+  flushLagMs: number;
 }
 
 interface StoredState {
@@ -72,21 +76,26 @@ export class KeyGate extends DurableObject<Env> {
   private alarmAt: number | undefined;
   private readonly leaseTtlMs: number;
   private readonly offsetHours: number;
+  private readonly outbox: UsageOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.outbox = new UsageOutbox(ctx.storage, ctx.id.toString());
     this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
     this.offsetHours = Number(env.TIMEZONE_OFFSET_HOURS ?? 8);
     this.leases = new LeaseTable(this.leaseTtlMs);
     ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<StoredState>(STATE_KEY);
-      if (!stored) return;
-      this.record = stored.record;
-      this.window = stored.window;
-      this.spend = stored.spend;
-      this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
-      this.settled = new Set(stored.settled);
+      if (stored) {
+        this.record = stored.record;
+        this.window = stored.window;
+        this.spend = stored.spend;
+        this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
+        this.settled = new Set(stored.settled);
+      }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
+      // Usage stored before a restart is flushed even if no request comes again.
+      if (this.outbox.waiting > 0) this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
     });
   }
 
@@ -142,23 +151,29 @@ export class KeyGate extends DurableObject<Env> {
     return lease;
   }
 
-  /** Ends a request: frees its lease and counts its tokens and cost, once per request id. */
+  /**
+   * Ends a request: frees its lease and counts its tokens and cost, once per request id. Answers
+   * only when its usage record is durable here (the Worker retries a settle that got no answer).
+   */
   async settle(settlement: Settlement): Promise<void> {
+    const { record } = settlement;
     if (settlement.leaseId) this.leases.release(settlement.leaseId);
-    if (!this.settled.has(settlement.requestId)) {
-      this.remember(settlement.requestId);
-      const now = Date.now();
-      if (this.record) this.roll(this.record, now);
-      if (this.window) {
-        this.window.tokens += settlement.tokens;
-        this.window.costMicroUsd += settlement.costMicroUsd;
-      }
-      this.spend.dayCostMicroUsd += settlement.costMicroUsd;
-      if (isClaudeFamily(settlement.model)) this.spend.weekCostMicroUsd += settlement.costMicroUsd;
-      this.spend.totalCostMicroUsd += settlement.costMicroUsd;
-      this.spend.totalTokens += settlement.tokens;
+    if (this.settled.has(record.requestId)) return;
+    this.remember(record.requestId);
+    const now = Date.now();
+    if (this.record) this.roll(this.record, now);
+    const tokens = totalTokens(record.usage);
+    if (this.window) {
+      this.window.tokens += tokens;
+      this.window.costMicroUsd += record.costMicroUsd;
     }
+    this.spend.dayCostMicroUsd += record.costMicroUsd;
+    if (isClaudeFamily(record.model)) this.spend.weekCostMicroUsd += record.costMicroUsd;
+    this.spend.totalCostMicroUsd += record.costMicroUsd;
+    this.spend.totalTokens += tokens;
     this.changed();
+    await this.outbox.add(record);
+    this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
   }
 
   async snapshot(): Promise<GateSnapshot> {
@@ -171,10 +186,12 @@ export class KeyGate extends DurableObject<Env> {
       queued: this.leases.queued,
       leases: this.leases.entries().map(([id, expiresAt]) => ({ id, expiresAt })),
       spend: this.spend,
+      unflushed: this.outbox.waiting,
+      flushLagMs: this.outbox.lagMs(now),
     };
   }
 
-  /** The key was deleted: forget everything. */
+  /** The key was deleted: forget its limits and counters (usage not yet flushed still is). */
   async erase(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -183,13 +200,17 @@ export class KeyGate extends DurableObject<Env> {
     this.spend = emptySpend();
     this.leases = new LeaseTable(this.leaseTtlMs);
     this.settled.clear();
-    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.delete(STATE_KEY);
   }
 
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
-    if (this.leases.reclaimExpired(Date.now()) > 0) this.changed();
+    const now = Date.now();
+    if (this.leases.reclaimExpired(now) > 0) this.changed();
     await this.flush();
+    const { keyspace } = services(this.env);
+    const nextFlush = await this.outbox.flush(keyspace.redis, this.offsetHours, now);
+    if (nextFlush !== undefined) this.scheduleAlarm(nextFlush);
     this.ensureAlarm();
   }
 
@@ -243,9 +264,14 @@ export class KeyGate extends DurableObject<Env> {
   /** One alarm at the earliest lease expiry, set only when none is pending (not per request). */
   private ensureAlarm(): void {
     const earliest = this.leases.earliestExpiry();
-    if (earliest === undefined || (this.alarmAt !== undefined && this.alarmAt <= earliest)) return;
-    this.alarmAt = earliest;
-    void this.ctx.storage.setAlarm(earliest);
+    if (earliest !== undefined) this.scheduleAlarm(earliest);
+  }
+
+  /** Moves the one alarm earlier if `at` comes first; a later time waits for the next alarm. */
+  private scheduleAlarm(at: number): void {
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 }
 

@@ -30,12 +30,25 @@ const settlement = (
   leaseId: string | null,
   extra: Partial<{ tokens: number; costMicroUsd: number }> = {},
 ) => ({
-  requestId: crypto.randomUUID(),
   leaseId,
-  model: "claude-sonnet-4-5",
-  tokens: 0,
-  costMicroUsd: 0,
-  ...extra,
+  record: {
+    requestId: crypto.randomUUID(),
+    keyId: "k",
+    model: "claude-sonnet-4-5",
+    platform: "claude",
+    status: 200,
+    startedAt: Date.now(),
+    durationMs: 5,
+    usage: {
+      input_tokens: extra.tokens ?? 0,
+      output_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: 0,
+    },
+    costMicroUsd: extra.costMicroUsd ?? 0,
+  },
 });
 
 describe("KeyGate concurrency", () => {

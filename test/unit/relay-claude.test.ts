@@ -279,7 +279,10 @@ describe("Claude route: KeyGate limits on the request path", () => {
     expect(body.error.message).toMatch(/Daily cost limit/);
     // Only the one admitted request reached the upstream; refused ones recorded nothing.
     expect(await statsFor("sk-ant-ok-")).toBe(before + 1);
-    const usage = await keyUsage(capped.id);
+    const usage = await waitFor(
+      () => keyUsage(capped.id),
+      (u) => u.total.requests === 1,
+    );
     expect(usage.total.requests).toBe(1);
   });
 

@@ -25,4 +25,10 @@ export const keys = {
       ? `${PREFIX}:usage:${owner}:${ownerId}:total`
       : `${PREFIX}:usage:${owner}:${ownerId}:${period.kind}:${period.stamp}`,
   recentRequests: (keyId: string) => `${PREFIX}:requests:key:${keyId}`,
+  /** Ids that have usage, per owner kind (keys, accounts, models): for dashboards and top lists. */
+  usageIndex: (owner: UsageOwner) => `${PREFIX}:usage-index:${owner}`,
+  /** Marks a flushed write-behind batch, so a retried flush is never counted twice. */
+  usageBatch: (batchId: string) => `${PREFIX}:usage-batch:${batchId}`,
+  /** Prometheus counters and histograms, summed by every flush. */
+  metrics: (family: "requests" | "duration" | "upstream") => `${PREFIX}:metrics:${family}`,
 } as const;

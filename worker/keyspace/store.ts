@@ -55,8 +55,6 @@ export interface UsageIncrement {
   ttlSeconds?: number;
 }
 
-const RECENT_REQUESTS_KEPT = 200;
-
 function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string): T | null {
   if (raw === null || raw === undefined) return null;
   try {
@@ -165,27 +163,7 @@ export class Keyspace {
     );
   }
 
-  // ---- usage ----
-  /** All increments in one pipeline: one round trip whatever the number of buckets. */
-  async addUsage(increments: readonly UsageIncrement[], recent?: RecentRequest): Promise<void> {
-    if (increments.length === 0 && !recent) return;
-    const pipe = this.redis.pipeline();
-    for (const inc of increments) {
-      const key = keys.usage(inc.owner, inc.ownerId, inc.period);
-      for (const field of USAGE_FIELDS) {
-        const amount = inc.counters[field];
-        if (amount !== 0) pipe.hincrby(key, field, amount);
-      }
-      if (inc.ttlSeconds) pipe.expire(key, inc.ttlSeconds);
-    }
-    if (recent) {
-      const listKey = keys.recentRequests(recent.keyId);
-      pipe.lpush(listKey, JSON.stringify(recentRequestSchema.parse(recent)));
-      pipe.ltrim(listKey, 0, RECENT_REQUESTS_KEPT - 1);
-    }
-    await pipe.exec();
-  }
-
+  // ---- usage (written by the KeyGate write-behind, see usage-batch.ts) ----
   async getUsage(owner: UsageOwner, ownerId: string, period: UsagePeriod): Promise<UsageCounters> {
     const raw: unknown = await this.redis.hgetall(keys.usage(owner, ownerId, period));
     const counters = emptyCounters();

@@ -41,8 +41,21 @@ async function loadKey(services: Services, hash: string): Promise<RelayKeyRecord
   const now = Date.now();
   const cached = cache.get(hash);
   if (cached && cached.expiresAt > now) return cached.record;
-  const id = await services.keyspace.findRelayKeyIdByHash(hash);
-  const record = id ? await services.keyspace.getRelayKey(id) : null;
+  let record: RelayKeyRecord | null;
+  try {
+    const id = await services.keyspace.findRelayKeyIdByHash(hash);
+    record = id ? await services.keyspace.getRelayKey(id) : null;
+  } catch (error) {
+    // The keyspace is down: a key seen before keeps working on what we knew of it (its limits
+    // are enforced by its KeyGate either way); an unknown key cannot be checked.
+    if (cached) return cached.record;
+    console.error(
+      JSON.stringify({ level: "error", msg: "keyspace unreachable for key lookup", error: String(error) }),
+    );
+    throw new RelayError("unavailable", "The relay cannot check API keys right now; try again shortly", {
+      headers: { "retry-after": "5" },
+    });
+  }
   if (!record) {
     cache.delete(hash);
     return null;

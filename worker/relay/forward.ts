@@ -24,6 +24,8 @@ const DROPPED_RESPONSE_HEADERS = [
 export interface Finished {
   status: number;
   accountId?: string;
+  /** Time until the upstream's response headers. */
+  upstreamMs?: number;
   /** Usage read off the answer; absent when nothing billable came back. */
   metered?: MeteredUsage;
 }
@@ -75,6 +77,7 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
 export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
   const exclude: string[] = [];
   let lastFailure: { response: Response; accountId: string } | undefined;
+  let upstreamMs: number | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let acquired: Acquired;
     try {
@@ -101,13 +104,15 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
         account = refreshed;
         credentials = await accountCredentials(ctx.services, account);
       }
+      const sentAt = Date.now();
       response = await fetch(ctx.provider.buildRequest(call, account, credentials, ctx.services.config));
+      upstreamMs = Date.now() - sentAt;
     } catch {
       ctx.waitUntil(acquired.release({ kind: "server-error" }));
       exclude.push(account.id);
       continue;
     }
-    if (response.ok) return relayResponse(ctx, acquired, response);
+    if (response.ok) return relayResponse(ctx, acquired, response, upstreamMs);
     const outcome = ctx.provider.outcome(response);
     ctx.waitUntil(acquired.release(outcome));
     await lastFailure?.response.body?.cancel();
@@ -116,17 +121,22 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
     exclude.push(account.id);
   }
   if (!lastFailure) throw new RelayError("unavailable", "Upstream unreachable", { status: 502 });
-  ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId });
+  ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId, upstreamMs });
   return upstreamError(ctx, lastFailure.response);
 }
 
-async function relayResponse(ctx: ForwardContext, acquired: Acquired, upstream: Response): Promise<Response> {
+async function relayResponse(
+  ctx: ForwardContext,
+  acquired: Acquired,
+  upstream: Response,
+  upstreamMs: number | undefined,
+): Promise<Response> {
   const headers = clientHeaders(upstream, ctx.requestId);
   const status = upstream.status;
   const accountId = acquired.account.id;
   const done = (metered: MeteredUsage | undefined, upstreamFailed = false) => {
     ctx.waitUntil(acquired.release(upstreamFailed ? { kind: "server-error" } : { kind: "ok" }));
-    ctx.finish({ status, accountId, metered });
+    ctx.finish({ status, accountId, metered, upstreamMs });
   };
   if (!ctx.meter || !upstream.body) {
     done(undefined);

@@ -4,14 +4,17 @@ import type { AdmitRequest, Denial, Lease } from "../../durable-objects/key-gate
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { UsageRecord } from "../usage/aggregate.ts";
 
 export interface Admission {
   lease: Lease | null;
-  /** Ends the request at the gate: frees the lease, counts tokens and cost. Safe to call twice. */
-  settle(outcome: { requestId: string; model: string; tokens: number; costMicroUsd: number }): Promise<void>;
+  /** Ends the request at the gate: frees the lease, stores its usage durably. Safe to call twice. */
+  settle(record: UsageRecord): Promise<void>;
   /** Keeps the lease alive while a long response is still streaming. */
   keepAlive(done: Promise<unknown>): Promise<void>;
 }
+
+const SETTLE_ATTEMPTS = 3;
 
 export function gateOf(env: Env, keyId: string) {
   return env.KEY_GATE.getByName(keyId);
@@ -43,10 +46,19 @@ export async function admit(
   let settled = false;
   return {
     lease,
-    async settle(outcome) {
+    async settle(record) {
       if (settled) return;
       settled = true;
-      await gate.settle({ ...outcome, leaseId: lease?.id ?? null });
+      // A settle with no answer is sent again: the gate counts each request id once.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await gateOf(env, key.id).settle({ record, leaseId: lease?.id ?? null });
+          return;
+        } catch (error) {
+          if (attempt >= SETTLE_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
     },
     async keepAlive(done) {
       if (!lease) return;

@@ -9,7 +9,6 @@ import { RelayError } from "../http/errors.ts";
 import { costOf, shippedPrices } from "../pricing/pricing.ts";
 import type { Provider } from "../providers/provider.ts";
 import { emptyUsage, totalTokens } from "../usage/tokens.ts";
-import { recordUsage } from "./after.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
 import { identifyClients } from "./clients.ts";
 import { type Finished, forward } from "./forward.ts";
@@ -70,34 +69,28 @@ export async function relay<T extends { model: string; stream?: boolean }>(
         JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }),
       );
     }
-    const after: Promise<unknown>[] = [
-      admission.settle({ requestId, model, tokens: totalTokens(usage), costMicroUsd: cost.microUsd }),
-    ];
-    if (done.metered) {
-      after.push(
-        recordUsage(s, {
+    // Usage goes to the key's gate, which stores it durably and flushes it to the keyspace
+    // in batches: nothing is written to the keyspace on the request's path.
+    waitUntil(
+      admission
+        .settle({
           requestId,
           keyId: key.id,
           accountId: done.accountId,
           model,
+          platform: options.provider.platform,
           status: done.status,
           startedAt,
+          durationMs: Date.now() - startedAt,
+          upstreamMs: done.upstreamMs,
           usage,
           costMicroUsd: cost.microUsd,
+        })
+        .catch((error: unknown) => {
+          console.error(
+            JSON.stringify({ level: "error", msg: "usage not settled", requestId, error: String(error) }),
+          );
         }),
-      );
-    }
-    waitUntil(
-      Promise.all(after).catch((error: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "after-response work failed",
-            requestId,
-            error: String(error),
-          }),
-        );
-      }),
     );
   };
 

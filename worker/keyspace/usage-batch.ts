@@ -1,0 +1,107 @@
+// Write-behind: a batch of finished requests becomes one idempotent EVAL — sums per usage
+// bucket, recent-request lists, index sets and metrics — guarded by a marker key so a retried
+// batch (after a crash between sending and forgetting it) is never counted twice.
+import type { Redis } from "@upstash/redis/cloudflare";
+import { type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
+import { keys } from "./keys.ts";
+import { recentRequestSchema } from "./records.ts";
+import { USAGE_FIELDS } from "./store.ts";
+
+/** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */
+export const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];
+
+const MARKER_TTL_SECONDS = 7 * 86_400;
+const RECENT_REQUESTS_KEPT = 200;
+
+type Op =
+  | ["hincrby", string, string, number]
+  | ["expire", string, number]
+  | ["lpush", string, string, number]
+  | ["sadd", string, string];
+
+const APPLY_BATCH = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then return 0 end
+for _, op in ipairs(cjson.decode(ARGV[2])) do
+  local kind = op[1]
+  if kind == 'hincrby' then redis.call('HINCRBY', op[2], op[3], op[4])
+  elseif kind == 'expire' then redis.call('EXPIRE', op[2], op[3])
+  elseif kind == 'lpush' then redis.call('LPUSH', op[2], op[3]); redis.call('LTRIM', op[2], 0, op[4] - 1)
+  elseif kind == 'sadd' then redis.call('SADD', op[2], op[3])
+  end
+end
+return 1
+`;
+
+function histogram(into: Map<string, number>, key: string, label: string, ms: number): void {
+  const add = (field: string, amount: number) => {
+    const id = `${key}\u0000${field}`;
+    into.set(id, (into.get(id) ?? 0) + amount);
+  };
+  for (const bucket of LATENCY_BUCKETS_MS) if (ms <= bucket) add(`${label}|le_${bucket}`, 1);
+  add(`${label}|le_inf`, 1);
+  add(`${label}|count`, 1);
+  add(`${label}|sum_ms`, Math.round(ms));
+}
+
+export function batchOps(records: readonly UsageRecord[], offsetHours: number): Op[] {
+  const sums = new Map<string, number>();
+  const ttls = new Map<string, number>();
+  const indexes = new Set<string>();
+  const ops: Op[] = [];
+  const add = (key: string, field: string, amount: number) => {
+    if (amount === 0) return;
+    const id = `${key}\u0000${field}`;
+    sums.set(id, (sums.get(id) ?? 0) + amount);
+  };
+  for (const record of records) {
+    for (const inc of usageIncrements(record, offsetHours)) {
+      const key = keys.usage(inc.owner, inc.ownerId, inc.period);
+      for (const field of USAGE_FIELDS) add(key, field, inc.counters[field]);
+      if (inc.ttlSeconds) ttls.set(key, inc.ttlSeconds);
+      if (inc.owner !== "system") indexes.add(`${keys.usageIndex(inc.owner)}\u0000${inc.ownerId}`);
+    }
+    add(keys.metrics("requests"), `${record.platform}|${record.status}`, 1);
+    histogram(sums, keys.metrics("duration"), record.platform, record.durationMs);
+    if (record.upstreamMs !== undefined)
+      histogram(sums, keys.metrics("upstream"), record.platform, record.upstreamMs);
+    const recent = recentRequestSchema.parse({
+      v: 1,
+      requestId: record.requestId,
+      at: new Date(record.startedAt).toISOString(),
+      keyId: record.keyId,
+      accountId: record.accountId,
+      model: record.model,
+      status: record.status,
+      durationMs: record.durationMs,
+      usage: record.usage,
+      costMicroUsd: record.costMicroUsd,
+    });
+    ops.push(["lpush", keys.recentRequests(record.keyId), JSON.stringify(recent), RECENT_REQUESTS_KEPT]);
+  }
+  for (const [id, amount] of sums) {
+    const [key = "", field = ""] = id.split("\u0000");
+    ops.push(["hincrby", key, field, amount]);
+  }
+  for (const [key, ttl] of ttls) ops.push(["expire", key, ttl]);
+  for (const id of indexes) {
+    const [key = "", member = ""] = id.split("\u0000");
+    ops.push(["sadd", key, member]);
+  }
+  return ops;
+}
+
+/** Applies a batch once; true if it was applied now, false if this batch id was applied before. */
+export async function applyUsageBatch(
+  redis: Redis,
+  batchId: string,
+  records: readonly UsageRecord[],
+  offsetHours: number,
+): Promise<boolean> {
+  const ops = batchOps(records, offsetHours);
+  const applied = await redis.eval(
+    APPLY_BATCH,
+    [keys.usageBatch(batchId)],
+    [String(MARKER_TTL_SECONDS), JSON.stringify(ops)],
+  );
+  return Number(applied) === 1;
+}

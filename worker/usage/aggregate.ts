@@ -1,0 +1,60 @@
+// What one finished request adds to the usage aggregates: per key, account, model and the whole
+// system, for the hour, day, month and all time. Pure, so the write-behind flush can sum a
+// batch of requests before it sends anything.
+import type { UsageOwner, UsagePeriod } from "../keyspace/keys.ts";
+import type { Usage } from "../keyspace/records.ts";
+import { emptyCounters, type UsageCounters, type UsageIncrement } from "../keyspace/store.ts";
+import { periodStamps } from "./periods.ts";
+
+/** One finished request, as the KeyGate stores it until it is flushed to the keyspace. */
+export interface UsageRecord {
+  requestId: string;
+  keyId: string;
+  accountId?: string;
+  model: string;
+  platform: string;
+  status: number;
+  startedAt: number;
+  durationMs: number;
+  /** Time until the upstream's response headers; absent when no upstream answered. */
+  upstreamMs?: number;
+  usage: Usage;
+  costMicroUsd: number;
+}
+
+const DAY = 86_400;
+
+export function countersOf(record: UsageRecord): UsageCounters {
+  const c = emptyCounters();
+  c.requests = 1;
+  c.inputTokens = record.usage.input_tokens;
+  c.outputTokens = record.usage.output_tokens;
+  c.cacheCreateTokens = record.usage.cache_creation_input_tokens;
+  c.cacheReadTokens = record.usage.cache_read_input_tokens;
+  c.ephemeral5mTokens = record.usage.ephemeral_5m_input_tokens;
+  c.ephemeral1hTokens = record.usage.ephemeral_1h_input_tokens;
+  c.costMicroUsd = record.costMicroUsd;
+  return c;
+}
+
+export function usageIncrements(record: UsageRecord, offsetHours: number): UsageIncrement[] {
+  const stamps = periodStamps(record.startedAt, offsetHours);
+  const periods: Array<{ period: UsagePeriod; ttlSeconds?: number }> = [
+    { period: { kind: "total" } },
+    { period: { kind: "monthly", stamp: stamps.monthly }, ttlSeconds: 400 * DAY },
+    { period: { kind: "daily", stamp: stamps.daily }, ttlSeconds: 32 * DAY },
+    { period: { kind: "hourly", stamp: stamps.hourly }, ttlSeconds: 8 * DAY },
+  ];
+  const owners: Array<[UsageOwner, string | undefined]> = [
+    ["key", record.keyId],
+    ["account", record.accountId],
+    ["model", record.model],
+    ["system", "all"],
+  ];
+  const counters = countersOf(record);
+  return owners.flatMap(([owner, ownerId]) =>
+    ownerId
+      ? periods.map(({ period, ttlSeconds }) => ({ owner, ownerId, period, counters, ttlSeconds }))
+      : [],
+  );
+}
