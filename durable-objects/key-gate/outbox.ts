@@ -10,7 +10,7 @@ import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 const GROUP_COMMIT_MS = 5;
 const BATCH_ROWS = 500;
 export const FLUSH_DELAY_MS = 1_000;
-const MAX_RETRY_MS = 60_000;
+const MAX_RETRY_MS = 15_000;
 
 interface Pending {
   record: UsageRecord;

@@ -1,0 +1,124 @@
+// Usage through the running stack: the request path makes no keyspace call for a warm key, and
+// usage survives the keyspace going away for 30 s — counted exactly once when it returns.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, adminToken } from "./harness/relay.ts";
+import { startTestStack, type TestStack } from "./harness/stack.ts";
+
+let stack: TestStack;
+let upstream: FakeUpstream;
+let token: string;
+let keyId: string;
+let secret: string;
+
+interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function send(count: number, concurrency: number): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const response = await fetch(`${stack.relayUrl}/api/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": secret, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          max_tokens: 32,
+          stream: next % 2 === 0,
+          messages: [{ role: "user", content: `request ${next}` }],
+        }),
+      });
+      await response.text();
+      statuses.push(response.status);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return statuses;
+}
+
+async function totalUsage(): Promise<Counters> {
+  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${keyId}/usage`)).total;
+}
+
+async function waitForRequests(expected: number, timeoutMs: number): Promise<Counters> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const usage = await totalUsage();
+    if (usage.requests >= expected || Date.now() > deadline) return usage;
+    await sleep(250);
+  }
+}
+
+function sent() {
+  const usage = upstream.stats().usageSent;
+  return {
+    requests: usage.length,
+    inputTokens: usage.reduce((s, u) => s + u.input_tokens, 0),
+    outputTokens: usage.reduce((s, u) => s + u.output_tokens, 0),
+  };
+}
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  // A short key cache, so the keyspace outage outlasts it: cached keys must keep working.
+  stack = await startTestStack({ extraVars: { KEY_CACHE_SECONDS: "5" } });
+  token = await adminToken(stack);
+  await adminCall(stack, token, "POST", "/accounts/claude-console", {
+    name: "c",
+    apiKey: "sk-e2e",
+    baseUrl: upstream.url,
+  });
+  const created = await adminCall<{ key: { id: string }; secret: string }>(stack, token, "POST", "/keys", {
+    name: "usage",
+  });
+  keyId = created.key.id;
+  secret = created.secret;
+});
+
+afterAll(async () => {
+  stack?.bridge.resume();
+  await stack?.stop();
+  await upstream?.close();
+});
+
+describe("usage write-behind through the running stack", () => {
+  it("serves a warm key with the keyspace stopped: the request path makes no keyspace call", async () => {
+    expect(await send(5, 1)).toEqual(Array(5).fill(200));
+    stack.bridge.pause();
+    try {
+      const statuses = await send(100, 10);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    } finally {
+      stack.bridge.resume();
+    }
+    const usage = await waitForRequests(105, 40_000);
+    expect(usage).toEqual(expect.objectContaining(sent()));
+  });
+
+  it("counts 1,000 requests exactly, though the keyspace was down for 30 s halfway", async () => {
+    const before = sent();
+    expect((await send(500, 20)).filter((s) => s === 200)).toHaveLength(500);
+    stack.bridge.pause();
+    const pausedAt = Date.now();
+    try {
+      expect((await send(500, 20)).filter((s) => s === 200)).toHaveLength(500);
+      await sleep(Math.max(0, 30_000 - (Date.now() - pausedAt)));
+    } finally {
+      stack.bridge.resume();
+    }
+    const expected = sent();
+    expect(expected.requests - before.requests).toBe(1000);
+    const usage = await waitForRequests(expected.requests, 40_000);
+    expect(usage).toEqual(expect.objectContaining(expected));
+    // Still exact a while later: no batch was applied twice.
+    await sleep(2_000);
+    expect(await totalUsage()).toEqual(usage);
+  });
+});
