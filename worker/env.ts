@@ -32,6 +32,8 @@ export interface Env {
   CLAUDE_OAUTH_AUTHORIZE_URL?: string;
   CLAUDE_OAUTH_CLIENT_ID?: string;
   CLAUDE_OAUTH_REDIRECT_URI?: string;
+  /** Where the cron fetches the LiteLLM price table from. */
+  PRICING_URL?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
 }
@@ -54,6 +56,9 @@ const configSchema = z.object({
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
   POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
+  PRICING_URL: z
+    .url()
+    .default("https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"),
   // Claude OAuth, as the original uses it (CRS-REFERENCE §7); configurable so tests use a fake.
   CLAUDE_OAUTH_TOKEN_URL: z.url().default("https://platform.claude.com/v1/oauth/token"),
   CLAUDE_OAUTH_AUTHORIZE_URL: z.url().default("https://claude.ai/oauth/authorize"),

@@ -6,6 +6,7 @@ import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
 import { registerKeys } from "./keys.ts";
+import { registerPricing } from "./pricing.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
 
@@ -26,6 +27,7 @@ registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
 registerClaudeOauth(adminApp);
+registerPricing(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
   type: "http",

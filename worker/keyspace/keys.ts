@@ -17,6 +17,10 @@ export const keys = {
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
 
+  /** The LiteLLM price table last fetched by the cron, and the admin's overrides. */
+  pricingTable: () => `${PREFIX}:pricing:table`,
+  pricingOverrides: () => `${PREFIX}:pricing:overrides`,
+
   /** PKCE verifier and state of an OAuth authorization in progress (10 minutes). */
   oauthSession: (id: string) => `${PREFIX}:oauth-session:${id}`,
 

@@ -5,7 +5,8 @@ import type { Usage } from "../keyspace/records.ts";
 import snapshot from "./snapshot.json";
 
 const price = z.number().min(0).optional();
-export const modelPriceSchema = z.looseObject({
+// Only the price fields are kept: LiteLLM rows carry much else (context sizes, modes, providers).
+export const modelPriceSchema = z.object({
   input_cost_per_token: price,
   output_cost_per_token: price,
   cache_creation_input_token_cost: price,
@@ -21,31 +22,35 @@ export type PriceTable = Record<string, ModelPrice>;
 
 const LONG_CONTEXT_TOKENS = 200_000;
 
-function parseTable(raw: unknown): PriceTable {
+/** Keeps every entry that reads as a price (LiteLLM's file also has a `sample_spec` and odd rows). */
+export function parsePriceTable(raw: unknown): PriceTable {
   const table: PriceTable = {};
   if (!raw || typeof raw !== "object") return table;
   for (const [model, entry] of Object.entries(raw)) {
     const parsed = modelPriceSchema.safeParse(entry);
-    if (parsed.success) table[model] = parsed.data;
+    if (parsed.success && model !== "sample_spec" && parsed.data.input_cost_per_token !== undefined) {
+      table[model] = parsed.data;
+    }
   }
   return table;
 }
 
-export const shippedPrices: PriceTable = parseTable(snapshot);
+export const shippedPrices: PriceTable = parsePriceTable(snapshot);
 
-/** Exact name, then without a provider/region prefix, then without a date or version suffix. */
+/** Exact name first, then stripped step by step: provider or region prefix, version, date, `[1m]`. */
 export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
-  const candidates = [
-    model,
-    model.replace(/^.*\//, ""),
-    model.replace(/^(us|eu|apac|global)\.(anthropic\.)?/, ""),
+  const steps: Array<(name: string) => string> = [
+    (n) => n.replace(/^[^/]*\//, ""),
+    (n) => n.replace(/^(us|eu|apac|global)\./, "").replace(/^anthropic\./, ""),
+    (n) => n.replace(/\[1m\]$/, ""),
+    (n) => n.replace(/(-v\d+(:\d+)?|@\d{8})$/, ""),
+    (n) => n.replace(/-\d{8}$/, ""),
   ];
-  for (const name of [...candidates]) {
-    candidates.push(name.replace(/-\d{8}$/, ""), name.replace(/(-v\d+(:\d+)?|@\d{8}|\[1m\])$/, ""));
-  }
-  for (const name of candidates) {
-    const found = table[name];
-    if (found) return found;
+  let name = model;
+  if (table[name]) return table[name];
+  for (const step of steps) {
+    name = step(name);
+    if (table[name]) return table[name];
   }
   return undefined;
 }

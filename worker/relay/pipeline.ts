@@ -6,7 +6,8 @@ import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
-import { costOf, shippedPrices } from "../pricing/pricing.ts";
+import { costOf } from "../pricing/pricing.ts";
+import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
 import { emptyUsage, totalTokens } from "../usage/tokens.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
@@ -63,7 +64,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
     resolveEnded();
     const usage = done.metered?.usage ?? emptyUsage();
     const model = done.metered?.model ?? body.value.model;
-    const cost = costOf(shippedPrices, model, usage);
+    const cost = costOf(currentPrices(s, waitUntil), model, usage);
     if (!cost.priced && done.metered) {
       console.warn(
         JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }),

@@ -1,0 +1,113 @@
+// The price table in force: the snapshot shipped with the code, replaced by the last table the
+// cron fetched (kept in the keyspace), with the admin's overrides on top. Read from an isolate
+// cache; refreshed in the background, so pricing never costs the request path a round trip.
+import { z } from "zod";
+import type { Services } from "../env.ts";
+import { keys } from "../keyspace/keys.ts";
+import { modelPriceSchema, type PriceTable, parsePriceTable, shippedPrices } from "./pricing.ts";
+
+const REFRESH_MS = 5 * 60_000;
+const MIN_MODELS = 20;
+
+export const storedPricesSchema = z.object({
+  v: z.literal(1),
+  fetchedAt: z.iso.datetime(),
+  source: z.string(),
+  models: z.record(z.string(), modelPriceSchema),
+});
+export const priceOverridesSchema = z.object({
+  v: z.literal(1),
+  models: z.record(z.string(), modelPriceSchema),
+});
+
+interface Effective {
+  table: PriceTable;
+  fetched: { at: string; source: string; models: number } | null;
+  overrides: PriceTable;
+  loadedAt: number;
+}
+
+let effective: Effective = { table: shippedPrices, fetched: null, overrides: {}, loadedAt: 0 };
+let loading: Promise<void> | undefined;
+
+function parseStored<T>(schema: z.ZodType<T>, raw: unknown): T | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function loadPrices(services: Services): Promise<void> {
+  const [rawTable, rawOverrides] = await services.keyspace.redis.mget<(string | null)[]>(
+    keys.pricingTable(),
+    keys.pricingOverrides(),
+  );
+  const stored = parseStored(storedPricesSchema, rawTable);
+  const overrides = parseStored(priceOverridesSchema, rawOverrides)?.models ?? {};
+  effective = {
+    table: { ...(stored?.models ?? shippedPrices), ...overrides },
+    fetched: stored
+      ? { at: stored.fetchedAt, source: stored.source, models: Object.keys(stored.models).length }
+      : null,
+    overrides,
+    loadedAt: Date.now(),
+  };
+}
+
+/** The table now; when it is older than a few minutes a reload starts in `waitUntil`. */
+export function currentPrices(services: Services, waitUntil: (p: Promise<unknown>) => void): PriceTable {
+  if (Date.now() - effective.loadedAt > REFRESH_MS && !loading) {
+    effective.loadedAt = Date.now();
+    loading = loadPrices(services)
+      .catch(() => {})
+      .finally(() => {
+        loading = undefined;
+      });
+    waitUntil(loading);
+  }
+  return effective.table;
+}
+
+export function priceInfo() {
+  return {
+    source: effective.fetched ? ("fetched" as const) : ("shipped" as const),
+    fetched: effective.fetched,
+    models: Object.keys(effective.table).length,
+    overrides: effective.overrides,
+  };
+}
+
+/**
+ * Fetches the LiteLLM table from `url` and keeps it; a failure (network, not JSON, suspiciously
+ * small) keeps the last good table and says why.
+ */
+export async function refreshPrices(
+  services: Services,
+  url: string,
+): Promise<{ ok: boolean; models: number; error?: string }> {
+  try {
+    const response = await fetch(url, { headers: { accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const models = parsePriceTable(await response.json());
+    const count = Object.keys(models).length;
+    if (count < MIN_MODELS) throw new Error(`only ${count} priced models`);
+    const stored = { v: 1 as const, fetchedAt: new Date().toISOString(), source: url, models };
+    await services.keyspace.redis.set(keys.pricingTable(), JSON.stringify(stored));
+    await loadPrices(services);
+    return { ok: true, models: count };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "price refresh failed; keeping the last good table", reason }),
+    );
+    return { ok: false, models: Object.keys(effective.table).length, error: reason };
+  }
+}
+
+export async function setPriceOverrides(services: Services, models: PriceTable): Promise<void> {
+  await services.keyspace.redis.set(keys.pricingOverrides(), JSON.stringify({ v: 1, models }));
+  await loadPrices(services);
+}
