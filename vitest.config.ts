@@ -16,6 +16,7 @@ export default defineConfig({
           ...testSecrets,
           UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}`,
           KEY_CACHE_SECONDS: "30",
+          METRICS_TOKEN: "unit-test-metrics-token",
           MAX_BODY_BYTES: "1048576",
           // Short leases so expiry and reclaim can be observed within a test.
           LEASE_TTL_SECONDS: "2",

@@ -36,6 +36,8 @@ export interface Env {
   PRICING_URL?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
+  /** Bearer token for GET /metrics (secret, optional: without it only admin JWTs may scrape). */
+  METRICS_TOKEN?: string;
 }
 
 const configSchema = z.object({
@@ -64,6 +66,7 @@ const configSchema = z.object({
   CLAUDE_OAUTH_AUTHORIZE_URL: z.url().default("https://claude.ai/oauth/authorize"),
   CLAUDE_OAUTH_CLIENT_ID: z.string().default("9d1c250a-e61b-44d9-88ed-5944d1962f5e"),
   CLAUDE_OAUTH_REDIRECT_URI: z.url().default("https://platform.claude.com/oauth/code/callback"),
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -5,6 +5,8 @@ import type { Env } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { claudeRoutes } from "./routes/claude.ts";
+import { metricsHandler } from "./routes/metrics.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { VERSION } from "./version.ts";
 
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
@@ -25,6 +27,8 @@ app.get("/health", (c) => c.json({ status: "healthy", service: "edge-relay", ver
 app.route("/api", claudeRoutes);
 app.route("/claude", claudeRoutes);
 app.route("/admin", adminApp);
+app.route("/apiStats", statsRoutes);
+app.get("/metrics", metricsHandler);
 
 app.notFound((c) =>
   errorResponse(

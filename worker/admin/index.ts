@@ -9,6 +9,7 @@ import { registerKeys } from "./keys.ts";
 import { registerPricing } from "./pricing.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
+import { registerUsage } from "./usage.ts";
 
 export const adminApp = createAdminApp();
 
@@ -27,6 +28,7 @@ registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
 registerClaudeOauth(adminApp);
+registerUsage(adminApp);
 registerPricing(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {

@@ -3,7 +3,8 @@
 
 const PREFIX = "er";
 
-export type UsageOwner = "key" | "account" | "model" | "system";
+/** `key-model` ids are `${keyId}|${model}`: one key's usage of one model (total, daily, monthly). */
+export type UsageOwner = "key" | "account" | "model" | "system" | "key-model";
 export type UsagePeriod = { kind: "total" } | { kind: "daily" | "monthly" | "hourly"; stamp: string };
 
 export const keys = {
@@ -31,6 +32,8 @@ export const keys = {
   recentRequests: (keyId: string) => `${PREFIX}:requests:key:${keyId}`,
   /** Ids that have usage, per owner kind (keys, accounts, models): for dashboards and top lists. */
   usageIndex: (owner: UsageOwner) => `${PREFIX}:usage-index:${owner}`,
+  /** The models one key has used (members of its `key-model` buckets). */
+  keyModelIndex: (keyId: string) => `${PREFIX}:usage-index:models-of-key:${keyId}`,
   /** Marks a flushed write-behind batch, so a retried flush is never counted twice. */
   usageBatch: (batchId: string) => `${PREFIX}:usage-batch:${batchId}`,
   /** Prometheus counters and histograms, summed by every flush. */

@@ -58,7 +58,8 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
       const key = keys.usage(inc.owner, inc.ownerId, inc.period);
       for (const field of USAGE_FIELDS) add(key, field, inc.counters[field]);
       if (inc.ttlSeconds) ttls.set(key, inc.ttlSeconds);
-      if (inc.owner !== "system") indexes.add(`${keys.usageIndex(inc.owner)}\u0000${inc.ownerId}`);
+      if (inc.owner === "key-model") indexes.add(`${keys.keyModelIndex(record.keyId)}\u0000${record.model}`);
+      else if (inc.owner !== "system") indexes.add(`${keys.usageIndex(inc.owner)}\u0000${inc.ownerId}`);
     }
     add(keys.metrics("requests"), `${record.platform}|${record.status}`, 1);
     histogram(sums, keys.metrics("duration"), record.platform, record.durationMs);

@@ -26,53 +26,99 @@ export function extractRelayKey(request: Request, url: URL): string | null {
 
 interface CachedKey {
   record: RelayKeyRecord;
-  expiresAt: number;
+  freshUntil: number;
+  refreshing?: Promise<RelayKeyRecord | null>;
 }
 
-const cache = new Map<string, CachedKey>();
 const CACHE_MAX_ENTRIES = 10_000;
+/** hash → record. A stale entry is served while one refresh runs in the background. */
+const cache = new Map<string, CachedKey>();
+/** key → hash, so a warm key costs no HMAC either. Isolate memory only, never stored. */
+const hashes = new Map<string, string>();
+const pending = new Map<string, Promise<RelayKeyRecord | null>>();
 
 /** Admin edits in this isolate are seen at once; other isolates see them within the cache TTL. */
 export function forgetCachedKey(hash: string): void {
   cache.delete(hash);
 }
 
-async function loadKey(services: Services, hash: string): Promise<RelayKeyRecord | null> {
-  const now = Date.now();
-  const cached = cache.get(hash);
-  if (cached && cached.expiresAt > now) return cached.record;
-  let record: RelayKeyRecord | null;
-  try {
-    const id = await services.keyspace.findRelayKeyIdByHash(hash);
-    record = id ? await services.keyspace.getRelayKey(id) : null;
-  } catch (error) {
-    // The keyspace is down: a key seen before keeps working on what we knew of it (its limits
-    // are enforced by its KeyGate either way); an unknown key cannot be checked.
-    if (cached) return cached.record;
-    console.error(
-      JSON.stringify({ level: "error", msg: "keyspace unreachable for key lookup", error: String(error) }),
-    );
-    throw new RelayError("unavailable", "The relay cannot check API keys right now; try again shortly", {
-      headers: { "retry-after": "5" },
-    });
-  }
+async function fetchKey(services: Services, hash: string): Promise<RelayKeyRecord | null> {
+  const id = await services.keyspace.findRelayKeyIdByHash(hash);
+  const record = id ? await services.keyspace.getRelayKey(id) : null;
   if (!record) {
     cache.delete(hash);
     return null;
   }
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
-  cache.set(hash, { record, expiresAt: now + services.config.KEY_CACHE_SECONDS * 1000 });
+  cache.set(hash, { record, freshUntil: Date.now() + services.config.KEY_CACHE_SECONDS * 1000 });
   return record;
 }
 
-export async function authenticate(services: Services, rawKey: string | null): Promise<RelayKeyRecord> {
+/** One keyspace lookup per key at a time, however many requests want it. */
+function fetchOnce(services: Services, hash: string): Promise<RelayKeyRecord | null> {
+  let lookup = pending.get(hash);
+  if (!lookup) {
+    lookup = fetchKey(services, hash).finally(() => pending.delete(hash));
+    pending.set(hash, lookup);
+  }
+  return lookup;
+}
+
+function keyspaceDown(error: unknown): RelayError {
+  console.error(
+    JSON.stringify({ level: "error", msg: "keyspace unreachable for key lookup", error: String(error) }),
+  );
+  return new RelayError("unavailable", "The relay cannot check API keys right now; try again shortly", {
+    headers: { "retry-after": "5" },
+  });
+}
+
+async function loadKey(
+  services: Services,
+  hash: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<RelayKeyRecord | null> {
+  const cached = cache.get(hash);
+  if (cached) {
+    if (cached.freshUntil <= Date.now() && !cached.refreshing) {
+      // Stale: serve what we know (the KeyGate holds the newest limits anyway) and refresh
+      // in the background; if the keyspace is down, keep serving it.
+      cached.refreshing = fetchOnce(services, hash).catch(() => {
+        cached.refreshing = undefined;
+        return cached.record;
+      });
+      waitUntil(cached.refreshing);
+    }
+    return cached.record;
+  }
+  try {
+    return await fetchOnce(services, hash);
+  } catch (error) {
+    throw keyspaceDown(error);
+  }
+}
+
+async function hashOf(services: Services, rawKey: string): Promise<string> {
+  const known = hashes.get(rawKey);
+  if (known) return known;
+  const hash = await hashRelayKey(services.config.KEY_HASH_SECRET, rawKey);
+  if (hashes.size >= CACHE_MAX_ENTRIES) hashes.clear();
+  hashes.set(rawKey, hash);
+  return hash;
+}
+
+export async function authenticate(
+  services: Services,
+  rawKey: string | null,
+  waitUntil: (promise: Promise<unknown>) => void = () => {},
+): Promise<RelayKeyRecord> {
   if (!rawKey)
     throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer");
   if (!rawKey.startsWith(RELAY_KEY_PREFIX) || rawKey.length < 10 || rawKey.length > 512) {
     throw new RelayError("authentication", "Invalid API key");
   }
-  const hash = await hashRelayKey(services.config.KEY_HASH_SECRET, rawKey);
-  const record = await loadKey(services, hash);
+  const hash = await hashOf(services, rawKey);
+  const record = await loadKey(services, hash, waitUntil);
   // The lookup is by hash; the comparison is repeated in constant time as defence in depth.
   if (!record || !timingSafeEqual(record.hash, hash))
     throw new RelayError("authentication", "Invalid API key");

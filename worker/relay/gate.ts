@@ -62,15 +62,24 @@ export async function admit(
     },
     async keepAlive(done) {
       if (!lease) return;
+      // Most requests end long before a lease needs renewing: one timer, cleared at the end.
       const everyMs = Math.max(1_000, (services.config.LEASE_TTL_SECONDS * 1000) / 3);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       let finished = false;
-      void done.finally(() => {
-        finished = true;
+      const renewLoop = new Promise<void>((resolve) => {
+        const tick = () => {
+          if (finished || settled) return resolve();
+          void gate.renew(lease.id).catch(() => {});
+          timer = setTimeout(tick, everyMs);
+        };
+        timer = setTimeout(tick, everyMs);
+        void done.finally(() => {
+          finished = true;
+          clearTimeout(timer);
+          resolve();
+        });
       });
-      while (!finished) {
-        await Promise.race([done, new Promise((resolve) => setTimeout(resolve, everyMs))]);
-        if (!finished && !settled) await gate.renew(lease.id);
-      }
+      await renewLoop;
     },
   };
 }

@@ -36,7 +36,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
   const requestId = c.get("requestId");
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
 
-  const key = await authenticate(s, extractRelayKey(c.req.raw, url));
+  const key = await authenticate(s, extractRelayKey(c.req.raw, url), waitUntil);
   const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
   const admission = await admit(
     c.env,

@@ -1,6 +1,6 @@
 // What one finished request adds to the usage aggregates: per key, account, model and the whole
-// system, for the hour, day, month and all time. Pure, so the write-behind flush can sum a
-// batch of requests before it sends anything.
+// system, for the hour, day, month and all time, and per key × model for the day, month and all
+// time. Pure, so the write-behind flush can sum a batch of requests before it sends anything.
 import type { UsageOwner, UsagePeriod } from "../keyspace/keys.ts";
 import type { Usage } from "../keyspace/records.ts";
 import { emptyCounters, type UsageCounters, type UsageIncrement } from "../keyspace/store.ts";
@@ -52,9 +52,16 @@ export function usageIncrements(record: UsageRecord, offsetHours: number): Usage
     ["system", "all"],
   ];
   const counters = countersOf(record);
-  return owners.flatMap(([owner, ownerId]) =>
+  const increments: UsageIncrement[] = owners.flatMap(([owner, ownerId]) =>
     ownerId
       ? periods.map(({ period, ttlSeconds }) => ({ owner, ownerId, period, counters, ttlSeconds }))
       : [],
   );
+  // One key's usage per model (its public per-model stats): no hourly buckets.
+  const keyModelId = `${record.keyId}|${record.model}`;
+  for (const { period, ttlSeconds } of periods) {
+    if (period.kind !== "hourly")
+      increments.push({ owner: "key-model", ownerId: keyModelId, period, counters, ttlSeconds });
+  }
+  return increments;
 }

@@ -1,0 +1,283 @@
+// The public stats API under /apiStats, on the original service's paths so its users' pages and
+// scripts keep working: a key owner looks up their own usage, limits and remaining quota with the
+// key alone. Unlike the original, a bare key id (`apiId`) is not accepted: ids are not secrets.
+import { type Context, Hono } from "hono";
+import type { GateSnapshot } from "../../durable-objects/key-gate/index.ts";
+import { type Env, type Services, services } from "../env.ts";
+import type { RelayVariables } from "../http/context.ts";
+import { asRelayError } from "../http/errors.ts";
+import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
+import { keys } from "../keyspace/keys.ts";
+import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { UsageCounters } from "../keyspace/store.ts";
+import { expiresAt } from "../relay/expiry.ts";
+import { gateOf } from "../relay/gate.ts";
+import { periodStamps } from "../usage/periods.ts";
+import { allTokens, formatCost, readUsage, stampsBack, usd } from "../usage/report.ts";
+import { recordStatsFailure, statsBlockedFor } from "./stats-throttle.ts";
+
+type StatsContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
+
+export const statsRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
+
+/** The one answer for a missing, wrong or unknown key, and for a bare apiId: it reveals nothing. */
+export const KEY_REQUIRED = "Invalid API key: send your relay API key (cr_…) as apiKey";
+const MAX_BODY_CHARS = 16_384;
+const DAILY_POINTS = 30;
+const MODEL_PERIODS = ["daily", "monthly", "alltime"] as const;
+type ModelPeriod = (typeof MODEL_PERIODS)[number];
+
+function fail(c: StatsContext, status: 400 | 401 | 429 | 500 | 503, message: string) {
+  return c.json({ success: false as const, error: message, message }, status);
+}
+
+async function readBody(c: StatsContext): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_CHARS) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+async function findKey(s: Services, rawKey: string): Promise<RelayKeyRecord | null> {
+  if (!rawKey.startsWith(RELAY_KEY_PREFIX) || rawKey.length < 10 || rawKey.length > 512) return null;
+  const hash = await hashRelayKey(s.config.KEY_HASH_SECRET, rawKey);
+  const id = await s.keyspace.findRelayKeyIdByHash(hash);
+  const record = id ? await s.keyspace.getRelayKey(id) : null;
+  return record && timingSafeEqual(record.hash, hash) ? record : null;
+}
+
+type Lookup =
+  | { ok: true; record: RelayKeyRecord; body: Record<string, unknown> }
+  | { ok: false; response: Response };
+
+/** The caller's key from the body, checked; failed lookups count against the caller's address. */
+async function lookup(c: StatsContext): Promise<Lookup> {
+  const address = c.req.header("cf-connecting-ip") ?? "local";
+  const waitMs = statsBlockedFor(address);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    const response = fail(c, 429, `Too many failed lookups; try again in ${seconds} s`);
+    response.headers.set("retry-after", String(seconds));
+    return { ok: false, response };
+  }
+  const body = await readBody(c);
+  const apiKey = typeof body.apiKey === "string" ? body.apiKey.trim() : "";
+  const record = apiKey ? await findKey(services(c.env), apiKey) : null;
+  if (!record) {
+    recordStatsFailure(address);
+    return { ok: false, response: fail(c, 401, KEY_REQUIRED) };
+  }
+  // Only the key's holder gets this far: telling them why their key stopped working is safe.
+  if (!record.isActive) return { ok: false, response: fail(c, 401, "API key is disabled") };
+  const expiry = expiresAt(record);
+  if (expiry !== null && expiry <= Date.now())
+    return { ok: false, response: fail(c, 401, "API key has expired") };
+  return { ok: true, record, body };
+}
+
+/** A usage bucket as the original's stats page reads it. */
+function usageOut(c: UsageCounters) {
+  const cost = usd(c.costMicroUsd);
+  return {
+    requests: c.requests,
+    tokens: c.inputTokens + c.outputTokens,
+    allTokens: allTokens(c),
+    inputTokens: c.inputTokens,
+    outputTokens: c.outputTokens,
+    cacheCreateTokens: c.cacheCreateTokens,
+    cacheReadTokens: c.cacheReadTokens,
+    ephemeral5mTokens: c.ephemeral5mTokens,
+    ephemeral1hTokens: c.ephemeral1hTokens,
+    cost,
+    formattedCost: formatCost(cost),
+  };
+}
+
+function limitsOut(
+  record: RelayKeyRecord,
+  snapshot: GateSnapshot | null,
+  total: UsageCounters,
+  today: UsageCounters,
+) {
+  const limits = record.limits;
+  const windowMs = limits.rateLimitWindowMinutes * 60_000;
+  const window = windowMs > 0 ? (snapshot?.window ?? null) : null;
+  const windowEnd = window ? window.start + windowMs : null;
+  const now = Date.now();
+  // The KeyGate is the authority for live spend; the aggregates stand in if it cannot answer.
+  const dailyCost = usd(snapshot ? snapshot.spend.dayCostMicroUsd : today.costMicroUsd);
+  const weeklyCost = usd(snapshot?.spend.weekCostMicroUsd ?? 0);
+  const totalCost = usd(snapshot ? snapshot.spend.totalCostMicroUsd : total.costMicroUsd);
+  const windowRequests = window?.requests ?? 0;
+  const windowTokens = window?.tokens ?? 0;
+  const windowCost = usd(window?.costMicroUsd ?? 0);
+  return {
+    ...limits,
+    currentDailyCost: dailyCost,
+    currentWeeklyCost: weeklyCost,
+    currentTotalCost: totalCost,
+    currentTotalTokens: snapshot ? snapshot.spend.totalTokens : allTokens(total),
+    windowRequests,
+    windowTokens,
+    windowCost,
+    windowStartsAt: window ? new Date(window.start).toISOString() : null,
+    windowEndsAt: windowEnd ? new Date(windowEnd).toISOString() : null,
+    activeRequests: snapshot?.activeLeases ?? 0,
+    queuedRequests: snapshot?.queued ?? 0,
+    // The original's names for the same values, for its stats page.
+    rateLimitWindow: limits.rateLimitWindowMinutes,
+    weeklyOpusCostLimit: limits.weeklyCostLimit,
+    weeklyOpusCost: weeklyCost,
+    currentWindowRequests: windowRequests,
+    currentWindowTokens: windowTokens,
+    currentWindowCost: windowCost,
+    windowStartTime: window?.start ?? null,
+    windowEndTime: windowEnd,
+    windowRemainingSeconds: windowEnd ? Math.max(0, Math.floor((windowEnd - now) / 1000)) : null,
+  };
+}
+
+async function gateSnapshot(env: Env, keyId: string): Promise<GateSnapshot | null> {
+  try {
+    return await gateOf(env, keyId).snapshot();
+  } catch (error) {
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "key gate unreachable for stats", error: String(error) }),
+    );
+    return null;
+  }
+}
+
+statsRoutes.onError((thrown, c) => {
+  const error = asRelayError(thrown, c.get("requestId"));
+  const response = fail(c, error.status === 503 ? 503 : 500, error.message);
+  for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
+  return response;
+});
+
+statsRoutes.post("/api/get-key-id", async (c) => {
+  const found = await lookup(c);
+  if (!found.ok) return found.response;
+  return c.json({ success: true as const, data: { id: found.record.id } }, 200);
+});
+
+statsRoutes.post("/api/user-stats", async (c) => {
+  const found = await lookup(c);
+  if (!found.ok) return found.response;
+  const { record } = found;
+  const s = services(c.env);
+  const now = Date.now();
+  const offset = s.config.TIMEZONE_OFFSET_HOURS;
+  const month = periodStamps(now, offset).monthly;
+  const days = stampsBack(now, offset, "daily", DAILY_POINTS);
+  const [counters, snapshot] = await Promise.all([
+    readUsage(s.keyspace.redis, [
+      { owner: "key", ownerId: record.id, period: { kind: "total" } },
+      { owner: "key", ownerId: record.id, period: { kind: "monthly", stamp: month } },
+      ...days.map((stamp) => ({
+        owner: "key" as const,
+        ownerId: record.id,
+        period: { kind: "daily" as const, stamp },
+      })),
+    ]),
+    gateSnapshot(c.env, record.id),
+  ]);
+  const [total, monthly, ...daily] = counters;
+  const today = daily.at(-1);
+  if (!total || !monthly || !today) throw new Error("usage read returned too few buckets");
+  const expiry = expiresAt(record);
+  return c.json(
+    {
+      success: true as const,
+      data: {
+        id: record.id,
+        name: record.name,
+        description: record.description,
+        isActive: record.isActive,
+        createdAt: record.createdAt,
+        expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
+        expirationMode: record.expiry.mode,
+        isActivated: record.expiry.mode !== "activation" || Boolean(record.expiry.activatedAt),
+        activationDays: record.expiry.mode === "activation" ? record.expiry.days : 0,
+        activatedAt: record.expiry.mode === "activation" ? (record.expiry.activatedAt ?? null) : null,
+        /** Platforms the key may use; empty means every platform. */
+        permissions: record.limits.permissions,
+        usage: { total: usageOut(total), today: usageOut(today), month: usageOut(monthly) },
+        limits: limitsOut(record, snapshot, total, today),
+        daily: days.map((date, i) => {
+          const day = daily[i] ?? today;
+          return {
+            date,
+            requests: day.requests,
+            tokens: day.inputTokens + day.outputTokens,
+            allTokens: allTokens(day),
+            cost: usd(day.costMicroUsd),
+          };
+        }),
+        restrictions: {
+          restrictedModels: record.limits.restrictedModels,
+          allowedClients: record.limits.allowedClients,
+        },
+      },
+    },
+    200,
+  );
+});
+
+statsRoutes.post("/api/user-model-stats", async (c) => {
+  const found = await lookup(c);
+  if (!found.ok) return found.response;
+  const { record, body } = found;
+  const period = (body.period ?? "monthly") as ModelPeriod;
+  if (!MODEL_PERIODS.includes(period))
+    return fail(c, 400, `period must be one of ${MODEL_PERIODS.join(", ")}`);
+  const s = services(c.env);
+  const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
+  const models = (await s.keyspace.redis.smembers(keys.keyModelIndex(record.id))).sort();
+  const bucket =
+    period === "alltime"
+      ? ({ kind: "total" } as const)
+      : period === "daily"
+        ? ({ kind: "daily", stamp: stamps.daily } as const)
+        : ({ kind: "monthly", stamp: stamps.monthly } as const);
+  const counters = await readUsage(
+    s.keyspace.redis,
+    models.map((model) => ({
+      owner: "key-model" as const,
+      ownerId: `${record.id}|${model}`,
+      period: bucket,
+    })),
+  );
+  const data = models
+    .map((model, i) => ({ model, counters: counters[i] }))
+    .flatMap(({ model, counters: c }) => {
+      if (!c || c.requests === 0) return [];
+      const cost = usd(c.costMicroUsd);
+      return [
+        {
+          model,
+          requests: c.requests,
+          inputTokens: c.inputTokens,
+          outputTokens: c.outputTokens,
+          cacheCreateTokens: c.cacheCreateTokens,
+          cacheReadTokens: c.cacheReadTokens,
+          ephemeral5mTokens: c.ephemeral5mTokens,
+          ephemeral1hTokens: c.ephemeral1hTokens,
+          allTokens: allTokens(c),
+          cost,
+          formattedCost: formatCost(cost),
+          // The original's shape of the same cost.
+          costs: { total: cost },
+          formatted: { total: formatCost(cost) },
+        },
+      ];
+    })
+    .sort((a, b) => b.cost - a.cost || b.allTokens - a.allTokens);
+  return c.json({ success: true as const, data, period }, 200);
+});
