@@ -1,6 +1,9 @@
 // Anthropic Messages wire format, in the exact shape Claude Code accepted
 // (see /work/shared/clients/fake-upstream-notes.md). Pure functions: no I/O here.
 import { randomBytes } from "node:crypto";
+import { isRecord, splitDeltas, wordCount } from "./wire.ts";
+
+export { splitDeltas, wordCount };
 
 /** One SSE event; `words` is how many output tokens it carries, so the server can count what was really sent. */
 export interface SseEvent {
@@ -57,9 +60,6 @@ export function rateLimitHeaders(resetAtSeconds: number): Record<string, string>
   };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** Returns the request, or an error message for a 400. */
 export function parseMessagesRequest(body: unknown): MessagesRequest | string {
   if (!isRecord(body)) return "request body must be a JSON object";
@@ -94,8 +94,6 @@ function cachedTokens(value: unknown, totals = { m5: 0, h1: 0 }): { m5: number; 
   }
   return totals;
 }
-
-export const wordCount = (text: string): number => text.match(/\S+/g)?.length ?? 0;
 
 /** With `cacheRead`, the cached blocks are reported as read from cache instead of written to it. */
 export function computeUsage(request: MessagesRequest, text: string, cacheRead: boolean): Usage {
@@ -135,14 +133,6 @@ export function messageJson(id: string, model: string, text: string, usage: Usag
     stop_sequence: null,
     usage: wireUsage(usage, usage.output_tokens),
   };
-}
-
-/** Splits text into ~3-word pieces whose concatenation is exactly `text`. */
-export function splitDeltas(text: string): string[] {
-  const words = text.match(/\s*\S+\s*/g) ?? [];
-  const pieces: string[] = [];
-  for (let i = 0; i < words.length; i += 3) pieces.push(words.slice(i, i + 3).join(""));
-  return pieces;
 }
 
 export function streamEvents(id: string, model: string, text: string, usage: Usage): SseEvent[] {

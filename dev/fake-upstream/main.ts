@@ -4,13 +4,19 @@ import { startFakeUpstream } from "./server.ts";
 
 const USAGE = `Usage: node dev/fake-upstream/main.ts [--port N]
 
-A local fake of api.anthropic.com (Messages API), listening on 127.0.0.1.
+A local fake of api.anthropic.com, the Gemini API (+ Code Assist) and the OpenAI API, on 127.0.0.1.
   --port N, -p N   port to listen on (default 0: any free port)
   --help, -h       show this help
 
-Routes: POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models
+Routes (any prefix before them, e.g. /api, /gemini, /openai):
+  Anthropic  POST /v1/messages, POST /v1/messages/count_tokens
+  Gemini     POST /v1beta/models/{model}:generateContent | :streamGenerateContent[?alt=sse] | :countTokens
+             POST /v1internal:loadCodeAssist | :onboardUser | :generateContent | :streamGenerateContent | :countTokens
+  OpenAI     POST /responses, /v1/responses, /chat/completions, /v1/chat/completions
+  Models     GET /v1beta/models (Gemini); GET /v1/models: Gemini with x-goog-api-key or ?key=,
+             Anthropic with anthropic-version / anthropic-beta / x-api-key, OpenAI otherwise
 Scenarios by base URL, e.g. http://127.0.0.1:PORT/s/429 or /s/slow-200+hold-1000:
-  ok, 429, 429-reset-<unixSeconds>, 529, 500, 401, 403, slow-<ms>, hold-<ms>,
+  ok, 429, 429-reset-<unixSeconds>, 529 (503 for Gemini/OpenAI), 500, 401, 403, slow-<ms>, hold-<ms>,
   reset-mid-stream, cache-read, text-<urlencoded>
 Control: GET /__stats, POST /__reset, POST /__control {"scenario":"429"}`;
 

@@ -1,11 +1,15 @@
-// A local stand-in for api.anthropic.com: end-to-end tests and benchmarks point relay accounts here.
+// A local stand-in for api.anthropic.com, the Gemini API (and Code Assist) and the OpenAI
+// Responses / Chat Completions APIs: end-to-end tests and benchmarks point relay accounts here.
 // Behaviour is chosen per account through the base URL (`/s/<scenario>`), so one server can play
-// a healthy account, a rate-limited one and a flaky one at the same time.
+// a healthy account, a rate-limited one and a flaky one at the same time, in any of the formats.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as anthropic from "./anthropic.ts";
+import * as gemini from "./gemini.ts";
 import { FakeOauth, type OauthStats } from "./oauth.ts";
+import * as openai from "./openai.ts";
+import type { NormalizedUsage, StreamChunk } from "./wire.ts";
 
 export interface FakeUpstream {
   url: string;
@@ -21,9 +25,18 @@ export interface CredentialStats {
   maxInFlight: number;
 }
 
+/** The wire format a usage record was sent in. */
+export type Protocol = "anthropic" | "gemini" | "openai-responses" | "openai-chat";
+
+/**
+ * What the fake sent, in the relay's (Anthropic's) fields whatever the protocol: input_tokens
+ * excludes cached tokens, which are cache_read_input_tokens; output_tokens includes reasoning,
+ * which is also given as reasoning_tokens when there was any.
+ */
 export interface UsageRecord {
   requestId: string;
   credential: string;
+  protocol: Protocol;
   model: string;
   stream: boolean;
   input_tokens: number;
@@ -32,6 +45,7 @@ export interface UsageRecord {
   cache_read_input_tokens: number;
   ephemeral_5m_input_tokens: number;
   ephemeral_1h_input_tokens: number;
+  reasoning_tokens?: number;
   completed: boolean;
 }
 
@@ -88,29 +102,144 @@ export function parseScenario(name: string): Scenario | string {
   return scenario;
 }
 
-type RouteKind = "messages" | "count_tokens" | "models";
-const ROUTE_KINDS: Record<string, RouteKind> = {
-  messages: "messages",
-  "messages/count_tokens": "count_tokens",
-  models: "models",
-};
-const API_ROUTE = /^(?<prefix>.*?)\/v1\/(?<rest>messages|messages\/count_tokens|models)\/?$/;
+type Family = "anthropic" | "gemini" | "openai";
+type RouteKind =
+  | "messages"
+  | "count_tokens"
+  | "models"
+  | "generate"
+  | "stream_generate"
+  | "load_code_assist"
+  | "onboard_user"
+  | "responses"
+  | "chat";
 
-function matchRoute(method: string, path: string): { kind: RouteKind; scenario?: string } | undefined {
-  const match = API_ROUTE.exec(path);
-  if (!match?.groups) return undefined;
-  const kind = ROUTE_KINDS[match.groups.rest ?? ""];
-  if (kind === undefined) return undefined;
-  if (method !== (kind === "models" ? "GET" : "POST")) return undefined;
-  return { kind, scenario: /^\/s\/([^/]+)/.exec(match.groups.prefix ?? "")?.[1] };
+interface Route {
+  family: Family;
+  kind: RouteKind;
+  scenario?: string;
+  /** Gemini: the model in the path (Code Assist has it in the body). */
+  model?: string;
+  codeAssist?: boolean;
 }
 
-/** Console keys come in x-api-key, OAuth tokens as a bearer token; both are just strings here. */
-function credentialOf(req: IncomingMessage): string | undefined {
-  const key = req.headers["x-api-key"];
-  if (typeof key === "string" && key !== "") return key;
-  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
-  return bearer?.[1];
+/** Requests that generate a reply: only these count in requests / inFlight / byCredential / byScenario. */
+const GENERATING = new Set<RouteKind>(["messages", "generate", "stream_generate", "responses", "chat"]);
+
+// Any prefix may come first (`/api`, `/gemini`, `/openai`, `/s/<scenario>`, ...).
+const ANTHROPIC_ROUTE = /^(?<prefix>.*?)\/v1\/(?<rest>messages|messages\/count_tokens)\/?$/;
+const GEMINI_ROUTE =
+  /^(?<prefix>.*?)\/(?:v1beta|v1alpha|v1)\/models\/(?<model>[^/:]+):(?<action>generateContent|streamGenerateContent|countTokens)$/;
+const CODE_ASSIST_ROUTE =
+  /^(?<prefix>.*?)\/v1internal:(?<action>loadCodeAssist|onboardUser|generateContent|streamGenerateContent|countTokens)$/;
+const OPENAI_ROUTE = /^(?<prefix>.*?)\/(?<rest>responses|chat\/completions)\/?$/;
+const MODELS_ROUTE = /^(?<prefix>.*?)\/(?:(?<version>v1beta|v1)\/)?models\/?$/;
+
+const GEMINI_ACTIONS: Record<string, RouteKind> = {
+  generateContent: "generate",
+  streamGenerateContent: "stream_generate",
+  countTokens: "count_tokens",
+  loadCodeAssist: "load_code_assist",
+  onboardUser: "onboard_user",
+};
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+};
+
+const googleKey = (req: IncomingMessage, url: URL): string | undefined =>
+  header(req, "x-goog-api-key") ?? (url.searchParams.get("key") || undefined);
+
+/**
+ * `GET …/models` is shared by three APIs. `/v1beta/models` is Google's; a Google key
+ * (`x-goog-api-key`, `?key=`) or an `x-goog-api-client` header also picks Google. Otherwise
+ * `/v1/models` with an Anthropic marker (`anthropic-version`, `anthropic-beta`, `x-api-key`:
+ * every Anthropic SDK and the relay send `anthropic-version`) is Anthropic's, and anything
+ * else (a bare bearer token, Azure's `api-key`, `…/openai/models`) is OpenAI's list.
+ */
+function modelsFamily(req: IncomingMessage, url: URL, version: string | undefined): Family {
+  if (version === "v1beta" || googleKey(req, url) !== undefined || header(req, "x-goog-api-client"))
+    return "gemini";
+  const anthropicMarker = ["anthropic-version", "anthropic-beta", "x-api-key"].some((name) =>
+    header(req, name),
+  );
+  return version === "v1" && anthropicMarker ? "anthropic" : "openai";
+}
+
+function matchRoute(req: IncomingMessage, url: URL): Route | undefined {
+  const method = req.method ?? "";
+  const path = url.pathname;
+  const scenarioOf = (prefix: string | undefined) => /^\/s\/([^/]+)/.exec(prefix ?? "")?.[1];
+  if (method === "GET") {
+    const models = MODELS_ROUTE.exec(path)?.groups;
+    if (!models) return undefined;
+    const family = modelsFamily(req, url, models.version);
+    return { family, kind: "models", scenario: scenarioOf(models.prefix) };
+  }
+  if (method !== "POST") return undefined;
+  const google = GEMINI_ROUTE.exec(path)?.groups ?? CODE_ASSIST_ROUTE.exec(path)?.groups;
+  if (google) {
+    const kind = GEMINI_ACTIONS[google.action ?? ""];
+    if (kind === undefined) return undefined;
+    const codeAssist = google.model === undefined;
+    return { family: "gemini", kind, scenario: scenarioOf(google.prefix), model: google.model, codeAssist };
+  }
+  const claude = ANTHROPIC_ROUTE.exec(path)?.groups;
+  if (claude) {
+    const kind = claude.rest === "messages" ? "messages" : "count_tokens";
+    return { family: "anthropic", kind, scenario: scenarioOf(claude.prefix) };
+  }
+  const oai = OPENAI_ROUTE.exec(path)?.groups;
+  if (oai) {
+    const kind = oai.rest === "responses" ? "responses" : "chat";
+    return { family: "openai", kind, scenario: scenarioOf(oai.prefix) };
+  }
+  return undefined;
+}
+
+/**
+ * Anthropic: x-api-key or a bearer token (OAuth). Google: x-goog-api-key, `?key=` or a bearer
+ * token (OAuth / Code Assist). OpenAI: a bearer token, or Azure's `api-key`. All are just strings here.
+ */
+function credentialOf(req: IncomingMessage, url: URL, family: Family): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (family === "anthropic") return header(req, "x-api-key") ?? bearer;
+  if (family === "gemini") return googleKey(req, url) ?? bearer;
+  return bearer ?? header(req, "api-key");
+}
+
+const MISSING_CREDENTIAL: Record<Family, string> = {
+  anthropic: "x-api-key header is required",
+  gemini: gemini.MISSING_CREDENTIAL,
+  openai: openai.MISSING_CREDENTIAL,
+};
+
+interface ErrorReply {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * An error in the caller's protocol. 429s carry `retry-after: 30` plus the protocol's own reset
+ * hint: Anthropic's unified reset header, Google's RetryInfo, OpenAI's x-ratelimit-reset-requests.
+ * Google and OpenAI have no 529: it becomes 503.
+ */
+function errorReply(family: Family, status: number, message: string, resetAt?: number): ErrorReply {
+  const now = Math.floor(Date.now() / 1000);
+  const limited = status === 429;
+  const resetIn = resetAt === undefined ? 30 : Math.max(0, resetAt - now);
+  if (family === "gemini") {
+    const body = gemini.errorBody(status, message, limited ? resetIn : undefined);
+    return { status: gemini.httpStatus(status), body, headers: limited ? { "retry-after": "30" } : {} };
+  }
+  if (family === "openai") {
+    const headers = limited ? openai.rateLimitHeaders(resetIn) : {};
+    return { status: openai.httpStatus(status), body: openai.errorBody(status, message), headers };
+  }
+  const headers = limited ? anthropic.rateLimitHeaders(resetAt ?? now + 60) : {};
+  return { status, body: anthropic.errorBody(status, message), headers };
 }
 
 /** `/v1/oauth/token`, optionally behind `/s/<scenario>` (e.g. `slow-200`) and `/expires-<seconds>`. */
@@ -126,7 +255,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+function parseJson(raw: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(raw) };
   } catch {
@@ -152,8 +281,24 @@ function sendJson(
 const control = (res: ServerResponse, reply: { status: number; body: unknown }) =>
   sendJson(res, reply.status, reply.body);
 
-const sendError = (res: ServerResponse, status: number, message: string, headers?: Record<string, string>) =>
-  sendJson(res, status, anthropic.errorBody(status, message), headers);
+const sendError = (
+  res: ServerResponse,
+  family: Family,
+  status: number,
+  message: string,
+  resetAt?: number,
+) => {
+  const reply = errorReply(family, status, message, resetAt);
+  sendJson(res, reply.status, reply.body, reply.headers);
+};
+
+/** A reply ready to be served under a scenario: a JSON body, or chunks each written on its own. */
+interface Reply {
+  protocol: Protocol;
+  model: string;
+  usage: NormalizedUsage;
+  payload: { kind: "json"; body: unknown } | { kind: "stream"; contentType: string; chunks: StreamChunk[] };
+}
 
 /** Resolves false instead of throwing when the client went away, so handlers can just stop. */
 async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -180,6 +325,13 @@ function write(res: ServerResponse, chunk: string, signal: AbortSignal): Promise
 
 const formatSse = (event: anthropic.SseEvent): string =>
   `${event.event === undefined ? "" : `event: ${event.event}\n`}data: ${JSON.stringify(event.data)}\n\n`;
+
+type Parsed = { ok: true; value: unknown } | { ok: false };
+interface Context {
+  requestId: string;
+  credential: string;
+  signal: AbortSignal;
+}
 
 export function startFakeUpstream(options: { port?: number; host?: string } = {}): Promise<FakeUpstream> {
   const host = options.host ?? "127.0.0.1";
@@ -210,30 +362,34 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (stats.usageSent.length > USAGE_CAP) stats.usageSent.splice(0, stats.usageSent.length - USAGE_CAP);
   }
 
-  async function serveMessage(
+  /**
+   * Serves any protocol's reply under the scenario. reset-mid-stream cuts a JSON body in half, or
+   * a stream right after its first chunk with reply text; hold-<ms> waits before a JSON body, or
+   * after a stream's first chunk.
+   */
+  async function serve(
     res: ServerResponse,
-    request: anthropic.MessagesRequest,
+    reply: Reply,
     scenario: Scenario,
-    context: { requestId: string; credential: string; signal: AbortSignal },
+    context: Context,
   ): Promise<void> {
-    const text = scenario.text ?? DEFAULT_TEXT;
-    const usage = anthropic.computeUsage(request, text, scenario.cacheRead);
-    const id = anthropic.newMessageId();
+    const { payload, usage } = reply;
     // Recorded up front and updated in place, so an aborted response still shows what was sent.
     const record: UsageRecord = {
       requestId: context.requestId,
       credential: context.credential,
-      model: request.model,
-      stream: request.stream,
+      protocol: reply.protocol,
+      model: reply.model,
+      stream: payload.kind === "stream",
       ...usage,
       output_tokens: 0,
       completed: false,
     };
     recordUsage(record);
 
-    if (!request.stream) {
+    if (payload.kind === "json") {
       if (scenario.holdMs > 0 && !(await wait(scenario.holdMs, context.signal))) return;
-      const body = JSON.stringify(anthropic.messageJson(id, request.model, text, usage));
+      const body = JSON.stringify(payload.body);
       if (scenario.resetMidStream) {
         res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
         await write(res, body.slice(0, body.length >> 1), context.signal);
@@ -242,16 +398,15 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       }
       record.output_tokens = usage.output_tokens;
       record.completed = true;
-      sendJson(res, 200, JSON.parse(body));
+      sendJson(res, 200, payload.body);
       return;
     }
 
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const events = anthropic.streamEvents(id, request.model, text, usage);
-    for (const [index, event] of events.entries()) {
-      if (!(await write(res, formatSse(event), context.signal))) return;
-      record.output_tokens += event.words;
-      if (scenario.resetMidStream && event.words > 0) {
+    res.writeHead(200, { "content-type": payload.contentType, "cache-control": "no-cache" });
+    for (const [index, chunk] of payload.chunks.entries()) {
+      if (!(await write(res, chunk.wire, context.signal))) return;
+      record.output_tokens += chunk.words;
+      if (scenario.resetMidStream && chunk.text) {
         res.socket?.destroy();
         return;
       }
@@ -261,18 +416,130 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     res.end();
   }
 
-  async function handleApi(
-    req: IncomingMessage,
+  async function serveAnthropic(
     res: ServerResponse,
-    path: string,
-    raw: string,
+    route: Route,
+    parsed: Parsed,
+    scenario: Scenario,
+    context: Context,
   ): Promise<void> {
+    const fail = (status: number, message: string) => sendError(res, "anthropic", status, message);
+    if (route.kind === "models") return sendJson(res, 200, anthropic.modelsList());
+    if (!parsed.ok) return fail(400, "request body is not valid JSON");
+    const request = anthropic.parseMessagesRequest(parsed.value);
+    if (typeof request === "string") return fail(400, request);
+    if (route.kind === "count_tokens") {
+      return sendJson(res, 200, { input_tokens: anthropic.countInputTokens(request) });
+    }
+    const text = scenario.text ?? DEFAULT_TEXT;
+    const usage = anthropic.computeUsage(request, text, scenario.cacheRead);
+    const id = anthropic.newMessageId();
+    const payload: Reply["payload"] = request.stream
+      ? {
+          kind: "stream",
+          contentType: "text/event-stream",
+          chunks: anthropic.streamEvents(id, request.model, text, usage).map((event) => ({
+            wire: formatSse(event),
+            words: event.words,
+            text: event.words > 0,
+          })),
+        }
+      : { kind: "json", body: anthropic.messageJson(id, request.model, text, usage) };
+    await serve(res, { protocol: "anthropic", model: request.model, usage, payload }, scenario, context);
+  }
+
+  async function serveGemini(
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+    parsed: Parsed,
+    scenario: Scenario,
+    context: Context,
+  ): Promise<void> {
+    const fail = (status: number, message: string) => sendError(res, "gemini", status, message);
+    if (route.kind === "models") return sendJson(res, 200, gemini.modelsList());
+    if (route.kind === "load_code_assist") return sendJson(res, 200, gemini.loadCodeAssist());
+    if (route.kind === "onboard_user") return sendJson(res, 200, gemini.onboardUser());
+    if (!parsed.ok) return fail(400, "Invalid JSON payload received.");
+    const codeAssist = route.codeAssist === true;
+    if (route.kind === "count_tokens") {
+      const total = gemini.countTokens(parsed.value, codeAssist);
+      return typeof total === "string" ? fail(400, total) : sendJson(res, 200, { totalTokens: total });
+    }
+    const request = codeAssist
+      ? gemini.parseCodeAssistRequest(parsed.value)
+      : gemini.parseGenerateRequest(parsed.value, route.model ?? "");
+    if (typeof request === "string") return fail(400, request);
+    const text = scenario.text ?? DEFAULT_TEXT;
+    const metadata = gemini.computeUsage(request, text, scenario.cacheRead);
+    const responseId = gemini.newResponseId();
+    const sse = url.searchParams.get("alt") === "sse";
+    const payload: Reply["payload"] =
+      route.kind === "stream_generate"
+        ? {
+            kind: "stream",
+            contentType: sse ? "text/event-stream" : "application/json",
+            chunks: gemini.streamChunks(request, text, metadata, { responseId, codeAssist, sse }),
+          }
+        : { kind: "json", body: gemini.responseJson(request, text, metadata, { responseId, codeAssist }) };
+    const usage = gemini.normalizedUsage(metadata);
+    await serve(res, { protocol: "gemini", model: request.model, usage, payload }, scenario, context);
+  }
+
+  async function serveOpenai(
+    res: ServerResponse,
+    route: Route,
+    parsed: Parsed,
+    scenario: Scenario,
+    context: Context,
+  ): Promise<void> {
+    const fail = (status: number, message: string) => sendError(res, "openai", status, message);
+    if (route.kind === "models") return sendJson(res, 200, openai.modelsList());
+    if (!parsed.ok) return fail(400, "We could not parse the JSON body of your request.");
+    const text = scenario.text ?? DEFAULT_TEXT;
+    const ids = openai.newIds();
+    const stream = (chunks: StreamChunk[]): Reply["payload"] => ({
+      kind: "stream",
+      contentType: "text/event-stream",
+      chunks,
+    });
+    if (route.kind === "responses") {
+      const request = openai.parseResponsesRequest(parsed.value);
+      if (typeof request === "string") return fail(400, request);
+      const usage = openai.responsesUsage(request, text, scenario.cacheRead);
+      const payload = request.stream
+        ? stream(openai.responseEvents(ids, request.model, text, usage))
+        : { kind: "json" as const, body: openai.responseJson(ids, request.model, text, usage) };
+      const reply: Reply = {
+        protocol: "openai-responses",
+        model: request.model,
+        usage: openai.normalizedUsage(usage),
+        payload,
+      };
+      return serve(res, reply, scenario, context);
+    }
+    const request = openai.parseChatRequest(parsed.value);
+    if (typeof request === "string") return fail(400, request);
+    const usage = openai.chatUsage(request, text, scenario.cacheRead);
+    const payload = request.stream
+      ? stream(openai.chatChunks(ids.chat, request, text, usage))
+      : { kind: "json" as const, body: openai.chatJson(ids.chat, request.model, text, usage) };
+    const reply: Reply = {
+      protocol: "openai-chat",
+      model: request.model,
+      usage: openai.normalizedUsage(usage),
+      payload,
+    };
+    await serve(res, reply, scenario, context);
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): Promise<void> {
     const requestId = anthropic.newRequestId();
     res.setHeader("request-id", requestId);
-    const parsed = raw === "" ? { ok: false as const } : parseJson(raw);
+    const parsed: Parsed = raw === "" ? { ok: false } : parseJson(raw);
     stats.lastRequest = {
       method: req.method ?? "",
-      path: req.url ?? path,
+      path: req.url ?? url.pathname,
       headers: Object.fromEntries(
         Object.entries(req.headers).map(([name, value]) => [
           name,
@@ -282,36 +549,30 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       body: parsed.ok ? parsed.value : raw === "" ? undefined : raw,
     };
 
-    const route = matchRoute(req.method ?? "", path);
-    if (!route) return sendError(res, 404, `${req.method} ${path} not found`);
+    const route = matchRoute(req, url);
+    if (!route) return sendError(res, "anthropic", 404, `${req.method} ${url.pathname} not found`);
+    const { family } = route;
+    if (family === "openai") res.setHeader("x-request-id", requestId);
+    const fail = (status: number, message: string, resetAt?: number) =>
+      sendError(res, family, status, message, resetAt);
     const scenarioName = route.scenario ?? defaultScenario;
-    const credential = credentialOf(req);
+    const credential = credentialOf(req, url, family);
     const controller = new AbortController();
     res.once("close", () => controller.abort());
-    if (route.kind === "messages") track(res, credential ?? NO_CREDENTIAL, scenarioName);
+    if (GENERATING.has(route.kind)) track(res, credential ?? NO_CREDENTIAL, scenarioName);
 
     const scenario = parseScenario(scenarioName);
-    if (typeof scenario === "string") return sendError(res, 400, scenario);
+    if (typeof scenario === "string") return fail(400, scenario);
     if (scenario.slowMs > 0 && !(await wait(scenario.slowMs, controller.signal))) return;
-    if (credential === undefined) return sendError(res, 401, "x-api-key header is required");
-    if (credential === "invalid" || !oauth.accepts(credential))
-      return sendError(res, 401, "invalid credential");
+    if (credential === undefined) return fail(401, MISSING_CREDENTIAL[family]);
+    if (credential === "invalid" || !oauth.accepts(credential)) return fail(401, "invalid credential");
     if (scenario.status !== undefined) {
-      const headers =
-        scenario.status === 429
-          ? anthropic.rateLimitHeaders(scenario.resetAt ?? Math.floor(Date.now() / 1000) + 60)
-          : undefined;
-      return sendError(res, scenario.status, `fake upstream scenario "${scenarioName}"`, headers);
+      return fail(scenario.status, `fake upstream scenario "${scenarioName}"`, scenario.resetAt);
     }
-    if (route.kind === "models") return sendJson(res, 200, anthropic.modelsList());
-
-    if (!parsed.ok) return sendError(res, 400, "request body is not valid JSON");
-    const request = anthropic.parseMessagesRequest(parsed.value);
-    if (typeof request === "string") return sendError(res, 400, request);
-    if (route.kind === "count_tokens") {
-      return sendJson(res, 200, { input_tokens: anthropic.countInputTokens(request) });
-    }
-    await serveMessage(res, request, scenario, { requestId, credential, signal: controller.signal });
+    const context: Context = { requestId, credential, signal: controller.signal };
+    if (family === "gemini") return serveGemini(res, route, url, parsed, scenario, context);
+    if (family === "openai") return serveOpenai(res, route, parsed, scenario, context);
+    return serveAnthropic(res, route, parsed, scenario, context);
   }
 
   function handleControl(method: string, path: string, raw: string): { status: number; body: unknown } {
@@ -346,15 +607,16 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
   }
 
   const server = createServer({ keepAlive: true }, (req, res) => {
-    const path = new URL(req.url ?? "/", "http://fake-upstream").pathname;
+    const url = new URL(req.url ?? "/", "http://fake-upstream");
+    const path = url.pathname;
     readBody(req)
       .then((raw) => {
         if (path.startsWith("/__")) return control(res, handleControl(req.method ?? "", path, raw));
         if (req.method === "POST" && OAUTH_TOKEN_ROUTE.test(path)) return handleOauth(res, path, raw);
-        return handleApi(req, res, path, raw);
+        return handleApi(req, res, url, raw);
       })
       .catch((error: unknown) => {
-        if (!res.headersSent) sendError(res, 500, `fake upstream crashed: ${String(error)}`);
+        if (!res.headersSent) sendError(res, "anthropic", 500, `fake upstream crashed: ${String(error)}`);
         else res.destroy();
       });
   });

@@ -78,7 +78,13 @@ describe("Anthropic protocol", () => {
     });
     expect(events.find((e) => e.event === "message_delta")?.data.usage).toEqual({ output_tokens: 4 });
     expect(upstream.stats().usageSent).toEqual([
-      expect.objectContaining({ stream: true, input_tokens: inputTokens, output_tokens: 4, completed: true }),
+      expect.objectContaining({
+        protocol: "anthropic",
+        stream: true,
+        input_tokens: inputTokens,
+        output_tokens: 4,
+        completed: true,
+      }),
     ]);
   });
 
@@ -116,8 +122,9 @@ describe("Anthropic protocol", () => {
   it("counts tokens and lists models", async () => {
     const count = await post("/v1/messages/count_tokens", BODY);
     expect(await count.json()).toEqual({ input_tokens: Math.ceil(JSON.stringify(BODY.messages).length / 4) });
+    // anthropic-version is what makes /v1/models Anthropic's list rather than OpenAI's.
     const models = await fetch(`${upstream.url}/v1/models`, {
-      headers: { authorization: "Bearer oauth-token" },
+      headers: { authorization: "Bearer oauth-token", "anthropic-version": "2023-06-01" },
     });
     const list = (await models.json()) as { data: Array<{ type: string; id: string }>; has_more: boolean };
     expect(list.has_more).toBe(false);
