@@ -32,6 +32,8 @@ export interface Env {
   CLAUDE_OAUTH_AUTHORIZE_URL?: string;
   CLAUDE_OAUTH_CLIENT_ID?: string;
   CLAUDE_OAUTH_REDIRECT_URI?: string;
+  /** "false" turns off the one log line per request. */
+  LOG_REQUESTS?: string;
   /** Where the cron fetches the LiteLLM price table from. */
   PRICING_URL?: string;
   /** Default upstream for Claude accounts without a base URL. */

@@ -1,9 +1,11 @@
 // edge-relay: the Worker. Routes per client protocol, the admin API, health.
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
-import type { Env } from "./env.ts";
+import { type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
+import { log } from "./http/log.ts";
+import { refreshPrices } from "./pricing/table.ts";
 import { claudeRoutes } from "./routes/claude.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { statsRoutes } from "./routes/stats.ts";
@@ -15,11 +17,23 @@ export { KeyGate } from "../durable-objects/key-gate/index.ts";
 const app = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
 
 app.use("*", async (c, next) => {
+  const startedAt = Date.now();
   const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
   c.set("requestId", requestId);
   c.set("protocol", "admin");
   await next();
   c.res.headers.set("x-request-id", requestId);
+  if (c.env.LOG_REQUESTS !== "false") {
+    // Path only: a query string may carry a key (?key=…).
+    const path = new URL(c.req.url).pathname;
+    log("info", "request", {
+      requestId,
+      method: c.req.method,
+      path,
+      status: c.res.status,
+      ms: Date.now() - startedAt,
+    });
+  }
 });
 
 app.get("/health", (c) => c.json({ status: "healthy", service: "edge-relay", version: VERSION }));
@@ -43,4 +57,10 @@ app.onError((thrown, c) => {
   return errorResponse(c.get("protocol") ?? "admin", asRelayError(thrown, requestId), requestId);
 });
 
-export default app;
+/** Cron: refresh the price table (a failure keeps the last good one). */
+async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  const s = services(env);
+  ctx.waitUntil(refreshPrices(s, s.config.PRICING_URL));
+}
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -3,6 +3,7 @@
 // take the same last free slot. State lives in memory and is written in batches.
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
+import { log } from "../../worker/http/log.ts";
 import { seal, unseal } from "../../worker/keyspace/crypto.ts";
 import type { AccountRecord, Platform } from "../../worker/keyspace/records.ts";
 import { providerFor } from "../../worker/providers/index.ts";
@@ -136,15 +137,11 @@ export class AccountPool extends DurableObject<Env> {
       this.sticky.delete(sessionHash);
     }
     if (changed) {
-      console.log(
-        JSON.stringify({
-          level: "warn",
-          msg: "account status changed",
-          accountId: lease.accountId,
-          status: health.status,
-          until: health.until,
-        }),
-      );
+      log("warn", "account status changed", {
+        accountId: lease.accountId,
+        status: health.status,
+        until: health.until,
+      });
     }
     this.changed();
   }
@@ -208,9 +205,7 @@ export class AccountPool extends DurableObject<Env> {
       );
       this.health.set(accountId, health);
       this.changed();
-      console.log(
-        JSON.stringify({ level: "warn", msg: "credential refresh failed", accountId, error: String(error) }),
-      );
+      log("warn", "credential refresh failed", { accountId, error: String(error) });
       return { ok: false, message: error instanceof Error ? error.message : "refresh failed" };
     }
   }

@@ -4,6 +4,7 @@
 // forgets them only after the keyspace has them, so nothing is lost or counted twice.
 
 import type { Redis } from "@upstash/redis/cloudflare";
+import { log } from "../../worker/http/log.ts";
 import { applyUsageBatch } from "../../worker/keyspace/usage-batch.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 
@@ -107,9 +108,7 @@ export class UsageOutbox {
       );
     } catch (error) {
       this.failures += 1;
-      console.log(
-        JSON.stringify({ level: "warn", msg: "usage flush failed; will retry", batch, error: String(error) }),
-      );
+      log("warn", "usage flush failed; will retry", { batch, error: String(error) });
       return now + Math.min(MAX_RETRY_MS, 1_000 * 2 ** Math.min(this.failures, 6));
     }
     this.failures = 0;

@@ -1,6 +1,8 @@
 // One error type for the whole relay, rendered in the caller's protocol: Anthropic, OpenAI,
 // Google, or the admin API's own JSON. Never a stack trace.
 
+import { describeError, log } from "./log.ts";
+
 export type Protocol = "anthropic" | "openai" | "google" | "admin";
 
 export type ErrorKind =
@@ -115,13 +117,6 @@ export function errorResponse(protocol: Protocol, error: RelayError, requestId?:
 /** Anything thrown that is not a RelayError becomes a bare 500: logged here, details never sent. */
 export function asRelayError(thrown: unknown, requestId?: string): RelayError {
   if (thrown instanceof RelayError) return thrown;
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "unhandled error",
-      requestId,
-      error: thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown),
-    }),
-  );
+  log("error", "unhandled error", { requestId, error: describeError(thrown) });
   return new RelayError("api_error", "Internal error in the relay");
 }

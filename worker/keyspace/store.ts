@@ -2,6 +2,7 @@
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
 import type { z } from "zod";
+import { log } from "../http/log.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import {
   type AccountRecord,
@@ -60,9 +61,9 @@ function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string): T | n
   try {
     const parsed = schema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
     if (parsed.success) return parsed.data;
-    console.warn(JSON.stringify({ level: "warn", msg: "corrupt record skipped", what }));
+    log("warn", "corrupt record skipped", { what });
   } catch {
-    console.warn(JSON.stringify({ level: "warn", msg: "unreadable record skipped", what }));
+    log("warn", "unreadable record skipped", { what });
   }
   return null;
 }

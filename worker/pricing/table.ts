@@ -3,6 +3,7 @@
 // cache; refreshed in the background, so pricing never costs the request path a round trip.
 import { z } from "zod";
 import type { Services } from "../env.ts";
+import { log } from "../http/log.ts";
 import { keys } from "../keyspace/keys.ts";
 import { modelPriceSchema, type PriceTable, parsePriceTable, shippedPrices } from "./pricing.ts";
 
@@ -100,9 +101,7 @@ export async function refreshPrices(
     return { ok: true, models: count };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "price refresh failed; keeping the last good table", reason }),
-    );
+    log("warn", "price refresh failed; keeping the last good table", { reason });
     return { ok: false, models: Object.keys(effective.table).length, error: reason };
   }
 }

@@ -2,6 +2,7 @@
 // from the isolate cache when warm, so a warm key costs no keyspace round trip.
 import type { Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
+import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import type { Platform, RelayKeyRecord } from "../keyspace/records.ts";
 import { expiresAt } from "./expiry.ts";
@@ -65,9 +66,7 @@ function fetchOnce(services: Services, hash: string): Promise<RelayKeyRecord | n
 }
 
 function keyspaceDown(error: unknown): RelayError {
-  console.error(
-    JSON.stringify({ level: "error", msg: "keyspace unreachable for key lookup", error: String(error) }),
-  );
+  log("error", "keyspace unreachable for key lookup", { error: String(error) });
   return new RelayError("unavailable", "The relay cannot check API keys right now; try again shortly", {
     headers: { "retry-after": "5" },
   });

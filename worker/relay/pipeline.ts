@@ -6,6 +6,7 @@ import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
+import { log } from "../http/log.ts";
 import { costOf } from "../pricing/pricing.ts";
 import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -66,9 +67,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
     const model = done.metered?.model ?? body.value.model;
     const cost = costOf(currentPrices(s, waitUntil), model, usage);
     if (!cost.priced && done.metered) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "no price for model; cost counted as 0", model, requestId }),
-      );
+      log("warn", "no price for model; cost counted as 0", { model, requestId });
     }
     // Usage goes to the key's gate, which stores it durably and flushes it to the keyspace
     // in batches: nothing is written to the keyspace on the request's path.
@@ -88,9 +87,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
           costMicroUsd: cost.microUsd,
         })
         .catch((error: unknown) => {
-          console.error(
-            JSON.stringify({ level: "error", msg: "usage not settled", requestId, error: String(error) }),
-          );
+          log("error", "usage not settled", { requestId, error: String(error) });
         }),
     );
   };

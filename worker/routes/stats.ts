@@ -6,6 +6,7 @@ import type { GateSnapshot } from "../../durable-objects/key-gate/index.ts";
 import { type Env, type Services, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { asRelayError } from "../http/errors.ts";
+import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import { keys } from "../keyspace/keys.ts";
 import type { RelayKeyRecord } from "../keyspace/records.ts";
@@ -147,9 +148,7 @@ async function gateSnapshot(env: Env, keyId: string): Promise<GateSnapshot | nul
   try {
     return await gateOf(env, keyId).snapshot();
   } catch (error) {
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "key gate unreachable for stats", error: String(error) }),
-    );
+    log("warn", "key gate unreachable for stats", { error: String(error) });
     return null;
   }
 }
