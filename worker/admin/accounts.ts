@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
+import { type AccountRecord, API_KEY_ACCOUNT_TYPES } from "../keyspace/records.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import {
@@ -165,8 +165,8 @@ export function registerAccounts(app: AdminApp) {
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
     const { apiKey, ...changes } = c.req.valid("json");
-    if (apiKey && record.type !== "claude-console") {
-      throw new RelayError("invalid_request", "apiKey: only Console accounts have an API key");
+    if (apiKey && !API_KEY_ACCOUNT_TYPES.includes(record.type)) {
+      throw new RelayError("invalid_request", "apiKey: this account signs in with OAuth, not an API key");
     }
     const updated: AccountRecord = {
       ...record,

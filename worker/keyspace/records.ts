@@ -65,7 +65,16 @@ export const relayKeyRecordSchema = z.object({
 });
 export type RelayKeyRecord = z.infer<typeof relayKeyRecordSchema>;
 
-export const ACCOUNT_TYPES = ["claude-console", "claude-oauth"] as const;
+export const ACCOUNT_TYPES = [
+  "claude-console",
+  "claude-oauth",
+  "gemini-api",
+  "gemini-oauth",
+  "openai-api",
+  "openai-oauth",
+] as const;
+/** Account types whose credentials are one API key (`{ apiKey }`). */
+export const API_KEY_ACCOUNT_TYPES: readonly string[] = ["claude-console", "gemini-api", "openai-api"];
 export const accountTypeSchema = z.enum(ACCOUNT_TYPES);
 export type AccountType = z.infer<typeof accountTypeSchema>;
 
@@ -101,6 +110,10 @@ export const oauthCredentialsSchema = z.object({
   /** Epoch ms; a token is refreshed shortly before. */
   expiresAt: z.number(),
   scopes: z.array(z.string()).default([]),
+  /** Gemini Code Assist: the Cloud project the account's requests run in. */
+  projectId: z.string().optional(),
+  /** ChatGPT (Codex) accounts: sent as `chatgpt-account-id`. */
+  chatgptAccountId: z.string().optional(),
 });
 export type OauthCredentials = z.infer<typeof oauthCredentialsSchema>;
 

@@ -18,19 +18,27 @@ import { admit } from "./gate.ts";
 
 export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 
-export interface RelayOptions<T extends { model: string; stream?: boolean }> {
-  provider: Provider;
-  /** Upstream path. */
+/** Where a request goes upstream and what it asks for. */
+export interface Target {
+  /** Upstream path, e.g. `/v1/messages` or `/v1beta/models/gemini-2.5-pro:streamGenerateContent`. */
   path: string;
+  /** Query string to forward, with its `?`, or "". */
+  search: string;
+  model: string;
+  stream: boolean;
+}
+
+export interface RelayOptions<T> {
+  provider: Provider;
+  /** The client's body: validated for the fields the relay reads, forwarded as it came. */
   schema: z.ZodType<T>;
+  /** From the parsed body and the request URL (Gemini names the model in its path). */
+  target: (body: T, url: URL) => Target;
   /** False for calls without billable usage (count_tokens): not metered, not counted by limits. */
   meter: boolean;
 }
 
-export async function relay<T extends { model: string; stream?: boolean }>(
-  c: RouteContext,
-  options: RelayOptions<T>,
-): Promise<Response> {
+export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promise<Response> {
   const startedAt = Date.now();
   const s = services(c.env);
   const url = new URL(c.req.url);
@@ -39,12 +47,13 @@ export async function relay<T extends { model: string; stream?: boolean }>(
 
   const key = await authenticate(s, extractRelayKey(c.req.raw, url), waitUntil);
   const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
+  const target = options.target(body.value, url);
   const admission = await admit(
     c.env,
     s,
     key,
     {
-      model: body.value.model,
+      model: target.model,
       platform: options.provider.platform,
       clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
       counted: options.meter,
@@ -64,7 +73,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
     finished = true;
     resolveEnded();
     const usage = done.metered?.usage ?? emptyUsage();
-    const model = done.metered?.model ?? body.value.model;
+    const model = done.metered?.model ?? target.model;
     const cost = costOf(currentPrices(s, waitUntil), model, usage);
     if (!cost.priced && done.metered) {
       log("warn", "no price for model; cost counted as 0", { model, requestId });
@@ -94,7 +103,7 @@ export async function relay<T extends { model: string; stream?: boolean }>(
 
   try {
     const routing = {
-      model: body.value.model,
+      model: target.model,
       sessionHash: await options.provider.sessionHash(body.value, c.req.raw.headers),
       boundAccountId: key.boundAccounts[options.provider.platform],
     };
@@ -111,11 +120,11 @@ export async function relay<T extends { model: string; stream?: boolean }>(
       },
       {
         request: c.req.raw,
-        path: options.path,
-        search: url.search,
+        path: target.path,
+        search: target.search,
         body: body.text,
-        model: body.value.model,
-        stream: body.value.stream === true,
+        model: target.model,
+        stream: target.stream,
       },
     );
   } catch (error) {

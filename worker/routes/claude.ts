@@ -22,17 +22,30 @@ claudeRoutes.use("*", async (c, next) => {
   await next();
 });
 
+type MessagesRequest = z.infer<typeof messagesRequest>;
+const toUpstream = (path: string) => (body: MessagesRequest, url: URL) => ({
+  path,
+  search: url.search,
+  model: body.model,
+  stream: body.stream === true,
+});
+
 for (const path of ["/v1/messages", "/claude/v1/messages"]) {
   claudeRoutes.post(path, (c) =>
-    relay(c, { provider: claudeProvider, path: "/v1/messages", schema: messagesRequest, meter: true }),
+    relay(c, {
+      provider: claudeProvider,
+      schema: messagesRequest,
+      target: toUpstream("/v1/messages"),
+      meter: true,
+    }),
   );
 }
 
 claudeRoutes.post("/v1/messages/count_tokens", (c) =>
   relay(c, {
     provider: claudeProvider,
-    path: "/v1/messages/count_tokens",
     schema: messagesRequest,
+    target: toUpstream("/v1/messages/count_tokens"),
     meter: false,
   }),
 );
