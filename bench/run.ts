@@ -234,7 +234,10 @@ async function startWorkerd(
   healthUrl: string,
 ): Promise<Child> {
   workerdExceptions[name] = 0;
-  const child = startChild(name, binary, ["serve", configPath, "--verbose"], {
+  // BENCH_INSPECTOR_PORT opens the relay's inspector, so a CPU profile can be taken during a run.
+  const inspector = process.env.BENCH_INSPECTOR_PORT;
+  const extra = inspector && !name.includes("hello") ? [`--inspector-addr=127.0.0.1:${inspector}`] : [];
+  const child = startChild(name, binary, ["serve", configPath, "--verbose", ...extra], {
     cwd: ROOT,
     onAnyLine: (line) => {
       if (/exception/i.test(line)) workerdExceptions[name] = (workerdExceptions[name] ?? 0) + 1;

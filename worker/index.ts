@@ -7,7 +7,9 @@ import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
 import { refreshPrices } from "./pricing/table.ts";
 import { claudeRoutes } from "./routes/claude.ts";
+import { geminiRoutes } from "./routes/gemini.ts";
 import { metricsHandler } from "./routes/metrics.ts";
+import { openaiRoutes } from "./routes/openai.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { VERSION } from "./version.ts";
 
@@ -23,7 +25,7 @@ app.use("*", async (c, next) => {
   c.set("protocol", "admin");
   await next();
   c.res.headers.set("x-request-id", requestId);
-  if (c.env.LOG_REQUESTS !== "false") {
+  if (c.env.LOG_REQUESTS === "true") {
     // Path only: a query string may carry a key (?key=…).
     const path = new URL(c.req.url).pathname;
     log("info", "request", {
@@ -40,6 +42,8 @@ app.get("/health", (c) => c.json({ status: "healthy", service: "edge-relay", ver
 
 app.route("/api", claudeRoutes);
 app.route("/claude", claudeRoutes);
+app.route("/gemini", geminiRoutes);
+app.route("/openai", openaiRoutes);
 app.route("/admin", adminApp);
 app.route("/apiStats", statsRoutes);
 app.get("/metrics", metricsHandler);

@@ -28,7 +28,15 @@ export interface AccountLease {
 }
 
 export type AcquireResult =
-  | { ok: true; account: AccountRecord; lease: AccountLease; via: "bound" | "sticky" | "pool" }
+  | {
+      ok: true;
+      account: AccountRecord;
+      /** Only accounts with a concurrency limit hold a lease; others need no release call. */
+      lease: AccountLease | null;
+      /** Whether a plain success must still be reported (to clear recent errors). */
+      reportOk: boolean;
+      via: "bound" | "sticky" | "pool";
+    }
   | { ok: false; reason: "no-accounts" | "all-parked"; retryAfterSeconds: number };
 
 export type RefreshResult = { ok: true; account: AccountRecord } | { ok: false; message: string };
@@ -107,42 +115,38 @@ export class AccountPool extends DurableObject<Env> {
       return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     const account = choice.candidate.record;
-    const lease: AccountLease = {
-      id: crypto.randomUUID(),
-      accountId: account.id,
-      expiresAt: now + this.leaseTtlMs,
-    };
-    this.leases.set(lease.id, lease);
+    let lease: AccountLease | null = null;
+    if (account.concurrencyLimit > 0) {
+      lease = { id: crypto.randomUUID(), accountId: account.id, expiresAt: now + this.leaseTtlMs };
+      this.leases.set(lease.id, lease);
+      this.ensureAlarm();
+    }
     const health = this.healthOf(account.id);
-    this.health.set(account.id, { ...health, lastUsedAt: now });
+    health.lastUsedAt = now;
+    this.health.set(account.id, health);
     if (request.sessionHash) this.keepSticky(request.sessionHash, account.id, stickyEntry, now);
     this.changed();
-    this.ensureAlarm();
-    return { ok: true, account, lease, via: choice.via };
+    return { ok: true, account, lease, reportOk: health.errors.length > 0, via: choice.via };
   }
 
-  /** Ends a lease and records what the upstream said about its account; a second call is a no-op. */
-  async release(leaseId: string, outcome: AccountOutcome, sessionHash?: string): Promise<void> {
-    const lease = this.leases.get(leaseId);
-    if (!lease) return;
-    this.leases.delete(leaseId);
-    const now = Date.now();
-    const { health, changed } = applyOutcome(this.healthOf(lease.accountId), outcome, this.policy, now);
-    this.health.set(lease.accountId, health);
-    if (
-      health.status !== "active" &&
-      sessionHash &&
-      this.sticky.get(sessionHash)?.accountId === lease.accountId
-    ) {
+  /**
+   * Ends a request on an account: frees its lease (a second call for a lease is a no-op) and
+   * records what the upstream said about the account.
+   */
+  async release(
+    leaseId: string | null,
+    accountId: string,
+    outcome: AccountOutcome,
+    sessionHash?: string,
+  ): Promise<void> {
+    if (leaseId !== null && !this.leases.delete(leaseId)) return;
+    const { health, changed } = applyOutcome(this.healthOf(accountId), outcome, this.policy, Date.now());
+    this.health.set(accountId, health);
+    if (health.status !== "active" && sessionHash && this.sticky.get(sessionHash)?.accountId === accountId) {
       this.sticky.delete(sessionHash);
     }
-    if (changed) {
-      log("warn", "account status changed", {
-        accountId: lease.accountId,
-        status: health.status,
-        until: health.until,
-      });
-    }
+    if (changed)
+      log("warn", "account status changed", { accountId, status: health.status, until: health.until });
     this.changed();
   }
 

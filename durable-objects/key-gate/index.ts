@@ -23,7 +23,15 @@ export type { AdmitRequest, Denial, Lease };
 
 export type AdmitResult =
   | { admitted: true; lease: Lease | null; activatedAt?: string }
-  | { admitted: false; denial: Denial };
+  | { admitted: false; denial: Denial }
+  /** The gate has no record of the key this recent: call again with the whole record. */
+  | { admitted: false; needRecord: true };
+
+/** Which version of a key record the caller holds, without the record itself. */
+export interface KeyStamp {
+  id: string;
+  updatedAt: string;
+}
 
 export interface Settlement {
   leaseId: string | null;
@@ -49,13 +57,10 @@ interface StoredState {
   window: RateWindow | null;
   spend: Spend;
   leases: [string, number][];
-  settled: string[];
 }
 
 const STATE_KEY = "state";
 const FLUSH_DELAY_MS = 1_000;
-/** Request ids remembered to make settle idempotent (a retried settle is counted once). */
-const SETTLED_REMEMBERED = 2_000;
 
 const emptySpend = (): Spend => ({
   dayStart: 0,
@@ -71,7 +76,6 @@ export class KeyGate extends DurableObject<Env> {
   private window: RateWindow | null = null;
   private spend: Spend = emptySpend();
   private leases: LeaseTable;
-  private settled = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private alarmAt: number | undefined;
   private readonly leaseTtlMs: number;
@@ -91,7 +95,6 @@ export class KeyGate extends DurableObject<Env> {
         this.window = stored.window;
         this.spend = stored.spend;
         this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
-        this.settled = new Set(stored.settled);
       }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
       // Usage stored before a restart is flushed even if no request comes again.
@@ -104,9 +107,14 @@ export class KeyGate extends DurableObject<Env> {
     this.adopt(record);
   }
 
-  async admit(record: RelayKeyRecord, request: AdmitRequest): Promise<AdmitResult> {
-    this.adopt(record);
-    const current = this.record ?? record;
+  /**
+   * May this request start? The caller sends only the version of the key it holds (a warm gate
+   * has the record already); the whole record when the gate asks for it.
+   */
+  async admit(key: RelayKeyRecord | KeyStamp, request: AdmitRequest): Promise<AdmitResult> {
+    if ("limits" in key) this.adopt(key);
+    const current = this.record;
+    if (!current || current.updatedAt < key.updatedAt) return { admitted: false, needRecord: true };
     let now = Date.now();
     this.roll(current, now);
     const denial = checkLimits(current, this.window, this.spend, request, now);
@@ -158,8 +166,8 @@ export class KeyGate extends DurableObject<Env> {
   async settle(settlement: Settlement): Promise<void> {
     const { record } = settlement;
     if (settlement.leaseId) this.leases.release(settlement.leaseId);
-    if (this.settled.has(record.requestId)) return;
-    this.remember(record.requestId);
+    // A retried settle: its usage was taken already (the outbox remembers request ids).
+    if (this.outbox.has(record.requestId)) return;
     const now = Date.now();
     if (this.record) this.roll(this.record, now);
     const tokens = totalTokens(record.usage);
@@ -199,7 +207,6 @@ export class KeyGate extends DurableObject<Env> {
     this.window = null;
     this.spend = emptySpend();
     this.leases = new LeaseTable(this.leaseTtlMs);
-    this.settled.clear();
     await this.ctx.storage.delete(STATE_KEY);
   }
 
@@ -234,14 +241,6 @@ export class KeyGate extends DurableObject<Env> {
     if (this.leases.reclaimExpired(now) > 0) this.changed();
   }
 
-  private remember(requestId: string): void {
-    this.settled.add(requestId);
-    if (this.settled.size > SETTLED_REMEMBERED) {
-      const oldest = this.settled.values().next().value;
-      if (oldest !== undefined) this.settled.delete(oldest);
-    }
-  }
-
   private changed(): void {
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
@@ -256,13 +255,13 @@ export class KeyGate extends DurableObject<Env> {
       window: this.window,
       spend: this.spend,
       leases: this.leases.entries(),
-      settled: [...this.settled],
     };
     await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
   }
 
   /** One alarm at the earliest lease expiry, set only when none is pending (not per request). */
   private ensureAlarm(): void {
+    if (this.alarmAt !== undefined) return;
     const earliest = this.leases.earliestExpiry();
     if (earliest !== undefined) this.scheduleAlarm(earliest);
   }

@@ -177,9 +177,14 @@ describe("AccountPool Durable Object", () => {
     for (let i = 0; i < 5; i++) {
       const again = await p.acquire("claude", { ...request, sessionHash: "s1" });
       expect(again).toMatchObject({ ok: true, via: "sticky", account: { id: first.account.id } });
-      if (again.ok) await p.release(again.lease.id, { kind: "ok" }, "s1");
+      if (again.ok) await p.release(again.lease?.id ?? null, again.account.id, { kind: "ok" }, "s1");
     }
-    await p.release(first.lease.id, { kind: "rate-limited", until: Date.now() + 60_000 }, "s1");
+    await p.release(
+      first.lease?.id ?? null,
+      first.account.id,
+      { kind: "rate-limited", until: Date.now() + 60_000 },
+      "s1",
+    );
     const moved = await p.acquire("claude", { ...request, sessionHash: "s1" });
     expect(moved.ok && moved.account.id).not.toBe(first.account.id);
     expect(await p.stickyAccount("s1")).toBe(moved.ok ? moved.account.id : null);
@@ -192,7 +197,10 @@ describe("AccountPool Durable Object", () => {
     const first = await p.acquire("claude", request);
     if (!first.ok) throw new Error("no account");
     expect(first.account.id).toBe("main");
-    await p.release(first.lease.id, { kind: "rate-limited", until: Date.now() + 1_500 });
+    await p.release(first.lease?.id ?? null, first.account.id, {
+      kind: "rate-limited",
+      until: Date.now() + 1_500,
+    });
     const during = await p.acquire("claude", request);
     expect(during.ok && during.account.id).toBe("spare");
     expect((await p.status()).find((s) => s.accountId === "main")?.status).toBe("rate-limited");

@@ -90,6 +90,19 @@ describe("KeyGate write-behind", () => {
     expect((await keyspace.getUsage("key", keyId, { kind: "total" })).requests).toBe(1);
   });
 
+  it("counts a settle retried after its usage was flushed, and after a restart, once", async () => {
+    const keyId = crypto.randomUUID();
+    const gate = gateFor(keyId);
+    const record = usageRecord(keyId, 10, 1);
+    await gate.settle({ leaseId: null, record });
+    await runDurableObjectAlarm(gate);
+    await evictDurableObject(gate);
+    await gateFor(keyId).settle({ leaseId: null, record });
+    await runDurableObjectAlarm(gateFor(keyId));
+    expect((await keyspace.getUsage("key", keyId, { kind: "total" })).requests).toBe(1);
+    expect((await gateFor(keyId).snapshot()).spend.totalTokens).toBe(11);
+  });
+
   it("loses nothing when the object restarts between storing and flushing", async () => {
     const keyId = crypto.randomUUID();
     const gate = gateFor(keyId);

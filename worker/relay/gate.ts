@@ -34,8 +34,13 @@ export async function admit(
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<Admission> {
   const gate = gateOf(env, key.id);
-  const result = await gate.admit(key, request);
-  if (!result.admitted) throw refusal(result.denial);
+  let result = await gate.admit({ id: key.id, updatedAt: key.updatedAt }, request);
+  if (!result.admitted && "needRecord" in result) result = await gate.admit(key, request);
+  if (!result.admitted) {
+    if ("needRecord" in result)
+      throw new RelayError("unavailable", "The key's gate did not accept its record");
+    throw refusal(result.denial);
+  }
   if (result.activatedAt && key.expiry.mode === "activation") {
     // The first use starts an activation-mode key's clock; the keyspace learns it after the response.
     const activated = { ...key, expiry: { ...key.expiry, activatedAt: result.activatedAt } };

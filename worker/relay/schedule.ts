@@ -50,7 +50,9 @@ export async function acquireAccount(
     async release(outcome) {
       if (released) return;
       released = true;
-      await pool.release(result.lease.id, outcome, request.sessionHash);
+      // The happy path on an account without a concurrency limit needs no call at all.
+      if (!result.lease && outcome.kind === "ok" && !result.reportOk) return;
+      await pool.release(result.lease?.id ?? null, result.account.id, outcome, request.sessionHash);
     },
     async refreshCredentials() {
       const refreshed = await pool.refreshCredentials(result.account.id);
