@@ -24,6 +24,8 @@ export default defineConfig({
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
           // A slow token endpoint, so parallel requests really overlap a refresh.
           CLAUDE_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
+          GEMINI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
+          OPENAI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
         },
       },
     }),

@@ -38,8 +38,31 @@ export interface Env {
   PRICING_URL?: string;
   /** Default upstream for Claude accounts without a base URL. */
   ANTHROPIC_API_BASE?: string;
+  /** Default upstream for Gemini API-key accounts without a base URL. */
+  GEMINI_API_BASE?: string;
+  /** Default upstream for Gemini OAuth accounts (Google Code Assist, `/v1internal:…`). */
+  CODE_ASSIST_API_BASE?: string;
+  GEMINI_OAUTH_TOKEN_URL?: string;
+  GEMINI_OAUTH_AUTHORIZE_URL?: string;
+  GEMINI_OAUTH_CLIENT_ID?: string;
+  /** Secret (optional): the Gemini CLI's installed-app client secret, needed for code exchange and refresh. */
+  GEMINI_OAUTH_CLIENT_SECRET?: string;
+  GEMINI_OAUTH_REDIRECT_URI?: string;
   /** Bearer token for GET /metrics (secret, optional: without it only admin JWTs may scrape). */
   METRICS_TOKEN?: string;
+  /**
+   * Secret (optional): the ENCRYPTION_KEY of a Claude Relay Service this relay imported keys from
+   * (migrations/crs); with it, imported keys keep working until their first use upgrades them.
+   */
+  CRS_ENCRYPTION_KEY?: string;
+  /** Default upstream for OpenAI API-key accounts without a base URL. */
+  OPENAI_API_BASE?: string;
+  /** Default upstream for ChatGPT (Codex) OAuth accounts: `{base}/responses`. */
+  CHATGPT_CODEX_BASE?: string;
+  OPENAI_OAUTH_TOKEN_URL?: string;
+  OPENAI_OAUTH_AUTHORIZE_URL?: string;
+  OPENAI_OAUTH_CLIENT_ID?: string;
+  OPENAI_OAUTH_REDIRECT_URI?: string;
 }
 
 const configSchema = z.object({
@@ -60,6 +83,17 @@ const configSchema = z.object({
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
   POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
+  // Gemini: API-key accounts (Generative Language API) and OAuth accounts (Code Assist), with the
+  // Gemini CLI's public OAuth client as the original uses it; its secret comes from the environment.
+  GEMINI_API_BASE: z.url().default("https://generativelanguage.googleapis.com"),
+  CODE_ASSIST_API_BASE: z.url().default("https://cloudcode-pa.googleapis.com"),
+  GEMINI_OAUTH_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+  GEMINI_OAUTH_AUTHORIZE_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
+  GEMINI_OAUTH_CLIENT_ID: z
+    .string()
+    .default("681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com"),
+  GEMINI_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  GEMINI_OAUTH_REDIRECT_URI: z.url().default("https://codeassist.google.com/authcode"),
   PRICING_URL: z
     .url()
     .default("https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"),
@@ -69,6 +103,14 @@ const configSchema = z.object({
   CLAUDE_OAUTH_CLIENT_ID: z.string().default("9d1c250a-e61b-44d9-88ed-5944d1962f5e"),
   CLAUDE_OAUTH_REDIRECT_URI: z.url().default("https://platform.claude.com/oauth/code/callback"),
   METRICS_TOKEN: z.string().min(16).optional(),
+  CRS_ENCRYPTION_KEY: z.string().min(1).optional(),
+  // OpenAI: API-key accounts, and ChatGPT (Codex) OAuth accounts as the original relays them.
+  OPENAI_API_BASE: z.url().default("https://api.openai.com"),
+  CHATGPT_CODEX_BASE: z.url().default("https://chatgpt.com/backend-api/codex"),
+  OPENAI_OAUTH_TOKEN_URL: z.url().default("https://auth.openai.com/oauth/token"),
+  OPENAI_OAUTH_AUTHORIZE_URL: z.url().default("https://auth.openai.com/oauth/authorize"),
+  OPENAI_OAUTH_CLIENT_ID: z.string().default("app_EMoamEEZ73f0CkXaXp7hrann"),
+  OPENAI_OAUTH_REDIRECT_URI: z.url().default("http://localhost:1455/auth/callback"),
 });
 export type Config = z.infer<typeof configSchema>;
 

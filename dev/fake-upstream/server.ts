@@ -602,7 +602,9 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (typeof scenario !== "string" && scenario.slowMs > 0) await sleep(scenario.slowMs);
     const parsed = parseJson(raw);
     const expiresIn = Number(/expires-(\d+)/.exec(path)?.[1] ?? 3600);
-    const answer = oauth.token(parsed.ok ? parsed.value : undefined, expiresIn);
+    // JSON (Anthropic, OpenAI) or a form (Google's token endpoint takes form-encoded fields).
+    const fields = parsed.ok ? parsed.value : Object.fromEntries(new URLSearchParams(raw));
+    const answer = oauth.token(fields, expiresIn);
     sendJson(res, answer.status, answer.body);
   }
 

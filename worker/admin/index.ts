@@ -5,7 +5,9 @@ import { registerAccounts } from "./accounts.ts";
 import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
+import { registerGeminiAccounts } from "./gemini-accounts.ts";
 import { registerKeys } from "./keys.ts";
+import { registerOpenaiAccounts } from "./openai-accounts.ts";
 import { registerPricing } from "./pricing.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
@@ -28,6 +30,8 @@ registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
 registerClaudeOauth(adminApp);
+registerGeminiAccounts(adminApp);
+registerOpenaiAccounts(adminApp);
 registerUsage(adminApp);
 registerPricing(adminApp);
 

@@ -14,6 +14,11 @@ export const keys = {
   relayKeyIndex: () => `${PREFIX}:keys:index`,
   /** hash → key id (HSET); the key itself is never stored. */
   relayKeyByHash: () => `${PREFIX}:keys:by-hash`,
+  /**
+   * Keys imported from Claude Relay Service (migrations/crs): its hash (sha256 of key + its
+   * ENCRYPTION_KEY) → key id (HSET), until the key's first use moves it to `relayKeyByHash`.
+   */
+  legacyKeyByHash: () => `${PREFIX}:keys:legacy-by-hash`,
 
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
@@ -36,6 +41,8 @@ export const keys = {
   keyModelIndex: (keyId: string) => `${PREFIX}:usage-index:models-of-key:${keyId}`,
   /** Marks a flushed write-behind batch, so a retried flush is never counted twice. */
   usageBatch: (batchId: string) => `${PREFIX}:usage-batch:${batchId}`,
+  /** Keyspace migrations applied by `npm run migrate -- --apply` (HSET id → ISO time). */
+  migrations: () => `${PREFIX}:migrations`,
   /** Prometheus counters and histograms, summed by every flush. */
   metrics: (family: "requests" | "duration" | "upstream") => `${PREFIX}:metrics:${family}`,
 } as const;

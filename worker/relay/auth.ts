@@ -6,6 +6,7 @@ import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import type { Platform, RelayKeyRecord } from "../keyspace/records.ts";
 import { expiresAt } from "./expiry.ts";
+import { findLegacyKey } from "./legacy-key.ts";
 
 /** The first non-empty of the places the original service reads a key from, in its order. */
 export function extractRelayKey(request: Request, url: URL): string | null {
@@ -117,7 +118,18 @@ export async function authenticate(
     throw new RelayError("authentication", "Invalid API key");
   }
   const hash = await hashOf(services, rawKey);
-  const record = await loadKey(services, hash, waitUntil);
+  let record = await loadKey(services, hash, waitUntil);
+  if (!record && services.config.CRS_ENCRYPTION_KEY) {
+    // A key imported from Claude Relay Service, not used here yet: found by the original's hash,
+    // then upgraded to ours in the background (legacy-key.ts).
+    try {
+      record = await findLegacyKey(services, rawKey, hash, waitUntil);
+    } catch (error) {
+      throw keyspaceDown(error);
+    }
+    if (record)
+      cache.set(hash, { record, freshUntil: Date.now() + services.config.KEY_CACHE_SECONDS * 1000 });
+  }
   // The lookup is by hash; the comparison is repeated in constant time as defence in depth.
   if (!record || !timingSafeEqual(record.hash, hash))
     throw new RelayError("authentication", "Invalid API key");

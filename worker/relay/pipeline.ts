@@ -72,6 +72,8 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
     if (finished) return;
     finished = true;
     resolveEnded();
+    // Calls that are not counted (count_tokens) took no lease and carry no usage: nothing to settle.
+    if (!options.meter) return;
     const usage = done.metered?.usage ?? emptyUsage();
     const model = done.metered?.model ?? target.model;
     const cost = costOf(currentPrices(s, waitUntil), model, usage);

@@ -1,0 +1,180 @@
+// Gemini through the running stack: a Gemini API-key account on the fake upstream, driven with
+// plain fetch in Google's wire format (the GenAI SDK is not a dependency) and by the real Gemini CLI.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, adminToken, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
+import { startTestStack, type TestStack } from "./harness/stack.ts";
+
+let stack: TestStack;
+let upstream: FakeUpstream;
+let token: string;
+let keyId: string;
+let secret: string;
+let apiAccountId: string;
+
+interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreateTokens: number;
+  cacheReadTokens: number;
+}
+
+async function usageOf(id: string): Promise<Counters> {
+  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${id}/usage`)).total;
+}
+
+async function settledUsage(id: string, requests: number): Promise<Counters> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const usage = await usageOf(id);
+    if (usage.requests >= requests || Date.now() > deadline) return usage;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function sentTotals(since: number) {
+  const sent = upstream.stats().usageSent.slice(since);
+  return {
+    requests: sent.length,
+    inputTokens: sent.reduce((s, u) => s + u.input_tokens, 0),
+    outputTokens: sent.reduce((s, u) => s + u.output_tokens, 0),
+    cacheCreateTokens: sent.reduce((s, u) => s + u.cache_creation_input_tokens, 0),
+    cacheReadTokens: sent.reduce((s, u) => s + u.cache_read_input_tokens, 0),
+  };
+}
+
+const model = (method: string) => `${stack.relayUrl}/gemini/v1beta/models/gemini-2.5-pro:${method}`;
+const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "x-goog-api-key": secret, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+const textOf = (response: unknown): string =>
+  (
+    response as { candidates?: Array<{ content: { parts: Array<{ text?: string }> } }> }
+  ).candidates?.[0]?.content.parts
+    .map((p) => p.text ?? "")
+    .join("") ?? "";
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  stack = await startTestStack();
+  token = await adminToken(stack);
+  const account = await adminCall<{ account: { id: string } }>(stack, token, "POST", "/accounts/gemini-api", {
+    name: "gemini-1",
+    apiKey: "AIza-e2e",
+    baseUrl: upstream.url,
+  });
+  apiAccountId = account.account.id;
+  const created = await adminCall<{ key: { id: string }; secret: string }>(stack, token, "POST", "/keys", {
+    name: "gemini-e2e",
+  });
+  keyId = created.key.id;
+  secret = created.secret;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await upstream?.close();
+});
+
+describe("Gemini wire format through the relay", () => {
+  it("generateContent and streamGenerateContent succeed and the recorded usage equals what the upstream sent", async () => {
+    const since = upstream.stats().usageSent.length;
+    const json = await post(model("generateContent"), {
+      contents: [{ role: "user", parts: [{ text: "Say hello" }] }],
+      generationConfig: { thinkingConfig: { includeThoughts: true } },
+    });
+    expect(json.status).toBe(200);
+    expect(textOf(await json.json())).toContain("Hello from fake upstream");
+
+    const stream = await post(`${model("streamGenerateContent")}?alt=sse`, {
+      contents: [{ role: "user", parts: [{ text: "Say hello again" }] }],
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const chunks = (await stream.text())
+      .split(/\r?\n\r?\n/)
+      .filter((block) => block.startsWith("data:"))
+      .map((block) => JSON.parse(block.slice(5)) as unknown);
+    expect(chunks.map(textOf).join("")).toBe("Hello from fake upstream");
+
+    const usage = await settledUsage(keyId, 2);
+    const sent = sentTotals(since);
+    expect(sent.requests).toBe(2);
+    expect(usage).toMatchObject(sent);
+  });
+
+  it("serves countTokens and the model list, and answers errors in Google's shape", async () => {
+    const counted = await post(model("countTokens"), { contents: [{ parts: [{ text: "Hi" }] }] });
+    expect(counted.status).toBe(200);
+    expect(((await counted.json()) as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
+    // Unmetered: not a request of the key (the two generate calls before it are all there is).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await settledUsage(keyId, 2)).requests).toBe(2);
+    const list = await fetch(`${stack.relayUrl}/gemini/v1beta/models?key=${secret}`);
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(await list.json())).toContain("models/gemini-2.5-pro");
+    const refused = await post(
+      model("generateContent"),
+      { contents: [] },
+      { "x-goog-api-key": `cr_${"f".repeat(64)}` },
+    );
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 401, status: "UNAUTHENTICATED" } });
+  });
+});
+
+// Skipped only on a machine without the CLI installed; CI installs it, and there it must run.
+describe.skipIf(!hasCli("gemini") && !process.env.CI)("the real Gemini CLI through the relay", () => {
+  it("completes one turn and its usage is recorded", async () => {
+    const before = await usageOf(keyId);
+    const since = upstream.stats().usageSent.length;
+    const result = await run("bash", [RUN_CLI, "gemini", `${stack.relayUrl}/gemini`, secret], {
+      ...process.env,
+      CLI_BIN_DIR,
+      CLI_TIMEOUT: "90",
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream");
+    // One turn is one streaming request; what the fake sent for it is what the key is charged.
+    const sent = sentTotals(since);
+    expect(sent.requests).toBe(1);
+    const after = await settledUsage(keyId, before.requests + 1);
+    expect(after.requests).toBe(before.requests + 1);
+    expect(after.inputTokens - before.inputTokens).toBe(sent.inputTokens);
+    expect(after.outputTokens - before.outputTokens).toBe(sent.outputTokens);
+  });
+
+  it("completes one turn served by an OAuth (Code Assist) account, its answer unwrapped", async () => {
+    await adminCall(stack, token, "POST", "/accounts/gemini-oauth/import", {
+      name: "gemini-oauth-1",
+      accessToken: "ya29.e2e",
+      expiresAt: Date.now() + 3_600_000,
+      projectId: "e2e-project",
+      baseUrl: upstream.url,
+    });
+    await adminCall(stack, token, "PATCH", `/accounts/${apiAccountId}`, { schedulable: false });
+    const before = await usageOf(keyId);
+    const since = upstream.stats().usageSent.length;
+    const result = await run("bash", [RUN_CLI, "gemini", `${stack.relayUrl}/gemini`, secret], {
+      ...process.env,
+      CLI_BIN_DIR,
+      CLI_TIMEOUT: "90",
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream");
+    const last = upstream.stats().lastRequest;
+    expect(last?.path).toBe("/v1internal:streamGenerateContent?alt=sse");
+    expect(last?.headers.authorization).toBe("Bearer ya29.e2e");
+    expect(last?.body).toMatchObject({ model: "gemini-2.5-pro", project: "e2e-project" });
+    const sent = sentTotals(since);
+    expect(sent.requests).toBe(1);
+    const after = await settledUsage(keyId, before.requests + 1);
+    expect(after.inputTokens - before.inputTokens).toBe(sent.inputTokens);
+    expect(after.outputTokens - before.outputTokens).toBe(sent.outputTokens);
+  });
+});

@@ -1,0 +1,161 @@
+// Adding OpenAI accounts: API-key accounts (optional custom base URL), and ChatGPT (Codex) OAuth
+// accounts through the authorization link + pasted callback, or from imported tokens.
+import { createRoute, z } from "@hono/zod-openapi";
+import { services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import { keys } from "../keyspace/keys.ts";
+import type { OauthCredentials } from "../keyspace/records.ts";
+import { chatgptAccountIdOf, expiryOf } from "../providers/openai/jwt.ts";
+import {
+  exchangeOpenaiCode,
+  newOpenaiPkceSession,
+  openaiAuthorizationUrl,
+  refreshOpenaiTokens,
+} from "../providers/openai/oauth.ts";
+import { addAccount } from "./accounts.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import { accountViewSchema, consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
+import { accountView } from "./views.ts";
+
+const security = [{ adminJwt: [] }];
+const tags = ["accounts"];
+const SESSION_SECONDS = 600;
+const pkceSchema = z.object({ verifier: z.string(), state: z.string() });
+const accountResult = z.object({ account: accountViewSchema });
+
+/** The settings every account takes (name, baseUrl, priority, …), as the Console account body has them. */
+const settingsBody = consoleAccountBody.omit({ apiKey: true });
+
+const openaiApiAccountBody = consoleAccountBody.openapi("NewOpenaiApiAccount");
+
+const openaiExchangeBody = settingsBody
+  .extend({
+    sessionId: z.string().min(1),
+    code: z.string().min(1).max(4000).openapi({
+      description: "The code, or the whole callback URL (http://localhost:1455/auth/callback?code=…&state=…)",
+    }),
+  })
+  .openapi("OpenaiOauthExchange");
+
+const openaiImportBody = settingsBody
+  .extend({
+    accessToken: z.string().min(1).optional(),
+    refreshToken: z.string().min(1).optional(),
+    expiresAt: z.number().optional().openapi({ description: "Access token expiry, epoch ms" }),
+    idToken: z.string().min(1).optional().openapi({ description: "Read for the ChatGPT account id" }),
+    chatgptAccountId: z.string().min(1).optional().openapi({ description: "Sent as chatgpt-account-id" }),
+  })
+  .refine((b) => b.accessToken || b.refreshToken, "give a refreshToken or an accessToken")
+  .openapi("OpenaiOauthImport");
+
+const routes = {
+  createApi: createRoute({
+    method: "post",
+    path: "/accounts/openai-api",
+    tags,
+    security,
+    summary: "Add an OpenAI API-key account (optional custom base URL: a chained relay or a compatible API)",
+    request: {
+      body: { content: { "application/json": { schema: openaiApiAccountBody } }, required: true },
+    },
+    responses: { 201: jsonContent(accountResult, "Created") },
+  }),
+  authorize: createRoute({
+    method: "post",
+    path: "/accounts/openai-oauth/authorize",
+    tags,
+    security,
+    summary:
+      "Start adding a ChatGPT (Codex) account: open authUrl, log in, paste the callback URL into /exchange",
+    responses: { 200: jsonContent(oauthAuthorizeResult, "Authorization link") },
+  }),
+  exchange: createRoute({
+    method: "post",
+    path: "/accounts/openai-oauth/exchange",
+    tags,
+    security,
+    summary: "Finish adding a ChatGPT (Codex) account with the pasted code or callback URL",
+    request: { body: { content: { "application/json": { schema: openaiExchangeBody } }, required: true } },
+    responses: {
+      201: jsonContent(accountResult, "Created"),
+      400: jsonContent(errorSchema, "Unknown session or refused code"),
+    },
+  }),
+  import: createRoute({
+    method: "post",
+    path: "/accounts/openai-oauth/import",
+    tags,
+    security,
+    summary: "Add a ChatGPT (Codex) account from its tokens (e.g. ~/.codex/auth.json)",
+    request: { body: { content: { "application/json": { schema: openaiImportBody } }, required: true } },
+    responses: {
+      201: jsonContent(accountResult, "Created"),
+      400: jsonContent(errorSchema, "Refresh token refused"),
+    },
+  }),
+};
+
+export function registerOpenaiAccounts(app: AdminApp) {
+  app.openapi(routes.createApi, async (c) => {
+    const { apiKey, ...settings } = c.req.valid("json");
+    const record = await addAccount(c.env, "openai-api", "openai", settings, { apiKey });
+    return c.json({ account: accountView(record) }, 201);
+  });
+
+  app.openapi(routes.authorize, async (c) => {
+    const s = services(c.env);
+    const session = newOpenaiPkceSession();
+    const sessionId = crypto.randomUUID();
+    await s.keyspace.redis.set(keys.oauthSession(sessionId), JSON.stringify(session), {
+      ex: SESSION_SECONDS,
+    });
+    return c.json(
+      {
+        sessionId,
+        authUrl: await openaiAuthorizationUrl(s.config, session),
+        expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.exchange, async (c) => {
+    const s = services(c.env);
+    const { sessionId, code, ...settings } = c.req.valid("json");
+    const raw = await s.keyspace.redis.getdel<string>(keys.oauthSession(sessionId));
+    const session = raw ? pkceSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw) : undefined;
+    if (!session?.success)
+      throw new RelayError("invalid_request", "Unknown or expired OAuth session: start again");
+    const credentials = await exchangeOpenaiCode(s.config, session.data, code);
+    const record = await addAccount(c.env, "openai-oauth", "openai", settings, credentials);
+    return c.json({ account: accountView(record) }, 201);
+  });
+
+  app.openapi(routes.import, async (c) => {
+    const s = services(c.env);
+    const { accessToken, refreshToken, expiresAt, idToken, chatgptAccountId, ...settings } =
+      c.req.valid("json");
+    const accountId = chatgptAccountId ?? chatgptAccountIdOf(idToken) ?? chatgptAccountIdOf(accessToken);
+    let credentials: OauthCredentials;
+    if (accessToken) {
+      credentials = {
+        accessToken,
+        refreshToken,
+        expiresAt: expiresAt ?? expiryOf(accessToken) ?? Date.now() + 3_600_000,
+        scopes: [],
+        ...(accountId ? { chatgptAccountId: accountId } : {}),
+      };
+    } else {
+      // Only a refresh token: get an access token now, so a bad token is refused here, not mid-request.
+      credentials = await refreshOpenaiTokens(s.config, {
+        accessToken: "none",
+        refreshToken,
+        expiresAt: 0,
+        scopes: [],
+        ...(accountId ? { chatgptAccountId: accountId } : {}),
+      });
+    }
+    const record = await addAccount(c.env, "openai-oauth", "openai", settings, credentials);
+    return c.json({ account: accountView(record) }, 201);
+  });
+}

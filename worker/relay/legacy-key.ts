@@ -1,0 +1,125 @@
+// Keys imported from Claude Relay Service (migrations/crs). The original stores only
+// sha256_hex(key + its ENCRYPTION_KEY), from which our HMAC cannot be derived; the importer keeps
+// that hash in a compatibility index (keys.legacyKeyByHash). The first request with such a key
+// finds it there when CRS_ENCRYPTION_KEY is set, and the record is then upgraded to our hash —
+// off the response path. The key itself is never stored.
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Services } from "../env.ts";
+import { describeError, log } from "../http/log.ts";
+import { hashRelayKey, timingSafeEqual, toHex } from "../keyspace/crypto.ts";
+import { keys } from "../keyspace/keys.ts";
+import { type RelayKeyRecord, relayKeyRecordSchema } from "../keyspace/records.ts";
+
+/** The original service's hash of a relay key: sha256 hex of the key followed by its ENCRYPTION_KEY. */
+export async function crsKeyHash(rawKey: string, crsEncryptionKey: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(rawKey + crsEncryptionKey));
+  return toHex(digest);
+}
+
+/**
+ * What an imported record holds as `hash` until its first use: an HMAC of the CRS hash (with a
+ * marker), so it is deterministic for the importer and matches no real key's HMAC.
+ */
+export function legacyPlaceholderHash(hashSecret: string, crsHash: string): Promise<string> {
+  return hashRelayKey(hashSecret, `crs-legacy:${crsHash}`);
+}
+
+/** The "cr_1a2b…wxyz" preview shown in lists (the same shape as keys created here). */
+export function keyPreview(rawKey: string): string {
+  return `${rawKey.slice(0, 7)}…${rawKey.slice(-4)}`;
+}
+
+interface StoredKey {
+  raw: string;
+  record: RelayKeyRecord;
+}
+
+async function readKey(redis: Redis, id: string): Promise<StoredKey | null> {
+  const raw = await redis.get<string>(keys.relayKey(id));
+  if (typeof raw !== "string") return null;
+  try {
+    const parsed = relayKeyRecordSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? { raw, record: parsed.data } : null;
+  } catch {
+    return null;
+  }
+}
+
+// Compare-and-set: the record is replaced only if nobody changed it since it was read.
+const UPGRADE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('HDEL', KEYS[2], ARGV[5])
+redis.call('HDEL', KEYS[3], ARGV[6])
+return 1
+`;
+
+interface Upgrade {
+  id: string;
+  hash: string;
+  preview: string;
+  crsHash: string;
+  placeholder: string;
+}
+
+async function upgrade(redis: Redis, first: StoredKey, target: Upgrade): Promise<void> {
+  let stored: StoredKey | null = first;
+  for (let attempt = 0; attempt < 3 && stored; attempt++) {
+    if (stored.record.hash === target.hash) {
+      // Upgraded already (another isolate, or an activation write): only the old entries go.
+      await redis.hdel(keys.legacyKeyByHash(), target.crsHash);
+      return;
+    }
+    if (stored.record.hash !== target.placeholder) return;
+    const upgraded = relayKeyRecordSchema.parse({
+      ...stored.record,
+      hash: target.hash,
+      preview: target.preview,
+    });
+    const done = await redis.eval(
+      UPGRADE,
+      [keys.relayKey(target.id), keys.relayKeyByHash(), keys.legacyKeyByHash()],
+      [stored.raw, JSON.stringify(upgraded), target.hash, target.id, target.placeholder, target.crsHash],
+    );
+    if (Number(done) === 1) {
+      log("info", "imported relay key upgraded to this relay's hash", { keyId: target.id });
+      return;
+    }
+    stored = await readKey(redis, target.id);
+  }
+}
+
+/**
+ * Looks a key up by the original's hash (only called when the HMAC lookup missed and
+ * CRS_ENCRYPTION_KEY is set). Returns the record as it will be after the upgrade, which runs in
+ * `waitUntil`; null when the key is not an imported one.
+ */
+export async function findLegacyKey(
+  services: Services,
+  rawKey: string,
+  hash: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<RelayKeyRecord | null> {
+  const crsSecret = services.config.CRS_ENCRYPTION_KEY;
+  if (!crsSecret) return null;
+  const redis = services.keyspace.redis;
+  const crsHash = await crsKeyHash(rawKey, crsSecret);
+  const id = await redis.hget<string>(keys.legacyKeyByHash(), crsHash);
+  if (typeof id !== "string" || id === "") return null;
+  const stored = await readKey(redis, id);
+  if (!stored) return null;
+  const placeholder = await legacyPlaceholderHash(services.config.KEY_HASH_SECRET, crsHash);
+  const current = stored.record.hash;
+  if (!timingSafeEqual(current, placeholder) && !timingSafeEqual(current, hash)) return null;
+  const target: Upgrade = { id, hash, preview: keyPreview(rawKey), crsHash, placeholder };
+  waitUntil(
+    upgrade(redis, stored, target).catch((error: unknown) =>
+      log("warn", "imported relay key upgrade failed; retried on its next use", {
+        keyId: id,
+        error: describeError(error),
+      }),
+    ),
+  );
+  return { ...stored.record, hash, preview: target.preview };
+}
