@@ -33,7 +33,9 @@ if (!works()) {
   process.exit(1);
 }
 for (const cli of ["gemini", "codex"]) {
-  if (spawnSync(join(prefix, "node_modules", ".bin", cli), ["--version"], { encoding: "utf8" }).status !== 0) {
+  if (
+    spawnSync(join(prefix, "node_modules", ".bin", cli), ["--version"], { encoding: "utf8" }).status !== 0
+  ) {
     console.error(`${cli} did not install: \`${cli} --version\` fails`);
     process.exit(1);
   }
