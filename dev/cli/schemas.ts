@@ -55,6 +55,8 @@ export const accountViewSchema = z.object({
   isActive: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Present in lists: what the scheduler thinks of the account now. */
+  health: z.object({ status: z.string(), until: z.string().nullable() }).optional(),
 });
 export type AccountView = z.infer<typeof accountViewSchema>;
 
@@ -76,3 +78,16 @@ export const keyCreatedSchema = z.object({ key: keyViewSchema, secret: z.string(
 export const accountListSchema = z.object({ accounts: z.array(accountViewSchema) });
 export const accountResponseSchema = z.object({ account: accountViewSchema });
 export const deletedSchema = z.object({ deleted: z.literal(true) });
+export const keyLiveSchema = z.object({
+  window: z
+    .object({ start: z.number(), requests: z.number(), tokens: z.number(), costMicroUsd: z.number() })
+    .nullable(),
+  activeLeases: z.number(),
+  queued: z.number(),
+  spend: z.object({
+    dayCostMicroUsd: z.number(),
+    weekCostMicroUsd: z.number(),
+    totalCostMicroUsd: z.number(),
+    totalTokens: z.number(),
+  }),
+});

@@ -302,9 +302,11 @@ describe("accounts", () => {
 
     const list = await cli(["accounts", "list"], asAdmin());
     expect(list.code).toBe(0);
-    expect(list.stdout.split("\n")[0]).toMatch(/^ID +NAME +TYPE +PRIORITY +SCHEDULABLE +STATUS +BASE URL$/);
-    expect(list.stdout).toMatch(/console-1 +claude-console +10 +no +active +\(official API\)/);
-    expect(list.stdout).toMatch(/console-2 +claude-console +50 +yes +active +http:\/\/127\.0\.0\.1:9\/up/);
+    expect(list.stdout.split("\n")[0]).toMatch(
+      /^ID +NAME +TYPE +PRIORITY +SCHEDULABLE +STATUS +HEALTH +BASE URL$/,
+    );
+    expect(list.stdout).toMatch(/console-1 +claude-console +10 +no +active +- +\(official API\)/);
+    expect(list.stdout).toMatch(/console-2 +claude-console +50 +yes +active +- +http:\/\/127\.0\.0\.1:9\/up/);
     const json = await cli(["accounts", "list", "--json"], asAdmin());
     const { accounts } = JSON.parse(json.stdout) as { accounts: { id: string; name: string }[] };
     expect(accounts.map((account) => account.name)).toEqual(["console-1", "console-2"]);

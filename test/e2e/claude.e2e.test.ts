@@ -127,6 +127,9 @@ describe("Anthropic SDK through the relay", () => {
     expect(keys.code).toBe(0);
     expect(keys.stdout).toContain("e2e");
     expect(keys.stdout).not.toContain(secret);
+    const live = await operatorCli(stack, ["keys", "live", keyId, "--json"]);
+    expect(live.code).toBe(0);
+    expect(JSON.parse(live.stdout)).toMatchObject({ activeLeases: 0 });
     const status = await operatorCli(stack, ["status", "--json"]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ keyspace: { ok: true }, accounts: { total: 1 } });

@@ -16,6 +16,9 @@ const accountRow = (account: AccountView): string[] => [
   String(account.priority),
   yesNo(account.schedulable),
   account.isActive ? "active" : "disabled",
+  account.health
+    ? `${account.health.status}${account.health.until ? ` until ${when(account.health.until)}` : ""}`
+    : "-",
   account.baseUrl || OFFICIAL,
 ];
 
@@ -72,31 +75,19 @@ const accountPath = (id: string): string => `/admin/accounts/${encodeURIComponen
 const show = (context: Context, raw: unknown, text: string): void =>
   context.print(context.json ? JSON.stringify(raw, null, 2) : text);
 
-export const accountCommands: Command[] = [
-  {
-    path: ["accounts", "list"],
+/** `accounts add-…` for the account types whose credential is one API key. */
+function addApiKeyAccount(verb: string, type: string, what: string, keyHelp: string): Command {
+  return {
+    path: ["accounts", verb],
     args: [],
-    summary: "List upstream accounts",
-    options: {},
-    async run(context) {
-      const { data, raw } = await context.client.request("GET", "/admin/accounts", accountListSchema);
-      const headers = ["ID", "NAME", "TYPE", "PRIORITY", "SCHEDULABLE", "STATUS", "BASE URL"];
-      const text =
-        data.accounts.length === 0 ? "No accounts." : table(headers, data.accounts.map(accountRow));
-      show(context, raw, text);
-    },
-  },
-  {
-    path: ["accounts", "add-console"],
-    args: [],
-    summary: "Add a Claude Console (API key) account",
+    summary: `Add ${what}`,
     options: {
       name: { type: "string", value: "NAME", required: true, help: "Account name" },
       "api-key": {
         type: "string",
         value: "KEY",
         required: true,
-        help: "Anthropic API key; '-' reads it from stdin",
+        help: `${keyHelp}; '-' reads it from stdin`,
       },
       ...commonOptions,
       priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
@@ -108,11 +99,55 @@ export const accountCommands: Command[] = [
       fields.apiKey = await readApiKey(context);
       const { data, raw } = await context.client.request(
         "POST",
-        "/admin/accounts/claude-console",
+        `/admin/accounts/${type}`,
         accountResponseSchema,
         fields,
       );
       show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    },
+  };
+}
+
+export const accountCommands: Command[] = [
+  {
+    path: ["accounts", "list"],
+    args: [],
+    summary: "List upstream accounts",
+    options: {},
+    async run(context) {
+      const { data, raw } = await context.client.request("GET", "/admin/accounts", accountListSchema);
+      const headers = ["ID", "NAME", "TYPE", "PRIORITY", "SCHEDULABLE", "STATUS", "HEALTH", "BASE URL"];
+      const text =
+        data.accounts.length === 0 ? "No accounts." : table(headers, data.accounts.map(accountRow));
+      show(context, raw, text);
+    },
+  },
+  addApiKeyAccount(
+    "add-console",
+    "claude-console",
+    "a Claude Console (API key) account",
+    "Anthropic API key",
+  ),
+  addApiKeyAccount("add-gemini", "gemini-api", "a Gemini API key account", "Gemini API key"),
+  addApiKeyAccount(
+    "add-openai",
+    "openai-api",
+    "an OpenAI API key account (Responses, for Codex)",
+    "OpenAI API key",
+  ),
+  {
+    path: ["accounts", "reset"],
+    args: ["ID"],
+    summary: "Clear an account's rate-limited / overloaded / unauthorized state",
+    options: {},
+    async run(context) {
+      const id = context.args[0] ?? "";
+      const { data, raw } = await context.client.request(
+        "POST",
+        `${accountPath(id)}/reset-status`,
+        accountResponseSchema,
+      );
+      show(context, raw, `Account "${data.account.name}" is schedulable again.`);
     },
   },
   {

@@ -3,8 +3,14 @@ import type { Command, Options, Values } from "../command.ts";
 import { optList, optNumber, optString } from "../command.ts";
 import { usageError } from "../errors.ts";
 import type { Expiry, KeyLimits } from "../schemas.ts";
-import { deletedSchema, keyCreatedSchema, keyListSchema, keyResponseSchema } from "../schemas.ts";
-import { table } from "../table.ts";
+import {
+  deletedSchema,
+  keyCreatedSchema,
+  keyListSchema,
+  keyLiveSchema,
+  keyResponseSchema,
+} from "../schemas.ts";
+import { details, table, when } from "../table.ts";
 import { KEY_HEADERS, keyDetails, keyRow } from "./key-format.ts";
 
 interface LimitFlag {
@@ -144,7 +150,36 @@ function toggle(action: "disable" | "enable"): Command {
   };
 }
 
+const usd = (micro: number): string => `$${(micro / 1_000_000).toFixed(4)}`;
+
 export const keyCommands: Command[] = [
+  {
+    path: ["keys", "live"],
+    args: ["ID"],
+    summary: "Show a key's live limit state: rate window, active requests, spend",
+    options: {},
+    async run({ client, args: [id = ""], json, print }) {
+      const { data, raw } = await client.request("GET", `${keyPath(id)}/live`, keyLiveSchema);
+      if (json) return print(JSON.stringify(raw, null, 2));
+      const window = data.window;
+      print(
+        details([
+          ["Active requests", String(data.activeLeases)],
+          ["Waiting for a slot", String(data.queued)],
+          [
+            "Rate window",
+            window
+              ? `${window.requests} requests, ${window.tokens} tokens, ${usd(window.costMicroUsd)} since ${when(new Date(window.start).toISOString())}`
+              : "-",
+          ],
+          ["Spent today", usd(data.spend.dayCostMicroUsd)],
+          ["Spent this week (Claude)", usd(data.spend.weekCostMicroUsd)],
+          ["Spent in total", usd(data.spend.totalCostMicroUsd)],
+          ["Tokens in total", String(data.spend.totalTokens)],
+        ]),
+      );
+    },
+  },
   {
     path: ["keys", "list"],
     args: [],
