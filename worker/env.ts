@@ -63,6 +63,10 @@ export interface Env {
   OPENAI_OAUTH_AUTHORIZE_URL?: string;
   OPENAI_OAUTH_CLIENT_ID?: string;
   OPENAI_OAUTH_REDIRECT_URI?: string;
+  /** Origins (comma-separated) of the admin dashboard when it is served elsewhere (Cloudflare Pages): CORS. */
+  ADMIN_UI_ORIGIN?: string;
+  /** The built admin dashboard (admin-ui/dist), when the Worker serves it itself (wrangler `assets`). */
+  ASSETS?: Fetcher;
 }
 
 const configSchema = z.object({

@@ -121,7 +121,10 @@ export class UsageOutbox {
       await this.storage.sync();
     }
     const rows = sql
-      .exec<{ record: string }>("SELECT record FROM usage_outbox WHERE batch = ?", batch)
+      .exec<{ record: string; stored_at: number }>(
+        "SELECT record, stored_at FROM usage_outbox WHERE batch = ?",
+        batch,
+      )
       .toArray();
     if (rows.length === 0) return undefined;
     try {
@@ -130,6 +133,7 @@ export class UsageOutbox {
         batch,
         rows.map((row) => JSON.parse(row.record) as UsageRecord),
         offsetHours,
+        { at: now, lagMs: now - Math.min(...rows.map((row) => row.stored_at)) },
       );
     } catch (error) {
       this.failures += 1;

@@ -143,6 +143,9 @@ describe("metrics: what they say", () => {
       edge_relay_cost_usd_total: "counter",
       edge_relay_account_status: "gauge",
       edge_relay_account_active_leases: "gauge",
+      edge_relay_usage_flushes_total: "counter",
+      edge_relay_usage_flushed_records_total: "counter",
+      edge_relay_usage_flush_lag_seconds: "gauge",
       edge_relay_keys_total: "gauge",
       edge_relay_accounts_total: "gauge",
     };
@@ -190,6 +193,13 @@ describe("metrics: what they say", () => {
     expect(one(exposition, "edge_relay_tokens_total", { kind: "cache_read" })).toBe(total.cacheReadTokens);
     expect(total.costMicroUsd).toBeGreaterThan(0);
     expect(one(exposition, "edge_relay_cost_usd_total")).toBeCloseTo(total.costMicroUsd / 1e6, 9);
+
+    // The write-behind reports itself: every record flushed, and how old the last batch was.
+    expect(one(exposition, "edge_relay_usage_flushed_records_total")).toBe(3);
+    expect(one(exposition, "edge_relay_usage_flushes_total")).toBeGreaterThanOrEqual(1);
+    const lag = one(exposition, "edge_relay_usage_flush_lag_seconds");
+    expect(lag).toBeGreaterThan(0);
+    expect(lag).toBeLessThan(30);
   });
 
   it("shows accounts, their health and leases, and the key and account counts", async () => {

@@ -5,6 +5,7 @@ import { registerAccounts } from "./accounts.ts";
 import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
+import { uiCors } from "./cors.ts";
 import { registerGeminiAccounts } from "./gemini-accounts.ts";
 import { registerKeys } from "./keys.ts";
 import { registerOpenaiAccounts } from "./openai-accounts.ts";
@@ -17,6 +18,8 @@ export const adminApp = createAdminApp();
 
 const PUBLIC_PATHS = new Set(["/admin/auth/login", "/admin/openapi.json"]);
 
+// Before authentication: a browser's preflight carries no token.
+adminApp.use("*", uiCors);
 adminApp.use("*", async (c, next) => {
   c.set("protocol", "admin");
   if (!PUBLIC_PATHS.has(new URL(c.req.url).pathname)) {

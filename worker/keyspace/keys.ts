@@ -44,5 +44,5 @@ export const keys = {
   /** Keyspace migrations applied by `npm run migrate -- --apply` (HSET id → ISO time). */
   migrations: () => `${PREFIX}:migrations`,
   /** Prometheus counters and histograms, summed by every flush. */
-  metrics: (family: "requests" | "duration" | "upstream") => `${PREFIX}:metrics:${family}`,
+  metrics: (family: "requests" | "duration" | "upstream" | "flush") => `${PREFIX}:metrics:${family}`,
 } as const;

@@ -17,7 +17,8 @@ type Op =
   | ["hincrby", string, string, number]
   | ["expire", string, number]
   | ["lpush", string, string, number]
-  | ["sadd", string, string];
+  | ["sadd", string, string]
+  | ["hset", string, string, string];
 
 const APPLY_BATCH = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then return 0 end
@@ -27,6 +28,7 @@ for _, op in ipairs(cjson.decode(ARGV[2])) do
   elseif kind == 'expire' then redis.call('EXPIRE', op[2], op[3])
   elseif kind == 'lpush' then redis.call('LPUSH', op[2], op[3]); redis.call('LTRIM', op[2], 0, op[4] - 1)
   elseif kind == 'sadd' then redis.call('SADD', op[2], op[3])
+  elseif kind == 'hset' then redis.call('HSET', op[2], op[3], op[4])
   end
 end
 return 1
@@ -91,14 +93,34 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
   return ops;
 }
 
+/** What a flush reports about itself, for the flush-lag metric. */
+export interface FlushInfo {
+  at: number;
+  /** Age of the oldest record in the batch when it was sent. */
+  lagMs: number;
+}
+
+function flushOps(records: number, info: FlushInfo): Op[] {
+  const key = keys.metrics("flush");
+  return [
+    ["hincrby", key, "batches", 1],
+    ["hincrby", key, "records", records],
+    ["hincrby", key, "lag_ms_sum", Math.round(info.lagMs)],
+    ["hset", key, "last_lag_ms", String(Math.round(info.lagMs))],
+    ["hset", key, "last_flush_at", String(info.at)],
+  ];
+}
+
 /** Applies a batch once; true if it was applied now, false if this batch id was applied before. */
 export async function applyUsageBatch(
   redis: Redis,
   batchId: string,
   records: readonly UsageRecord[],
   offsetHours: number,
+  info?: FlushInfo,
 ): Promise<boolean> {
   const ops = batchOps(records, offsetHours);
+  if (info) ops.push(...flushOps(records.length, info));
   const applied = await redis.eval(
     APPLY_BATCH,
     [keys.usageBatch(batchId)],

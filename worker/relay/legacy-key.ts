@@ -4,7 +4,6 @@
 // finds it there when CRS_ENCRYPTION_KEY is set, and the record is then upgraded to our hash —
 // off the response path. The key itself is never stored.
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { Services } from "../env.ts";
 import { describeError, log } from "../http/log.ts";
 import { hashRelayKey, timingSafeEqual, toHex } from "../keyspace/crypto.ts";
 import { keys } from "../keyspace/keys.ts";
@@ -27,6 +26,12 @@ export function legacyPlaceholderHash(hashSecret: string, crsHash: string): Prom
 /** The "cr_1a2b…wxyz" preview shown in lists (the same shape as keys created here). */
 export function keyPreview(rawKey: string): string {
   return `${rawKey.slice(0, 7)}…${rawKey.slice(-4)}`;
+}
+
+/** What the lookup needs of the Worker's services (structural, so Node tools can import this file). */
+export interface LegacyLookupServices {
+  config: { CRS_ENCRYPTION_KEY?: string; KEY_HASH_SECRET: string };
+  keyspace: { redis: Redis };
 }
 
 interface StoredKey {
@@ -96,7 +101,7 @@ async function upgrade(redis: Redis, first: StoredKey, target: Upgrade): Promise
  * `waitUntil`; null when the key is not an imported one.
  */
 export async function findLegacyKey(
-  services: Services,
+  services: LegacyLookupServices,
   rawKey: string,
   hash: string,
   waitUntil: (promise: Promise<unknown>) => void,

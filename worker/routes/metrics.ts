@@ -124,8 +124,9 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
   pipeline.hgetall(keys.usage("system", "all", { kind: "total" }));
   pipeline.scard(keys.relayKeyIndex());
   pipeline.smembers(keys.accountIndex());
+  pipeline.hgetall(keys.metrics("flush"));
   const results: unknown[] = await pipeline.exec();
-  const [requestsRaw, durationRaw, upstreamRaw, systemRaw, keyCount, accountIds] = results;
+  const [requestsRaw, durationRaw, upstreamRaw, systemRaw, keyCount, accountIds, flushRaw] = results;
   const accounts = await readAccounts(s, Array.isArray(accountIds) ? accountIds.map(String) : []);
   const platforms = [...new Set(accounts.map((a) => a.platform))].sort();
   const states = await Promise.all(
@@ -189,6 +190,13 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
       stateOf.get(account.id)?.activeLeases ?? 0,
     );
   }
+  const flush = numericHash(flushRaw);
+  out.family("usage_flushes_total", "counter", "Write-behind batches of usage flushed to the keyspace.");
+  out.sample("usage_flushes_total", {}, flush.get("batches") ?? 0);
+  out.family("usage_flushed_records_total", "counter", "Request usage records flushed to the keyspace.");
+  out.sample("usage_flushed_records_total", {}, flush.get("records") ?? 0);
+  out.family("usage_flush_lag_seconds", "gauge", "Age of the oldest record in the last flushed batch.");
+  out.sample("usage_flush_lag_seconds", {}, (flush.get("last_lag_ms") ?? 0) / 1000);
   out.family("keys_total", "gauge", "Relay keys.");
   out.sample("keys_total", {}, Number(keyCount ?? 0) || 0);
   out.family("accounts_total", "gauge", "Upstream accounts.");
