@@ -60,6 +60,8 @@ interface StoredState {
 }
 
 const STATE_KEY = "state";
+/** Request ids of settles remembered in memory (a retry comes within seconds, not thousands later). */
+const RECENT_IDS = 10_000;
 const FLUSH_DELAY_MS = 1_000;
 
 const emptySpend = (): Spend => ({
@@ -81,6 +83,8 @@ export class KeyGate extends DurableObject<Env> {
   private readonly leaseTtlMs: number;
   private readonly offsetHours: number;
   private readonly outbox: UsageOutbox;
+  private readonly bootedAt = Date.now();
+  private readonly recentIds = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -166,8 +170,13 @@ export class KeyGate extends DurableObject<Env> {
   async settle(settlement: Settlement): Promise<void> {
     const { record } = settlement;
     if (settlement.leaseId) this.leases.release(settlement.leaseId);
-    // A retried settle: its usage was taken already (the outbox remembers request ids).
-    if (this.outbox.has(record.requestId)) return;
+    // A retried settle: its usage was taken already. This instance remembers what it took;
+    // for requests older than the instance, the outbox's stored request ids decide.
+    if (this.recentIds.has(record.requestId)) return;
+    // (A minute of margin: the Worker's clock is not this object's.)
+    if (record.startedAt < this.bootedAt + 60_000 && this.outbox.has(record.requestId)) return;
+    this.recentIds.add(record.requestId);
+    if (this.recentIds.size > RECENT_IDS) this.recentIds.clear();
     const now = Date.now();
     if (this.record) this.roll(this.record, now);
     const tokens = totalTokens(record.usage);

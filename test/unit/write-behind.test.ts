@@ -93,7 +93,7 @@ describe("KeyGate write-behind", () => {
   it("counts a settle retried after its usage was flushed, and after a restart, once", async () => {
     const keyId = crypto.randomUUID();
     const gate = gateFor(keyId);
-    const record = usageRecord(keyId, 10, 1);
+    const record = { ...usageRecord(keyId, 10, 1), startedAt: Date.now() };
     await gate.settle({ leaseId: null, record });
     await runDurableObjectAlarm(gate);
     await evictDurableObject(gate);
