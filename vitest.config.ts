@@ -20,6 +20,8 @@ export default defineConfig({
           MAX_BODY_BYTES: "1048576",
           // Short leases so expiry and reclaim can be observed within a test.
           LEASE_TTL_SECONDS: "2",
+          // An upstream that sends no headers for 2 s has timed out (the fake's slow-<ms> scenario).
+          UPSTREAM_TIMEOUT_SECONDS: "2",
           /** Not read by the Worker: tells tests where the fake upstream listens. */
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
           // A slow token endpoint, so parallel requests really overlap a refresh.

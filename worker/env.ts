@@ -3,12 +3,15 @@
 import { z } from "zod";
 import type { AccountPool } from "../durable-objects/account-pool/index.ts";
 import type { KeyGate } from "../durable-objects/key-gate/index.ts";
+import type { Notifier } from "../durable-objects/notifier/index.ts";
 import { importSealingKey, type SealingKey } from "./keyspace/crypto.ts";
 import { connectRedis, Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
   KEY_GATE: DurableObjectNamespace<KeyGate>;
   ACCOUNT_POOL: DurableObjectNamespace<AccountPool>;
+  /** Webhook delivery (one object): events queued durably, sent by its alarm with retries. */
+  NOTIFIER: DurableObjectNamespace<Notifier>;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   KEY_HASH_SECRET: string;
@@ -18,6 +21,8 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   TIMEZONE_OFFSET_HOURS?: string;
   ADMIN_SESSION_SECONDS?: string;
+  /** How long a portal user's login (POST /users/login) lasts. */
+  USER_SESSION_SECONDS?: string;
   KEY_CACHE_SECONDS?: string;
   /** How long a concurrency lease lives unless renewed (a Worker that dies frees it after this). */
   LEASE_TTL_SECONDS?: string;
@@ -32,6 +37,8 @@ export interface Env {
   CLAUDE_OAUTH_AUTHORIZE_URL?: string;
   CLAUDE_OAUTH_CLIENT_ID?: string;
   CLAUDE_OAUTH_REDIRECT_URI?: string;
+  /** How long an upstream may take to send its response headers (the body may take longer). */
+  UPSTREAM_TIMEOUT_SECONDS?: string;
   /** "false" turns off the one log line per request. */
   LOG_REQUESTS?: string;
   /** Where the cron fetches the LiteLLM price table from. */
@@ -83,8 +90,10 @@ const configSchema = z.object({
     .default(32 * 1024 * 1024),
   TIMEZONE_OFFSET_HOURS: z.coerce.number().min(-12).max(14).default(8),
   ADMIN_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
+  USER_SESSION_SECONDS: z.coerce.number().int().positive().default(86_400),
   KEY_CACHE_SECONDS: z.coerce.number().min(0).default(30),
   LEASE_TTL_SECONDS: z.coerce.number().min(1).default(300),
+  UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().min(1).default(300),
   POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
   // Gemini: API-key accounts (Generative Language API) and OAuth accounts (Code Assist), with the

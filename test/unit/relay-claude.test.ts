@@ -384,3 +384,21 @@ describe("Claude route: scheduling and failover across accounts", () => {
     expect(body.accounts[0]?.health.status).toBe("active");
   });
 });
+
+describe("Claude route: an upstream that never answers", () => {
+  it("times out with a clean 504 in Anthropic's shape, frees the key's lease and parks nothing forever", async () => {
+    token = await freshKeyspace();
+    await createConsoleAccount(token, "slow-5000");
+    const key = await createKey(token, { limits: { concurrencyLimit: 1 } });
+    const started = Date.now();
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(4_500);
+    expectAnthropicError(await response.json(), "timeout_error");
+    const live = await waitFor(
+      async () => (await admin<{ activeLeases: number }>(token, "GET", `/keys/${key.id}/live`)).body,
+      (l) => l.activeLeases === 0,
+    );
+    expect(live.activeLeases).toBe(0);
+  });
+});

@@ -43,6 +43,32 @@ export interface ForwardContext {
   finish: (finished: Finished) => void;
 }
 
+class UpstreamTimeout extends Error {
+  readonly seconds: number;
+
+  constructor(seconds: number) {
+    super("upstream timeout");
+    this.seconds = seconds;
+  }
+}
+
+/**
+ * The upstream must send its response headers within `ms`; after that the body may take as long
+ * as it takes (a long answer streams for minutes), so the timer stops at the headers.
+ */
+async function fetchWithHeadersTimeout(request: Request, ms: number): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    return await fetch(request, { signal: controller.signal });
+  } catch (error) {
+    if (controller.signal.aborted) throw new UpstreamTimeout(Math.round(ms / 1000));
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isRetryable(status: number): boolean {
   return status === 429 || status === 401 || status === 403 || status >= 500;
 }
@@ -105,10 +131,18 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
         credentials = await accountCredentials(ctx.services, account);
       }
       const sentAt = Date.now();
-      response = await fetch(ctx.provider.buildRequest(call, account, credentials, ctx.services.config));
+      response = await fetchWithHeadersTimeout(
+        ctx.provider.buildRequest(call, account, credentials, ctx.services.config),
+        ctx.services.config.UPSTREAM_TIMEOUT_SECONDS * 1000,
+      );
       upstreamMs = Date.now() - sentAt;
-    } catch {
+    } catch (error) {
       ctx.waitUntil(acquired.release({ kind: "server-error" }));
+      if (error instanceof UpstreamTimeout) {
+        // Not retried: the client has waited the whole timeout already.
+        ctx.finish({ status: 504, accountId: account.id });
+        throw new RelayError("timeout", `The upstream did not answer within ${error.seconds} s`);
+      }
       exclude.push(account.id);
       continue;
     }
