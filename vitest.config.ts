@@ -22,6 +22,8 @@ export default defineConfig({
           LEASE_TTL_SECONDS: "2",
           // An upstream that sends no headers for 2 s has timed out (the fake's slow-<ms> scenario).
           UPSTREAM_TIMEOUT_SECONDS: "2",
+          // Every request logs a line, so the tests that scan logs for secrets see them all.
+          LOG_REQUESTS: "true",
           /** Not read by the Worker: tells tests where the fake upstream listens. */
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
           // A slow token endpoint, so parallel requests really overlap a refresh.
