@@ -1,8 +1,9 @@
 // `npm test`: every suite, one after the other, then one closing line with the totals.
 //   unit      Worker and Durable Objects inside workerd (vitest-pool-workers)
-//   node      the fake upstream, the Upstash bridge, the operator CLI
+//   node      the fake upstream, the Upstash bridge, the operator CLI, migrations and the CRS importer
 //   e2e       the running stack with the real SDKs and CLIs
-// `npm test -- unit` (or node, e2e) runs only those.
+//   ui        the admin dashboard: logic tests, and the built UI in Chromium against the stack
+// `npm test -- unit` (or node, e2e, ui) runs only those.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +11,14 @@ import { join } from "node:path";
 
 const SUITES: Record<string, string[]> = {
   unit: ["vitest.config.ts"],
-  node: ["test/fake-upstream/vitest.config.ts", "test/bridge/vitest.config.ts", "test/cli/vitest.config.ts"],
+  node: [
+    "test/fake-upstream/vitest.config.ts",
+    "test/bridge/vitest.config.ts",
+    "test/cli/vitest.config.ts",
+    "test/migrations/vitest.config.ts",
+  ],
   e2e: ["vitest.e2e.config.ts"],
+  ui: ["test/ui/vitest.config.ts"],
 };
 
 const wanted = process.argv.slice(2);

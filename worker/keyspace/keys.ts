@@ -20,6 +20,16 @@ export const keys = {
    */
   legacyKeyByHash: () => `${PREFIX}:keys:legacy-by-hash`,
 
+  /** Portal users (worker/users): record by id, name (lower case) → id (HSET), every id (SET). */
+  user: (id: string) => `${PREFIX}:user:${id}`,
+  userIndex: () => `${PREFIX}:users:index`,
+  userByName: () => `${PREFIX}:users:by-name`,
+  /** Held for a few seconds while a user creates a key, so two at once cannot pass their maximum. */
+  userKeyLock: (id: string) => `${PREFIX}:user:${id}:key-lock`,
+
+  /** Webhook targets and which events each receives (worker/webhooks). */
+  webhookConfig: () => `${PREFIX}:settings:webhooks`,
+
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
 

@@ -134,6 +134,8 @@ export async function authenticate(
   if (!record || !timingSafeEqual(record.hash, hash))
     throw new RelayError("authentication", "Invalid API key");
   if (!record.isActive) throw new RelayError("authentication", "API key is disabled");
+  // Set on the key itself when its user is disabled (worker/users): no extra lookup here.
+  if (record.ownerDisabled) throw new RelayError("authentication", "API key's owner is disabled");
   const expiry = expiresAt(record);
   if (expiry !== null && expiry <= Date.now()) throw new RelayError("authentication", "API key has expired");
   return record;

@@ -5,7 +5,7 @@
 // off the response path. The key itself is never stored.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { describeError, log } from "../http/log.ts";
-import { hashRelayKey, timingSafeEqual, toHex } from "../keyspace/crypto.ts";
+import { timingSafeEqual, toHex } from "../keyspace/crypto.ts";
 import { keys } from "../keyspace/keys.ts";
 import { type RelayKeyRecord, relayKeyRecordSchema } from "../keyspace/records.ts";
 
@@ -16,11 +16,11 @@ export async function crsKeyHash(rawKey: string, crsEncryptionKey: string): Prom
 }
 
 /**
- * What an imported record holds as `hash` until its first use: an HMAC of the CRS hash (with a
- * marker), so it is deterministic for the importer and matches no real key's HMAC.
+ * What an imported record holds as `hash` until its first use: sha256 of the CRS hash with a
+ * marker. Deterministic (the importer needs none of our secrets), and no key's HMAC equals it.
  */
-export function legacyPlaceholderHash(hashSecret: string, crsHash: string): Promise<string> {
-  return hashRelayKey(hashSecret, `crs-legacy:${crsHash}`);
+export async function legacyPlaceholderHash(crsHash: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`crs-legacy:${crsHash}`)));
 }
 
 /** The "cr_1a2b…wxyz" preview shown in lists (the same shape as keys created here). */
@@ -30,7 +30,7 @@ export function keyPreview(rawKey: string): string {
 
 /** What the lookup needs of the Worker's services (structural, so Node tools can import this file). */
 export interface LegacyLookupServices {
-  config: { CRS_ENCRYPTION_KEY?: string; KEY_HASH_SECRET: string };
+  config: { CRS_ENCRYPTION_KEY?: string };
   keyspace: { redis: Redis };
 }
 
@@ -114,7 +114,7 @@ export async function findLegacyKey(
   if (typeof id !== "string" || id === "") return null;
   const stored = await readKey(redis, id);
   if (!stored) return null;
-  const placeholder = await legacyPlaceholderHash(services.config.KEY_HASH_SECRET, crsHash);
+  const placeholder = await legacyPlaceholderHash(crsHash);
   const current = stored.record.hash;
   if (!timingSafeEqual(current, placeholder) && !timingSafeEqual(current, hash)) return null;
   const target: Upgrade = { id, hash, preview: keyPreview(rawKey), crsHash, placeholder };

@@ -1,0 +1,343 @@
+// One upstream account of the original (a hash of strings per platform, secrets encrypted with
+// its scheme) → our AccountRecord settings and the plaintext credentials to seal with our key.
+import {
+  type AccountRecord,
+  consoleCredentialsSchema,
+  type OauthCredentials,
+  oauthCredentialsSchema,
+} from "../../worker/keyspace/records.ts";
+import type { AccountFamily } from "./classify.ts";
+import { type CrsCipher, CrsDecryptError } from "./crs-crypto.ts";
+import { Corrupt, epochMs, isoTime, type Mapped, num, unmappedFields } from "./fields.ts";
+import type { Fields } from "./source.ts";
+
+export type AccountSettings = Omit<AccountRecord, "credentials">;
+export type Credentials = { apiKey: string } | OauthCredentials;
+
+export interface MappedAccount {
+  settings: AccountSettings;
+  credentials: Credentials;
+}
+
+const EPOCH = "1970-01-01T00:00:00.000Z";
+
+const OFFICIAL_BASES: Record<string, string> = {
+  "claude-console": "https://api.anthropic.com",
+  "gemini-api": "https://generativelanguage.googleapis.com",
+  "openai-api": "https://api.openai.com",
+};
+
+/** Runtime state of the original's accounts (health, counters, timestamps): rebuilt here. */
+const STATE = new Set([
+  "id",
+  "platform",
+  "status",
+  "errorMessage",
+  "createdAt",
+  "updatedAt",
+  "totalUsage",
+  "dailyUsage",
+  "lastResetDate",
+  "quotaStoppedAt",
+  "stoppedReason",
+  "schedulingStoppedAt",
+]);
+const STATE_PREFIXES = [
+  "last",
+  "rateLimited",
+  "rateLimitStatus",
+  "rateLimitResetAt",
+  "rateLimitEndAt",
+  "rateLimitAutoStopped",
+  "quotaAutoStopped",
+  "autoStopped",
+  "sessionWindow",
+  "unauthorized",
+  "overload",
+  "blocked",
+  "tempError",
+  "fiveHour",
+  "codex",
+];
+
+/** Settings whose value equals the original's default carry nothing to lose. */
+const DEFAULTS: Record<string, string> = {
+  rateLimitDuration: "60",
+  quotaResetTime: "00:00",
+  providerEndpoint: "responses",
+  provider: "custom",
+  oauthProvider: "gemini-cli",
+  accountType: "shared",
+};
+
+const LABELS: Record<string, string> = {
+  proxy: "per-account proxy: Workers cannot use one",
+  email: "login email, not needed",
+  password: "login password, not needed",
+  idToken: "not needed: its account id is kept",
+  planType: "ChatGPT plan: account metadata",
+  emailVerified: "account metadata",
+  organizationId: "account metadata",
+  organizationRole: "account metadata",
+  organizationTitle: "account metadata",
+  userAgent: "custom User-Agent",
+  dailyQuota: "daily cost quota per account",
+  rateLimitDuration: "429 parking time: set from the upstream's reset headers here",
+  subscriptionExpiresAt: "subscription end date",
+  subscriptionInfo: "subscription info",
+  disableAutoProtection: "no automatic parking",
+  interceptWarmup: "warm-up interception",
+  maxConcurrency: "per-account serial queue",
+  oauthProvider: "another OAuth client (Antigravity): its tokens cannot be refreshed here",
+  providerEndpoint: "provider endpoint mode",
+  unifiedClientId: "unified client id",
+  useUnifiedClientId: "unified client id",
+  useUnifiedUserAgent: "unified User-Agent",
+  autoStopOnWarning: "stop on 5-hour warning",
+  extInfo: "extra info",
+  tempUnavailable503TtlSeconds: "per-account parking times",
+  tempUnavailable5xxTtlSeconds: "per-account parking times",
+  disableTempUnavailable: "per-account parking switch",
+};
+
+function trimBase(url: string, suffixes: readonly string[]): string {
+  let base = url.trim().replace(/\/+$/, "");
+  for (const suffix of suffixes) if (base.endsWith(suffix)) base = base.slice(0, -suffix.length);
+  return base.replace(/\/+$/, "");
+}
+
+function baseUrlOf(type: string, raw: string | undefined, suffixes: readonly string[]): string {
+  if (!raw?.trim()) return "";
+  const base = trimBase(raw, suffixes);
+  try {
+    new URL(base);
+  } catch {
+    throw new Corrupt(`base URL ${JSON.stringify(raw)} is not a URL`);
+  }
+  return base === OFFICIAL_BASES[type] ? "" : base;
+}
+
+/** `supportedModels`: a JSON list, or a JSON object mapping requested → upstream model, or "a,b". */
+function modelsOf(raw: string | undefined, notMapped: string[]): string[] {
+  const text = raw?.trim() ?? "";
+  if (text === "" || text === "[]" || text === "{}" || text === "null") return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
+    if (parsed && typeof parsed === "object") {
+      const entries = Object.entries(parsed);
+      if (entries.some(([from, to]) => from !== to))
+        notMapped.push("supportedModels (model mapping: served models kept, renaming dropped)");
+      return entries.map(([from]) => from).filter(Boolean);
+    }
+  } catch {
+    // a plain list
+  }
+  return text
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // below
+  }
+  return {};
+}
+
+const str = (value: unknown): string => (typeof value === "string" ? value : "");
+
+function scopesOf(raw: string | undefined): string[] {
+  return (raw ?? "").split(/[\s,]+/).filter(Boolean);
+}
+
+interface Reader {
+  secret(field: string): string;
+}
+
+/** Credentials per account type, and the fields each reads. */
+const CREDENTIALS: Record<
+  NonNullable<AccountFamily["type"]>,
+  { fields: readonly string[]; read(f: Fields, r: Reader): Credentials }
+> = {
+  "claude-console": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
+  "gemini-api": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
+  "openai-api": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
+  "claude-oauth": {
+    fields: ["accessToken", "refreshToken", "expiresAt", "scopes", "claudeAiOauth"],
+    read(f, r) {
+      const bundle = jsonObject(r.secret("claudeAiOauth"));
+      return {
+        accessToken: r.secret("accessToken") || str(bundle.accessToken),
+        refreshToken: r.secret("refreshToken") || str(bundle.refreshToken) || undefined,
+        expiresAt: epochMs(f.expiresAt) || epochMs(String(bundle.expiresAt ?? "")),
+        scopes:
+          scopesOf(f.scopes).length > 0
+            ? scopesOf(f.scopes)
+            : Array.isArray(bundle.scopes)
+              ? bundle.scopes.map(String)
+              : [],
+      };
+    },
+  },
+  "gemini-oauth": {
+    fields: [
+      "accessToken",
+      "refreshToken",
+      "expiresAt",
+      "scopes",
+      "geminiOauth",
+      "projectId",
+      "tempProjectId",
+    ],
+    read(f, r) {
+      const bundle = jsonObject(r.secret("geminiOauth"));
+      const projectId = f.projectId?.trim() || f.tempProjectId?.trim() || undefined;
+      return {
+        accessToken: r.secret("accessToken") || str(bundle.access_token),
+        refreshToken: r.secret("refreshToken") || str(bundle.refresh_token) || undefined,
+        expiresAt: epochMs(f.expiresAt) || epochMs(String(bundle.expiry_date ?? "")),
+        scopes: scopesOf(f.scopes || str(bundle.scope)),
+        projectId,
+      };
+    },
+  },
+  "openai-oauth": {
+    fields: [
+      "accessToken",
+      "refreshToken",
+      "expiresAt",
+      "scopes",
+      "openaiOauth",
+      "accountId",
+      "chatgptUserId",
+    ],
+    read(f, r) {
+      const bundle = jsonObject(r.secret("openaiOauth"));
+      return {
+        accessToken: r.secret("accessToken") || str(bundle.accessToken),
+        refreshToken: r.secret("refreshToken") || str(bundle.refreshToken) || undefined,
+        expiresAt: epochMs(f.expiresAt),
+        scopes: scopesOf(f.scopes),
+        chatgptAccountId: f.accountId?.trim() || f.chatgptUserId?.trim() || undefined,
+      };
+    },
+  },
+};
+
+/** Fields that are settings, per type, beyond the shared ones. */
+const SETTINGS: Record<NonNullable<AccountFamily["type"]>, readonly string[]> = {
+  "claude-console": ["apiUrl", "maxConcurrentTasks", "supportedModels"],
+  "gemini-api": ["baseUrl", "supportedModels"],
+  "openai-api": ["baseApi", "supportedModels", "maxConcurrentTasks"],
+  "claude-oauth": [],
+  "gemini-oauth": ["supportedModels"],
+  "openai-oauth": ["maxConcurrentTasks", "supportedModels"],
+};
+
+export function mapAccount(
+  family: AccountFamily,
+  id: string,
+  f: Fields,
+  cipher: CrsCipher,
+): Mapped<MappedAccount> {
+  const type = family.type;
+  const platform = family.ourPlatform;
+  if (!type || !platform)
+    return { ok: false, reason: `platform ${family.platform} is not supported here yet` };
+  const notMapped: string[] = [];
+  const notes: string[] = [];
+  try {
+    const reader: Reader = {
+      secret(field) {
+        try {
+          return cipher.decrypt(f[field] ?? "", family.salt);
+        } catch (error) {
+          if (error instanceof CrsDecryptError) throw new Corrupt(`${field} ${error.message}`);
+          throw error;
+        }
+      },
+    };
+    const spec = CREDENTIALS[type];
+    const raw = spec.read(f, reader);
+    const parsed =
+      "apiKey" in raw ? consoleCredentialsSchema.safeParse(raw) : oauthCredentialsSchema.safeParse(raw);
+    if (!parsed.success) {
+      const what = "apiKey" in raw ? "API key" : "access token";
+      return { ok: false, reason: `no ${what}: the account was never authorized or its secret is empty` };
+    }
+    const credentials = parsed.data as Credentials;
+
+    let schedulable = f.schedulable !== "false";
+    const accountType = f.accountType?.trim() || "shared";
+    if (accountType !== "shared") {
+      schedulable = false;
+      notMapped.push(
+        `accountType=${accountType} (imported unschedulable: no dedicated or group accounts here)`,
+      );
+    }
+    const status = f.status?.trim() ?? "";
+    if (status && !["active", "created", "normal"].includes(status))
+      notMapped.push(`status=${status} (health is not imported: the pool learns it again)`);
+
+    const rawPriority = num(f, "priority", { int: true, fallback: 50, min: -1e9 });
+    const priority = Math.min(100, Math.max(1, rawPriority));
+    if (priority !== rawPriority) notMapped.push("priority (outside 1–100: clamped)");
+
+    let baseUrl = "";
+    if (type === "claude-console") baseUrl = baseUrlOf(type, f.apiUrl, ["/v1/messages", "/v1"]);
+    else if (type === "gemini-api") baseUrl = baseUrlOf(type, f.baseUrl, []);
+    else if (type === "openai-api") baseUrl = baseUrlOf(type, f.baseApi, ["/v1/responses", "/v1"]);
+
+    const settingFields = SETTINGS[type];
+    const concurrencyLimit = settingFields.includes("maxConcurrentTasks")
+      ? num(f, "maxConcurrentTasks", { int: true })
+      : 0;
+    const models = settingFields.includes("supportedModels") ? modelsOf(f.supportedModels, notMapped) : [];
+    if (type === "gemini-oauth" && f.oauthProvider && f.oauthProvider !== "gemini-cli")
+      notes.push("an Antigravity OAuth account: its token cannot be refreshed with the Gemini CLI client");
+
+    const name = (f.name ?? "").trim() || `Imported ${family.platform} ${id.slice(0, 8)}`;
+    const createdAt = isoTime(f.createdAt);
+    if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
+    const settings: AccountSettings = {
+      v: 1,
+      id,
+      type,
+      platform,
+      name: name.slice(0, 200),
+      description: (f.description ?? "").slice(0, 2000),
+      baseUrl,
+      priority,
+      schedulable,
+      isActive: f.isActive === "true",
+      concurrencyLimit,
+      models,
+      createdAt: createdAt ?? EPOCH,
+      updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
+    };
+    const handled = new Set([
+      "name",
+      "description",
+      "priority",
+      "schedulable",
+      "isActive",
+      "accountType",
+      ...spec.fields,
+      ...settingFields,
+      ...STATE,
+    ]);
+    notMapped.push(
+      ...unmappedFields(f, handled, { defaults: DEFAULTS, labels: LABELS, ignorePrefixes: STATE_PREFIXES }),
+    );
+    return { ok: true, value: { settings, credentials }, notMapped, notes };
+  } catch (error) {
+    if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
+    throw error;
+  }
+}

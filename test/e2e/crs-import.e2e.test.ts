@@ -1,0 +1,230 @@
+// Moving in from Claude Relay Service, end to end: a keyspace in the original's layout (the
+// fixture of test/migrations) is imported into the running stack's keyspace; then every imported
+// key authenticates with its original string through the real relay, is upgraded to our hash on
+// first use, keeps its limits and usage, and an imported Console account serves the requests.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { runCrsImport } from "../../migrations/crs/importer.ts";
+import type { CrsImportReport } from "../../migrations/crs/report.ts";
+import { hashRelayKey } from "../../worker/keyspace/crypto.ts";
+import { keys } from "../../worker/keyspace/keys.ts";
+import {
+  CRS_ENCRYPTION_KEY,
+  crsHash,
+  type FixtureStamps,
+  IDS,
+  SECRETS,
+  writeCrsFixture,
+} from "../migrations/crs-fixture.ts";
+import { startSourceRedis } from "../migrations/helpers.ts";
+import { adminCall, adminToken } from "./harness/relay.ts";
+import { startTestStack, type TestStack } from "./harness/stack.ts";
+
+let upstream: FakeUpstream;
+let stack: TestStack;
+let source: Awaited<ReturnType<typeof startSourceRedis>>;
+let token: string;
+let stamps: FixtureStamps;
+let report: CrsImportReport;
+
+interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreateTokens: number;
+  cacheReadTokens: number;
+  costMicroUsd: number;
+}
+interface KeyView {
+  id: string;
+  preview: string;
+  isActive: boolean;
+  limits: Record<string, unknown>;
+  expiry: Record<string, unknown>;
+  boundAccounts: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function send(secret: string, model = "claude-sonnet-4-5") {
+  const response = await fetch(`${stack.relayUrl}/api/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": secret, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model, max_tokens: 32, messages: [{ role: "user", content: "Say hello" }] }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function errorMessage(body: Record<string, unknown>): string {
+  const error = body.error as { message?: string } | undefined;
+  return error?.message ?? "";
+}
+
+async function usageOf(id: string) {
+  return adminCall<{ total: Counters; today: Counters; month: Counters }>(
+    stack,
+    token,
+    "GET",
+    `/keys/${id}/usage`,
+  );
+}
+
+async function keyOf(id: string): Promise<KeyView> {
+  return (await adminCall<{ key: KeyView }>(stack, token, "GET", `/keys/${id}`)).key;
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(100);
+  }
+}
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  stack = await startTestStack({
+    // Accounts without a base URL (the imported OAuth account) reach the fake upstream too.
+    extraVars: { CRS_ENCRYPTION_KEY, ANTHROPIC_API_BASE: upstream.url, KEY_CACHE_SECONDS: "1" },
+  });
+  token = await adminToken(stack);
+  source = await startSourceRedis();
+  stamps = await writeCrsFixture(source.client, { consoleApiUrl: `${upstream.url}/v1/messages` });
+  report = await runCrsImport({
+    from: source.url,
+    crsEncryptionKey: CRS_ENCRYPTION_KEY,
+    to: stack.bridgeUrl,
+    toToken: stack.secrets.UPSTASH_REDIS_REST_TOKEN,
+    encryptionKey: stack.secrets.ENCRYPTION_KEY,
+    apply: true,
+  });
+});
+
+afterAll(async () => {
+  source?.client.disconnect();
+  await source?.server.stop();
+  await stack?.stop();
+  await upstream?.close();
+});
+
+describe("a Claude Relay Service import into the running relay", () => {
+  it("brings keys, accounts and usage over", () => {
+    expect(report.relayKeys.writes.created).toBe(5);
+    expect(report.accounts.writes.created).toBe(7);
+    expect(report.usage.writes.created).toBe(21);
+  });
+
+  it("keeps each key's limits, and its usage and cost totals, in the admin API", async () => {
+    const alice = await keyOf(IDS.alice);
+    expect(alice).toMatchObject({
+      preview: "cr_… (imported)",
+      isActive: true,
+      expiry: { mode: "fixed", expiresAt: "2099-01-01T00:00:00.000Z" },
+      boundAccounts: { claude: IDS.console },
+      limits: {
+        concurrencyLimit: 3,
+        rateLimitWindowMinutes: 60,
+        rateLimitRequests: 100,
+        rateLimitCost: 5,
+        dailyCostLimit: 20,
+        totalCostLimit: 500,
+        weeklyCostLimit: 50,
+        weeklyResetDay: 3,
+        weeklyResetHour: 6,
+        restrictedModels: ["claude-opus-4-1"],
+        permissions: ["claude"],
+      },
+    });
+    const usage = await usageOf(IDS.alice);
+    expect(usage.total).toMatchObject({
+      requests: 12,
+      inputTokens: 1000,
+      outputTokens: 2000,
+      cacheCreateTokens: 300,
+      cacheReadTokens: 4000,
+      costMicroUsd: 12_345_678,
+    });
+    // Days and months in UTC+8, as the original counted them.
+    expect(usage.today).toMatchObject({ requests: 2, inputTokens: 100, costMicroUsd: 1_250_000 });
+    expect(usage.month).toMatchObject({ requests: 3, costMicroUsd: 1_750_000 });
+    expect((await keyOf(IDS.bob)).limits).toMatchObject({ allowedClients: ["claude_code"] });
+    expect(stamps.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("authenticates every imported key with its original string; an imported Console account serves it", async () => {
+    const before = upstream.stats().byCredential[SECRETS.consoleApiKey]?.requests ?? 0;
+    const alice = await send(SECRETS.alice);
+    expect(alice.status, JSON.stringify(alice.body)).toBe(200);
+    expect(alice.body.content).toEqual([
+      expect.objectContaining({ type: "text", text: "Hello from fake upstream" }),
+    ]);
+    // Served by the imported Console account, with its credential decrypted from the original's.
+    expect(upstream.stats().byCredential[SECRETS.consoleApiKey]?.requests).toBe(before + 1);
+
+    const carol = await send(SECRETS.carol);
+    expect(carol.status, JSON.stringify(carol.body)).toBe(200);
+    expect(upstream.stats().byCredential[SECRETS.oauthAccess]?.requests).toBeGreaterThanOrEqual(1);
+
+    // Found, then refused for what the original's settings say.
+    const bob = await send(SECRETS.bob);
+    expect(bob.status).toBe(403);
+    expect(errorMessage(bob.body)).toContain("Client not allowed");
+    const opus = await send(SECRETS.alice, "claude-opus-4-1");
+    expect(opus.status).toBe(403);
+    for (const secret of [SECRETS.dave, SECRETS.erin]) {
+      const disabled = await send(secret);
+      expect(disabled.status).toBe(401);
+      expect(errorMessage(disabled.body)).toBe("API key is disabled");
+    }
+    // Not imported (deleted or corrupt in the original): unknown here.
+    for (const secret of [SECRETS.deleted, SECRETS.corrupt]) {
+      const unknown = await send(secret);
+      expect(unknown.status).toBe(401);
+      expect(errorMessage(unknown.body)).toBe("Invalid API key");
+    }
+  });
+
+  it("upgrades each key to our hash after its first use, and it keeps working", async () => {
+    for (const name of ["alice", "bob", "carol", "dave", "erin"] as const) {
+      const ours = await hashRelayKey(stack.secrets.KEY_HASH_SECRET, SECRETS[name]);
+      const id = await until(
+        () => stack.keyspace.findRelayKeyIdByHash(ours),
+        (found) => found !== null,
+      );
+      expect(id, name).toBe(IDS[name]);
+      expect((await stack.keyspace.getRelayKey(IDS[name]))?.hash).toBe(ours);
+    }
+    const legacy = await stack.keyspace.redis.hgetall(keys.legacyKeyByHash());
+    expect(legacy === null || Object.keys(legacy).length === 0).toBe(true);
+    expect(crsHash(SECRETS.alice)).toMatch(/^[0-9a-f]{64}$/);
+    expect((await keyOf(IDS.alice)).preview).toBe(`${SECRETS.alice.slice(0, 7)}…${SECRETS.alice.slice(-4)}`);
+
+    await sleep(1_200); // past KEY_CACHE_SECONDS: the next lookup goes to the keyspace, by our hash
+    const again = await send(SECRETS.alice);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+  });
+
+  it("adds new usage on top of the imported totals", async () => {
+    const usage = await until(
+      () => usageOf(IDS.alice),
+      (u) => u.total.requests >= 14,
+    );
+    expect(usage.total.requests).toBe(14);
+    expect(usage.total.inputTokens).toBeGreaterThan(1000);
+    expect(usage.total.costMicroUsd).toBeGreaterThanOrEqual(12_345_678);
+  });
+
+  it("a second import over the running relay changes nothing and keeps the upgraded keys", async () => {
+    const again = await runCrsImport({
+      from: source.url,
+      crsEncryptionKey: CRS_ENCRYPTION_KEY,
+      to: stack.bridgeUrl,
+      toToken: stack.secrets.UPSTASH_REDIS_REST_TOKEN,
+      encryptionKey: stack.secrets.ENCRYPTION_KEY,
+      apply: false,
+    });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 5 });
+    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 7 });
+  });
+});
