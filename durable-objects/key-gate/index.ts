@@ -5,7 +5,10 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
+import { periodStamps } from "../../worker/usage/periods.ts";
 import { totalTokens } from "../../worker/usage/tokens.ts";
+import { notify } from "../../worker/webhooks/notify.ts";
+import { quotaReached } from "../../worker/webhooks/sources.ts";
 import { type Lease, LeaseTable } from "./leases.ts";
 import {
   type AdmitRequest,
@@ -57,6 +60,8 @@ interface StoredState {
   window: RateWindow | null;
   spend: Spend;
   leases: [string, number][];
+  /** Whether spend was seeded from the keyspace's usage (keys that had usage before this gate). */
+  seeded?: boolean;
 }
 
 const STATE_KEY = "state";
@@ -83,7 +88,11 @@ export class KeyGate extends DurableObject<Env> {
   private readonly leaseTtlMs: number;
   private readonly offsetHours: number;
   private readonly outbox: UsageOutbox;
+  /** Quota refusals already announced (`code@period`): one webhook event per quota and period. */
+  private readonly quotaAnnounced = new Set<string>();
   private readonly bootedAt = Date.now();
+  private seeded = false;
+  private seeding: Promise<void> | undefined;
   private readonly recentIds = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -99,6 +108,7 @@ export class KeyGate extends DurableObject<Env> {
         this.window = stored.window;
         this.spend = stored.spend;
         this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
+        this.seeded = stored.seeded === true;
       }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
       // Usage stored before a restart is flushed even if no request comes again.
@@ -119,10 +129,22 @@ export class KeyGate extends DurableObject<Env> {
     if ("limits" in key) this.adopt(key);
     const current = this.record;
     if (!current || current.updatedAt < key.updatedAt) return { admitted: false, needRecord: true };
+    if (!this.seeded) await this.seedSpend(current.id);
     let now = Date.now();
     this.roll(current, now);
+    if (current.ownerDisabled) {
+      const denial: Denial = {
+        kind: "authentication",
+        code: "owner_disabled",
+        message: "API key's owner is disabled",
+      };
+      return { admitted: false, denial };
+    }
     const denial = checkLimits(current, this.window, this.spend, request, now);
-    if (denial) return { admitted: false, denial };
+    if (denial) {
+      if (denial.kind === "quota") this.announceQuota(current, denial);
+      return { admitted: false, denial };
+    }
     if (!request.counted) return { admitted: true, lease: null };
 
     let lease: Lease | null = null;
@@ -230,6 +252,16 @@ export class KeyGate extends DurableObject<Env> {
     this.ensureAlarm();
   }
 
+  /** The first refusal for a quota in its period queues a webhook event; later ones are silent. */
+  private announceQuota(record: RelayKeyRecord, denial: Denial): void {
+    const { mark, event } = quotaReached(record, denial);
+    if (this.quotaAnnounced.has(mark)) return;
+    if (this.quotaAnnounced.size > 50) this.quotaAnnounced.clear();
+    this.quotaAnnounced.add(mark);
+    // The Notifier dedupes by the same mark, so a restarted gate does not announce it twice.
+    void notify(this.env, { event, dedupeKey: `quota:${record.id}:${mark}`, dedupeSeconds: 8 * 86_400 });
+  }
+
   private adopt(record: RelayKeyRecord): void {
     if (!this.record || record.updatedAt > this.record.updatedAt) {
       // The admin's record is the source of truth, but an activation recorded here stands.
@@ -241,6 +273,38 @@ export class KeyGate extends DurableObject<Env> {
           : record;
       this.changed();
     }
+  }
+
+  /**
+   * The first time this gate sees its key, it takes the key's spend so far from the keyspace
+   * (usage recorded before the gate existed: imported from CRS, or from a lost gate), so cost
+   * quotas count it. Once per gate; a keyspace failure leaves it for the next request.
+   */
+  private seedSpend(keyId: string): Promise<void> {
+    this.seeding ??= (async () => {
+      try {
+        const { keyspace, config } = services(this.env);
+        const today = periodStamps(Date.now(), config.TIMEZONE_OFFSET_HOURS).daily;
+        const [total, day] = await Promise.all([
+          keyspace.getUsage("key", keyId, { kind: "total" }),
+          keyspace.getUsage("key", keyId, { kind: "daily", stamp: today }),
+        ]);
+        // Only what the gate has not counted itself: it counts from its first request on.
+        if (this.spend.totalCostMicroUsd === 0 && this.spend.totalTokens === 0) {
+          this.spend.totalCostMicroUsd = total.costMicroUsd;
+          this.spend.totalTokens =
+            total.inputTokens + total.outputTokens + total.cacheCreateTokens + total.cacheReadTokens;
+          this.spend.dayCostMicroUsd = day.costMicroUsd;
+        }
+        this.seeded = true;
+        this.changed();
+      } catch {
+        // The keyspace is down: try again with the next request.
+      } finally {
+        this.seeding = undefined;
+      }
+    })();
+    return this.seeding;
   }
 
   /** Moves the window and the day/week counters forward to `now`, and reclaims dead leases. */
@@ -264,6 +328,7 @@ export class KeyGate extends DurableObject<Env> {
       window: this.window,
       spend: this.spend,
       leases: this.leases.entries(),
+      seeded: this.seeded,
     };
     await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
   }

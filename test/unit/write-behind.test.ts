@@ -4,6 +4,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
+import { keyLimitsSchema } from "../../worker/keyspace/records.ts";
 import { applyUsageBatch, batchOps } from "../../worker/keyspace/usage-batch.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 import { testEnv } from "./helpers.ts";
@@ -63,9 +64,9 @@ describe("usage batches", () => {
   });
 });
 
-describe("KeyGate write-behind", () => {
-  const gateFor = (keyId: string) => testEnv.KEY_GATE.getByName(keyId);
+const gateFor = (keyId: string) => testEnv.KEY_GATE.getByName(keyId);
 
+describe("KeyGate write-behind", () => {
   it("stores settled usage before answering and flushes it in its alarm", async () => {
     const keyId = crypto.randomUUID();
     const gate = gateFor(keyId);
@@ -110,5 +111,41 @@ describe("KeyGate write-behind", () => {
     await evictDurableObject(gate);
     await runDurableObjectAlarm(gateFor(keyId));
     expect((await keyspace.getUsage("key", keyId, { kind: "total" })).requests).toBe(10);
+  });
+});
+
+describe("KeyGate spend from before the gate", () => {
+  it("counts usage the keyspace already had (an imported key) against the cost quotas", async () => {
+    const keyId = crypto.randomUUID();
+    // $5 recorded for this key before its gate existed (today, in the relay's zone).
+    await applyUsageBatch(
+      keyspace.redis,
+      `seed-${keyId}`,
+      [{ ...usageRecord(keyId, 100, 100), startedAt: Date.now(), costMicroUsd: 5_000_000 }],
+      Number(testEnv.TIMEZONE_OFFSET_HOURS ?? 8),
+    );
+    const record = {
+      v: 1 as const,
+      id: keyId,
+      name: "imported",
+      description: "",
+      hash: "0".repeat(64),
+      preview: "cr_…",
+      isActive: true,
+      tags: [],
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      expiry: { mode: "never" as const },
+      limits: keyLimitsSchema.parse({ totalCostLimit: 4 }),
+      boundAccounts: {},
+    };
+    const result = await gateFor(keyId).admit(record, {
+      model: "claude-sonnet-4-5",
+      platform: "claude",
+      clients: [],
+      counted: true,
+    });
+    expect(result).toMatchObject({ admitted: false, denial: { code: "total_cost_limit_exceeded" } });
+    expect((await gateFor(keyId).snapshot()).spend.totalCostMicroUsd).toBe(5_000_000);
   });
 });
