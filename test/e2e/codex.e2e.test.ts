@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
 import { startTestStack, type TestStack } from "./harness/stack.ts";
+import {
+  minus,
+  sentTotals as sentSince,
+  settledUsage as settledFor,
+  usageOf as usageFor,
+} from "./harness/usage.ts";
 
 let stack: TestStack;
 let upstream: FakeUpstream;
@@ -13,45 +19,9 @@ let keyId: string;
 let secret: string;
 let apiAccountId: string;
 
-interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
-}
-
-async function usageOf(id: string): Promise<Counters> {
-  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${id}/usage`)).total;
-}
-
-async function settledUsage(id: string, requests: number): Promise<Counters> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const usage = await usageOf(id);
-    if (usage.requests >= requests || Date.now() > deadline) return usage;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function sentTotals(since: number) {
-  const sent = upstream.stats().usageSent.slice(since);
-  return {
-    requests: sent.length,
-    inputTokens: sent.reduce((s, u) => s + u.input_tokens, 0),
-    outputTokens: sent.reduce((s, u) => s + u.output_tokens, 0),
-    cacheCreateTokens: sent.reduce((s, u) => s + u.cache_creation_input_tokens, 0),
-    cacheReadTokens: sent.reduce((s, u) => s + u.cache_read_input_tokens, 0),
-  };
-}
-
-const minus = (a: Counters, b: Counters) => ({
-  requests: a.requests - b.requests,
-  inputTokens: a.inputTokens - b.inputTokens,
-  outputTokens: a.outputTokens - b.outputTokens,
-  cacheCreateTokens: a.cacheCreateTokens - b.cacheCreateTokens,
-  cacheReadTokens: a.cacheReadTokens - b.cacheReadTokens,
-});
+const usageOf = (id: string) => usageFor(stack, token, id);
+const settledUsage = (id: string, requests: number) => settledFor(stack, token, id, requests);
+const sentTotals = (since: number) => sentSince(upstream, since);
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();

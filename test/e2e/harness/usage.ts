@@ -1,0 +1,52 @@
+// What end-to-end tests compare: a key's recorded usage (admin API, after the write-behind) and
+// what the fake upstream says it sent.
+import type { FakeUpstream } from "../../../dev/fake-upstream/server.ts";
+import { adminCall } from "./relay.ts";
+import type { TestStack } from "./stack.ts";
+
+export interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreateTokens: number;
+  cacheReadTokens: number;
+}
+
+export async function usageOf(stack: TestStack, token: string, keyId: string): Promise<Counters> {
+  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${keyId}/usage`)).total;
+}
+
+/** The key's usage once at least `requests` requests have been flushed (or 10 s have passed). */
+export async function settledUsage(
+  stack: TestStack,
+  token: string,
+  keyId: string,
+  requests: number,
+): Promise<Counters> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const usage = await usageOf(stack, token, keyId);
+    if (usage.requests >= requests || Date.now() > deadline) return usage;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The usage the fake upstream sent since its `since`-th record. */
+export function sentTotals(upstream: FakeUpstream, since: number): Counters {
+  const sent = upstream.stats().usageSent.slice(since);
+  return {
+    requests: sent.length,
+    inputTokens: sent.reduce((s, u) => s + u.input_tokens, 0),
+    outputTokens: sent.reduce((s, u) => s + u.output_tokens, 0),
+    cacheCreateTokens: sent.reduce((s, u) => s + u.cache_creation_input_tokens, 0),
+    cacheReadTokens: sent.reduce((s, u) => s + u.cache_read_input_tokens, 0),
+  };
+}
+
+export const minus = (a: Counters, b: Counters): Counters => ({
+  requests: a.requests - b.requests,
+  inputTokens: a.inputTokens - b.inputTokens,
+  outputTokens: a.outputTokens - b.outputTokens,
+  cacheCreateTokens: a.cacheCreateTokens - b.cacheCreateTokens,
+  cacheReadTokens: a.cacheReadTokens - b.cacheReadTokens,
+});
