@@ -1,6 +1,7 @@
 // `npm test`: every suite, one after the other, then one closing line with the totals.
 //   unit      Worker and Durable Objects inside workerd (vitest-pool-workers)
-//   node      the fake upstream, the Upstash bridge, the operator CLI, migrations and the CRS importer
+//   node      the fake upstream, the Upstash bridge, the operator CLI, migrations and the CRS importer,
+//             the deploy setup script
 //   e2e       the running stack with the real SDKs and CLIs
 //   ui        the admin dashboard: logic tests, and the built UI in Chromium against the stack
 // `npm test -- unit` (or node, e2e, ui) runs only those.
@@ -16,6 +17,7 @@ const SUITES: Record<string, string[]> = {
     "test/bridge/vitest.config.ts",
     "test/cli/vitest.config.ts",
     "test/migrations/vitest.config.ts",
+    "test/deploy/vitest.config.ts",
   ],
   e2e: ["vitest.e2e.config.ts"],
   ui: ["test/ui/vitest.config.ts"],

@@ -1,5 +1,6 @@
 // edge-relay: the Worker. Routes per client protocol, the admin API, health.
 import { Hono } from "hono";
+import { uiCors } from "./admin/cors.ts";
 import { adminApp } from "./admin/index.ts";
 import { type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
@@ -11,10 +12,13 @@ import { geminiRoutes } from "./routes/gemini.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { openaiRoutes } from "./routes/openai.ts";
 import { statsRoutes } from "./routes/stats.ts";
+import { userPortal } from "./users/routes.ts";
 import { VERSION } from "./version.ts";
+import { HOUSEKEEPING_CRON, warnExpiringKeys } from "./webhooks/housekeeping.ts";
 
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
+export { Notifier } from "../durable-objects/notifier/index.ts";
 
 const app = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
 
@@ -45,24 +49,41 @@ app.route("/claude", claudeRoutes);
 app.route("/gemini", geminiRoutes);
 app.route("/openai", openaiRoutes);
 app.route("/admin", adminApp);
+app.route("/users", userPortal);
+// The public usage page calls the stats API from the dashboard's origin too.
+app.use("/apiStats/*", uiCors);
 app.route("/apiStats", statsRoutes);
 app.get("/metrics", metricsHandler);
 
-app.notFound((c) =>
-  errorResponse(
+app.notFound(async (c) => {
+  // The admin dashboard, when the Worker serves it (wrangler `assets`, see README): only for what
+  // no route answers, and only page loads by a browser and the dashboard's own files, so an API
+  // client's wrong path still gets a JSON 404.
+  const path = new URL(c.req.url).pathname;
+  const wantsPage = (c.req.header("accept") ?? "").includes("text/html") || path.startsWith("/assets/");
+  if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && wantsPage) {
+    // A fetched response's headers are immutable; the request-id middleware sets one.
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(asset.body, asset);
+  }
+  return errorResponse(
     c.get("protocol") ?? "admin",
-    new RelayError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+    new RelayError("not_found", `No route for ${c.req.method} ${path}`),
     c.get("requestId"),
-  ),
-);
+  );
+});
 
 app.onError((thrown, c) => {
   const requestId = c.get("requestId");
   return errorResponse(c.get("protocol") ?? "admin", asRelayError(thrown, requestId), requestId);
 });
 
-/** Cron: refresh the price table (a failure keeps the last good one). */
-async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+/** Crons: refresh the price table (a failure keeps the last good one); housekeeping. */
+async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  if (controller.cron === HOUSEKEEPING_CRON) {
+    ctx.waitUntil(warnExpiringKeys(env).catch((error) => log("warn", "key-expiry pass failed", { error: String(error) })));
+    return;
+  }
   const s = services(env);
   ctx.waitUntil(refreshPrices(s, s.config.PRICING_URL));
 }

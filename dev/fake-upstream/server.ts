@@ -49,6 +49,12 @@ export interface UsageRecord {
   completed: boolean;
 }
 
+/** What the `/__webhook/<sink>` receiver got. */
+export interface WebhookSink {
+  attempts: number;
+  received: { path: string; headers: Record<string, string>; body: unknown }[];
+}
+
 export interface FakeStats {
   requests: number;
   inFlight: number;
@@ -338,6 +344,7 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
   let stats = emptyStats();
   let defaultScenario = "ok";
   const oauth = new FakeOauth();
+  const webhookSinks = new Map<string, WebhookSink>();
 
   function track(res: ServerResponse, credential: string, scenarioName: string): void {
     // Captured so that a reset during a long request does not drive the new counters negative.
@@ -597,6 +604,41 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     return { status: 200, body: { ok: true, scenario: scenario.name } };
   }
 
+  /**
+   * A webhook receiver for the Notifier's tests: `POST /__webhook/<sink>[/fail-<n>][/hold-<ms>]`
+   * answers 500 to the sink's first n requests, waits ms before answering, and records every
+   * request; `GET /__webhook/<sink>` returns what it got. /__reset empties every sink.
+   */
+  async function handleWebhook(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    raw: string,
+  ): Promise<void> {
+    const [, , name = "", ...options] = url.pathname.split("/");
+    const sink = webhookSinks.get(name) ?? { attempts: 0, received: [] };
+    webhookSinks.set(name, sink);
+    if (req.method === "GET") return sendJson(res, 200, sink);
+    const failFirst = Number(/^fail-(\d+)$/.exec(options.find((o) => o.startsWith("fail-")) ?? "")?.[1] ?? 0);
+    const holdMs = Number(/^hold-(\d+)$/.exec(options.find((o) => o.startsWith("hold-")) ?? "")?.[1] ?? 0);
+    sink.attempts++;
+    if (holdMs > 0) {
+      const controller = new AbortController();
+      res.once("close", () => controller.abort());
+      if (!(await wait(holdMs, controller.signal))) return;
+    }
+    if (sink.attempts <= failFirst) return sendJson(res, 500, { error: `failing attempt ${sink.attempts}` });
+    const parsed = parseJson(raw);
+    sink.received.push({
+      path: `${url.pathname}${url.search}`,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+      ),
+      body: parsed.ok ? parsed.value : raw,
+    });
+    sendJson(res, 200, { ok: true });
+  }
+
   async function handleOauth(res: ServerResponse, path: string, raw: string): Promise<void> {
     const scenario = parseScenario(/^\/s\/([^/]+)/.exec(path)?.[1] ?? "ok");
     if (typeof scenario !== "string" && scenario.slowMs > 0) await sleep(scenario.slowMs);
@@ -613,6 +655,8 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     const path = url.pathname;
     readBody(req)
       .then((raw) => {
+        if (path.startsWith("/__webhook/")) return handleWebhook(req, res, url, raw);
+        if (path === "/__reset") webhookSinks.clear();
         if (path.startsWith("/__")) return control(res, handleControl(req.method ?? "", path, raw));
         if (req.method === "POST" && OAUTH_TOKEN_ROUTE.test(path)) return handleOauth(res, path, raw);
         return handleApi(req, res, url, raw);
@@ -634,6 +678,7 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
         reset: () => {
           stats = emptyStats();
           oauth.reset();
+          webhookSinks.clear();
           defaultScenario = "ok";
         },
         close: () =>

@@ -8,6 +8,8 @@ import { seal, unseal } from "../../worker/keyspace/crypto.ts";
 import type { AccountRecord, Platform } from "../../worker/keyspace/records.ts";
 import { providerFor } from "../../worker/providers/index.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
+import { notify } from "../../worker/webhooks/notify.ts";
+import { accountStatusEvent } from "../../worker/webhooks/sources.ts";
 import {
   type AccountHealth,
   type AccountStatus,
@@ -126,7 +128,9 @@ export class AccountPool extends DurableObject<Env> {
     this.health.set(account.id, health);
     if (request.sessionHash) this.keepSticky(request.sessionHash, account.id, stickyEntry, now);
     this.changed();
-    return { ok: true, account, lease, reportOk: health.errors.length > 0, via: choice.via };
+    // A parked account's first success is reported too: it moves it back to active (and alerts).
+    const reportOk = health.errors.length > 0 || health.status !== "active";
+    return { ok: true, account, lease, reportOk, via: choice.via };
   }
 
   /**
@@ -145,8 +149,10 @@ export class AccountPool extends DurableObject<Env> {
     if (health.status !== "active" && sessionHash && this.sticky.get(sessionHash)?.accountId === accountId) {
       this.sticky.delete(sessionHash);
     }
-    if (changed)
+    if (changed) {
       log("warn", "account status changed", { accountId, status: health.status, until: health.until });
+      this.announce(accountId, health, outcome.kind);
+    }
     this.changed();
   }
 
@@ -201,7 +207,7 @@ export class AccountPool extends DurableObject<Env> {
       await keyspace.putAccount(updated);
       return { ok: true, account: this.replaceAccount(updated) };
     } catch (error) {
-      const { health } = applyOutcome(
+      const { health, changed } = applyOutcome(
         this.healthOf(accountId),
         { kind: "unauthorized" },
         this.policy,
@@ -210,8 +216,23 @@ export class AccountPool extends DurableObject<Env> {
       this.health.set(accountId, health);
       this.changed();
       log("warn", "credential refresh failed", { accountId, error: String(error) });
+      if (changed) this.announce(accountId, health, "credential refresh failed");
       return { ok: false, message: error instanceof Error ? error.message : "refresh failed" };
     }
+  }
+
+  /** Queues the account's new status for the webhooks (Notifier); never waits for delivery. */
+  private announce(accountId: string, health: AccountHealth, reason: string): void {
+    const account = this.accounts.find((a) => a.id === accountId);
+    const event = accountStatusEvent({
+      accountId,
+      accountName: account?.name,
+      platform: account?.platform ?? this.platform,
+      status: health.status,
+      until: health.until,
+      reason,
+    });
+    void notify(this.env, { event });
   }
 
   private replaceAccount(record: AccountRecord): AccountRecord {

@@ -13,6 +13,8 @@ import { registerPricing } from "./pricing.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
 import { registerUsage } from "./usage.ts";
+import { registerUsers } from "./users.ts";
+import { registerWebhooks } from "./webhooks.ts";
 
 export const adminApp = createAdminApp();
 
@@ -37,6 +39,8 @@ registerGeminiAccounts(adminApp);
 registerOpenaiAccounts(adminApp);
 registerUsage(adminApp);
 registerPricing(adminApp);
+registerUsers(adminApp);
+registerWebhooks(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
   type: "http",

@@ -1,0 +1,105 @@
+// The admin API, one function per route (worker/admin/*.ts). A 401 ends the session.
+import { apiBase } from "../lib/api-base.ts";
+import { ApiError, type RequestOptions, requestJson } from "../lib/http.ts";
+import { expire, session } from "../session.ts";
+import type {
+  Account,
+  AccountSettings,
+  AccountUsage,
+  AccountWithHealth,
+  KeyInput,
+  KeyLimits,
+  KeyLive,
+  KeyUsage,
+  ModelPrice,
+  OauthAuthorization,
+  PricingInfo,
+  RelayKey,
+  RelayStatus,
+  TopEntry,
+  UsagePoint,
+  UsageSummary,
+} from "./types.ts";
+
+async function call<T>(
+  method: string,
+  path: string,
+  options: Omit<RequestOptions, "token"> = {},
+): Promise<T> {
+  try {
+    return await requestJson<T>(apiBase(), method, `/admin${path}`, { ...options, token: session()?.token });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) expire();
+    throw error;
+  }
+}
+
+const id = encodeURIComponent;
+
+export type OauthPlatform = "claude" | "gemini" | "openai";
+
+export const adminApi = {
+  status: () => call<RelayStatus>("GET", "/status"),
+
+  keys: {
+    list: async () => (await call<{ keys: RelayKey[] }>("GET", "/keys")).keys,
+    get: async (keyId: string) => (await call<{ key: RelayKey }>("GET", `/keys/${id(keyId)}`)).key,
+    create: (body: KeyInput) => call<{ key: RelayKey; secret: string }>("POST", "/keys", { body }),
+    update: async (keyId: string, body: Partial<KeyInput> & { limits?: Partial<KeyLimits> }) =>
+      (await call<{ key: RelayKey }>("PATCH", `/keys/${id(keyId)}`, { body })).key,
+    setActive: async (keyId: string, active: boolean) =>
+      (await call<{ key: RelayKey }>("POST", `/keys/${id(keyId)}/${active ? "enable" : "disable"}`)).key,
+    remove: (keyId: string) => call<{ deleted: true }>("DELETE", `/keys/${id(keyId)}`),
+    live: (keyId: string) => call<KeyLive>("GET", `/keys/${id(keyId)}/live`),
+    usage: (keyId: string) => call<KeyUsage>("GET", `/keys/${id(keyId)}/usage`),
+  },
+
+  accounts: {
+    list: async () => (await call<{ accounts: AccountWithHealth[] }>("GET", "/accounts")).accounts,
+    update: async (
+      accountId: string,
+      body: Partial<AccountSettings> & { isActive?: boolean; apiKey?: string },
+    ) => (await call<{ account: Account }>("PATCH", `/accounts/${id(accountId)}`, { body })).account,
+    remove: (accountId: string) => call<{ deleted: true }>("DELETE", `/accounts/${id(accountId)}`),
+    resetStatus: (accountId: string) =>
+      call<{ account: Account }>("POST", `/accounts/${id(accountId)}/reset-status`),
+    usage: (accountId: string) => call<AccountUsage>("GET", `/accounts/${id(accountId)}/usage`),
+    /** API-key accounts: claude-console, gemini-api, openai-api. */
+    createApiKey: (
+      path: "claude-console" | "gemini-api" | "openai-api",
+      body: AccountSettings & { apiKey: string },
+    ) => call<{ account: Account }>("POST", `/accounts/${path}`, { body }),
+    oauthAuthorize: (platform: OauthPlatform) =>
+      call<OauthAuthorization>("POST", `/accounts/${platform}-oauth/authorize`),
+    oauthExchange: (
+      platform: OauthPlatform,
+      body: AccountSettings & Record<string, string | number | boolean | string[] | undefined>,
+    ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/exchange`, { body }),
+    oauthImport: (
+      platform: OauthPlatform,
+      body: AccountSettings & Record<string, string | number | boolean | string[] | undefined>,
+    ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/import`, { body }),
+  },
+
+  usage: {
+    summary: () => call<UsageSummary>("GET", "/usage/summary"),
+    series: (query: {
+      owner?: "system" | "key" | "account" | "model";
+      id?: string;
+      granularity: "hourly" | "daily";
+      points?: number;
+    }) => call<UsagePoint[]>("GET", "/usage/series", { query }),
+    top: (query: {
+      owner: "key" | "account" | "model";
+      period: "today" | "month" | "total";
+      limit?: number;
+    }) => call<TopEntry[]>("GET", "/usage/top", { query }),
+  },
+
+  pricing: {
+    get: () => call<PricingInfo>("GET", "/pricing"),
+    setOverrides: (models: Record<string, ModelPrice>) =>
+      call<PricingInfo>("PUT", "/pricing/overrides", { body: { models } }),
+    refresh: () => call<{ ok: boolean; models: number; error?: string }>("POST", "/pricing/refresh"),
+  },
+};

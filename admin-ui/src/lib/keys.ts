@@ -1,0 +1,224 @@
+// Relay keys in the dashboard: status, list filters, and the create/edit form's values ⇄ API body.
+import type { ClientId, Expiry, KeyInput, KeyLimits, Platform, RelayKey } from "../api/types.ts";
+import type { MessageKey } from "../i18n/index.ts";
+import {
+  between,
+  maxLength,
+  nonNegative,
+  nonNegativeInt,
+  num,
+  required,
+  splitList,
+  validate,
+} from "./validate.ts";
+
+export type KeyStatus = "active" | "disabled" | "expired";
+
+/** When a key stops working (epoch ms), or null if it does not (yet). */
+export function keyExpiresAt(expiry: Expiry): number | null {
+  if (expiry.mode === "fixed") return Date.parse(expiry.expiresAt);
+  if (expiry.mode === "activation" && expiry.activatedAt) {
+    return Date.parse(expiry.activatedAt) + expiry.days * 86_400_000;
+  }
+  return null;
+}
+
+export function keyStatus(key: RelayKey, now: number): KeyStatus {
+  const end = keyExpiresAt(key.expiry);
+  if (end !== null && end <= now) return "expired";
+  return key.isActive ? "active" : "disabled";
+}
+
+export type SortField = "name" | "createdAt" | "status";
+export interface KeyFilter {
+  search: string;
+  status: KeyStatus | "all";
+  tag: string;
+  sort: SortField;
+  descending: boolean;
+}
+
+export function filterKeys(keys: readonly RelayKey[], filter: KeyFilter, now: number): RelayKey[] {
+  const needle = filter.search.trim().toLowerCase();
+  const matches = keys.filter((key) => {
+    if (filter.status !== "all" && keyStatus(key, now) !== filter.status) return false;
+    if (filter.tag && !key.tags.includes(filter.tag)) return false;
+    if (!needle) return true;
+    return [key.name, key.id, key.preview, key.description, ...key.tags].some((s) =>
+      s.toLowerCase().includes(needle),
+    );
+  });
+  const order: Record<KeyStatus, number> = { active: 0, disabled: 1, expired: 2 };
+  const compare = (a: RelayKey, b: RelayKey): number => {
+    if (filter.sort === "name") return a.name.localeCompare(b.name);
+    if (filter.sort === "status") return order[keyStatus(a, now)] - order[keyStatus(b, now)];
+    return a.createdAt.localeCompare(b.createdAt);
+  };
+  return matches.sort(
+    (a, b) => (filter.descending ? -compare(a, b) : compare(a, b)) || a.id.localeCompare(b.id),
+  );
+}
+
+export function allTags(keys: readonly RelayKey[]): string[] {
+  return [...new Set(keys.flatMap((k) => k.tags))].sort();
+}
+
+/** The form's numeric limit fields, as text inputs. */
+export const NUMBER_LIMITS = [
+  "tokenLimit",
+  "concurrencyLimit",
+  "concurrencyQueueSeconds",
+  "rateLimitWindowMinutes",
+  "rateLimitRequests",
+  "rateLimitCost",
+  "dailyCostLimit",
+  "totalCostLimit",
+  "weeklyCostLimit",
+  "weeklyResetDay",
+  "weeklyResetHour",
+] as const;
+export type NumberLimit = (typeof NUMBER_LIMITS)[number];
+
+export interface KeyForm {
+  name: string;
+  description: string;
+  tags: string;
+  expiryMode: Expiry["mode"];
+  /** yyyy-mm-ddThh:mm (datetime-local), for fixed expiry */
+  expiresAt: string;
+  activationDays: string;
+  /** Kept as is when the days do not change. */
+  activatedAt: string | undefined;
+  limits: Record<NumberLimit, string>;
+  restrictedModels: string;
+  allowedClients: ClientId[];
+  permissions: Platform[];
+}
+
+export type KeyFormField =
+  | Exclude<keyof KeyForm, "limits" | "allowedClients" | "permissions" | "activatedAt">
+  | NumberLimit;
+
+const blankLimits = (): Record<NumberLimit, string> =>
+  Object.fromEntries(NUMBER_LIMITS.map((f) => [f, ""])) as Record<NumberLimit, string>;
+
+export function emptyKeyForm(): KeyForm {
+  return {
+    name: "",
+    description: "",
+    tags: "",
+    expiryMode: "never",
+    expiresAt: "",
+    activationDays: "30",
+    activatedAt: undefined,
+    limits: { ...blankLimits(), weeklyResetDay: "1", weeklyResetHour: "0" },
+    restrictedModels: "",
+    allowedClients: [],
+    permissions: [],
+  };
+}
+
+/** ISO → the value of an <input type="datetime-local"> in the browser's zone. */
+export function toLocalInput(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
+export function keyFormFrom(key: RelayKey): KeyForm {
+  const limits = blankLimits();
+  for (const field of NUMBER_LIMITS) {
+    const value = key.limits[field];
+    const keepZero = field === "weeklyResetHour";
+    limits[field] = value === 0 && !keepZero ? "" : String(value);
+  }
+  return {
+    name: key.name,
+    description: key.description,
+    tags: key.tags.join(", "),
+    expiryMode: key.expiry.mode,
+    expiresAt: key.expiry.mode === "fixed" ? toLocalInput(key.expiry.expiresAt) : "",
+    activationDays: key.expiry.mode === "activation" ? String(key.expiry.days) : "30",
+    activatedAt: key.expiry.mode === "activation" ? key.expiry.activatedAt : undefined,
+    limits,
+    restrictedModels: key.limits.restrictedModels.join("\n"),
+    allowedClients: [...key.limits.allowedClients],
+    permissions: [...key.limits.permissions],
+  };
+}
+
+/** Field → message key for every problem; empty when the form can be sent. */
+export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyFormField, MessageKey>> {
+  const values: Record<string, string> = {
+    name: form.name,
+    description: form.description,
+    expiresAt: form.expiresAt,
+    activationDays: form.activationDays,
+    ...form.limits,
+  };
+  const ints = [nonNegativeInt];
+  const money = [nonNegative];
+  const errors: Partial<Record<KeyFormField, MessageKey>> = validate(values, {
+    name: [required, maxLength(200)],
+    description: [maxLength(2000)],
+    tokenLimit: ints,
+    concurrencyLimit: ints,
+    concurrencyQueueSeconds: [nonNegative, (v) => (num(v) > 300 ? "validate.range" : null)],
+    rateLimitWindowMinutes: ints,
+    rateLimitRequests: ints,
+    rateLimitCost: money,
+    dailyCostLimit: money,
+    totalCostLimit: money,
+    weeklyCostLimit: money,
+    weeklyResetDay: [between(1, 7)],
+    weeklyResetHour: [between(0, 23)],
+  });
+  const tags = splitList(form.tags);
+  if (tags.length > 50 || tags.some((tag) => tag.length > 50)) errors.tags = "validate.tags";
+  if (form.expiryMode === "fixed") {
+    const at = Date.parse(form.expiresAt);
+    if (!form.expiresAt || Number.isNaN(at)) errors.expiresAt = "validate.required";
+    else if (at <= now) errors.expiresAt = "validate.future";
+  }
+  if (form.expiryMode === "activation" && !(Number(form.activationDays) > 0)) {
+    errors.activationDays = "validate.positive";
+  }
+  // Rate limits need a window to count in.
+  const windowed = num(form.limits.rateLimitRequests) > 0 || num(form.limits.rateLimitCost) > 0;
+  if (windowed && !errors.rateLimitWindowMinutes && !(num(form.limits.rateLimitWindowMinutes) > 0)) {
+    errors.rateLimitWindowMinutes = "validate.windowNeeded";
+  }
+  return errors;
+}
+
+/** The body for POST /keys or PATCH /keys/{id} (every limit sent, so an edit can clear one). */
+export function keyBodyFrom(form: KeyForm, original?: RelayKey): KeyInput {
+  const limits = {} as Record<NumberLimit, number>;
+  for (const field of NUMBER_LIMITS) limits[field] = num(form.limits[field]);
+  if (!(limits.weeklyResetDay >= 1)) limits.weeklyResetDay = 1;
+  let expiry: Expiry;
+  if (form.expiryMode === "fixed")
+    expiry = { mode: "fixed", expiresAt: new Date(form.expiresAt).toISOString() };
+  else if (form.expiryMode === "activation") {
+    const days = Number(form.activationDays);
+    const keep =
+      original?.expiry.mode === "activation" && original.expiry.days === days
+        ? original.expiry.activatedAt
+        : undefined;
+    expiry = keep ? { mode: "activation", days, activatedAt: keep } : { mode: "activation", days };
+  } else expiry = { mode: "never" };
+  const fullLimits: Partial<KeyLimits> = {
+    ...limits,
+    restrictedModels: splitList(form.restrictedModels),
+    allowedClients: [...form.allowedClients],
+    permissions: [...form.permissions],
+  };
+  return {
+    name: form.name.trim(),
+    description: form.description.trim(),
+    tags: splitList(form.tags),
+    expiry,
+    limits: fullLimits,
+  };
+}

@@ -1,0 +1,424 @@
+// Adding accounts of every type (API key; OAuth by authorization link + pasted code, or by
+// importing tokens) and editing an account's settings.
+import { createEffect, createSignal, For, type JSX, Match, on, Show, Switch } from "solid-js";
+import { adminApi, type OauthPlatform } from "../api/admin.ts";
+import type { Account, AccountType, OauthAuthorization } from "../api/types.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { Modal } from "../components/Modal.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import {
+  emptySettings,
+  IMPORT_FIELDS,
+  type ImportField,
+  importHasToken,
+  isApiKeyType,
+  platformOf,
+  type SettingsField,
+  type SettingsForm,
+  settingsBody,
+  settingsFrom,
+  TYPES_OF,
+  validateSettings,
+} from "../lib/accounts.ts";
+import { formatDateTime } from "../lib/format.ts";
+import { maxLength, required } from "../lib/validate.ts";
+
+export const TYPE_LABEL: Record<AccountType, MessageKey> = {
+  "claude-console": "accountType.claude-console",
+  "claude-oauth": "accountType.claude-oauth",
+  "gemini-api": "accountType.gemini-api",
+  "gemini-oauth": "accountType.gemini-oauth",
+  "openai-api": "accountType.openai-api",
+  "openai-oauth": "accountType.openai-oauth",
+};
+
+const IMPORT_LABEL: Record<ImportField, MessageKey> = {
+  setupToken: "oauth.setupToken",
+  accessToken: "oauth.accessToken",
+  refreshToken: "oauth.refreshToken",
+  projectId: "oauth.projectId",
+  idToken: "oauth.idToken",
+  chatgptAccountId: "oauth.chatgptAccountId",
+};
+
+function SettingsFields(props: {
+  form: SettingsForm;
+  errors: Partial<Record<SettingsField, MessageKey>>;
+  onChange: (form: SettingsForm) => void;
+}) {
+  const set = <K extends keyof SettingsForm>(field: K, value: SettingsForm[K]) =>
+    props.onChange({ ...props.form, [field]: value });
+  return (
+    <div class="form-grid">
+      <Field label={t("common.name")} error={props.errors.name}>
+        <TextInput name="account-name" value={props.form.name} onInput={(v) => set("name", v)} />
+      </Field>
+      <Field label={t("accounts.baseUrl")} error={props.errors.baseUrl} hint={t("accounts.baseUrlHint")}>
+        <TextInput
+          name="baseUrl"
+          inputmode="url"
+          placeholder="https://…"
+          value={props.form.baseUrl}
+          onInput={(v) => set("baseUrl", v)}
+        />
+      </Field>
+      <Field label={t("accounts.priority")} error={props.errors.priority} hint={t("accounts.priorityHint")}>
+        <TextInput
+          name="priority"
+          inputmode="numeric"
+          value={props.form.priority}
+          onInput={(v) => set("priority", v)}
+        />
+      </Field>
+      <Field
+        label={t("limits.concurrency")}
+        error={props.errors.concurrencyLimit}
+        hint={t("keyForm.zeroHint")}
+      >
+        <TextInput
+          name="concurrencyLimit"
+          inputmode="numeric"
+          placeholder="0"
+          value={props.form.concurrencyLimit}
+          onInput={(v) => set("concurrencyLimit", v)}
+        />
+      </Field>
+      <Field label={t("accounts.models")} hint={t("accounts.modelsHint")} wide>
+        <textarea
+          name="models"
+          rows="2"
+          value={props.form.models}
+          onInput={(e) => set("models", e.currentTarget.value)}
+        />
+      </Field>
+      <Field label={t("common.description")} error={props.errors.description} wide>
+        <textarea
+          name="account-description"
+          rows="2"
+          value={props.form.description}
+          onInput={(e) => set("description", e.currentTarget.value)}
+        />
+      </Field>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={props.form.schedulable}
+          onChange={(e) => set("schedulable", e.currentTarget.checked)}
+        />
+        {t("accounts.schedulable")}
+      </label>
+    </div>
+  );
+}
+
+/** The OAuth link step: get a link, open it, paste back what the provider's page shows. */
+function AuthorizeStep(props: {
+  platform: OauthPlatform;
+  code: string;
+  onCode: (v: string) => void;
+  error?: MessageKey;
+  onSession: (id: string) => void;
+}) {
+  const [auth, setAuth] = createSignal<OauthAuthorization | null>(null);
+  const [error, setError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await adminApi.accounts.oauthAuthorize(props.platform);
+      setAuth(result);
+      props.onSession(result.sessionId);
+    } catch (thrown) {
+      setError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="oauth-steps">
+      <ol>
+        <li>
+          <button type="button" class="secondary" disabled={busy()} onClick={start} data-testid="oauth-link">
+            {auth() ? t("oauth.newLink") : t("oauth.getLink")}
+          </button>
+          <ErrorBox error={error()} />
+          <Show when={auth()}>
+            {(a) => (
+              <div class="auth-link">
+                <a href={a().authUrl} target="_blank" rel="noopener noreferrer" data-testid="auth-url">
+                  {t("oauth.open")}
+                </a>
+                <CopyButton text={a().authUrl} label={t("oauth.copyLink")} />
+                <span class="muted small">
+                  {t("oauth.expires", { time: formatDateTime(a().expiresAt, lang()) })}
+                </span>
+              </div>
+            )}
+          </Show>
+        </li>
+        <li>
+          <Field
+            label={t(props.platform === "openai" ? "oauth.pasteCallback" : "oauth.pasteCode")}
+            error={props.error}
+            wide
+          >
+            <textarea
+              name="code"
+              rows="2"
+              value={props.code}
+              onInput={(e) => props.onCode(e.currentTarget.value)}
+            />
+          </Field>
+        </li>
+      </ol>
+    </div>
+  );
+}
+
+export function AddAccountDialog(props: {
+  platform: "claude" | "gemini" | "openai";
+  onClose: () => void;
+  onSaved: (a: Account) => void;
+}) {
+  const [type, setType] = createSignal<AccountType>(TYPES_OF[props.platform][0] ?? "claude-console");
+  const [settings, setSettings] = createSignal<SettingsForm>(emptySettings());
+  const [apiKey, setApiKey] = createSignal("");
+  const [mode, setMode] = createSignal<"link" | "import">("link");
+  const [sessionId, setSessionId] = createSignal("");
+  const [code, setCode] = createSignal("");
+  const [projectId, setProjectId] = createSignal("");
+  const [tokens, setTokens] = createSignal<Partial<Record<ImportField, string>>>({});
+  const [errors, setErrors] = createSignal<
+    Partial<Record<SettingsField | "apiKey" | "code" | "tokens", MessageKey>>
+  >({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const platform = () => platformOf(type());
+  const [tried, setTried] = createSignal(false);
+  const check = () => {
+    const found: Partial<Record<SettingsField | "apiKey" | "code" | "tokens", MessageKey>> = validateSettings(
+      settings(),
+    );
+    if (isApiKeyType(type())) {
+      const e = required(apiKey()) ?? maxLength(500)(apiKey());
+      if (e) found.apiKey = e;
+    } else if (mode() === "link") {
+      if (!sessionId()) found.code = "oauth.linkFirst";
+      else if (required(code())) found.code = "validate.required";
+    } else if (!importHasToken(tokens())) found.tokens = "oauth.tokenNeeded";
+    return found;
+  };
+  createEffect(
+    on([settings, apiKey, code, sessionId, tokens, mode, type], () => tried() && setErrors(check()), {
+      defer: true,
+    }),
+  );
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = check();
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const base = settingsBody(settings());
+      const current = type();
+      let saved: Account;
+      if (isApiKeyType(current)) {
+        saved = (await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim() })).account;
+      } else if (mode() === "link") {
+        const extra = platform() === "gemini" && projectId().trim() ? { projectId: projectId().trim() } : {};
+        saved = (
+          await adminApi.accounts.oauthExchange(platform(), {
+            ...base,
+            sessionId: sessionId(),
+            code: code().trim(),
+            ...extra,
+          })
+        ).account;
+      } else {
+        const given = Object.fromEntries(
+          IMPORT_FIELDS[platform()].flatMap((f) =>
+            (tokens()[f] ?? "").trim() ? [[f, (tokens()[f] ?? "").trim()]] : [],
+          ),
+        );
+        saved = (await adminApi.accounts.oauthImport(platform(), { ...base, ...given })).account;
+      }
+      props.onSaved(saved);
+    } catch (thrown) {
+      setApiError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const tab = (value: "link" | "import", label: MessageKey): JSX.Element => (
+    <button type="button" classList={{ on: mode() === value }} onClick={() => setMode(value)}>
+      {t(label)}
+    </button>
+  );
+
+  return (
+    <Modal title={t("accounts.addTitle")} onClose={props.onClose} wide>
+      <form class="form" onSubmit={submit} noValidate data-testid="account-form">
+        <Field label={t("accounts.type")}>
+          <select
+            name="type"
+            value={type()}
+            onChange={(e) => {
+              setType(e.currentTarget.value as AccountType);
+              setSessionId("");
+              setCode("");
+            }}
+          >
+            <For each={Object.values(TYPES_OF).flat()}>
+              {(ty) => <option value={ty}>{t(TYPE_LABEL[ty])}</option>}
+            </For>
+          </select>
+        </Field>
+        <Switch>
+          <Match when={isApiKeyType(type())}>
+            <Field label={t("accounts.apiKey")} error={errors().apiKey}>
+              <TextInput
+                name="apiKey"
+                type="password"
+                autocomplete="off"
+                value={apiKey()}
+                onInput={setApiKey}
+              />
+            </Field>
+          </Match>
+          <Match when={!isApiKeyType(type())}>
+            <fieldset class="segmented">
+              {tab("link", "oauth.byLink")}
+              {tab("import", "oauth.byImport")}
+            </fieldset>
+            <Show
+              when={mode() === "link"}
+              fallback={
+                <div class="form-grid">
+                  <For each={IMPORT_FIELDS[platform()] as readonly ImportField[]}>
+                    {(f) => (
+                      <Field label={t(IMPORT_LABEL[f])}>
+                        <TextInput
+                          name={f}
+                          type={f === "projectId" || f === "chatgptAccountId" ? "text" : "password"}
+                          autocomplete="off"
+                          value={tokens()[f] ?? ""}
+                          onInput={(v) => setTokens({ ...tokens(), [f]: v })}
+                        />
+                      </Field>
+                    )}
+                  </For>
+                  <Show when={errors().tokens}>{(e) => <p class="field-error">{t(e())}</p>}</Show>
+                </div>
+              }
+            >
+              <AuthorizeStep
+                platform={platform()}
+                code={code()}
+                onCode={setCode}
+                error={errors().code}
+                onSession={setSessionId}
+              />
+              <Show when={platform() === "gemini"}>
+                <Field label={t("oauth.projectId")} hint={t("oauth.projectHint")}>
+                  <TextInput name="projectId" value={projectId()} onInput={setProjectId} />
+                </Field>
+              </Show>
+            </Show>
+          </Match>
+        </Switch>
+        <fieldset>
+          <legend>{t("accounts.settings")}</legend>
+          <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
+        </fieldset>
+        <Show when={Object.keys(errors()).length > 0}>
+          <p class="field-error" role="alert">
+            {t("validate.fixFields")}
+          </p>
+        </Show>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="save-account">
+            {t("accounts.add")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function EditAccountDialog(props: {
+  account: Account;
+  onClose: () => void;
+  onSaved: (a: Account) => void;
+}) {
+  const [settings, setSettings] = createSignal<SettingsForm>(settingsFrom(props.account));
+  const [apiKey, setApiKey] = createSignal("");
+  const [errors, setErrors] = createSignal<Partial<Record<SettingsField | "apiKey", MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [tried, setTried] = createSignal(false);
+  const check = () => {
+    const found: Partial<Record<SettingsField | "apiKey", MessageKey>> = validateSettings(settings());
+    const keyError = maxLength(500)(apiKey());
+    if (keyError) found.apiKey = keyError;
+    return found;
+  };
+  createEffect(on([settings, apiKey], () => tried() && setErrors(check()), { defer: true }));
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = check();
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const body = { ...settingsBody(settings()), ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}) };
+      props.onSaved(await adminApi.accounts.update(props.account.id, body));
+    } catch (thrown) {
+      setApiError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t("accounts.editTitle", { name: props.account.name })} onClose={props.onClose} wide>
+      <form class="form" onSubmit={submit} noValidate>
+        <p class="muted">{t(TYPE_LABEL[props.account.type])}</p>
+        <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
+        <Show when={isApiKeyType(props.account.type)}>
+          <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>
+            <TextInput
+              name="apiKey"
+              type="password"
+              autocomplete="off"
+              value={apiKey()}
+              onInput={setApiKey}
+            />
+          </Field>
+        </Show>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()}>
+            {t("common.save")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

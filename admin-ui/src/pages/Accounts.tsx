@@ -1,0 +1,247 @@
+// Upstream accounts per platform: health (rate-limited until when), priority, concurrency, usage;
+// add any type, edit, reset status, enable/disable, delete.
+import { createSignal, For, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { Account, AccountWithHealth } from "../api/types.ts";
+import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { ConfirmDialog } from "../components/Modal.tsx";
+import { lang, t } from "../i18n/index.ts";
+import { formatCost, formatDateTime, formatDuration, formatNumber } from "../lib/format.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { AddAccountDialog, EditAccountDialog, TYPE_LABEL } from "./AccountForms.tsx";
+import { HEALTH_LABEL } from "./Dashboard.tsx";
+import { PLATFORM_LABEL } from "./KeyForm.tsx";
+
+type Tab = "claude" | "gemini" | "openai";
+const TABS: Tab[] = ["claude", "gemini", "openai"];
+
+function AccountUsageCell(props: { id: string; tick: () => number }) {
+  const usage = createLoader(
+    () => [props.id, props.tick()] as const,
+    ([id]) => adminApi.accounts.usage(id),
+  );
+  return (
+    <Show when={usage.data()} fallback={<span class="muted">{usage.error() ? "—" : "…"}</span>}>
+      {(u) => (
+        <div class="small">
+          <div>
+            {t("dashboard.today")}: {formatCost(u().today.cost)} ·{" "}
+            {t("dashboard.requestsN", { n: formatNumber(u().today.requests, lang()) })}
+          </div>
+          <div class="muted">
+            {t("dashboard.total")}: {formatCost(u().total.cost)} ·{" "}
+            {t("dashboard.requestsN", { n: formatNumber(u().total.requests, lang()) })}
+          </div>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+export function AccountsPage() {
+  const accounts = createLoader(once, () => adminApi.accounts.list(), { refreshMs: 30_000 });
+  const [tab, setTab] = createSignal<Tab>("claude");
+  const [tick, setTick] = createSignal(0);
+  const [adding, setAdding] = createSignal(false);
+  const [editing, setEditing] = createSignal<Account | null>(null);
+  const [deleting, setDeleting] = createSignal<Account | null>(null);
+  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const ofTab = () =>
+    (accounts.data() ?? [])
+      .filter((a) => a.platform === tab())
+      .sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+  const count = (p: Tab) => (accounts.data() ?? []).filter((a) => a.platform === p).length;
+  const reload = async () => {
+    await accounts.reload();
+    setTick(tick() + 1);
+  };
+  const act = async (work: () => Promise<unknown>) => {
+    setActionError(null);
+    setBusy(true);
+    try {
+      await work();
+      await reload();
+    } catch (thrown) {
+      setActionError(errorText(thrown));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const statusCell = (a: AccountWithHealth) => {
+    const until = a.health.until ? Date.parse(a.health.until) : null;
+    return (
+      <>
+        <span class={`badge ${a.isActive ? a.health.status : "disabled"}`}>
+          {a.isActive ? t(HEALTH_LABEL[a.health.status]) : t("common.disabled")}
+        </span>
+        <Show when={until !== null && until > Date.now()}>
+          <div class="muted small" title={formatDateTime(a.health.until, lang())}>
+            {t("accounts.until", { time: formatDateTime(a.health.until, lang()) })} (
+            {formatDuration((until ?? 0) - Date.now())})
+          </div>
+        </Show>
+        <Show when={!a.schedulable}>
+          <div class="muted small">{t("accounts.notSchedulable")}</div>
+        </Show>
+      </>
+    );
+  };
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.accounts")}</h1>
+        <div class="row">
+          <button type="button" class="secondary" onClick={() => void reload()}>
+            {t("common.refresh")}
+          </button>
+          <button type="button" class="primary" data-testid="new-account" onClick={() => setAdding(true)}>
+            {t("accounts.add")}
+          </button>
+        </div>
+      </div>
+      <div class="tabs" role="tablist">
+        <For each={TABS}>
+          {(p) => (
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab() === p}
+              classList={{ on: tab() === p }}
+              onClick={() => setTab(p)}
+            >
+              {PLATFORM_LABEL[p]} <span class="count">{count(p)}</span>
+            </button>
+          )}
+        </For>
+      </div>
+      <ErrorBox error={accounts.error()} />
+      <Show when={actionError()}>
+        <p class="error-box" role="alert">
+          {actionError()}
+        </p>
+      </Show>
+      <Show when={accounts.data()}>
+        <Show when={ofTab().length > 0} fallback={<p class="muted">{t("accounts.none")}</p>}>
+          <div class="table-wrap">
+            <table class="cards" data-testid="accounts-table">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("common.status")}</th>
+                  <th class="num">{t("accounts.priority")}</th>
+                  <th class="num">{t("limits.concurrency")}</th>
+                  <th>{t("accounts.usage")}</th>
+                  <th>{t("accounts.lastUsed")}</th>
+                  <th class="actions-col">{t("common.actions")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={ofTab()}>
+                  {(a) => (
+                    <tr data-testid="account-row">
+                      <td>
+                        <div class="strong">{a.name}</div>
+                        <div class="muted small">{t(TYPE_LABEL[a.type])}</div>
+                        <Show when={a.baseUrl}>
+                          <div class="muted mono small">{a.baseUrl}</div>
+                        </Show>
+                      </td>
+                      <td data-label={t("common.status")}>{statusCell(a)}</td>
+                      <td class="num" data-label={t("accounts.priority")}>
+                        {a.priority}
+                      </td>
+                      <td class="num" data-label={t("limits.concurrency")}>
+                        {a.health.activeLeases} / {a.concurrencyLimit > 0 ? a.concurrencyLimit : "∞"}
+                      </td>
+                      <td data-label={t("accounts.usage")}>
+                        <AccountUsageCell id={a.id} tick={tick} />
+                      </td>
+                      <td class="small" data-label={t("accounts.lastUsed")}>
+                        {formatDateTime(a.health.lastUsedAt, lang())}
+                      </td>
+                      <td class="actions-col">
+                        <div class="row-actions">
+                          <button type="button" class="small secondary" onClick={() => setEditing(a)}>
+                            {t("common.edit")}
+                          </button>
+                          <button
+                            type="button"
+                            class="small secondary"
+                            disabled={busy()}
+                            onClick={() => act(() => adminApi.accounts.resetStatus(a.id))}
+                          >
+                            {t("accounts.reset")}
+                          </button>
+                          <button
+                            type="button"
+                            class="small secondary"
+                            disabled={busy()}
+                            onClick={() =>
+                              act(() => adminApi.accounts.update(a.id, { isActive: !a.isActive }))
+                            }
+                          >
+                            {a.isActive ? t("common.disable") : t("common.enable")}
+                          </button>
+                          <button type="button" class="small danger" onClick={() => setDeleting(a)}>
+                            {t("common.delete")}
+                          </button>
+                        </div>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </Show>
+
+      <Show when={adding()}>
+        <AddAccountDialog
+          platform={tab()}
+          onClose={() => setAdding(false)}
+          onSaved={(a) => {
+            setAdding(false);
+            if (a.platform !== "droid") setTab(a.platform);
+            void reload();
+          }}
+        />
+      </Show>
+      <Show when={editing()}>
+        {(a) => (
+          <EditAccountDialog
+            account={a()}
+            onClose={() => setEditing(null)}
+            onSaved={() => {
+              setEditing(null);
+              void reload();
+            }}
+          />
+        )}
+      </Show>
+      <Show when={deleting()}>
+        {(a) => (
+          <ConfirmDialog
+            title={t("accounts.deleteTitle")}
+            message={t("accounts.deleteConfirm", { name: a().name })}
+            confirmLabel={t("common.delete")}
+            danger
+            busy={busy()}
+            error={actionError()}
+            onConfirm={() =>
+              act(async () => {
+                await adminApi.accounts.remove(a().id);
+                setDeleting(null);
+              })
+            }
+            onClose={() => setDeleting(null)}
+          />
+        )}
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,210 @@
+// The relay at a glance: totals, usage over time, top keys and models, account health.
+import { createSignal, For, type JSX, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { HealthStatus, TopEntry, Usage } from "../api/types.ts";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { StatCard } from "../components/StatCard.tsx";
+import { UsageCharts } from "../components/UsageCharts.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { formatCost, formatDateTime, formatNumber, formatTokens } from "../lib/format.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { Link } from "../router.tsx";
+
+const REFRESH_MS = 30_000;
+type Period = "today" | "month" | "total";
+
+export const HEALTH_LABEL: Record<HealthStatus, MessageKey> = {
+  active: "health.active",
+  "rate-limited": "health.rateLimited",
+  overloaded: "health.overloaded",
+  unauthorized: "health.unauthorized",
+  error: "health.error",
+};
+
+function usageSub(u: Usage): JSX.Element {
+  return (
+    <>
+      {t("dashboard.requestsN", { n: formatNumber(u.requests, lang()) })} · {formatTokens(u.allTokens)}{" "}
+      {t("common.tokens")}
+    </>
+  );
+}
+
+function TopTable(props: {
+  title: string;
+  entries: TopEntry[] | undefined;
+  link?: (e: TopEntry) => string;
+  testId: string;
+}) {
+  return (
+    <div class="panel" data-testid={props.testId}>
+      <h3>{props.title}</h3>
+      <Show when={(props.entries?.length ?? 0) > 0} fallback={<p class="muted">{t("common.noData")}</p>}>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>{t("common.name")}</th>
+                <th class="num">{t("common.requests")}</th>
+                <th class="num">{t("common.tokensTitle")}</th>
+                <th class="num">{t("common.cost")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={props.entries}>
+                {(entry) => (
+                  <tr>
+                    <td>
+                      <Show when={props.link} fallback={entry.name ?? entry.id}>
+                        {(link) => <Link href={link()(entry)}>{entry.name ?? entry.id}</Link>}
+                      </Show>
+                    </td>
+                    <td class="num">{formatNumber(entry.requests, lang())}</td>
+                    <td class="num">{formatTokens(entry.allTokens)}</td>
+                    <td class="num">{formatCost(entry.cost)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+export function DashboardPage() {
+  const [tick, setTick] = createSignal(0);
+  const [period, setPeriod] = createSignal<Period>("today");
+  const summary = createLoader(tick, () => adminApi.usage.summary(), { refreshMs: REFRESH_MS });
+  const top = createLoader(
+    () => ({ period: period(), tick: tick() }),
+    async ({ period: p }) => {
+      const [keys, models] = await Promise.all([
+        adminApi.usage.top({ owner: "key", period: p, limit: 8 }),
+        adminApi.usage.top({ owner: "model", period: p, limit: 8 }),
+      ]);
+      return { keys, models };
+    },
+    { refreshMs: REFRESH_MS },
+  );
+  const accounts = createLoader(once, () => adminApi.accounts.list(), { refreshMs: REFRESH_MS });
+  const healthCounts = () => {
+    const counts = new Map<HealthStatus, number>();
+    for (const a of accounts.data() ?? [])
+      counts.set(a.health.status, (counts.get(a.health.status) ?? 0) + 1);
+    return [...counts.entries()];
+  };
+  const unhealthy = () => (accounts.data() ?? []).filter((a) => a.health.status !== "active" || !a.isActive);
+
+  const refresh = () => {
+    setTick(tick() + 1);
+    void accounts.reload();
+  };
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.dashboard")}</h1>
+        <button type="button" class="secondary" data-testid="refresh" onClick={refresh}>
+          {t("common.refresh")}
+        </button>
+      </div>
+      <ErrorBox error={summary.error()} />
+      <Show when={summary.data()}>
+        {(s) => (
+          <div class="stat-grid">
+            <StatCard
+              testId="stat-today"
+              label={t("dashboard.today")}
+              value={formatCost(s().today.cost)}
+              sub={usageSub(s().today)}
+            />
+            <StatCard
+              testId="stat-month"
+              label={t("dashboard.month")}
+              value={formatCost(s().month.cost)}
+              sub={usageSub(s().month)}
+            />
+            <StatCard
+              testId="stat-total"
+              label={t("dashboard.total")}
+              value={formatCost(s().total.cost)}
+              sub={usageSub(s().total)}
+            />
+            <StatCard
+              label={t("dashboard.inventory")}
+              value={`${formatNumber(s().keys.total, lang())} / ${formatNumber(s().accounts.total, lang())}`}
+              sub={t("dashboard.keysAccounts")}
+            />
+          </div>
+        )}
+      </Show>
+
+      <UsageCharts refreshMs={REFRESH_MS} reloadSignal={tick} />
+
+      <div class="panel-head">
+        <h2>{t("dashboard.top")}</h2>
+        <select
+          value={period()}
+          onChange={(e) => setPeriod(e.currentTarget.value as Period)}
+          aria-label={t("dashboard.period")}
+        >
+          <option value="today">{t("dashboard.today")}</option>
+          <option value="month">{t("dashboard.month")}</option>
+          <option value="total">{t("dashboard.total")}</option>
+        </select>
+      </div>
+      <ErrorBox error={top.error()} />
+      <div class="two-col">
+        <TopTable
+          testId="top-keys"
+          title={t("dashboard.topKeys")}
+          entries={top.data()?.keys}
+          link={(e) => `/keys/${e.id}`}
+        />
+        <TopTable testId="top-models" title={t("dashboard.topModels")} entries={top.data()?.models} />
+      </div>
+
+      <section class="panel" data-testid="account-health">
+        <div class="panel-head">
+          <h2>{t("dashboard.accountHealth")}</h2>
+          <Link href="/accounts">{t("dashboard.allAccounts")}</Link>
+        </div>
+        <ErrorBox error={accounts.error()} />
+        <Show when={accounts.data()}>
+          <Show
+            when={(accounts.data()?.length ?? 0) > 0}
+            fallback={<p class="muted">{t("accounts.none")}</p>}
+          >
+            <div class="chips">
+              <For each={healthCounts()}>
+                {([status, n]) => (
+                  <span class={`badge ${status}`}>
+                    {t(HEALTH_LABEL[status])}: {n}
+                  </span>
+                )}
+              </For>
+            </div>
+            <Show when={unhealthy().length > 0}>
+              <ul class="plain-list">
+                <For each={unhealthy()}>
+                  {(a) => (
+                    <li>
+                      <strong>{a.name}</strong> ({a.platform}) —{" "}
+                      {a.isActive ? t(HEALTH_LABEL[a.health.status]) : t("common.disabled")}
+                      <Show when={a.health.until}>
+                        {" "}
+                        {t("accounts.until", { time: formatDateTime(a.health.until, lang()) })}
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          </Show>
+        </Show>
+      </section>
+    </div>
+  );
+}

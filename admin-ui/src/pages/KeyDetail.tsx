@@ -1,0 +1,301 @@
+// One key: its settings, live limit state (KeyGate), usage totals and charts, recent requests.
+import { createSignal, For, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { Counters, KeyLimits, KeyLive, RelayKey } from "../api/types.ts";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Meter } from "../components/Meter.tsx";
+import { StatCard } from "../components/StatCard.tsx";
+import { UsageCharts } from "../components/UsageCharts.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import {
+  formatCost,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  formatTokens,
+  microToUsd,
+} from "../lib/format.ts";
+import { keyStatus } from "../lib/keys.ts";
+import { createLoader } from "../lib/loader.ts";
+import { Link, navigate } from "../router.tsx";
+import { CLIENT_LABEL, KeyFormDialog, PLATFORM_LABEL } from "./KeyForm.tsx";
+import { expiryText, STATUS_LABEL, useKeyActions } from "./Keys.tsx";
+
+const countersCost = (c: Counters) => microToUsd(c.costMicroUsd);
+const countersTokens = (c: Counters) =>
+  c.inputTokens + c.outputTokens + c.cacheCreateTokens + c.cacheReadTokens;
+
+/** The limits that are set, as label/value lines. */
+function limitLines(l: KeyLimits): { label: MessageKey; value: string }[] {
+  const lines: { label: MessageKey; value: string }[] = [];
+  const add = (on: boolean, label: MessageKey, value: string) => on && lines.push({ label, value });
+  add(l.dailyCostLimit > 0, "limits.dailyCost", formatCost(l.dailyCostLimit));
+  add(l.totalCostLimit > 0, "limits.totalCost", formatCost(l.totalCostLimit));
+  add(
+    l.weeklyCostLimit > 0,
+    "limits.weeklyCost",
+    `${formatCost(l.weeklyCostLimit)} (${t("limits.resetsAt", { day: l.weeklyResetDay, hour: l.weeklyResetHour })})`,
+  );
+  add(l.rateLimitWindowMinutes > 0, "limits.window", t("limits.minutes", { n: l.rateLimitWindowMinutes }));
+  add(l.rateLimitRequests > 0, "limits.windowRequests", String(l.rateLimitRequests));
+  add(l.rateLimitCost > 0, "limits.windowCost", formatCost(l.rateLimitCost));
+  add(l.concurrencyLimit > 0, "limits.concurrency", String(l.concurrencyLimit));
+  add(l.concurrencyQueueSeconds > 0, "limits.queueSeconds", String(l.concurrencyQueueSeconds));
+  add(l.tokenLimit > 0, "limits.tokens", formatTokens(l.tokenLimit));
+  add(l.permissions.length > 0, "limits.permissions", l.permissions.map((p) => PLATFORM_LABEL[p]).join(", "));
+  add(
+    l.allowedClients.length > 0,
+    "limits.allowedClients",
+    l.allowedClients.map((c) => CLIENT_LABEL[c]).join(", "),
+  );
+  add(l.restrictedModels.length > 0, "limits.restrictedModels", l.restrictedModels.join(", "));
+  return lines;
+}
+
+function LivePanel(props: { keyRecord: RelayKey; live: KeyLive }) {
+  const l = () => props.keyRecord.limits;
+  const windowEnd = () =>
+    props.live.window && l().rateLimitWindowMinutes > 0
+      ? props.live.window.start + l().rateLimitWindowMinutes * 60_000
+      : null;
+  return (
+    <section class="panel" data-testid="live">
+      <h2>{t("keyDetail.live")}</h2>
+      <div class="meters">
+        <Meter
+          testId="live-daily"
+          label={t("limits.dailyCost")}
+          used={microToUsd(props.live.spend.dayCostMicroUsd)}
+          limit={l().dailyCostLimit}
+          format={formatCost}
+        />
+        <Meter
+          label={t("limits.totalCost")}
+          used={microToUsd(props.live.spend.totalCostMicroUsd)}
+          limit={l().totalCostLimit}
+          format={formatCost}
+        />
+        <Meter
+          label={t("limits.weeklyCost")}
+          used={microToUsd(props.live.spend.weekCostMicroUsd)}
+          limit={l().weeklyCostLimit}
+          format={formatCost}
+        />
+        <Meter
+          label={t("limits.tokens")}
+          used={props.live.spend.totalTokens}
+          limit={l().tokenLimit}
+          format={formatTokens}
+        />
+        <Meter
+          label={t("limits.concurrency")}
+          used={props.live.activeLeases}
+          limit={l().concurrencyLimit}
+          format={(v) => String(v)}
+        />
+        <Show when={l().rateLimitWindowMinutes > 0}>
+          <Meter
+            label={t("limits.windowRequests")}
+            used={props.live.window?.requests ?? 0}
+            limit={l().rateLimitRequests}
+            format={(v) => String(v)}
+          />
+          <Meter
+            label={t("limits.windowCost")}
+            used={microToUsd(props.live.window?.costMicroUsd ?? 0)}
+            limit={l().rateLimitCost}
+            format={formatCost}
+          />
+        </Show>
+      </div>
+      <p class="muted small">
+        {t("keyDetail.queued", { n: props.live.queued })}
+        <Show when={windowEnd()}>
+          {(end) => <> · {t("keyDetail.windowEnds", { time: formatDuration(end() - Date.now()) || "0s" })}</>}
+        </Show>
+      </p>
+    </section>
+  );
+}
+
+export function KeyDetailPage(props: { id: string }) {
+  const [tick, setTick] = createSignal(0);
+  const key = createLoader(
+    () => props.id,
+    (id) => adminApi.keys.get(id),
+  );
+  const live = createLoader(
+    () => [props.id, tick()] as const,
+    ([id]) => adminApi.keys.live(id),
+  );
+  const usage = createLoader(
+    () => [props.id, tick()] as const,
+    ([id]) => adminApi.keys.usage(id),
+  );
+  const [editing, setEditing] = createSignal(false);
+  const actions = useKeyActions((changed) => {
+    if (changed) key.set(changed);
+    else navigate("/keys");
+  });
+  const refresh = () => setTick(tick() + 1);
+
+  return (
+    <div class="page">
+      <p>
+        <Link href="/keys">← {t("nav.keys")}</Link>
+      </p>
+      <ErrorBox error={key.error()} />
+      <Show when={key.data()}>
+        {(k) => (
+          <>
+            <div class="page-head">
+              <h1>
+                {k().name}{" "}
+                <span class={`badge ${keyStatus(k(), Date.now())}`}>
+                  {t(STATUS_LABEL[keyStatus(k(), Date.now())])}
+                </span>
+              </h1>
+              <div class="row">
+                <button type="button" class="secondary" onClick={refresh} data-testid="refresh">
+                  {t("common.refresh")}
+                </button>
+                <button type="button" class="secondary" onClick={() => setEditing(true)}>
+                  {t("common.edit")}
+                </button>
+                <button type="button" class="secondary" onClick={() => actions.toggle(k())}>
+                  {k().isActive ? t("common.disable") : t("common.enable")}
+                </button>
+                <button type="button" class="danger" onClick={() => actions.askDelete(k())}>
+                  {t("common.delete")}
+                </button>
+              </div>
+            </div>
+            <Show when={actions.error()}>
+              <p class="error-box" role="alert">
+                {actions.error()}
+              </p>
+            </Show>
+            <section class="panel">
+              <dl class="facts">
+                <dt>{t("keyDetail.id")}</dt>
+                <dd class="mono">{k().id}</dd>
+                <dt>{t("keyDetail.preview")}</dt>
+                <dd class="mono">{k().preview}</dd>
+                <dt>{t("common.created")}</dt>
+                <dd>{formatDateTime(k().createdAt, lang())}</dd>
+                <dt>{t("keys.expires")}</dt>
+                <dd>{expiryText(k())}</dd>
+                <Show when={k().tags.length > 0}>
+                  <dt>{t("keyForm.tags")}</dt>
+                  <dd>{k().tags.join(", ")}</dd>
+                </Show>
+                <Show when={k().description}>
+                  <dt>{t("common.description")}</dt>
+                  <dd>{k().description}</dd>
+                </Show>
+                <For each={limitLines(k().limits)}>
+                  {(line) => (
+                    <>
+                      <dt>{t(line.label)}</dt>
+                      <dd>{line.value}</dd>
+                    </>
+                  )}
+                </For>
+              </dl>
+              <Show when={limitLines(k().limits).length === 0}>
+                <p class="muted">{t("keyDetail.noLimits")}</p>
+              </Show>
+            </section>
+
+            <ErrorBox error={live.error()} />
+            <Show when={live.data()}>{(state) => <LivePanel keyRecord={k()} live={state()} />}</Show>
+
+            <ErrorBox error={usage.error()} />
+            <Show when={usage.data()}>
+              {(u) => (
+                <div class="stat-grid" data-testid="key-usage">
+                  <StatCard
+                    testId="key-today"
+                    label={t("dashboard.today")}
+                    value={formatCost(countersCost(u().today))}
+                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().today.requests, lang()) })} · ${formatTokens(countersTokens(u().today))} ${t("common.tokens")}`}
+                  />
+                  <StatCard
+                    label={t("dashboard.month")}
+                    value={formatCost(countersCost(u().month))}
+                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().month.requests, lang()) })} · ${formatTokens(countersTokens(u().month))} ${t("common.tokens")}`}
+                  />
+                  <StatCard
+                    testId="key-total"
+                    label={t("dashboard.total")}
+                    value={formatCost(countersCost(u().total))}
+                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().total.requests, lang()) })} · ${formatTokens(countersTokens(u().total))} ${t("common.tokens")}`}
+                  />
+                </div>
+              )}
+            </Show>
+
+            <UsageCharts owner="key" id={k().id} reloadSignal={tick} />
+
+            <section class="panel">
+              <h2>{t("keyDetail.recent")}</h2>
+              <Show
+                when={(usage.data()?.recent.length ?? 0) > 0}
+                fallback={<p class="muted">{t("common.noData")}</p>}
+              >
+                <div class="table-wrap">
+                  <table data-testid="recent">
+                    <thead>
+                      <tr>
+                        <th>{t("keyDetail.time")}</th>
+                        <th>{t("keyDetail.model")}</th>
+                        <th class="num">{t("common.status")}</th>
+                        <th class="num">{t("keyDetail.input")}</th>
+                        <th class="num">{t("keyDetail.output")}</th>
+                        <th class="num">{t("keyDetail.cache")}</th>
+                        <th class="num">{t("common.cost")}</th>
+                        <th class="num">{t("keyDetail.duration")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={usage.data()?.recent}>
+                        {(r) => (
+                          <tr>
+                            <td>{formatDateTime(r.at, lang())}</td>
+                            <td class="mono">{r.model}</td>
+                            <td class="num">{r.status}</td>
+                            <td class="num">{formatNumber(r.usage.input_tokens, lang())}</td>
+                            <td class="num">{formatNumber(r.usage.output_tokens, lang())}</td>
+                            <td class="num">
+                              {formatNumber(r.usage.cache_creation_input_tokens, lang())} /{" "}
+                              {formatNumber(r.usage.cache_read_input_tokens, lang())}
+                            </td>
+                            <td class="num">{formatCost(microToUsd(r.costMicroUsd))}</td>
+                            <td class="num">{formatNumber(Math.round(r.durationMs), lang())} ms</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+              </Show>
+            </section>
+
+            <Show when={editing()}>
+              <KeyFormDialog
+                editing={k()}
+                onClose={() => setEditing(false)}
+                onSaved={(saved) => {
+                  setEditing(false);
+                  key.set(saved);
+                  refresh();
+                }}
+              />
+            </Show>
+            {actions.dialog()}
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}

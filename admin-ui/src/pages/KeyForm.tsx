@@ -1,0 +1,297 @@
+// Create or edit a relay key: every limit and restriction the API takes, checked before sending.
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import { CLIENT_IDS, type ClientId, PLATFORMS, type Platform, type RelayKey } from "../api/types.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { Modal } from "../components/Modal.tsx";
+import { type MessageKey, t } from "../i18n/index.ts";
+import {
+  emptyKeyForm,
+  type KeyForm,
+  type KeyFormField,
+  keyBodyFrom,
+  keyFormFrom,
+  type NumberLimit,
+  validateKeyForm,
+} from "../lib/keys.ts";
+
+interface Props {
+  /** Absent: create a new key. */
+  editing?: RelayKey;
+  onClose: () => void;
+  onSaved: (key: RelayKey, secret?: string) => void;
+}
+
+export const CLIENT_LABEL: Record<ClientId, string> = {
+  claude_code: "Claude Code",
+  gemini_cli: "Gemini CLI",
+  codex_cli: "Codex CLI",
+  droid_cli: "Droid",
+};
+export const PLATFORM_LABEL: Record<Platform, string> = {
+  claude: "Claude",
+  gemini: "Gemini",
+  openai: "OpenAI",
+  droid: "Droid",
+};
+
+const LIMIT_GROUPS: {
+  title: MessageKey;
+  fields: { field: NumberLimit; label: MessageKey; hint?: MessageKey; step?: string }[];
+}[] = [
+  {
+    title: "keyForm.costLimits",
+    fields: [
+      { field: "dailyCostLimit", label: "limits.dailyCost", hint: "keyForm.usdHint", step: "0.01" },
+      { field: "totalCostLimit", label: "limits.totalCost", hint: "keyForm.usdHint", step: "0.01" },
+      { field: "weeklyCostLimit", label: "limits.weeklyCost", hint: "keyForm.weeklyHint", step: "0.01" },
+      { field: "weeklyResetDay", label: "limits.weeklyResetDay", hint: "keyForm.resetDayHint" },
+      { field: "weeklyResetHour", label: "limits.weeklyResetHour", hint: "keyForm.resetHourHint" },
+    ],
+  },
+  {
+    title: "keyForm.rateLimits",
+    fields: [
+      { field: "rateLimitWindowMinutes", label: "limits.window", hint: "keyForm.windowHint" },
+      { field: "rateLimitRequests", label: "limits.windowRequests", hint: "keyForm.zeroHint" },
+      { field: "rateLimitCost", label: "limits.windowCost", hint: "keyForm.usdHint", step: "0.01" },
+    ],
+  },
+  {
+    title: "keyForm.otherLimits",
+    fields: [
+      { field: "concurrencyLimit", label: "limits.concurrency", hint: "keyForm.zeroHint" },
+      { field: "concurrencyQueueSeconds", label: "limits.queueSeconds", hint: "keyForm.queueHint" },
+      { field: "tokenLimit", label: "limits.tokens", hint: "keyForm.zeroHint" },
+    ],
+  },
+];
+
+export function KeyFormDialog(props: Props) {
+  const [form, setForm] = createSignal<KeyForm>(props.editing ? keyFormFrom(props.editing) : emptyKeyForm());
+  const [errors, setErrors] = createSignal<Partial<Record<KeyFormField, MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [tried, setTried] = createSignal(false);
+  // After the first attempt, marks follow the typing (a fixed field loses its mark at once).
+  createEffect(
+    on(form, (value) => tried() && setErrors(validateKeyForm(value, Date.now())), { defer: true }),
+  );
+
+  const update = <K extends keyof KeyForm>(field: K, value: KeyForm[K]) =>
+    setForm({ ...form(), [field]: value });
+  const setLimit = (field: NumberLimit, value: string) =>
+    setForm({ ...form(), limits: { ...form().limits, [field]: value } });
+  const toggle = <T extends string>(list: T[], value: T, on: boolean): T[] =>
+    on ? [...new Set([...list, value])] : list.filter((v) => v !== value);
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = validateKeyForm(form(), Date.now());
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const body = keyBodyFrom(form(), props.editing);
+      if (props.editing) props.onSaved(await adminApi.keys.update(props.editing.id, body));
+      else {
+        const created = await adminApi.keys.create(body);
+        props.onSaved(created.key, created.secret);
+      }
+    } catch (error) {
+      setApiError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={props.editing ? t("keyForm.editTitle", { name: props.editing.name }) : t("keyForm.createTitle")}
+      onClose={props.onClose}
+      wide
+    >
+      <form class="form" onSubmit={submit} noValidate data-testid="key-form">
+        <fieldset>
+          <legend>{t("keyForm.basics")}</legend>
+          <div class="form-grid">
+            <Field label={t("common.name")} error={errors().name}>
+              <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
+            </Field>
+            <Field label={t("keyForm.tags")} error={errors().tags} hint={t("keyForm.tagsHint")}>
+              <TextInput name="tags" value={form().tags} onInput={(v) => update("tags", v)} />
+            </Field>
+            <Field label={t("common.description")} error={errors().description} wide>
+              <textarea
+                name="description"
+                rows="2"
+                value={form().description}
+                onInput={(e) => update("description", e.currentTarget.value)}
+              />
+            </Field>
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("keyForm.expiry")}</legend>
+          <div class="form-grid">
+            <Field label={t("keyForm.expiryMode")}>
+              <select
+                name="expiryMode"
+                value={form().expiryMode}
+                onChange={(e) => update("expiryMode", e.currentTarget.value as KeyForm["expiryMode"])}
+              >
+                <option value="never">{t("keyForm.never")}</option>
+                <option value="fixed">{t("keyForm.fixed")}</option>
+                <option value="activation">{t("keyForm.activation")}</option>
+              </select>
+            </Field>
+            <Show when={form().expiryMode === "fixed"}>
+              <Field label={t("keyForm.expiresAt")} error={errors().expiresAt}>
+                <TextInput
+                  name="expiresAt"
+                  type="datetime-local"
+                  value={form().expiresAt}
+                  onInput={(v) => update("expiresAt", v)}
+                />
+              </Field>
+            </Show>
+            <Show when={form().expiryMode === "activation"}>
+              <Field
+                label={t("keyForm.activationDays")}
+                error={errors().activationDays}
+                hint={t("keyForm.activationHint")}
+              >
+                <TextInput
+                  name="activationDays"
+                  inputmode="decimal"
+                  value={form().activationDays}
+                  onInput={(v) => update("activationDays", v)}
+                />
+              </Field>
+            </Show>
+          </div>
+        </fieldset>
+
+        <For each={LIMIT_GROUPS}>
+          {(group) => (
+            <fieldset>
+              <legend>{t(group.title)}</legend>
+              <div class="form-grid">
+                <For each={group.fields}>
+                  {(item) => (
+                    <Field
+                      label={t(item.label)}
+                      error={errors()[item.field]}
+                      hint={item.hint ? t(item.hint) : undefined}
+                    >
+                      <TextInput
+                        name={item.field}
+                        inputmode={item.step ? "decimal" : "numeric"}
+                        value={form().limits[item.field]}
+                        placeholder="0"
+                        onInput={(v) => setLimit(item.field, v)}
+                      />
+                    </Field>
+                  )}
+                </For>
+              </div>
+            </fieldset>
+          )}
+        </For>
+
+        <fieldset>
+          <legend>{t("keyForm.restrictions")}</legend>
+          <div class="form-grid">
+            <div class="field">
+              <span class="label">{t("limits.permissions")}</span>
+              <div class="checks">
+                <For each={PLATFORMS}>
+                  {(p) => (
+                    <label class="check">
+                      <input
+                        type="checkbox"
+                        name={`permission-${p}`}
+                        checked={form().permissions.includes(p)}
+                        onChange={(e) =>
+                          update("permissions", toggle(form().permissions, p, e.currentTarget.checked))
+                        }
+                      />
+                      {PLATFORM_LABEL[p]}
+                    </label>
+                  )}
+                </For>
+              </div>
+              <span class="hint">{t("keyForm.permissionsHint")}</span>
+            </div>
+            <div class="field">
+              <span class="label">{t("limits.allowedClients")}</span>
+              <div class="checks">
+                <For each={CLIENT_IDS}>
+                  {(c) => (
+                    <label class="check">
+                      <input
+                        type="checkbox"
+                        name={`client-${c}`}
+                        checked={form().allowedClients.includes(c)}
+                        onChange={(e) =>
+                          update("allowedClients", toggle(form().allowedClients, c, e.currentTarget.checked))
+                        }
+                      />
+                      {CLIENT_LABEL[c]}
+                    </label>
+                  )}
+                </For>
+              </div>
+              <span class="hint">{t("keyForm.clientsHint")}</span>
+            </div>
+            <Field label={t("limits.restrictedModels")} hint={t("keyForm.modelsHint")} wide>
+              <textarea
+                name="restrictedModels"
+                rows="2"
+                value={form().restrictedModels}
+                onInput={(e) => update("restrictedModels", e.currentTarget.value)}
+              />
+            </Field>
+          </div>
+        </fieldset>
+
+        <Show when={Object.keys(errors()).length > 0}>
+          <p class="field-error" role="alert">
+            {t("validate.fixFields")}
+          </p>
+        </Show>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="save-key">
+            {props.editing ? t("common.save") : t("keys.create")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function SecretDialog(props: { secret: string; name: string; onClose: () => void }) {
+  return (
+    <Modal title={t("keys.createdTitle", { name: props.name })} onClose={props.onClose} sticky>
+      <p class="note">{t("keys.secretOnce")}</p>
+      <div class="secret">
+        <code data-testid="secret">{props.secret}</code>
+        <CopyButton text={props.secret} />
+      </div>
+      <div class="actions">
+        <button type="button" class="primary" onClick={() => props.onClose()} data-testid="secret-done">
+          {t("keys.secretSaved")}
+        </button>
+      </div>
+    </Modal>
+  );
+}

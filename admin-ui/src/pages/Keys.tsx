@@ -1,0 +1,305 @@
+// Relay keys: search, filter, sort; create (the secret shown once), edit, enable/disable, delete.
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { RelayKey } from "../api/types.ts";
+import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { KeyLiveBars } from "../components/KeyLiveBars.tsx";
+import { ConfirmDialog } from "../components/Modal.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { formatDate } from "../lib/format.ts";
+import {
+  allTags,
+  filterKeys,
+  type KeyFilter,
+  type KeyStatus,
+  keyExpiresAt,
+  keyStatus,
+  type SortField,
+} from "../lib/keys.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { Link } from "../router.tsx";
+import { KeyFormDialog, SecretDialog } from "./KeyForm.tsx";
+
+const PAGE_SIZE = 20;
+
+export const STATUS_LABEL: Record<KeyStatus, MessageKey> = {
+  active: "status.active",
+  disabled: "status.disabled",
+  expired: "status.expired",
+};
+
+export function expiryText(key: RelayKey): string {
+  if (key.expiry.mode === "never") return t("keyForm.never");
+  const end = keyExpiresAt(key.expiry);
+  if (end !== null) return formatDate(end, lang());
+  return key.expiry.mode === "activation" ? t("keys.daysAfterFirstUse", { days: key.expiry.days }) : "—";
+}
+
+/** Enable/disable and delete, with their confirmations; shared by the list and the detail page. */
+export function useKeyActions(onChanged: (key: RelayKey | null, id: string) => void) {
+  const [deleting, setDeleting] = createSignal<RelayKey | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const toggle = async (key: RelayKey) => {
+    setError(null);
+    try {
+      onChanged(await adminApi.keys.setActive(key.id, !key.isActive), key.id);
+    } catch (thrown) {
+      setError(errorText(thrown));
+    }
+  };
+  const confirmDelete = async () => {
+    const key = deleting();
+    if (!key) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await adminApi.keys.remove(key.id);
+      setDeleting(null);
+      onChanged(null, key.id);
+    } catch (thrown) {
+      setError(errorText(thrown));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const dialog = () => (
+    <Show when={deleting()}>
+      {(key) => (
+        <ConfirmDialog
+          title={t("keys.deleteTitle")}
+          message={t("keys.deleteConfirm", { name: key().name })}
+          confirmLabel={t("common.delete")}
+          danger
+          busy={busy()}
+          error={error()}
+          onConfirm={confirmDelete}
+          onClose={() => setDeleting(null)}
+        />
+      )}
+    </Show>
+  );
+  return { toggle, askDelete: (key: RelayKey) => setDeleting(key), dialog, error };
+}
+
+export function KeysPage() {
+  const keys = createLoader(once, () => adminApi.keys.list());
+  const [filter, setFilter] = createSignal<KeyFilter>({
+    search: "",
+    status: "all",
+    tag: "",
+    sort: "createdAt",
+    descending: true,
+  });
+  const [page, setPage] = createSignal(0);
+  const [editing, setEditing] = createSignal<RelayKey | "new" | null>(null);
+  const [created, setCreated] = createSignal<{ name: string; secret: string } | null>(null);
+  const [tick, setTick] = createSignal(0);
+
+  const visible = createMemo(() => filterKeys(keys.data() ?? [], filter(), Date.now()));
+  const pages = () => Math.max(1, Math.ceil(visible().length / PAGE_SIZE));
+  const shown = () => visible().slice(page() * PAGE_SIZE, (page() + 1) * PAGE_SIZE);
+  const setF = <K extends keyof KeyFilter>(field: K, value: KeyFilter[K]) => {
+    setFilter({ ...filter(), [field]: value });
+    setPage(0);
+  };
+
+  const replace = (key: RelayKey | null, id: string) => {
+    const list = keys.data() ?? [];
+    if (!key) keys.set(list.filter((k) => k.id !== id));
+    else if (list.some((k) => k.id === id)) keys.set(list.map((k) => (k.id === id ? key : k)));
+    else keys.set([key, ...list]);
+  };
+  const actions = useKeyActions(replace);
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.keys")}</h1>
+        <div class="row">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              void keys.reload();
+              setTick(tick() + 1);
+            }}
+          >
+            {t("common.refresh")}
+          </button>
+          <button type="button" class="primary" data-testid="new-key" onClick={() => setEditing("new")}>
+            {t("keys.create")}
+          </button>
+        </div>
+      </div>
+
+      <div class="toolbar">
+        <input
+          type="search"
+          aria-label={t("common.search")}
+          placeholder={t("keys.searchPlaceholder")}
+          value={filter().search}
+          onInput={(e) => setF("search", e.currentTarget.value)}
+          data-testid="key-search"
+        />
+        <select
+          aria-label={t("common.status")}
+          value={filter().status}
+          onChange={(e) => setF("status", e.currentTarget.value as KeyFilter["status"])}
+        >
+          <option value="all">{t("keys.allStatuses")}</option>
+          <option value="active">{t("status.active")}</option>
+          <option value="disabled">{t("status.disabled")}</option>
+          <option value="expired">{t("status.expired")}</option>
+        </select>
+        <select
+          aria-label={t("keyForm.tags")}
+          value={filter().tag}
+          onChange={(e) => setF("tag", e.currentTarget.value)}
+        >
+          <option value="">{t("keys.allTags")}</option>
+          <For each={allTags(keys.data() ?? [])}>{(tag) => <option value={tag}>{tag}</option>}</For>
+        </select>
+        <select
+          aria-label={t("keys.sortBy")}
+          value={filter().sort}
+          onChange={(e) => setF("sort", e.currentTarget.value as SortField)}
+        >
+          <option value="createdAt">{t("keys.sortCreated")}</option>
+          <option value="name">{t("keys.sortName")}</option>
+          <option value="status">{t("keys.sortStatus")}</option>
+        </select>
+        <button
+          type="button"
+          class="secondary"
+          aria-label={t("keys.sortDirection")}
+          onClick={() => setF("descending", !filter().descending)}
+        >
+          {filter().descending ? "↓" : "↑"}
+        </button>
+      </div>
+
+      <ErrorBox error={keys.error()} />
+      <Show when={actions.error()}>
+        <p class="error-box" role="alert">
+          {actions.error()}
+        </p>
+      </Show>
+      <Show when={keys.data()}>
+        <Show when={visible().length > 0} fallback={<p class="muted">{t("keys.none")}</p>}>
+          <div class="table-wrap">
+            <table class="keys-table cards" data-testid="keys-table">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("common.status")}</th>
+                  <th class="bars-col">{t("keys.spend")}</th>
+                  <th>{t("keys.expires")}</th>
+                  <th>{t("common.created")}</th>
+                  <th class="actions-col">{t("common.actions")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={shown()}>
+                  {(key) => (
+                    <tr data-testid="key-row" data-key-id={key.id}>
+                      <td>
+                        <Link href={`/keys/${key.id}`} class="strong">
+                          {key.name}
+                        </Link>
+                        <div class="muted mono small">{key.preview}</div>
+                        <div class="chips">
+                          <For each={key.tags}>{(tag) => <span class="tag">{tag}</span>}</For>
+                        </div>
+                      </td>
+                      <td data-label={t("common.status")}>
+                        <span class={`badge ${keyStatus(key, Date.now())}`}>
+                          {t(STATUS_LABEL[keyStatus(key, Date.now())])}
+                        </span>
+                      </td>
+                      <td class="bars-col" data-label={t("keys.spend")}>
+                        <KeyLiveBars keyRecord={key} tick={tick} />
+                      </td>
+                      <td data-label={t("keys.expires")}>{expiryText(key)}</td>
+                      <td data-label={t("common.created")}>{formatDate(key.createdAt, lang())}</td>
+                      <td class="actions-col">
+                        <div class="row-actions">
+                          <button
+                            type="button"
+                            class="small secondary"
+                            data-testid="edit-key"
+                            onClick={() => setEditing(key)}
+                          >
+                            {t("common.edit")}
+                          </button>
+                          <button
+                            type="button"
+                            class="small secondary"
+                            data-testid="toggle-key"
+                            onClick={() => actions.toggle(key)}
+                          >
+                            {key.isActive ? t("common.disable") : t("common.enable")}
+                          </button>
+                          <button
+                            type="button"
+                            class="small danger"
+                            data-testid="delete-key"
+                            onClick={() => actions.askDelete(key)}
+                          >
+                            {t("common.delete")}
+                          </button>
+                        </div>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+          <Show when={pages() > 1}>
+            <div class="pager">
+              <button
+                type="button"
+                class="secondary small"
+                disabled={page() === 0}
+                onClick={() => setPage(page() - 1)}
+              >
+                ‹
+              </button>
+              <span>{t("common.page", { page: page() + 1, pages: pages() })}</span>
+              <button
+                type="button"
+                class="secondary small"
+                disabled={page() >= pages() - 1}
+                onClick={() => setPage(page() + 1)}
+              >
+                ›
+              </button>
+            </div>
+          </Show>
+        </Show>
+      </Show>
+
+      <Show when={editing()}>
+        {(which) => {
+          const current = which();
+          return (
+            <KeyFormDialog
+              editing={current === "new" ? undefined : current}
+              onClose={() => setEditing(null)}
+              onSaved={(key, secret) => {
+                setEditing(null);
+                replace(key, key.id);
+                if (secret) setCreated({ name: key.name, secret });
+              }}
+            />
+          );
+        }}
+      </Show>
+      <Show when={created()}>
+        {(c) => <SecretDialog name={c().name} secret={c().secret} onClose={() => setCreated(null)} />}
+      </Show>
+      {actions.dialog()}
+    </div>
+  );
+}

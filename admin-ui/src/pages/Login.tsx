@@ -1,0 +1,112 @@
+// Admin login. Shows the API's refusal as it is (wrong password, too many attempts), and lets the
+// operator point the UI at another relay (saved in this browser).
+import { createEffect, createSignal, on, Show } from "solid-js";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { Switchers } from "../components/Layout.tsx";
+import { type MessageKey, t } from "../i18n/index.ts";
+import { apiBase, setApiBase } from "../lib/api-base.ts";
+import { maxLength, required, validate } from "../lib/validate.ts";
+import { Link } from "../router.tsx";
+import { endReason, login } from "../session.ts";
+
+export function LoginPage() {
+  const [username, setUsername] = createSignal("");
+  const [password, setPassword] = createSignal("");
+  const [errors, setErrors] = createSignal<Partial<Record<"username" | "password", MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [showServer, setShowServer] = createSignal(false);
+  const [server, setServer] = createSignal(apiBase());
+  const [serverError, setServerError] = createSignal<MessageKey | undefined>();
+
+  const [tried, setTried] = createSignal(false);
+  const check = () =>
+    validate(
+      { username: username(), password: password() },
+      { username: [required, maxLength(200)], password: [required, maxLength(500)] },
+    );
+  createEffect(on([username, password], () => tried() && setErrors(check()), { defer: true }));
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = check();
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      await login(username().trim(), password());
+    } catch (error) {
+      setApiError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const saveServer = () => {
+    if (setApiBase(server())) {
+      setServerError(undefined);
+      setServer(apiBase());
+      setShowServer(false);
+    } else setServerError("validate.url");
+  };
+
+  return (
+    <div class="login-page">
+      <div class="login-top">
+        <Switchers />
+      </div>
+      <form class="card login-card" onSubmit={submit} noValidate>
+        <h1>
+          <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="28" height="28" /> edge-relay
+        </h1>
+        <p class="muted">{t("login.subtitle")}</p>
+        <Show when={endReason() === "expired"}>
+          <p class="note" role="status">
+            {t("login.expired")}
+          </p>
+        </Show>
+        <Field label={t("login.username")} error={errors().username}>
+          <TextInput name="username" autocomplete="username" value={username()} onInput={setUsername} />
+        </Field>
+        <Field label={t("login.password")} error={errors().password}>
+          <TextInput
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password()}
+            onInput={setPassword}
+          />
+        </Field>
+        <ErrorBox error={apiError()} />
+        <button type="submit" class="primary block" disabled={busy()}>
+          {busy() ? t("login.signingIn") : t("login.submit")}
+        </button>
+        <div class="login-foot">
+          <button type="button" class="link" onClick={() => setShowServer(!showServer())}>
+            {t("login.server")}: {apiBase() || t("login.sameOrigin")}
+          </button>
+          <Link href="/stats">{t("nav.publicStats")}</Link>
+        </div>
+        <Show when={showServer()}>
+          <div class="server-box">
+            <Field label={t("login.serverUrl")} error={serverError()} hint={t("login.serverHint")}>
+              <TextInput
+                name="api-base"
+                value={server()}
+                onInput={setServer}
+                placeholder="https://relay.example.com"
+                inputmode="url"
+              />
+            </Field>
+            <button type="button" class="secondary" onClick={saveServer}>
+              {t("common.save")}
+            </button>
+          </div>
+        </Show>
+      </form>
+    </div>
+  );
+}

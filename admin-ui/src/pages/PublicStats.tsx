@@ -1,0 +1,312 @@
+// The public usage page: a key's owner pastes the key and sees usage, limits and what is left.
+// No admin login; the key goes only to the relay's stats API and is kept in memory, nowhere else.
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { userModelStats, userStats } from "../api/stats.ts";
+import type { ModelPeriod, ModelStat, StatsUsage, UserStats } from "../api/types.ts";
+import { Chart } from "../components/Chart.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { Switchers } from "../components/Layout.tsx";
+import { Meter } from "../components/Meter.tsx";
+import { StatCard } from "../components/StatCard.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens } from "../lib/format.ts";
+import { toColumns } from "../lib/series.ts";
+import { CLIENT_LABEL, PLATFORM_LABEL } from "./KeyForm.tsx";
+
+function usageCard(label: string, u: StatsUsage, testId: string) {
+  return (
+    <StatCard
+      testId={testId}
+      label={label}
+      value={formatCost(u.cost)}
+      sub={`${t("dashboard.requestsN", { n: formatNumber(u.requests, lang()) })} · ${formatTokens(u.allTokens)} ${t("common.tokens")}`}
+    />
+  );
+}
+
+function Report(props: {
+  stats: UserStats;
+  models: ModelStat[];
+  period: ModelPeriod;
+  onPeriod: (p: ModelPeriod) => void;
+}) {
+  const s = () => props.stats;
+  const l = () => s().limits;
+  const daily = createMemo(() => toColumns(s().daily, ["requests", "allTokens", "cost"] as const));
+  const expiry = () => {
+    if (s().expiresAt) return formatDateTime(s().expiresAt, lang());
+    if (s().expirationMode === "activation") return t("keys.daysAfterFirstUse", { days: s().activationDays });
+    return t("keyForm.never");
+  };
+  return (
+    <div data-testid="stats-report">
+      <section class="panel">
+        <div class="panel-head">
+          <h2>
+            {s().name}{" "}
+            <span class={`badge ${s().isActive ? "active" : "disabled"}`}>
+              {s().isActive ? t("status.active") : t("status.disabled")}
+            </span>
+          </h2>
+        </div>
+        <dl class="facts">
+          <dt>{t("keys.expires")}</dt>
+          <dd>{expiry()}</dd>
+          <dt>{t("common.created")}</dt>
+          <dd>{formatDateTime(s().createdAt, lang())}</dd>
+          <dt>{t("limits.permissions")}</dt>
+          <dd>
+            {s().permissions.length
+              ? s()
+                  .permissions.map((p) => PLATFORM_LABEL[p])
+                  .join(", ")
+              : t("stats.allPlatforms")}
+          </dd>
+          <Show when={s().restrictions.allowedClients.length > 0}>
+            <dt>{t("limits.allowedClients")}</dt>
+            <dd>
+              {s()
+                .restrictions.allowedClients.map((c) => CLIENT_LABEL[c])
+                .join(", ")}
+            </dd>
+          </Show>
+          <Show when={s().restrictions.restrictedModels.length > 0}>
+            <dt>{t("limits.restrictedModels")}</dt>
+            <dd>{s().restrictions.restrictedModels.join(", ")}</dd>
+          </Show>
+        </dl>
+      </section>
+
+      <div class="stat-grid">
+        {usageCard(t("dashboard.today"), s().usage.today, "stats-today")}
+        {usageCard(t("dashboard.month"), s().usage.month, "stats-month")}
+        {usageCard(t("dashboard.total"), s().usage.total, "stats-total")}
+      </div>
+
+      <section class="panel" data-testid="stats-limits">
+        <h2>{t("stats.limits")}</h2>
+        <div class="meters">
+          <Meter
+            label={t("limits.dailyCost")}
+            used={l().currentDailyCost}
+            limit={l().dailyCostLimit}
+            format={formatCost}
+            showLeft
+          />
+          <Meter
+            label={t("limits.totalCost")}
+            used={l().currentTotalCost}
+            limit={l().totalCostLimit}
+            format={formatCost}
+            showLeft
+          />
+          <Show when={l().weeklyCostLimit > 0}>
+            <Meter
+              label={t("limits.weeklyCost")}
+              used={l().currentWeeklyCost}
+              limit={l().weeklyCostLimit}
+              format={formatCost}
+              showLeft
+            />
+          </Show>
+          <Show when={l().tokenLimit > 0}>
+            <Meter
+              label={t("limits.tokens")}
+              used={l().currentTotalTokens}
+              limit={l().tokenLimit}
+              format={formatTokens}
+              showLeft
+            />
+          </Show>
+          <Show when={l().rateLimitWindowMinutes > 0}>
+            <Meter
+              label={t("limits.windowRequests")}
+              used={l().windowRequests}
+              limit={l().rateLimitRequests}
+              format={(v) => String(v)}
+              showLeft
+            />
+            <Meter
+              label={t("limits.windowCost")}
+              used={l().windowCost}
+              limit={l().rateLimitCost}
+              format={formatCost}
+              showLeft
+            />
+          </Show>
+          <Show when={l().concurrencyLimit > 0}>
+            <Meter
+              label={t("limits.concurrency")}
+              used={l().activeRequests}
+              limit={l().concurrencyLimit}
+              format={(v) => String(v)}
+            />
+          </Show>
+        </div>
+        <Show when={l().windowEndsAt}>
+          {(end) => (
+            <p class="muted small">
+              {t("stats.windowResets", {
+                window: l().rateLimitWindowMinutes,
+                time: formatDuration(Date.parse(end()) - Date.now()) || "0s",
+              })}
+            </p>
+          )}
+        </Show>
+      </section>
+
+      <section class="panel">
+        <h2>{t("stats.last30")}</h2>
+        <div class="chart-grid two">
+          <Chart
+            title={t("charts.requests")}
+            testId="stats-chart-requests"
+            daily
+            x={daily().x}
+            ys={[daily().ys[0] ?? []]}
+            series={[
+              { label: t("charts.requests"), color: "#2563eb", format: (v) => formatNumber(v), bars: true },
+            ]}
+          />
+          <Chart
+            title={t("charts.cost")}
+            testId="stats-chart-cost"
+            daily
+            x={daily().x}
+            ys={[daily().ys[2] ?? []]}
+            series={[{ label: t("charts.cost"), color: "#d97706", format: formatCost }]}
+          />
+        </div>
+      </section>
+
+      <section class="panel" data-testid="stats-models">
+        <div class="panel-head">
+          <h2>{t("stats.byModel")}</h2>
+          <select
+            value={props.period}
+            aria-label={t("dashboard.period")}
+            onChange={(e) => props.onPeriod(e.currentTarget.value as ModelPeriod)}
+          >
+            <option value="daily">{t("dashboard.today")}</option>
+            <option value="monthly">{t("dashboard.month")}</option>
+            <option value="alltime">{t("dashboard.total")}</option>
+          </select>
+        </div>
+        <Show when={props.models.length > 0} fallback={<p class="muted">{t("common.noData")}</p>}>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t("keyDetail.model")}</th>
+                  <th class="num">{t("common.requests")}</th>
+                  <th class="num">{t("keyDetail.input")}</th>
+                  <th class="num">{t("keyDetail.output")}</th>
+                  <th class="num">{t("common.tokensTitle")}</th>
+                  <th class="num">{t("common.cost")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={props.models}>
+                  {(m) => (
+                    <tr>
+                      <td class="mono">{m.model}</td>
+                      <td class="num">{formatNumber(m.requests, lang())}</td>
+                      <td class="num">{formatTokens(m.inputTokens)}</td>
+                      <td class="num">{formatTokens(m.outputTokens)}</td>
+                      <td class="num">{formatTokens(m.allTokens)}</td>
+                      <td class="num">{formatCost(m.cost)}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </section>
+    </div>
+  );
+}
+
+export function PublicStatsPage() {
+  const [key, setKey] = createSignal("");
+  const [fieldError, setFieldError] = createSignal<MessageKey | undefined>();
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [stats, setStats] = createSignal<UserStats | null>(null);
+  const [models, setModels] = createSignal<ModelStat[]>([]);
+  const [period, setPeriod] = createSignal<ModelPeriod>("monthly");
+  let shownKey = "";
+
+  const load = async (apiKey: string, p: ModelPeriod) => {
+    setBusy(true);
+    setApiError(null);
+    try {
+      const [s, m] = await Promise.all([userStats(apiKey), userModelStats(apiKey, p)]);
+      shownKey = apiKey;
+      setStats(s);
+      setModels(m);
+    } catch (thrown) {
+      setApiError(thrown);
+      setStats(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    const apiKey = key().trim();
+    if (!apiKey) return setFieldError("validate.required");
+    if (!/^cr_\S{8,}$/.test(apiKey)) return setFieldError("stats.keyFormat");
+    setFieldError(undefined);
+    void load(apiKey, period());
+  };
+
+  const changePeriod = async (p: ModelPeriod) => {
+    setPeriod(p);
+    try {
+      setModels(await userModelStats(shownKey, p));
+    } catch (thrown) {
+      setApiError(thrown);
+    }
+  };
+
+  return (
+    <div class="public-page">
+      <header class="topbar">
+        <span class="brand">
+          <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="22" height="22" />
+          <span>{t("stats.title")}</span>
+        </span>
+        <div class="topbar-end">
+          <Switchers />
+        </div>
+      </header>
+      <main class="content">
+        <form class="panel key-form" onSubmit={submit} noValidate>
+          <p class="muted">{t("stats.intro")}</p>
+          <div class="row wrap">
+            <Field label={t("stats.key")} error={fieldError()}>
+              <TextInput
+                name="apiKey"
+                type="password"
+                autocomplete="off"
+                placeholder="cr_…"
+                value={key()}
+                onInput={setKey}
+              />
+            </Field>
+            <button type="submit" class="primary" disabled={busy()} data-testid="stats-submit">
+              {busy() ? t("common.loading") : t("stats.lookUp")}
+            </button>
+          </div>
+          <ErrorBox error={apiError()} />
+        </form>
+        <Show when={stats()}>
+          {(s) => <Report stats={s()} models={models()} period={period()} onPeriod={changePeriod} />}
+        </Show>
+      </main>
+    </div>
+  );
+}

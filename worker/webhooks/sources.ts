@@ -1,0 +1,61 @@
+// The events the Durable Objects raise: an account's status moved (AccountPool), a key hit a
+// quota (KeyGate). Built here so the objects only decide *when*.
+import type { AccountStatus } from "../../durable-objects/account-pool/health.ts";
+import type { Denial } from "../../durable-objects/key-gate/limits.ts";
+import type { RelayKeyRecord, WebhookEventType } from "../keyspace/records.ts";
+import { newEvent, type RelayEvent } from "./events.ts";
+
+const STATUS_EVENT: Record<AccountStatus, WebhookEventType> = {
+  active: "account.recovered",
+  unauthorized: "account.unauthorized",
+  "rate-limited": "account.rate_limited",
+  overloaded: "account.overloaded",
+  error: "account.error",
+};
+
+export interface AccountStatusChange {
+  accountId: string;
+  accountName?: string;
+  platform?: string;
+  status: AccountStatus;
+  /** Epoch ms the account is parked until (0 when active). */
+  until: number;
+  reason?: string;
+}
+
+export function accountStatusEvent(change: AccountStatusChange, now = Date.now()): RelayEvent {
+  return newEvent(
+    STATUS_EVENT[change.status],
+    {
+      accountId: change.accountId,
+      accountName: change.accountName,
+      platform: change.platform,
+      status: change.status,
+      until: change.status === "active" || !change.until ? undefined : new Date(change.until).toISOString(),
+      reason: change.reason,
+    },
+    now,
+  );
+}
+
+/** A quota refusal, and the period it belongs to: one event per key, limit and period. */
+export function quotaReached(record: RelayKeyRecord, denial: Denial, now = Date.now()) {
+  const limits = record.limits;
+  // Daily and weekly quotas reset (resetAt); total ones are per configured limit.
+  const period = denial.resetAt ?? `total-${limits.totalCostLimit}-${limits.tokenLimit}`;
+  return {
+    mark: `${denial.code}@${period}`,
+    event: newEvent(
+      "key.quota_reached",
+      {
+        keyId: record.id,
+        keyName: record.name,
+        ownerId: record.ownerId,
+        code: denial.code,
+        message: denial.message,
+        resetAt: denial.resetAt,
+      },
+      now,
+    ),
+  };
+}
