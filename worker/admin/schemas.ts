@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import {
   accountRecordSchema,
   expirySchema,
-  keyLimitsSchema,
+  keyLimitChanges,
   relayKeyRecordSchema,
 } from "../keyspace/records.ts";
 
@@ -26,7 +26,8 @@ export const loginResult = z.object({ token: z.string(), expiresAt: z.string() }
 export const keyViewSchema = relayKeyRecordSchema.omit({ hash: true, v: true }).openapi("RelayKey");
 export const accountViewSchema = accountRecordSchema.omit({ credentials: true, v: true }).openapi("Account");
 
-const partialLimits = keyLimitsSchema.partial().strict();
+// Only the limits named change: no defaults may fill in the others.
+const partialLimits = keyLimitChanges;
 
 export const createKeyBody = z
   .object({

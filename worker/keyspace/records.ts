@@ -36,6 +36,16 @@ export const keyLimitsSchema = z.object({
 });
 export type KeyLimits = z.infer<typeof keyLimitsSchema>;
 
+type LimitShape = typeof keyLimitsSchema.shape;
+/** Any subset of the key limits, without their defaults (a change names only what it changes). */
+export const keyLimitChanges = z
+  .object(
+    Object.fromEntries(
+      Object.entries(keyLimitsSchema.shape).map(([field, schema]) => [field, schema.unwrap().optional()]),
+    ) as { [K in keyof LimitShape]: z.ZodOptional<ReturnType<LimitShape[K]["unwrap"]>> },
+  )
+  .strict();
+
 export const expirySchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("never") }),
   z.object({ mode: z.literal("fixed"), expiresAt: isoDate }),

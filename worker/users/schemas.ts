@@ -1,6 +1,8 @@
 // Bodies of the user portal and the admin's user routes (OpenAPI from zod).
 import { z } from "@hono/zod-openapi";
-import { expirySchema, keyLimitsSchema, userRecordSchema } from "../keyspace/records.ts";
+import { expirySchema, keyLimitChanges, userRecordSchema } from "../keyspace/records.ts";
+
+export { keyLimitChanges };
 
 export const usernameSchema = z
   .string()
@@ -9,16 +11,6 @@ export const usernameSchema = z
     "2–64 letters, digits or . _ @ -, starting with a letter or digit",
   );
 export const passwordSchema = z.string().min(8, "at least 8 characters").max(200);
-
-type LimitShape = typeof keyLimitsSchema.shape;
-/** Any subset of the key limits, without their defaults (a change names only what it changes). */
-export const keyLimitChanges = z
-  .object(
-    Object.fromEntries(
-      Object.entries(keyLimitsSchema.shape).map(([field, schema]) => [field, schema.unwrap().optional()]),
-    ) as { [K in keyof LimitShape]: z.ZodOptional<ReturnType<LimitShape[K]["unwrap"]>> },
-  )
-  .strict();
 
 export const userViewSchema = userRecordSchema.omit({ passwordHash: true, v: true }).openapi("User");
 
