@@ -7,6 +7,7 @@ import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
 import { refreshPrices } from "./pricing/table.ts";
+import { chatRoutes, unifiedChatRoutes } from "./routes/chat.ts";
 import { claudeRoutes } from "./routes/claude.ts";
 import { geminiRoutes } from "./routes/gemini.ts";
 import { metricsHandler } from "./routes/metrics.ts";
@@ -48,6 +49,11 @@ app.route("/api", claudeRoutes);
 app.route("/claude", claudeRoutes);
 app.route("/gemini", geminiRoutes);
 app.route("/openai", openaiRoutes);
+// OpenAI Chat Completions with the backend picked from the model (routes/chat.ts); /api/v1 is CRS's
+// unified route and keeps Claude's GET /v1/models.
+app.route("/openai/v1", chatRoutes);
+app.route("/v1", chatRoutes);
+app.route("/api/v1", unifiedChatRoutes);
 app.route("/admin", adminApp);
 app.route("/users", userPortal);
 // The public usage page calls the stats API from the dashboard's origin too.
@@ -81,7 +87,9 @@ app.onError((thrown, c) => {
 /** Crons: refresh the price table (a failure keeps the last good one); housekeeping. */
 async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   if (controller.cron === HOUSEKEEPING_CRON) {
-    ctx.waitUntil(warnExpiringKeys(env).catch((error) => log("warn", "key-expiry pass failed", { error: String(error) })));
+    ctx.waitUntil(
+      warnExpiringKeys(env).catch((error) => log("warn", "key-expiry pass failed", { error: String(error) })),
+    );
     return;
   }
   const s = services(env);

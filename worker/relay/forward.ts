@@ -103,6 +103,8 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
 export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
   const exclude: string[] = [];
   let lastFailure: { response: Response; accountId: string } | undefined;
+  /** A provider's refusal of the call for an account that cannot carry it (see the catch below). */
+  let refused: RelayError | undefined;
   let upstreamMs: number | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let acquired: Acquired;
@@ -114,7 +116,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
     } catch (error) {
       // Out of accounts after a failure: the client gets that failure, not "no account".
       if (lastFailure) break;
-      throw error;
+      throw refused ?? error;
     }
     let account = acquired.account;
     let response: Response;
@@ -137,6 +139,15 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
       );
       upstreamMs = Date.now() - sentAt;
     } catch (error) {
+      if (error instanceof RelayError) {
+        // buildRequest refused: this account cannot carry the call (a chat request with a field the
+        // Responses API of a ChatGPT account lacks). Not the account's fault; another may serve it,
+        // else the client gets the refusal.
+        ctx.waitUntil(acquired.release({ kind: "client-error" }));
+        refused = error;
+        exclude.push(account.id);
+        continue;
+      }
       ctx.waitUntil(acquired.release({ kind: "server-error" }));
       if (error instanceof UpstreamTimeout) {
         // Not retried: the client has waited the whole timeout already.
@@ -154,7 +165,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
     if (!isRetryable(response.status)) break;
     exclude.push(account.id);
   }
-  if (!lastFailure) throw new RelayError("unavailable", "Upstream unreachable", { status: 502 });
+  if (!lastFailure) throw refused ?? new RelayError("unavailable", "Upstream unreachable", { status: 502 });
   ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId, upstreamMs });
   return upstreamError(ctx, lastFailure.response);
 }

@@ -10,7 +10,7 @@ import { log } from "../http/log.ts";
 import { costOf } from "../pricing/pricing.ts";
 import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
-import { emptyUsage, totalTokens } from "../usage/tokens.ts";
+import { emptyUsage } from "../usage/tokens.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
 import { identifyClients } from "./clients.ts";
 import { type Finished, forward } from "./forward.ts";
@@ -29,7 +29,8 @@ export interface Target {
 }
 
 export interface RelayOptions<T> {
-  provider: Provider;
+  /** The upstream platform, or a function of the body for a route that picks it from the request (unified chat). */
+  provider: Provider | ((body: T) => Provider);
   /** The client's body: validated for the fields the relay reads, forwarded as it came. */
   schema: z.ZodType<T>;
   /** From the parsed body and the request URL (Gemini names the model in its path). */
@@ -47,6 +48,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
 
   const key = await authenticate(s, extractRelayKey(c.req.raw, url), waitUntil);
   const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
+  const provider = typeof options.provider === "function" ? options.provider(body.value) : options.provider;
   const target = options.target(body.value, url);
   const admission = await admit(
     c.env,
@@ -54,7 +56,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
     key,
     {
       model: target.model,
-      platform: options.provider.platform,
+      platform: provider.platform,
       clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
       counted: options.meter,
     },
@@ -89,7 +91,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
           keyId: key.id,
           accountId: done.accountId,
           model,
-          platform: options.provider.platform,
+          platform: provider.platform,
           status: done.status,
           startedAt,
           durationMs: Date.now() - startedAt,
@@ -106,14 +108,14 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   try {
     const routing = {
       model: target.model,
-      sessionHash: await options.provider.sessionHash(body.value, c.req.raw.headers),
-      boundAccountId: key.boundAccounts[options.provider.platform],
+      sessionHash: await provider.sessionHash(body.value, c.req.raw.headers),
+      boundAccountId: key.boundAccounts[provider.platform],
     };
     return await forward(
       {
         env: c.env,
         services: s,
-        provider: options.provider,
+        provider,
         routing,
         requestId,
         meter: options.meter,

@@ -1,0 +1,65 @@
+// Chat Completions as an upstream protocol (OpenAI API-key accounts answer chat natively): its
+// usage read off the SSE stream for the meter, and the usage chunk the relay asked for on the
+// client's behalf taken out again before the client sees it.
+import { usageFromOpenai } from "../providers/openai/usage.ts";
+import type { MeteredUsage } from "../providers/provider.ts";
+import { sseJson } from "../usage/sse.ts";
+import { emptyUsage } from "../usage/tokens.ts";
+import { asObject } from "./chat.ts";
+
+/** Usage of a streamed chat completion: the chunk that carries `usage` (sent when include_usage is on). */
+export function chatUsageFromSse(text: string): MeteredUsage {
+  let usage = emptyUsage();
+  let model: string | undefined;
+  let complete = false;
+  for (const chunk of sseJson(text)) {
+    if (typeof chunk.model === "string" && chunk.model !== "") model = chunk.model;
+    const raw = asObject(chunk.usage);
+    if (raw) usage = usageFromOpenai(raw);
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    if (choices.some((c) => typeof asObject(c)?.finish_reason === "string")) complete = true;
+  }
+  return { usage, model, complete };
+}
+
+/** The request body with `stream_options.include_usage` on, so that a streamed answer can be metered. */
+export function withStreamUsage(body: Record<string, unknown>): string {
+  const options = asObject(body.stream_options) ?? {};
+  return JSON.stringify({ ...body, stream_options: { ...options, include_usage: true } });
+}
+
+const EVENT_END = /\r?\n\r?\n/;
+
+function isUsageOnly(block: string): boolean {
+  const data = /^data: ?(.*)$/m.exec(block)?.[1];
+  if (!data?.includes('"usage"')) return false;
+  try {
+    const chunk = asObject(JSON.parse(data));
+    return Array.isArray(chunk?.choices) && chunk.choices.length === 0 && asObject(chunk.usage) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Passes every event as it came except the usage-only chunk the client did not ask for. */
+export function dropUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = "";
+  return new TransformStream({
+    transform(bytes, controller) {
+      buffer += decoder.decode(bytes, { stream: true });
+      let out = "";
+      for (let end = EVENT_END.exec(buffer); end; end = EVENT_END.exec(buffer)) {
+        const block = buffer.slice(0, end.index + end[0].length);
+        buffer = buffer.slice(end.index + end[0].length);
+        if (!isUsageOnly(block)) out += block;
+      }
+      if (out !== "") controller.enqueue(encoder.encode(out));
+    },
+    flush(controller) {
+      buffer += decoder.decode();
+      if (buffer !== "" && !isUsageOnly(buffer)) controller.enqueue(encoder.encode(buffer));
+    },
+  });
+}
