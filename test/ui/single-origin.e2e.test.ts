@@ -82,9 +82,13 @@ describe("the Worker serving the dashboard", () => {
     expect(js.headers.get("content-type")).toContain("javascript");
     await js.body?.cancel();
     // An API client's wrong path is still the API's JSON error; the API itself is untouched.
-    const wrong = await fetch(`${stack.relayUrl}/v1/nowhere`, { headers: { accept: "application/json" } });
+    const wrong = await fetch(`${stack.relayUrl}/no/such/route`, { headers: { accept: "application/json" } });
     expect(wrong.status).toBe(404);
     expect(await wrong.json()).toMatchObject({ error: { type: "not_found" } });
+    // Under an OpenAI mount, the 404 comes in OpenAI's shape.
+    const openai = await fetch(`${stack.relayUrl}/v1/nowhere`, { headers: { accept: "application/json" } });
+    expect(openai.status).toBe(404);
+    expect(await openai.json()).toMatchObject({ error: { type: "invalid_request_error" } });
     const health = await fetch(`${stack.relayUrl}/health`, { headers: { accept: "text/html" } });
     expect(await health.json()).toMatchObject({ status: "healthy" });
   });
