@@ -47,6 +47,7 @@ import {
   type SequentialSamples,
   type Side,
 } from "./report.ts";
+import { runSoak } from "./soak.ts";
 import {
   HELLO_WORKER,
   helloWorkerdConfig,
@@ -71,12 +72,16 @@ table; the same goes to bench/results/latest.json.
   --json-only     print only the JSON report on stdout (progress still goes to stderr)
   --rounds N      measured rounds, 1..3 (default 2; --quick: 1)
   --load TOOL     wrk or autocannon for the c=32 phases (default: wrk if installed)
+  --soak [MIN]    instead of the comparison: c=64 through the relay for MIN minutes (default 10),
+                  checking memory stays flat and no request fails; JSON in bench/results/soak.json
   --help, -h      this help
 
 Exit status: 0 when every phase finished without an error; 1 when setup failed or any request
 failed (non-2xx, incomplete body, socket error); 130 on Ctrl-C. Missed targets do not fail it.`;
 
 interface Settings {
+  /** Minutes of c=64 soak instead of the comparison (0: no soak). */
+  soakMinutes: number;
   quick: boolean;
   jsonOnly: boolean;
   rounds: number;
@@ -90,14 +95,16 @@ interface Settings {
 }
 
 function parseSettings(): Settings | null {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       "json-only": { type: "boolean", default: false },
       rounds: { type: "string" },
       load: { type: "string" },
+      soak: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
+    allowPositionals: true,
   });
   if (values.help) return null;
   const quick = values.quick === true;
@@ -107,7 +114,12 @@ function parseSettings(): Settings | null {
   const tool = values.load ?? (onPath("wrk") ? "wrk" : "autocannon");
   if (tool !== "wrk" && tool !== "autocannon") throw new Error(`--load must be wrk or autocannon`);
   if (tool === "wrk" && !onPath("wrk")) throw new Error("wrk is not installed (apt-get install wrk)");
+  const soakMinutes = values.soak === true ? Number(positionals[0] ?? 10) : 0;
+  if (!Number.isInteger(soakMinutes) || soakMinutes < 0 || soakMinutes > 120) {
+    throw new Error("--soak takes whole minutes, 1..120");
+  }
   return {
+    soakMinutes,
     quick,
     jsonOnly: values["json-only"] === true,
     rounds,
@@ -673,6 +685,17 @@ async function main(): Promise<number> {
     relayWorkerd = stack.workerd;
     const targets = targetsOf(stack);
     await smokeTest(stack, targets);
+    if (settings.soakMinutes > 0) {
+      const soak = await runSoak(settings.tool, targets.relay, stack.workerd.pid, settings.soakMinutes, log);
+      mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+      writeFileSync(join(ROOT, "bench", "results", "soak.json"), `${JSON.stringify(soak, null, 2)}\n`);
+      console.log(
+        `soak: ${soak.requests} requests over ${settings.soakMinutes} min, ${soak.errors} errors; ` +
+          `RSS ${soak.rssFirstMb.toFixed(0)} → ${soak.rssLastMb.toFixed(0)} MB (peak ${soak.rssPeakMb.toFixed(0)}): ` +
+          (soak.ok ? "ok" : "FAILED"),
+      );
+      return soak.ok ? 0 : 1;
+    }
     await sleep(500);
     const idleRssMb = memoryOf(stack.workerd.pid).rssMb;
     runner = new Runner(settings, stack, targets);
