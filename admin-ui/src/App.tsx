@@ -14,6 +14,8 @@ const KeysPage = lazy(() => import("./pages/Keys.tsx").then((m) => ({ default: m
 const KeyDetailPage = lazy(() => import("./pages/KeyDetail.tsx").then((m) => ({ default: m.KeyDetailPage })));
 const AccountsPage = lazy(() => import("./pages/Accounts.tsx").then((m) => ({ default: m.AccountsPage })));
 const SettingsPage = lazy(() => import("./pages/Settings.tsx").then((m) => ({ default: m.SettingsPage })));
+const UsersPage = lazy(() => import("./pages/Users.tsx").then((m) => ({ default: m.UsersPage })));
+const WebhooksPage = lazy(() => import("./pages/Webhooks.tsx").then((m) => ({ default: m.WebhooksPage })));
 const PublicStatsPage = lazy(() =>
   import("./pages/PublicStats.tsx").then((m) => ({ default: m.PublicStatsPage })),
 );
@@ -60,6 +62,12 @@ function AdminRoutes() {
             <Match when={keyId()}>{(id) => <KeyDetailPage id={id()} />}</Match>
             <Match when={path() === "/accounts"}>
               <AccountsPage />
+            </Match>
+            <Match when={path() === "/users"}>
+              <UsersPage />
+            </Match>
+            <Match when={path() === "/webhooks"}>
+              <WebhooksPage />
             </Match>
             <Match when={path() === "/settings"}>
               <SettingsPage />

@@ -299,6 +299,70 @@ describe("the admin dashboard in Chromium", () => {
     await shot(page, "settings");
   });
 
+  it("creates a portal user, showing its generated password once", async () => {
+    await page.click("nav >> text=Users");
+    await page.locator("[data-testid=new-user]").click();
+    const form = page.locator("[data-testid=user-form]");
+    await form.locator("input[name=password]").fill("short");
+    await form.locator("[data-testid=save-user]").click();
+    await form.getByText("Required", { exact: true }).waitFor();
+    await form.getByText("At least 8 characters").waitFor();
+    await form.locator("input[name=username]").fill("ui-bob");
+    await form.locator("input[name=password]").fill("");
+    await form.locator("input[name=maxKeys]").fill("3");
+    await form.locator("input[name=dailyCostLimit]").fill("2.5");
+    await form.locator("[data-testid=save-user]").click();
+    const password = (await page.locator("[data-testid=user-password]").textContent()) ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(8);
+    await page.locator("[data-testid=password-done]").click();
+    const row = page.locator("[data-testid=user-row]", { hasText: "ui-bob" });
+    await row.waitFor();
+    expect(await row.locator("[data-testid=user-key-count]").textContent()).toBe("0 / 3");
+    const { users } = await adminCall<{
+      users: { username: string; keyLimits: { dailyCostLimit: number } }[];
+    }>(stack, token, "GET", "/users");
+    expect(users.find((u) => u.username === "ui-bob")?.keyLimits.dailyCostLimit).toBe(2.5);
+    await shot(page, "users");
+  });
+
+  it("adds a webhook target, test-sends to it and lists the delivery", async () => {
+    await page.click("nav >> text=Webhooks");
+    await page.locator("[data-testid=add-target]").click();
+    const form = page.locator("[data-testid=target-form]");
+    await form.locator("[data-testid=save-target]").click();
+    await form.getByText("Required", { exact: true }).waitFor();
+    await form.locator("input[name=name]").fill("ui sink");
+    await form.locator("input[name=url]").fill(`${upstream.url}/__webhook/ui-sink`);
+    await form.locator("input[name=secret]").fill("ui-signing-secret");
+    await form.locator("[data-testid=save-target]").click();
+    const row = page.locator("[data-testid=target-row]", { hasText: "ui sink" });
+    await row.getByText("Set", { exact: true }).waitFor();
+    await row.locator("[data-testid=test-target]").click();
+    await page.locator("[data-testid=test-results]").getByText("Sent").waitFor();
+    const delivery = page.locator("[data-testid=delivery-row]", { hasText: "ui sink" }).first();
+    await delivery.waitFor();
+    expect(await delivery.textContent()).toContain("200");
+    const sink = await (await fetch(`${upstream.url}/__webhook/ui-sink`)).json();
+    expect(sink.received).toHaveLength(1);
+    expect(sink.received[0].headers["x-edge-relay-signature"]).toBeTruthy();
+    // The secret is never shown back, and saving again without it keeps it.
+    const config = await adminCall<{ targets: { secretSet: boolean; secret?: string }[] }>(
+      stack,
+      token,
+      "GET",
+      "/webhooks",
+    );
+    expect(config.targets[0]).toMatchObject({ secretSet: true });
+    expect(config.targets[0]?.secret).toBeUndefined();
+    await row.locator("[data-testid=edit-target]").click();
+    expect(await form.locator("input[name=secret]").inputValue()).toBe("");
+    await form.locator("[data-testid=save-target]").click();
+    await form.waitFor({ state: "detached" });
+    const after = await adminCall<{ targets: { secretSet: boolean }[] }>(stack, token, "GET", "/webhooks");
+    expect(after.targets[0]?.secretSet).toBe(true);
+    await shot(page, "webhooks");
+  });
+
   it("switches to Chinese and dark mode, and remembers both", async () => {
     await page.click("nav >> text=Dashboard");
     await page.locator("[data-testid=lang]").selectOption("zh");

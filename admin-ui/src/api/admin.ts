@@ -19,6 +19,13 @@ import type {
   TopEntry,
   UsagePoint,
   UsageSummary,
+  User,
+  UserInput,
+  UserWithKeyCount,
+  WebhookConfig,
+  WebhookConfigInput,
+  WebhookDeliveries,
+  WebhookTestResult,
 } from "./types.ts";
 
 async function call<T>(
@@ -101,5 +108,34 @@ export const adminApi = {
     setOverrides: (models: Record<string, ModelPrice>) =>
       call<PricingInfo>("PUT", "/pricing/overrides", { body: { models } }),
     refresh: () => call<{ ok: boolean; models: number; error?: string }>("POST", "/pricing/refresh"),
+  },
+
+  users: {
+    list: async () => (await call<{ users: UserWithKeyCount[] }>("GET", "/users")).users,
+    create: (body: UserInput & { username: string }) =>
+      call<{ user: User; password?: string }>("POST", "/users", { body }),
+    update: async (userId: string, body: Omit<UserInput, "username" | "password">) =>
+      (await call<{ user: User }>("PATCH", `/users/${id(userId)}`, { body })).user,
+    setActive: (userId: string, active: boolean) =>
+      call<{ user: User; keysChanged: number }>(
+        "POST",
+        `/users/${id(userId)}/${active ? "enable" : "disable"}`,
+      ),
+    resetPassword: (userId: string, password?: string) =>
+      call<{ user: User; password?: string }>("POST", `/users/${id(userId)}/reset-password`, {
+        body: password ? { password } : {},
+      }),
+    keys: async (userId: string) =>
+      (await call<{ keys: RelayKey[] }>("GET", `/users/${id(userId)}/keys`)).keys,
+  },
+
+  webhooks: {
+    get: () => call<WebhookConfig>("GET", "/webhooks"),
+    put: (body: WebhookConfigInput) => call<WebhookConfig>("PUT", "/webhooks", { body }),
+    test: (targetId?: string) =>
+      call<{ results: WebhookTestResult[] }>("POST", "/webhooks/test", {
+        body: targetId ? { targetId } : {},
+      }),
+    deliveries: (limit = 100) => call<WebhookDeliveries>("GET", "/webhooks/deliveries", { query: { limit } }),
   },
 };

@@ -270,3 +270,119 @@ export interface ModelStat {
   cost: number;
   formattedCost: string;
 }
+
+/** A portal user (GET /admin/users adds keyCount). */
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string;
+  role: "user";
+  isActive: boolean;
+  maxKeys: number;
+  keyLimits: KeyLimits;
+  passwordChangedAt: string;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt?: string;
+}
+export interface UserWithKeyCount extends User {
+  keyCount: number;
+}
+export interface UserInput {
+  username?: string;
+  password?: string;
+  displayName?: string;
+  email?: string;
+  maxKeys?: number;
+  keyLimits?: Partial<KeyLimits>;
+}
+
+export const WEBHOOK_EVENTS = [
+  "account.unauthorized",
+  "account.rate_limited",
+  "account.overloaded",
+  "account.error",
+  "account.recovered",
+  "key.quota_reached",
+  "key.expiring",
+  "test",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const WEBHOOK_TYPES = [
+  "custom",
+  "slack",
+  "discord",
+  "telegram",
+  "feishu",
+  "dingtalk",
+  "wecom",
+  "bark",
+] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+/** A target as the API shows it: secrets only as set / not set. */
+export interface WebhookTarget {
+  id: string;
+  type: WebhookType;
+  name: string;
+  enabled: boolean;
+  events: WebhookEvent[];
+  timeoutMs: number;
+  url?: string;
+  chatId?: string;
+  deviceKey?: string;
+  sound?: string;
+  group?: string;
+  secretSet: boolean;
+  botTokenSet?: boolean;
+}
+/** A target as sent: a secret left out keeps the stored one, "" clears it. */
+export type WebhookTargetInput = Omit<WebhookTarget, "secretSet" | "botTokenSet"> & {
+  secret?: string;
+  botToken?: string;
+};
+export interface WebhookConfig {
+  enabled: boolean;
+  targets: WebhookTarget[];
+  maxRetries: number;
+  retryDelayMs: number;
+  keyExpiryWarningDays: number;
+  updatedAt?: string;
+}
+export interface WebhookConfigInput {
+  enabled?: boolean;
+  targets: (WebhookTargetInput | WebhookTarget)[];
+  maxRetries?: number;
+  retryDelayMs?: number;
+  keyExpiryWarningDays?: number;
+}
+export interface WebhookTestResult {
+  targetId: string;
+  type: string;
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
+export interface WebhookAttempt {
+  seq: number;
+  at: string;
+  eventId: string;
+  eventType: string;
+  targetId: string;
+  targetType: string;
+  attempt: number;
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+  outcome: "delivered" | "retrying" | "gave-up" | "test";
+}
+export interface WebhookDeliveries {
+  deliveries: WebhookAttempt[];
+  queue: {
+    waiting: number;
+    deliveries: { eventId: string; eventType: string; targetId: string; attempts: number; nextAt: string }[];
+  };
+}

@@ -9,6 +9,8 @@ const NAV: { href: string; label: MessageKey; match: (p: string) => boolean }[] 
   { href: "/", label: "nav.dashboard", match: (p) => p === "/" },
   { href: "/keys", label: "nav.keys", match: (p) => p.startsWith("/keys") },
   { href: "/accounts", label: "nav.accounts", match: (p) => p.startsWith("/accounts") },
+  { href: "/users", label: "nav.users", match: (p) => p.startsWith("/users") },
+  { href: "/webhooks", label: "nav.webhooks", match: (p) => p.startsWith("/webhooks") },
   { href: "/settings", label: "nav.settings", match: (p) => p.startsWith("/settings") },
 ];
 

@@ -99,7 +99,7 @@ export type KeyFormField =
   | Exclude<keyof KeyForm, "limits" | "allowedClients" | "permissions" | "activatedAt">
   | NumberLimit;
 
-const blankLimits = (): Record<NumberLimit, string> =>
+export const blankLimits = (): Record<NumberLimit, string> =>
   Object.fromEntries(NUMBER_LIMITS.map((f) => [f, ""])) as Record<NumberLimit, string>;
 
 export function emptyKeyForm(): KeyForm {
@@ -127,12 +127,7 @@ export function toLocalInput(iso: string): string {
 }
 
 export function keyFormFrom(key: RelayKey): KeyForm {
-  const limits = blankLimits();
-  for (const field of NUMBER_LIMITS) {
-    const value = key.limits[field];
-    const keepZero = field === "weeklyResetHour";
-    limits[field] = value === 0 && !keepZero ? "" : String(value);
-  }
+  const limits = limitTexts(key.limits);
   return {
     name: key.name,
     description: key.description,
@@ -148,20 +143,13 @@ export function keyFormFrom(key: RelayKey): KeyForm {
   };
 }
 
-/** Field → message key for every problem; empty when the form can be sent. */
-export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyFormField, MessageKey>> {
-  const values: Record<string, string> = {
-    name: form.name,
-    description: form.description,
-    expiresAt: form.expiresAt,
-    activationDays: form.activationDays,
-    ...form.limits,
-  };
+/** The numeric limits' checks (a key's limits, a user's default key limits). */
+export function validateLimits(
+  limits: Record<NumberLimit, string>,
+): Partial<Record<NumberLimit, MessageKey>> {
   const ints = [nonNegativeInt];
   const money = [nonNegative];
-  const errors: Partial<Record<KeyFormField, MessageKey>> = validate(values, {
-    name: [required, maxLength(200)],
-    description: [maxLength(2000)],
+  const errors = validate(limits, {
     tokenLimit: ints,
     concurrencyLimit: ints,
     concurrencyQueueSeconds: [nonNegative, (v) => (num(v) > 300 ? "validate.range" : null)],
@@ -174,6 +162,46 @@ export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyF
     weeklyResetDay: [between(1, 7)],
     weeklyResetHour: [between(0, 23)],
   });
+  // Rate limits need a window to count in.
+  const windowed = num(limits.rateLimitRequests) > 0 || num(limits.rateLimitCost) > 0;
+  if (windowed && !errors.rateLimitWindowMinutes && !(num(limits.rateLimitWindowMinutes) > 0)) {
+    errors.rateLimitWindowMinutes = "validate.windowNeeded";
+  }
+  return errors;
+}
+
+/** Form text for each numeric limit (0 shown empty, except an hour). */
+export function limitTexts(source: KeyLimits): Record<NumberLimit, string> {
+  const limits = blankLimits();
+  for (const field of NUMBER_LIMITS) {
+    const value = source[field];
+    const keepZero = field === "weeklyResetHour";
+    limits[field] = value === 0 && !keepZero ? "" : String(value);
+  }
+  return limits;
+}
+
+/** The numeric limits from the form's text (empty = 0; reset day at least 1). */
+export function limitNumbers(limits: Record<NumberLimit, string>): Record<NumberLimit, number> {
+  const out = {} as Record<NumberLimit, number>;
+  for (const field of NUMBER_LIMITS) out[field] = num(limits[field]);
+  if (!(out.weeklyResetDay >= 1)) out.weeklyResetDay = 1;
+  return out;
+}
+
+/** Field → message key for every problem; empty when the form can be sent. */
+export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyFormField, MessageKey>> {
+  const values: Record<string, string> = {
+    name: form.name,
+    description: form.description,
+    expiresAt: form.expiresAt,
+    activationDays: form.activationDays,
+    ...form.limits,
+  };
+  const errors: Partial<Record<KeyFormField, MessageKey>> = {
+    ...validate(values, { name: [required, maxLength(200)], description: [maxLength(2000)] }),
+    ...validateLimits(form.limits),
+  };
   const tags = splitList(form.tags);
   if (tags.length > 50 || tags.some((tag) => tag.length > 50)) errors.tags = "validate.tags";
   if (form.expiryMode === "fixed") {
@@ -184,19 +212,12 @@ export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyF
   if (form.expiryMode === "activation" && !(Number(form.activationDays) > 0)) {
     errors.activationDays = "validate.positive";
   }
-  // Rate limits need a window to count in.
-  const windowed = num(form.limits.rateLimitRequests) > 0 || num(form.limits.rateLimitCost) > 0;
-  if (windowed && !errors.rateLimitWindowMinutes && !(num(form.limits.rateLimitWindowMinutes) > 0)) {
-    errors.rateLimitWindowMinutes = "validate.windowNeeded";
-  }
   return errors;
 }
 
 /** The body for POST /keys or PATCH /keys/{id} (every limit sent, so an edit can clear one). */
 export function keyBodyFrom(form: KeyForm, original?: RelayKey): KeyInput {
-  const limits = {} as Record<NumberLimit, number>;
-  for (const field of NUMBER_LIMITS) limits[field] = num(form.limits[field]);
-  if (!(limits.weeklyResetDay >= 1)) limits.weeklyResetDay = 1;
+  const limits = limitNumbers(form.limits);
   let expiry: Expiry;
   if (form.expiryMode === "fixed")
     expiry = { mode: "fixed", expiresAt: new Date(form.expiresAt).toISOString() };

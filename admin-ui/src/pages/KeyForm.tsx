@@ -5,6 +5,7 @@ import { CLIENT_IDS, type ClientId, PLATFORMS, type Platform, type RelayKey } fr
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
+import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { type MessageKey, t } from "../i18n/index.ts";
 import {
@@ -36,38 +37,6 @@ export const PLATFORM_LABEL: Record<Platform, string> = {
   openai: "OpenAI",
   droid: "Droid",
 };
-
-const LIMIT_GROUPS: {
-  title: MessageKey;
-  fields: { field: NumberLimit; label: MessageKey; hint?: MessageKey; step?: string }[];
-}[] = [
-  {
-    title: "keyForm.costLimits",
-    fields: [
-      { field: "dailyCostLimit", label: "limits.dailyCost", hint: "keyForm.usdHint", step: "0.01" },
-      { field: "totalCostLimit", label: "limits.totalCost", hint: "keyForm.usdHint", step: "0.01" },
-      { field: "weeklyCostLimit", label: "limits.weeklyCost", hint: "keyForm.weeklyHint", step: "0.01" },
-      { field: "weeklyResetDay", label: "limits.weeklyResetDay", hint: "keyForm.resetDayHint" },
-      { field: "weeklyResetHour", label: "limits.weeklyResetHour", hint: "keyForm.resetHourHint" },
-    ],
-  },
-  {
-    title: "keyForm.rateLimits",
-    fields: [
-      { field: "rateLimitWindowMinutes", label: "limits.window", hint: "keyForm.windowHint" },
-      { field: "rateLimitRequests", label: "limits.windowRequests", hint: "keyForm.zeroHint" },
-      { field: "rateLimitCost", label: "limits.windowCost", hint: "keyForm.usdHint", step: "0.01" },
-    ],
-  },
-  {
-    title: "keyForm.otherLimits",
-    fields: [
-      { field: "concurrencyLimit", label: "limits.concurrency", hint: "keyForm.zeroHint" },
-      { field: "concurrencyQueueSeconds", label: "limits.queueSeconds", hint: "keyForm.queueHint" },
-      { field: "tokenLimit", label: "limits.tokens", hint: "keyForm.zeroHint" },
-    ],
-  },
-];
 
 export function KeyFormDialog(props: Props) {
   const [form, setForm] = createSignal<KeyForm>(props.editing ? keyFormFrom(props.editing) : emptyKeyForm());
@@ -177,32 +146,7 @@ export function KeyFormDialog(props: Props) {
           </div>
         </fieldset>
 
-        <For each={LIMIT_GROUPS}>
-          {(group) => (
-            <fieldset>
-              <legend>{t(group.title)}</legend>
-              <div class="form-grid">
-                <For each={group.fields}>
-                  {(item) => (
-                    <Field
-                      label={t(item.label)}
-                      error={errors()[item.field]}
-                      hint={item.hint ? t(item.hint) : undefined}
-                    >
-                      <TextInput
-                        name={item.field}
-                        inputmode={item.step ? "decimal" : "numeric"}
-                        value={form().limits[item.field]}
-                        placeholder="0"
-                        onInput={(v) => setLimit(item.field, v)}
-                      />
-                    </Field>
-                  )}
-                </For>
-              </div>
-            </fieldset>
-          )}
-        </For>
+        <KeyLimitFields values={form().limits} errors={errors()} onInput={setLimit} />
 
         <fieldset>
           <legend>{t("keyForm.restrictions")}</legend>

@@ -1,0 +1,431 @@
+// Portal users: list (keys held, status), create (a generated password shown once), edit max keys
+// and default key limits, disable/enable (carried onto their keys), reset a password, their keys.
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { User, UserWithKeyCount } from "../api/types.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
+import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
+import { Modal } from "../components/Modal.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { formatDate, formatDateTime } from "../lib/format.ts";
+import { keyStatus } from "../lib/keys.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import {
+  emptyUserForm,
+  passwordCheck,
+  type UserForm,
+  type UserFormField,
+  userBodyFrom,
+  userFormFrom,
+  validateUserForm,
+} from "../lib/users.ts";
+import { Link } from "../router.tsx";
+import { STATUS_LABEL } from "./Keys.tsx";
+
+function UserFormDialog(props: {
+  editing?: UserWithKeyCount;
+  onClose: () => void;
+  onSaved: (user: User, password?: string) => void;
+}) {
+  const creating = !props.editing;
+  const [form, setForm] = createSignal<UserForm>(
+    props.editing ? userFormFrom(props.editing) : emptyUserForm(),
+  );
+  const [errors, setErrors] = createSignal<Partial<Record<UserFormField, MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [tried, setTried] = createSignal(false);
+  createEffect(on(form, (value) => tried() && setErrors(validateUserForm(value, creating)), { defer: true }));
+  const update = <K extends keyof UserForm>(field: K, value: UserForm[K]) =>
+    setForm({ ...form(), [field]: value });
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = validateUserForm(form(), creating);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const body = userBodyFrom(form(), creating);
+      if (props.editing) props.onSaved(await adminApi.users.update(props.editing.id, body));
+      else {
+        const created = await adminApi.users.create({ ...body, username: body.username ?? "" });
+        props.onSaved(created.user, created.password);
+      }
+    } catch (error) {
+      setApiError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={props.editing ? t("users.editTitle", { name: props.editing.username }) : t("users.createTitle")}
+      onClose={props.onClose}
+      wide
+    >
+      <form class="form" onSubmit={submit} noValidate data-testid="user-form">
+        <fieldset>
+          <legend>{t("keyForm.basics")}</legend>
+          <div class="form-grid">
+            <Show when={creating}>
+              <Field label={t("users.username")} error={errors().username} hint={t("users.usernameHint")}>
+                <TextInput
+                  name="username"
+                  autocomplete="off"
+                  value={form().username}
+                  onInput={(v) => update("username", v)}
+                />
+              </Field>
+              <Field label={t("users.password")} error={errors().password} hint={t("users.passwordHint")}>
+                <TextInput
+                  name="password"
+                  type="password"
+                  autocomplete="new-password"
+                  value={form().password}
+                  onInput={(v) => update("password", v)}
+                />
+              </Field>
+            </Show>
+            <Field label={t("users.displayName")} error={errors().displayName}>
+              <TextInput
+                name="displayName"
+                value={form().displayName}
+                onInput={(v) => update("displayName", v)}
+              />
+            </Field>
+            <Field label={t("users.email")} error={errors().email}>
+              <TextInput name="email" value={form().email} onInput={(v) => update("email", v)} />
+            </Field>
+            <Field label={t("users.maxKeys")} error={errors().maxKeys} hint={t("users.maxKeysHint")}>
+              <TextInput
+                name="maxKeys"
+                inputmode="numeric"
+                value={form().maxKeys}
+                onInput={(v) => update("maxKeys", v)}
+              />
+            </Field>
+          </div>
+        </fieldset>
+        <p class="note">{t("users.limitsNote")}</p>
+        <KeyLimitFields
+          values={form().limits}
+          errors={errors()}
+          onInput={(field, value) => setForm({ ...form(), limits: { ...form().limits, [field]: value } })}
+        />
+        <Show when={Object.keys(errors()).length > 0}>
+          <p class="field-error" role="alert">
+            {t("validate.fixFields")}
+          </p>
+        </Show>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="save-user">
+            {creating ? t("users.create") : t("common.save")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function ResetPasswordDialog(props: {
+  user: UserWithKeyCount;
+  onClose: () => void;
+  onDone: (user: User, password?: string) => void;
+}) {
+  const [password, setPassword] = createSignal("");
+  const [error, setError] = createSignal<MessageKey | undefined>();
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const problem = passwordCheck(password());
+    setError(problem ?? undefined);
+    if (problem) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const result = await adminApi.users.resetPassword(props.user.id, password() || undefined);
+      props.onDone(result.user, result.password);
+    } catch (thrown) {
+      setApiError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t("users.resetTitle", { name: props.user.username })} onClose={props.onClose}>
+      <form class="form" onSubmit={submit} noValidate data-testid="reset-form">
+        <p class="note">{t("users.resetNote")}</p>
+        <Field label={t("users.newPassword")} error={error()} hint={t("users.passwordHint")}>
+          <TextInput
+            name="newPassword"
+            type="password"
+            autocomplete="new-password"
+            value={password()}
+            onInput={setPassword}
+          />
+        </Field>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="reset-submit">
+            {t("users.resetPassword")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function PasswordDialog(props: { username: string; password: string; onClose: () => void }) {
+  return (
+    <Modal title={t("users.passwordTitle", { name: props.username })} onClose={props.onClose} sticky>
+      <p class="note">{t("users.passwordOnce")}</p>
+      <div class="secret">
+        <code data-testid="user-password">{props.password}</code>
+        <CopyButton text={props.password} />
+      </div>
+      <div class="actions">
+        <button type="button" class="primary" onClick={() => props.onClose()} data-testid="password-done">
+          {t("keys.secretSaved")}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function UserKeysDialog(props: { user: UserWithKeyCount; onClose: () => void }) {
+  const keys = createLoader(
+    () => props.user.id,
+    (id) => adminApi.users.keys(id),
+  );
+  return (
+    <Modal title={t("users.keysTitle", { name: props.user.username })} onClose={props.onClose} wide>
+      <ErrorBox error={keys.error()} />
+      <Show when={keys.data()} fallback={<Show when={!keys.error()}>{t("common.loading")}</Show>}>
+        {(list) => (
+          <Show when={list().length > 0} fallback={<p class="muted">{t("users.noKeys")}</p>}>
+            <div class="table-wrap">
+              <table class="cards" data-testid="user-keys">
+                <thead>
+                  <tr>
+                    <th>{t("common.name")}</th>
+                    <th>{t("common.status")}</th>
+                    <th>{t("common.created")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={list()}>
+                    {(key) => (
+                      <tr>
+                        <td>
+                          <Link href={`/keys/${key.id}`} class="strong">
+                            {key.name}
+                          </Link>
+                          <div class="muted mono small">{key.preview}</div>
+                        </td>
+                        <td data-label={t("common.status")}>
+                          <span class={`badge ${keyStatus(key, Date.now())}`}>
+                            {t(STATUS_LABEL[keyStatus(key, Date.now())])}
+                          </span>
+                        </td>
+                        <td data-label={t("common.created")}>{formatDate(key.createdAt, lang())}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </Show>
+        )}
+      </Show>
+      <div class="actions">
+        <button type="button" class="secondary" onClick={() => props.onClose()}>
+          {t("common.close")}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function UsersPage() {
+  const users = createLoader(once, () => adminApi.users.list());
+  const [editing, setEditing] = createSignal<UserWithKeyCount | "new" | null>(null);
+  const [resetting, setResetting] = createSignal<UserWithKeyCount | null>(null);
+  const [showKeys, setShowKeys] = createSignal<UserWithKeyCount | null>(null);
+  const [shown, setShown] = createSignal<{ username: string; password: string } | null>(null);
+  const [actionError, setActionError] = createSignal<string | null>(null);
+
+  /** Keeps the key count the list had (the API's user view has none). */
+  const replace = (user: User) => {
+    const list = users.data() ?? [];
+    const previous = list.find((u) => u.id === user.id);
+    const next: UserWithKeyCount = { ...user, keyCount: previous?.keyCount ?? 0 };
+    users.set(previous ? list.map((u) => (u.id === user.id ? next : u)) : [...list, next]);
+  };
+  const toggle = async (user: UserWithKeyCount) => {
+    setActionError(null);
+    try {
+      replace((await adminApi.users.setActive(user.id, !user.isActive)).user);
+    } catch (thrown) {
+      setActionError(errorText(thrown));
+    }
+  };
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.users")}</h1>
+        <div class="row">
+          <button type="button" class="secondary" onClick={() => void users.reload()}>
+            {t("common.refresh")}
+          </button>
+          <button type="button" class="primary" data-testid="new-user" onClick={() => setEditing("new")}>
+            {t("users.create")}
+          </button>
+        </div>
+      </div>
+
+      <ErrorBox error={users.error()} />
+      <Show when={actionError()}>
+        <p class="error-box" role="alert">
+          {actionError()}
+        </p>
+      </Show>
+      <Show when={users.data()}>
+        {(list) => (
+          <Show when={list().length > 0} fallback={<p class="muted">{t("users.none")}</p>}>
+            <div class="table-wrap">
+              <table class="cards" data-testid="users-table">
+                <thead>
+                  <tr>
+                    <th>{t("users.username")}</th>
+                    <th>{t("common.status")}</th>
+                    <th>{t("users.keys")}</th>
+                    <th>{t("users.lastLogin")}</th>
+                    <th>{t("common.created")}</th>
+                    <th class="actions-col">{t("common.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={list()}>
+                    {(user) => (
+                      <tr data-testid="user-row" data-user-id={user.id}>
+                        <td>
+                          <span class="strong">{user.username}</span>
+                          <Show when={user.displayName || user.email}>
+                            <div class="muted small">
+                              {[user.displayName, user.email].filter(Boolean).join(" · ")}
+                            </div>
+                          </Show>
+                        </td>
+                        <td data-label={t("common.status")}>
+                          <span class={`badge ${user.isActive ? "active" : "disabled"}`}>
+                            {user.isActive ? t("status.active") : t("status.disabled")}
+                          </span>
+                        </td>
+                        <td data-label={t("users.keys")} data-testid="user-key-count">
+                          {t("users.keyCount", { count: user.keyCount, max: user.maxKeys })}
+                        </td>
+                        <td data-label={t("users.lastLogin")}>
+                          {user.lastLoginAt ? formatDateTime(user.lastLoginAt, lang()) : "—"}
+                        </td>
+                        <td data-label={t("common.created")}>{formatDate(user.createdAt, lang())}</td>
+                        <td class="actions-col">
+                          <div class="row-actions">
+                            <button
+                              type="button"
+                              class="small secondary"
+                              data-testid="edit-user"
+                              onClick={() => setEditing(user)}
+                            >
+                              {t("common.edit")}
+                            </button>
+                            <button
+                              type="button"
+                              class="small secondary"
+                              data-testid="user-keys-button"
+                              onClick={() => setShowKeys(user)}
+                            >
+                              {t("users.keys")}
+                            </button>
+                            <button
+                              type="button"
+                              class="small secondary"
+                              data-testid="reset-password"
+                              onClick={() => setResetting(user)}
+                            >
+                              {t("users.resetPassword")}
+                            </button>
+                            <button
+                              type="button"
+                              class="small secondary"
+                              data-testid="toggle-user"
+                              onClick={() => toggle(user)}
+                            >
+                              {user.isActive ? t("common.disable") : t("common.enable")}
+                            </button>
+                          </div>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </Show>
+        )}
+      </Show>
+
+      <Show when={editing()}>
+        {(which) => {
+          const current = which();
+          return (
+            <UserFormDialog
+              editing={current === "new" ? undefined : current}
+              onClose={() => setEditing(null)}
+              onSaved={(user, password) => {
+                setEditing(null);
+                replace(user);
+                if (password) setShown({ username: user.username, password });
+              }}
+            />
+          );
+        }}
+      </Show>
+      <Show when={resetting()}>
+        {(user) => (
+          <ResetPasswordDialog
+            user={user()}
+            onClose={() => setResetting(null)}
+            onDone={(updated, password) => {
+              setResetting(null);
+              replace(updated);
+              if (password) setShown({ username: updated.username, password });
+            }}
+          />
+        )}
+      </Show>
+      <Show when={showKeys()}>
+        {(user) => <UserKeysDialog user={user()} onClose={() => setShowKeys(null)} />}
+      </Show>
+      <Show when={shown()}>
+        {(s) => (
+          <PasswordDialog username={s().username} password={s().password} onClose={() => setShown(null)} />
+        )}
+      </Show>
+    </div>
+  );
+}

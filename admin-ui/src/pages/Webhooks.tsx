@@ -1,0 +1,640 @@
+// Webhooks: the master switch and retries, targets (add, edit, remove, test-send), and the log of
+// recent delivery attempts. Secrets are never shown back: an empty secret field keeps the stored one.
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import {
+  WEBHOOK_EVENTS,
+  WEBHOOK_TYPES,
+  type WebhookConfig,
+  type WebhookTarget,
+  type WebhookTargetInput,
+  type WebhookTestResult,
+} from "../api/types.ts";
+import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { ConfirmDialog, Modal } from "../components/Modal.tsx";
+import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { formatDateTime } from "../lib/format.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { between, num, validate } from "../lib/validate.ts";
+import {
+  emptyTargetForm,
+  secretIsSet,
+  type TargetForm,
+  type TargetFormField,
+  TYPE_FIELDS,
+  targetBodyFrom,
+  targetFormFrom,
+  targetInputOf,
+  validateTargetForm,
+} from "../lib/webhooks.ts";
+
+export const TYPE_LABEL: Record<WebhookTarget["type"], string> = {
+  custom: "Custom (JSON)",
+  slack: "Slack",
+  discord: "Discord",
+  telegram: "Telegram",
+  feishu: "Feishu / Lark",
+  dingtalk: "DingTalk",
+  wecom: "WeCom",
+  bark: "Bark",
+};
+
+/** The config with one target replaced (or added, or removed when `next` is null), as a PUT body. */
+function targetsWith(config: WebhookConfig, id: string, next: WebhookTargetInput | null) {
+  const others = config.targets.map((target) => (target.id === id ? null : targetInputOf(target)));
+  const index = config.targets.findIndex((target) => target.id === id);
+  const list = others.filter((target): target is WebhookTargetInput => target !== null);
+  if (next) {
+    if (index >= 0) list.splice(index, 0, next);
+    else list.push(next);
+  }
+  return list;
+}
+
+function TargetDialog(props: {
+  config: WebhookConfig;
+  editing?: WebhookTarget;
+  onClose: () => void;
+  onSaved: (config: WebhookConfig) => void;
+}) {
+  const [form, setForm] = createSignal<TargetForm>(
+    props.editing ? targetFormFrom(props.editing) : emptyTargetForm(),
+  );
+  const [errors, setErrors] = createSignal<Partial<Record<TargetFormField, MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [tried, setTried] = createSignal(false);
+  createEffect(
+    on(form, (value) => tried() && setErrors(validateTargetForm(value, props.editing)), { defer: true }),
+  );
+  const update = <K extends keyof TargetForm>(field: K, value: TargetForm[K]) =>
+    setForm({ ...form(), [field]: value });
+  const spec = () => TYPE_FIELDS[form().type];
+  const storedSecret = () => props.editing?.type === form().type && secretIsSet(props.editing);
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setTried(true);
+    const found = validateTargetForm(form(), props.editing);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const targets = targetsWith(props.config, form().id, targetBodyFrom(form()));
+      props.onSaved(await adminApi.webhooks.put({ targets }));
+    } catch (error) {
+      setApiError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={props.editing ? t("webhooks.editTarget") : t("webhooks.addTarget")}
+      onClose={props.onClose}
+      wide
+    >
+      <form class="form" onSubmit={submit} noValidate data-testid="target-form">
+        <div class="form-grid">
+          <Field label={t("webhooks.type")}>
+            <select
+              name="type"
+              value={form().type}
+              onChange={(e) => update("type", e.currentTarget.value as TargetForm["type"])}
+            >
+              <For each={WEBHOOK_TYPES}>{(type) => <option value={type}>{TYPE_LABEL[type]}</option>}</For>
+            </select>
+          </Field>
+          <Field label={t("common.name")} error={errors().name}>
+            <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
+          </Field>
+          <Field
+            label={t("webhooks.url")}
+            error={errors().url}
+            hint={spec().url === "optional" ? t("webhooks.urlOptional") : undefined}
+            wide
+          >
+            <TextInput
+              name="url"
+              inputmode="url"
+              placeholder="https://"
+              value={form().url}
+              onInput={(v) => update("url", v)}
+            />
+          </Field>
+          <Show when={spec().secret}>
+            <Field
+              label={spec().secret === "botToken" ? t("webhooks.botToken") : t("webhooks.secret")}
+              error={errors().secret}
+              hint={storedSecret() ? t("webhooks.secretKept") : t("webhooks.secretHint")}
+            >
+              <TextInput
+                name="secret"
+                type="password"
+                autocomplete="off"
+                value={form().secret}
+                placeholder={storedSecret() ? "••••••••" : ""}
+                onInput={(v) => update("secret", v)}
+              />
+            </Field>
+            <Show when={storedSecret() && spec().secret === "secret"}>
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="clearSecret"
+                  checked={form().clearSecret}
+                  onChange={(e) => update("clearSecret", e.currentTarget.checked)}
+                />
+                {t("webhooks.clearSecret")}
+              </label>
+            </Show>
+          </Show>
+          <Show when={spec().chatId}>
+            <Field label={t("webhooks.chatId")} error={errors().chatId}>
+              <TextInput name="chatId" value={form().chatId} onInput={(v) => update("chatId", v)} />
+            </Field>
+          </Show>
+          <Show when={spec().bark}>
+            <Field label={t("webhooks.deviceKey")} error={errors().deviceKey}>
+              <TextInput name="deviceKey" value={form().deviceKey} onInput={(v) => update("deviceKey", v)} />
+            </Field>
+            <Field label={t("webhooks.sound")} error={errors().sound}>
+              <TextInput name="sound" value={form().sound} onInput={(v) => update("sound", v)} />
+            </Field>
+            <Field label={t("webhooks.group")} error={errors().group}>
+              <TextInput name="group" value={form().group} onInput={(v) => update("group", v)} />
+            </Field>
+          </Show>
+          <Field label={t("webhooks.timeoutMs")} error={errors().timeoutMs} hint={t("webhooks.timeoutHint")}>
+            <TextInput
+              name="timeoutMs"
+              inputmode="numeric"
+              value={form().timeoutMs}
+              onInput={(v) => update("timeoutMs", v)}
+            />
+          </Field>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="enabled"
+              checked={form().enabled}
+              onChange={(e) => update("enabled", e.currentTarget.checked)}
+            />
+            {t("webhooks.targetEnabled")}
+          </label>
+          <div class="field wide">
+            <span class="label">{t("webhooks.events")}</span>
+            <div class="checks">
+              <For each={WEBHOOK_EVENTS}>
+                {(event) => (
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      name={`event-${event}`}
+                      checked={form().events.includes(event)}
+                      onChange={(e) =>
+                        update(
+                          "events",
+                          e.currentTarget.checked
+                            ? [...new Set([...form().events, event])]
+                            : form().events.filter((v) => v !== event),
+                        )
+                      }
+                    />
+                    <span class="mono small">{event}</span>
+                  </label>
+                )}
+              </For>
+            </div>
+            <span class="hint">{t("webhooks.eventsHint")}</span>
+          </div>
+        </div>
+        <Show when={Object.keys(errors()).length > 0}>
+          <p class="field-error" role="alert">
+            {t("validate.fixFields")}
+          </p>
+        </Show>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="save-target">
+            {t("common.save")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+type GeneralField = "maxRetries" | "retryDelayMs" | "keyExpiryWarningDays";
+
+function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: WebhookConfig) => void }) {
+  const initial = () => ({
+    enabled: props.config.enabled,
+    maxRetries: String(props.config.maxRetries),
+    retryDelayMs: String(props.config.retryDelayMs),
+    keyExpiryWarningDays: String(props.config.keyExpiryWarningDays),
+  });
+  const [form, setForm] = createSignal(initial());
+  const [errors, setErrors] = createSignal<Partial<Record<GeneralField, MessageKey>>>({});
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [saved, setSaved] = createSignal(false);
+  const check = () =>
+    validate<GeneralField>(form(), {
+      maxRetries: [between(0, 10)],
+      retryDelayMs: [between(100, 3_600_000)],
+      keyExpiryWarningDays: [
+        (v: string) =>
+          v.trim() === "" || (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 90)
+            ? null
+            : "validate.range",
+      ],
+    });
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const found = check();
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const value = form();
+      const result = await adminApi.webhooks.put({
+        enabled: value.enabled,
+        maxRetries: num(value.maxRetries),
+        retryDelayMs: value.retryDelayMs.trim() === "" ? 1000 : num(value.retryDelayMs),
+        keyExpiryWarningDays: num(value.keyExpiryWarningDays),
+        targets: props.config.targets.map(targetInputOf),
+      });
+      props.onSaved(result);
+      setSaved(true);
+    } catch (error) {
+      setApiError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} noValidate data-testid="webhook-general">
+      <h2>{t("webhooks.general")}</h2>
+      <div class="form-grid">
+        <label class="check">
+          <input
+            type="checkbox"
+            name="webhooksEnabled"
+            checked={form().enabled}
+            onChange={(e) => setForm({ ...form(), enabled: e.currentTarget.checked })}
+          />
+          {t("webhooks.enabled")}
+        </label>
+        <Field label={t("webhooks.maxRetries")} error={errors().maxRetries} hint="0–10">
+          <TextInput
+            name="maxRetries"
+            inputmode="numeric"
+            value={form().maxRetries}
+            onInput={(v) => setForm({ ...form(), maxRetries: v })}
+          />
+        </Field>
+        <Field
+          label={t("webhooks.retryDelayMs")}
+          error={errors().retryDelayMs}
+          hint={t("webhooks.retryHint")}
+        >
+          <TextInput
+            name="retryDelayMs"
+            inputmode="numeric"
+            value={form().retryDelayMs}
+            onInput={(v) => setForm({ ...form(), retryDelayMs: v })}
+          />
+        </Field>
+        <Field
+          label={t("webhooks.expiryDays")}
+          error={errors().keyExpiryWarningDays}
+          hint={t("webhooks.expiryHint")}
+        >
+          <TextInput
+            name="keyExpiryWarningDays"
+            inputmode="decimal"
+            value={form().keyExpiryWarningDays}
+            onInput={(v) => setForm({ ...form(), keyExpiryWarningDays: v })}
+          />
+        </Field>
+      </div>
+      <ErrorBox error={apiError()} />
+      <div class="actions">
+        <Show when={saved()}>
+          <span class="muted">{t("common.saved")}</span>
+        </Show>
+        <button type="submit" class="primary" disabled={busy()} data-testid="save-general">
+          {t("common.save")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function WebhooksPage() {
+  const config = createLoader(once, () => adminApi.webhooks.get());
+  const log = createLoader(once, () => adminApi.webhooks.deliveries(100));
+  const [editing, setEditing] = createSignal<WebhookTarget | "new" | null>(null);
+  const [removing, setRemoving] = createSignal<WebhookTarget | null>(null);
+  const [removeError, setRemoveError] = createSignal<unknown>(null);
+  const [testing, setTesting] = createSignal<string | null>(null);
+  const [results, setResults] = createSignal<WebhookTestResult[] | null>(null);
+  const [testError, setTestError] = createSignal<unknown>(null);
+
+  const nameOf = (id: string) => {
+    const target = config.data()?.targets.find((t) => t.id === id);
+    return target?.name || id;
+  };
+  const test = async (targetId?: string) => {
+    setTesting(targetId ?? "*");
+    setTestError(null);
+    setResults(null);
+    try {
+      setResults((await adminApi.webhooks.test(targetId)).results);
+    } catch (error) {
+      setTestError(error);
+    } finally {
+      setTesting(null);
+      void log.reload();
+    }
+  };
+  const remove = async () => {
+    const target = removing();
+    const current = config.data();
+    if (!target || !current) return;
+    setRemoveError(null);
+    try {
+      config.set(await adminApi.webhooks.put({ targets: targetsWith(current, target.id, null) }));
+      setRemoving(null);
+    } catch (error) {
+      setRemoveError(error);
+    }
+  };
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.webhooks")}</h1>
+        <div class="row">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              void config.reload();
+              void log.reload();
+            }}
+          >
+            {t("common.refresh")}
+          </button>
+        </div>
+      </div>
+      <ErrorBox error={config.error()} />
+      <Show when={config.data()}>
+        {(current) => (
+          <>
+            <GeneralSettings config={current()} onSaved={(saved) => config.set(saved)} />
+
+            <section class="card" data-testid="webhook-targets">
+              <div class="page-head">
+                <h2>{t("webhooks.targets")}</h2>
+                <div class="row">
+                  <button
+                    type="button"
+                    class="secondary"
+                    disabled={testing() !== null || current().targets.length === 0}
+                    data-testid="test-all"
+                    onClick={() => test()}
+                  >
+                    {t("webhooks.testAll")}
+                  </button>
+                  <button
+                    type="button"
+                    class="primary"
+                    data-testid="add-target"
+                    onClick={() => setEditing("new")}
+                  >
+                    {t("webhooks.addTarget")}
+                  </button>
+                </div>
+              </div>
+              <ErrorBox error={testError()} />
+              <Show when={results()}>
+                {(list) => (
+                  <ul class="test-results" data-testid="test-results">
+                    <Show when={list().length === 0}>
+                      <li class="muted">{t("webhooks.noneEnabled")}</li>
+                    </Show>
+                    <For each={list()}>
+                      {(r) => (
+                        <li>
+                          <span class={`badge ${r.ok ? "active" : "error"}`}>
+                            {r.ok ? t("webhooks.sent") : t("webhooks.failed")}
+                          </span>{" "}
+                          {nameOf(r.targetId)} · {r.status ?? "—"} · {r.durationMs} ms
+                          <Show when={r.error}>
+                            <span class="muted"> · {r.error}</span>
+                          </Show>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                )}
+              </Show>
+              <Show
+                when={current().targets.length > 0}
+                fallback={<p class="muted">{t("webhooks.noTargets")}</p>}
+              >
+                <div class="table-wrap">
+                  <table class="cards" data-testid="targets-table">
+                    <thead>
+                      <tr>
+                        <th>{t("common.name")}</th>
+                        <th>{t("webhooks.type")}</th>
+                        <th>{t("webhooks.events")}</th>
+                        <th>{t("webhooks.secret")}</th>
+                        <th>{t("common.status")}</th>
+                        <th class="actions-col">{t("common.actions")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={current().targets}>
+                        {(target) => (
+                          <tr data-testid="target-row" data-target-id={target.id}>
+                            <td>
+                              <span class="strong">{target.name || target.id}</span>
+                              <Show when={target.url}>
+                                <div class="muted mono small">{target.url}</div>
+                              </Show>
+                            </td>
+                            <td data-label={t("webhooks.type")}>{TYPE_LABEL[target.type]}</td>
+                            <td data-label={t("webhooks.events")} class="small">
+                              {target.events.length === 0
+                                ? t("webhooks.allEvents")
+                                : target.events.join(", ")}
+                            </td>
+                            <td data-label={t("webhooks.secret")}>
+                              {TYPE_FIELDS[target.type].secret
+                                ? secretIsSet(target)
+                                  ? t("webhooks.secretSet")
+                                  : t("webhooks.secretNotSet")
+                                : "—"}
+                            </td>
+                            <td data-label={t("common.status")}>
+                              <span class={`badge ${target.enabled ? "active" : "disabled"}`}>
+                                {target.enabled ? t("status.active") : t("status.disabled")}
+                              </span>
+                            </td>
+                            <td class="actions-col">
+                              <div class="row-actions">
+                                <button
+                                  type="button"
+                                  class="small secondary"
+                                  data-testid="test-target"
+                                  disabled={testing() !== null}
+                                  onClick={() => test(target.id)}
+                                >
+                                  {testing() === target.id ? t("webhooks.sending") : t("webhooks.test")}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="small secondary"
+                                  data-testid="edit-target"
+                                  onClick={() => setEditing(target)}
+                                >
+                                  {t("common.edit")}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="small danger"
+                                  data-testid="remove-target"
+                                  onClick={() => setRemoving(target)}
+                                >
+                                  {t("common.remove")}
+                                </button>
+                              </div>
+                            </td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+              </Show>
+            </section>
+
+            <Show when={editing()}>
+              {(which) => {
+                const target = which();
+                return (
+                  <TargetDialog
+                    config={current()}
+                    editing={target === "new" ? undefined : target}
+                    onClose={() => setEditing(null)}
+                    onSaved={(saved) => {
+                      setEditing(null);
+                      config.set(saved);
+                    }}
+                  />
+                );
+              }}
+            </Show>
+            <Show when={removing()}>
+              {(target) => (
+                <ConfirmDialog
+                  title={t("webhooks.removeTitle")}
+                  message={t("webhooks.removeConfirm", { name: target().name || target().id })}
+                  confirmLabel={t("common.remove")}
+                  danger
+                  error={removeError() ? errorText(removeError()) : null}
+                  onConfirm={remove}
+                  onClose={() => setRemoving(null)}
+                />
+              )}
+            </Show>
+          </>
+        )}
+      </Show>
+
+      <section class="card" data-testid="deliveries">
+        <div class="page-head">
+          <h2>{t("webhooks.deliveries")}</h2>
+          <button type="button" class="secondary small" onClick={() => void log.reload()}>
+            {t("common.refresh")}
+          </button>
+        </div>
+        <ErrorBox error={log.error()} />
+        <Show when={log.data()}>
+          {(data) => (
+            <>
+              <Show when={data().queue.waiting > 0}>
+                <p class="muted">{t("webhooks.waiting", { count: data().queue.waiting })}</p>
+              </Show>
+              <Show
+                when={data().deliveries.length > 0}
+                fallback={<p class="muted">{t("webhooks.noDeliveries")}</p>}
+              >
+                <div class="table-wrap">
+                  <table class="cards" data-testid="deliveries-table">
+                    <thead>
+                      <tr>
+                        <th>{t("keyDetail.time")}</th>
+                        <th>{t("webhooks.event")}</th>
+                        <th>{t("webhooks.target")}</th>
+                        <th>{t("webhooks.attempt")}</th>
+                        <th>{t("webhooks.outcome")}</th>
+                        <th>{t("webhooks.httpStatus")}</th>
+                        <th>{t("keyDetail.duration")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={data().deliveries}>
+                        {(row) => (
+                          <tr data-testid="delivery-row">
+                            <td>{formatDateTime(row.at, lang())}</td>
+                            <td data-label={t("webhooks.event")} class="mono small">
+                              {row.eventType}
+                            </td>
+                            <td data-label={t("webhooks.target")}>
+                              {nameOf(row.targetId)} <span class="muted small">({row.targetType})</span>
+                            </td>
+                            <td data-label={t("webhooks.attempt")}>{row.attempt}</td>
+                            <td data-label={t("webhooks.outcome")}>
+                              <span class={`badge ${row.ok ? "active" : "error"}`}>
+                                {t(OUTCOME_LABEL[row.outcome])}
+                              </span>
+                              <Show when={row.error}>
+                                <div class="muted small">{row.error}</div>
+                              </Show>
+                            </td>
+                            <td data-label={t("webhooks.httpStatus")}>{row.status ?? "—"}</td>
+                            <td data-label={t("keyDetail.duration")}>{row.durationMs} ms</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+              </Show>
+            </>
+          )}
+        </Show>
+      </section>
+    </div>
+  );
+}
+
+const OUTCOME_LABEL: Record<"delivered" | "retrying" | "gave-up" | "test", MessageKey> = {
+  delivered: "webhooks.delivered",
+  retrying: "webhooks.retrying",
+  "gave-up": "webhooks.gaveUp",
+  test: "webhooks.testOutcome",
+};
