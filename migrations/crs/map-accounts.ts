@@ -161,9 +161,11 @@ interface Reader {
 }
 
 /** Credentials per account type, and the fields each reads. */
-const CREDENTIALS: Record<
-  NonNullable<AccountFamily["type"]>,
-  { fields: readonly string[]; read(f: Fields, r: Reader): Credentials }
+const CREDENTIALS: Partial<
+  Record<
+    NonNullable<AccountFamily["type"]>,
+    { fields: readonly string[]; read(f: Fields, r: Reader): Credentials }
+  >
 > = {
   "claude-console": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
   "gemini-api": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
@@ -231,7 +233,7 @@ const CREDENTIALS: Record<
 };
 
 /** Fields that are settings, per type, beyond the shared ones. */
-const SETTINGS: Record<NonNullable<AccountFamily["type"]>, readonly string[]> = {
+const SETTINGS: Partial<Record<NonNullable<AccountFamily["type"]>, readonly string[]>> = {
   "claude-console": ["apiUrl", "maxConcurrentTasks", "supportedModels"],
   "gemini-api": ["baseUrl", "supportedModels"],
   "openai-api": ["baseApi", "supportedModels", "maxConcurrentTasks"],
@@ -248,7 +250,9 @@ export function mapAccount(
 ): Mapped<MappedAccount> {
   const type = family.type;
   const platform = family.ourPlatform;
-  if (!type || !platform)
+  const spec = type ? CREDENTIALS[type] : undefined;
+  const settingFields = type ? SETTINGS[type] : undefined;
+  if (!type || !platform || !spec || !settingFields)
     return { ok: false, reason: `platform ${family.platform} is not supported here yet` };
   const notMapped: string[] = [];
   const notes: string[] = [];
@@ -263,7 +267,6 @@ export function mapAccount(
         }
       },
     };
-    const spec = CREDENTIALS[type];
     const raw = spec.read(f, reader);
     const parsed =
       "apiKey" in raw ? consoleCredentialsSchema.safeParse(raw) : oauthCredentialsSchema.safeParse(raw);
@@ -294,7 +297,6 @@ export function mapAccount(
     else if (type === "gemini-api") baseUrl = baseUrlOf(type, f.baseUrl, []);
     else if (type === "openai-api") baseUrl = baseUrlOf(type, f.baseApi, ["/v1/responses", "/v1"]);
 
-    const settingFields = SETTINGS[type];
     const concurrencyLimit = settingFields.includes("maxConcurrentTasks")
       ? num(f, "maxConcurrentTasks", { int: true })
       : 0;

@@ -87,6 +87,12 @@ export const ACCOUNT_TYPES = [
   "gemini-oauth",
   "openai-api",
   "openai-oauth",
+  /** Azure OpenAI: endpoint + deployment + api-version + api-key (served by the /azure routes). */
+  "azure-openai",
+  /** AWS Bedrock: Claude models, SigV4-signed with the account's access key. */
+  "bedrock",
+  /** Factory.ai Droid (served by the /droid routes). */
+  "droid",
 ] as const;
 /** Account types whose credentials are one API key (`{ apiKey }`). */
 export const API_KEY_ACCOUNT_TYPES: readonly string[] = ["claude-console", "gemini-api", "openai-api"];
