@@ -32,6 +32,9 @@ export const keys = {
 
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
+  /** Account groups (one JSON record each, members inside it) and every group id (SET). */
+  accountGroup: (id: string) => `${PREFIX}:account-group:${id}`,
+  accountGroupIndex: () => `${PREFIX}:account-groups:index`,
 
   /** The LiteLLM price table last fetched by the cron, and the admin's overrides. */
   pricingTable: () => `${PREFIX}:pricing:table`,

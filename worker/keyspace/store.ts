@@ -5,8 +5,10 @@ import type { z } from "zod";
 import { log } from "../http/log.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import {
+  type AccountGroupRecord,
   type AccountRecord,
   type AdminCredential,
+  accountGroupRecordSchema,
   accountRecordSchema,
   adminCredentialSchema,
   type RecentRequest,
@@ -161,6 +163,32 @@ export class Keyspace {
     const ids = await this.redis.smembers(keys.accountIndex());
     return this.readMany(ids, keys.account, (raw, id) =>
       parseRecord(accountRecordSchema, raw, `account ${id}`),
+    );
+  }
+
+  // ---- account groups ----
+  async getAccountGroup(id: string): Promise<AccountGroupRecord | null> {
+    return parseRecord(accountGroupRecordSchema, await this.redis.get(keys.accountGroup(id)), `group ${id}`);
+  }
+
+  async putAccountGroup(record: AccountGroupRecord): Promise<void> {
+    const tx = this.redis.multi();
+    tx.set(keys.accountGroup(record.id), JSON.stringify(accountGroupRecordSchema.parse(record)));
+    tx.sadd(keys.accountGroupIndex(), record.id);
+    await tx.exec();
+  }
+
+  async deleteAccountGroup(id: string): Promise<void> {
+    const tx = this.redis.multi();
+    tx.del(keys.accountGroup(id));
+    tx.srem(keys.accountGroupIndex(), id);
+    await tx.exec();
+  }
+
+  async listAccountGroups(): Promise<AccountGroupRecord[]> {
+    const ids = await this.redis.smembers(keys.accountGroupIndex());
+    return this.readMany(ids, keys.accountGroup, (raw, id) =>
+      parseRecord(accountGroupRecordSchema, raw, `group ${id}`),
     );
   }
 
