@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as anthropic from "./anthropic.ts";
+import * as azure from "./azure.ts";
+import * as droid from "./droid.ts";
 import * as gemini from "./gemini.ts";
 import { FakeOauth, type OauthStats } from "./oauth.ts";
 import * as openai from "./openai.ts";
@@ -26,7 +28,7 @@ export interface CredentialStats {
 }
 
 /** The wire format a usage record was sent in. */
-export type Protocol = "anthropic" | "gemini" | "openai-responses" | "openai-chat";
+export type Protocol = "anthropic" | "gemini" | "openai-responses" | "openai-chat" | "openai-embeddings";
 
 /**
  * What the fake sent, in the relay's (Anthropic's) fields whatever the protocol: input_tokens
@@ -118,7 +120,8 @@ type RouteKind =
   | "load_code_assist"
   | "onboard_user"
   | "responses"
-  | "chat";
+  | "chat"
+  | "embeddings";
 
 interface Route {
   family: Family;
@@ -127,10 +130,21 @@ interface Route {
   /** Gemini: the model in the path (Code Assist has it in the body). */
   model?: string;
   codeAssist?: boolean;
+  /** An Azure OpenAI path (azure.ts): its chat streams start with a content-filter chunk. */
+  azure?: boolean;
+  /** Azure: the deployment the path names (an embeddings request may leave its model out). */
+  deployment?: string;
 }
 
 /** Requests that generate a reply: only these count in requests / inFlight / byCredential / byScenario. */
-const GENERATING = new Set<RouteKind>(["messages", "generate", "stream_generate", "responses", "chat"]);
+const GENERATING = new Set<RouteKind>([
+  "messages",
+  "generate",
+  "stream_generate",
+  "responses",
+  "chat",
+  "embeddings",
+]);
 
 // Any prefix may come first (`/api`, `/gemini`, `/openai`, `/s/<scenario>`, ...).
 const ANTHROPIC_ROUTE = /^(?<prefix>.*?)\/v1\/(?<rest>messages|messages\/count_tokens)\/?$/;
@@ -138,7 +152,7 @@ const GEMINI_ROUTE =
   /^(?<prefix>.*?)\/(?:v1beta|v1alpha|v1)\/models\/(?<model>[^/:]+):(?<action>generateContent|streamGenerateContent|countTokens)$/;
 const CODE_ASSIST_ROUTE =
   /^(?<prefix>.*?)\/v1internal:(?<action>loadCodeAssist|onboardUser|generateContent|streamGenerateContent|countTokens)$/;
-const OPENAI_ROUTE = /^(?<prefix>.*?)\/(?<rest>responses|chat\/completions)\/?$/;
+const OPENAI_ROUTE = /^(?<prefix>.*?)\/(?<rest>responses|chat\/completions|embeddings)\/?$/;
 const MODELS_ROUTE = /^(?<prefix>.*?)\/(?:(?<version>v1beta|v1)\/)?models\/?$/;
 
 const GEMINI_ACTIONS: Record<string, RouteKind> = {
@@ -198,8 +212,15 @@ function matchRoute(req: IncomingMessage, url: URL): Route | undefined {
   }
   const oai = OPENAI_ROUTE.exec(path)?.groups;
   if (oai) {
-    const kind = oai.rest === "responses" ? "responses" : "chat";
-    return { family: "openai", kind, scenario: scenarioOf(oai.prefix) };
+    const kind = oai.rest === "responses" ? "responses" : oai.rest === "embeddings" ? "embeddings" : "chat";
+    const onAzure = azure.azurePath(url, req.headers);
+    return {
+      family: "openai",
+      kind,
+      scenario: scenarioOf(oai.prefix),
+      azure: onAzure !== undefined,
+      deployment: onAzure?.deployment,
+    };
   }
   return undefined;
 }
@@ -525,11 +546,24 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       };
       return serve(res, reply, scenario, context);
     }
+    if (route.kind === "embeddings") {
+      const request = azure.parseEmbeddingsRequest(parsed.value, route.deployment);
+      if (typeof request === "string") return fail(400, request);
+      const { body, usage } = azure.embeddingsJson(request);
+      const reply: Reply = {
+        protocol: "openai-embeddings",
+        model: request.model,
+        usage,
+        payload: { kind: "json", body },
+      };
+      return serve(res, reply, scenario, context);
+    }
     const request = openai.parseChatRequest(parsed.value);
     if (typeof request === "string") return fail(400, request);
     const usage = openai.chatUsage(request, text, scenario.cacheRead);
+    const chunks = () => openai.chatChunks(ids.chat, request, text, usage);
     const payload = request.stream
-      ? stream(openai.chatChunks(ids.chat, request, text, usage))
+      ? stream(route.azure ? azure.withPromptFilter(chunks()) : chunks())
       : { kind: "json" as const, body: openai.chatJson(ids.chat, request.model, text, usage) };
     const reply: Reply = {
       protocol: "openai-chat",
@@ -563,7 +597,9 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     const fail = (status: number, message: string, resetAt?: number) =>
       sendError(res, family, status, message, resetAt);
     const scenarioName = route.scenario ?? defaultScenario;
-    const credential = credentialOf(req, url, family);
+    const droidPath = droid.droidPath(url.pathname);
+    const credential =
+      (droidPath ? droid.droidCredential(req.headers) : undefined) ?? credentialOf(req, url, family);
     const controller = new AbortController();
     res.once("close", () => controller.abort());
     if (GENERATING.has(route.kind)) track(res, credential ?? NO_CREDENTIAL, scenarioName);
@@ -571,6 +607,11 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     const scenario = parseScenario(scenarioName);
     if (typeof scenario === "string") return fail(400, scenario);
     if (scenario.slowMs > 0 && !(await wait(scenario.slowMs, controller.signal))) return;
+    const azurePath = azure.azurePath(url, req.headers);
+    const refusal = azurePath
+      ? azure.azureRefusal(azurePath, req.headers, url.searchParams)
+      : droidPath && droid.droidRefusal(droidPath, req.headers);
+    if (refusal) return sendJson(res, refusal.status, refusal.body);
     if (credential === undefined) return fail(401, MISSING_CREDENTIAL[family]);
     if (credential === "invalid" || !oauth.accepts(credential)) return fail(401, "invalid credential");
     if (scenario.status !== undefined) {

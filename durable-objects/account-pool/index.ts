@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import { log } from "../../worker/http/log.ts";
 import { seal, unseal } from "../../worker/keyspace/crypto.ts";
-import type { AccountRecord, Platform } from "../../worker/keyspace/records.ts";
+import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keyspace/records.ts";
 import { providerFor } from "../../worker/providers/index.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
@@ -68,7 +68,7 @@ const FLUSH_DELAY_MS = 1_000;
 const ACCOUNTS_REFRESH_MS = 60_000;
 
 export class AccountPool extends DurableObject<Env> {
-  private platform: Platform | undefined;
+  private platform: PoolName | undefined;
   private accounts: AccountRecord[] = [];
   private accountsLoadedAt = 0;
   private loading: Promise<void> | undefined;
@@ -103,7 +103,7 @@ export class AccountPool extends DurableObject<Env> {
     });
   }
 
-  async acquire(platform: Platform, request: AcquireRequest): Promise<AcquireResult> {
+  async acquire(platform: PoolName, request: AcquireRequest): Promise<AcquireResult> {
     await this.ensureAccounts(platform);
     const now = Date.now();
     this.reclaimExpired(now);
@@ -269,7 +269,7 @@ export class AccountPool extends DurableObject<Env> {
     this.ensureAlarm();
   }
 
-  private async ensureAccounts(platform: Platform): Promise<void> {
+  private async ensureAccounts(platform: PoolName): Promise<void> {
     const stale = Date.now() - this.accountsLoadedAt > ACCOUNTS_REFRESH_MS;
     if (this.platform === platform && !stale) return;
     this.platform = platform;
@@ -281,11 +281,11 @@ export class AccountPool extends DurableObject<Env> {
     }
   }
 
-  private loadAccounts(platform: Platform): Promise<void> {
+  private loadAccounts(platform: PoolName): Promise<void> {
     this.loading ??= services(this.env)
       .keyspace.listAccounts()
       .then((all) => {
-        this.accounts = all.filter((a) => a.platform === platform);
+        this.accounts = all.filter((a) => poolNameOf(a) === platform);
         this.accountsLoadedAt = Date.now();
       })
       .finally(() => {

@@ -2,8 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
-import { type AccountRecord, API_KEY_ACCOUNT_TYPES } from "../keyspace/records.ts";
+import {
+  type AccountRecord,
+  type AccountSettingsMap,
+  API_KEY_ACCOUNT_TYPES,
+  poolNameOf,
+} from "../keyspace/records.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
+import { mergedSettings } from "./account-settings.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import {
   accountHealthSchema,
@@ -88,6 +94,8 @@ export interface AccountSettings {
   schedulable?: boolean;
   concurrencyLimit?: number;
   models?: string[];
+  /** Type-specific settings, already validated for the type (see account-settings.ts). */
+  settings?: AccountSettingsMap;
 }
 
 export async function addAccount(
@@ -111,6 +119,7 @@ export async function addAccount(
     isActive: true,
     concurrencyLimit: settings.concurrencyLimit ?? 0,
     models: settings.models ?? [],
+    ...(settings.settings ? { settings: settings.settings } : {}),
     credentials: await sealCredentials(env, credentials),
     createdAt: now,
     updatedAt: now,
@@ -121,15 +130,15 @@ export async function addAccount(
 
 async function saveAccount(env: Env, record: AccountRecord): Promise<void> {
   await services(env).keyspace.putAccount(record);
-  await accountsChanged(env, services(env), record.platform);
+  await accountsChanged(env, services(env), poolNameOf(record));
 }
 
 export function registerAccounts(app: AdminApp) {
   app.openapi(routes.list, async (c) => {
     const s = services(c.env);
     const records = await s.keyspace.listAccounts();
-    const platforms = [...new Set(records.map((r) => r.platform))];
-    const states = (await Promise.all(platforms.map((p) => poolOf(c.env, s, p).status()))).flat();
+    const pools = [...new Set(records.map(poolNameOf))];
+    const states = (await Promise.all(pools.map((p) => poolOf(c.env, s, p).status()))).flat();
     const stateOf = new Map(states.map((state) => [state.accountId, state]));
     const accounts = records.map((record) => {
       const state = stateOf.get(record.id);
@@ -150,7 +159,7 @@ export function registerAccounts(app: AdminApp) {
     const { id } = c.req.valid("param");
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
-    await accountsChanged(c.env, services(c.env), record.platform, record.id);
+    await accountsChanged(c.env, services(c.env), poolNameOf(record), record.id);
     return c.json({ account: accountView(record) }, 200);
   });
 
@@ -164,16 +173,19 @@ export function registerAccounts(app: AdminApp) {
     const { id } = c.req.valid("param");
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
-    const { apiKey, ...changes } = c.req.valid("json");
+    const { apiKey, settings, ...changes } = c.req.valid("json");
     if (apiKey && !API_KEY_ACCOUNT_TYPES.includes(record.type)) {
       throw new RelayError("invalid_request", "apiKey: this account signs in with OAuth, not an API key");
     }
     const updated: AccountRecord = {
       ...record,
       ...changes,
+      ...(settings ? { settings: mergedSettings(record, settings) } : {}),
       credentials: apiKey ? await sealCredentials(c.env, { apiKey }) : record.credentials,
       updatedAt: new Date().toISOString(),
     };
+    if (updated.type === "azure-openai" && updated.baseUrl === "")
+      throw new RelayError("invalid_request", "baseUrl: an Azure OpenAI account needs its endpoint");
     await saveAccount(c.env, updated);
     return c.json({ account: accountView(updated) }, 200);
   });
@@ -183,7 +195,7 @@ export function registerAccounts(app: AdminApp) {
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
     await services(c.env).keyspace.deleteAccount(id);
-    await accountsChanged(c.env, services(c.env), record.platform);
+    await accountsChanged(c.env, services(c.env), poolNameOf(record));
     return c.json({ deleted: true as const }, 200);
   });
 }

@@ -115,7 +115,13 @@ export const accountHealthSchema = z
 
 export const updateAccountBody = consoleAccountBody
   .partial()
-  .extend({ isActive: z.boolean().optional() })
+  .extend({
+    isActive: z.boolean().optional(),
+    settings: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        "Type-specific settings merged into the stored ones (null removes one): Azure deployment, apiVersion, responsesApiVersion; Droid userAgent",
+    }),
+  })
   .strict()
   .openapi("AccountChanges");
 

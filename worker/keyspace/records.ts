@@ -95,9 +95,25 @@ export const ACCOUNT_TYPES = [
   "droid",
 ] as const;
 /** Account types whose credentials are one API key (`{ apiKey }`). */
-export const API_KEY_ACCOUNT_TYPES: readonly string[] = ["claude-console", "gemini-api", "openai-api"];
+export const API_KEY_ACCOUNT_TYPES: readonly string[] = [
+  "claude-console",
+  "gemini-api",
+  "openai-api",
+  "azure-openai",
+  "droid",
+];
 export const accountTypeSchema = z.enum(ACCOUNT_TYPES);
 export type AccountType = z.infer<typeof accountTypeSchema>;
+
+/**
+ * Type-specific account settings: flat values (no recursive JSON, which Durable Object RPC types
+ * cannot carry), a string map at most (a model mapping).
+ */
+export const accountSettingsSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.record(z.string(), z.string())]),
+);
+export type AccountSettingsMap = z.infer<typeof accountSettingsSchema>;
 
 export const accountRecordSchema = z.object({
   v: z.literal(1),
@@ -118,10 +134,24 @@ export const accountRecordSchema = z.object({
   models: z.array(z.string().min(1)).default([]),
   /** Sealed credential envelope (keyspace/crypto.ts), never the secret itself. */
   credentials: z.string().min(1),
+  /**
+   * What one account type needs beyond the shared fields (Azure: deployment and api-version),
+   * validated by that type's schema in its provider folder; absent for the other types.
+   */
+  settings: accountSettingsSchema.optional(),
   createdAt: isoDate,
   updatedAt: isoDate,
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
+
+/**
+ * Scheduling pools (one AccountPool each): a platform's accounts, except Azure OpenAI accounts,
+ * which have a pool of their own because only the /azure routes use them (as in the original).
+ */
+export type PoolName = Platform | "azure-openai";
+export function poolNameOf(account: Pick<AccountRecord, "type" | "platform">): PoolName {
+  return account.type === "azure-openai" ? "azure-openai" : account.platform;
+}
 
 /**
  * A named subset of one platform's accounts (the original's account groups). A key whose

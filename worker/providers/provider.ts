@@ -2,7 +2,7 @@
 // response, say what an upstream failure means for the account. relay/ knows only this shape.
 import type { Config } from "../env.ts";
 import type { Protocol } from "../http/errors.ts";
-import type { AccountRecord, Platform, Usage } from "../keyspace/records.ts";
+import type { AccountRecord, Platform, PoolName, Usage } from "../keyspace/records.ts";
 
 export interface ClientCall {
   request: Request;
@@ -38,6 +38,8 @@ export interface CredentialRefresh {
 
 export interface Provider {
   platform: Platform;
+  /** The AccountPool it schedules from when that is not its platform's (Azure OpenAI). */
+  pool?: PoolName;
   protocol: Protocol;
   buildRequest(call: ClientCall, account: AccountRecord, credentials: unknown, config: Config): Request;
   usageFromSse(text: string): MeteredUsage;

@@ -109,7 +109,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let acquired: Acquired;
     try {
-      acquired = await acquireAccount(ctx.env, ctx.services, ctx.provider.platform, {
+      acquired = await acquireAccount(ctx.env, ctx.services, ctx.provider.pool ?? ctx.provider.platform, {
         ...ctx.routing,
         exclude,
       });

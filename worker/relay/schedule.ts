@@ -4,12 +4,12 @@ import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { unseal } from "../keyspace/crypto.ts";
-import type { AccountRecord, Platform } from "../keyspace/records.ts";
+import type { AccountRecord, PoolName } from "../keyspace/records.ts";
 import type { AccountOutcome } from "../providers/provider.ts";
 
 const credentialCache = new Map<string, { updatedAt: string; credentials: unknown }>();
 
-export function poolOf(env: Env, services: Services, platform: Platform) {
+export function poolOf(env: Env, services: Services, platform: PoolName) {
   const id = env.ACCOUNT_POOL.idFromName(platform);
   const hint = services.config.POOL_LOCATION_HINT;
   return hint ? env.ACCOUNT_POOL.get(id, { locationHint: hint }) : env.ACCOUNT_POOL.get(id);
@@ -25,7 +25,7 @@ export interface Acquired {
 export async function acquireAccount(
   env: Env,
   services: Services,
-  platform: Platform,
+  platform: PoolName,
   request: AcquireRequest,
 ): Promise<Acquired> {
   const pool = poolOf(env, services, platform);
@@ -65,7 +65,7 @@ export async function acquireAccount(
 export async function accountsChanged(
   env: Env,
   services: Services,
-  platform: Platform,
+  platform: PoolName,
   resetAccountId?: string,
 ) {
   await poolOf(env, services, platform).refresh(resetAccountId);

@@ -10,7 +10,7 @@ import type { RelayVariables } from "../http/context.ts";
 import { errorResponse, RelayError } from "../http/errors.ts";
 import { timingSafeEqual } from "../keyspace/crypto.ts";
 import { keys } from "../keyspace/keys.ts";
-import { accountRecordSchema, type Platform } from "../keyspace/records.ts";
+import { type AccountType, accountRecordSchema, type Platform, poolNameOf } from "../keyspace/records.ts";
 import { LATENCY_BUCKETS_MS } from "../keyspace/usage-batch.ts";
 import { poolOf } from "../relay/schedule.ts";
 import { countersFrom, numericHash, usd } from "../usage/report.ts";
@@ -20,7 +20,7 @@ type MetricsContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const PREFIX = "edge_relay_";
 const ACCOUNT_STATUSES = ["active", "rate-limited", "overloaded", "unauthorized", "error"] as const;
-const accountSchema = accountRecordSchema.pick({ platform: true });
+const accountSchema = accountRecordSchema.pick({ platform: true, type: true });
 
 async function authorised(s: Services, authorization: string | undefined): Promise<boolean> {
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
@@ -100,7 +100,10 @@ function histogram(out: Exposition, name: string, help: string, fields: Map<stri
 }
 
 /** Id and platform of each account: the second (and last) keyspace round trip. */
-async function readAccounts(s: Services, ids: string[]): Promise<Array<{ id: string; platform: Platform }>> {
+async function readAccounts(
+  s: Services,
+  ids: string[],
+): Promise<Array<{ id: string; platform: Platform; type: AccountType }>> {
   if (ids.length === 0) return [];
   const raws = await s.keyspace.redis.mget<(string | null)[]>(...ids.map(keys.account));
   return ids.flatMap((id, i) => {
@@ -108,7 +111,7 @@ async function readAccounts(s: Services, ids: string[]): Promise<Array<{ id: str
     if (typeof raw !== "string") return [];
     try {
       const parsed = accountSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? [{ id, platform: parsed.data.platform }] : [];
+      return parsed.success ? [{ id, platform: parsed.data.platform, type: parsed.data.type }] : [];
     } catch {
       return [];
     }
@@ -128,11 +131,11 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
   const results: unknown[] = await pipeline.exec();
   const [requestsRaw, durationRaw, upstreamRaw, systemRaw, keyCount, accountIds, flushRaw] = results;
   const accounts = await readAccounts(s, Array.isArray(accountIds) ? accountIds.map(String) : []);
-  const platforms = [...new Set(accounts.map((a) => a.platform))].sort();
+  const pools = [...new Set(accounts.map(poolNameOf))].sort();
   const states = await Promise.all(
-    platforms.map(async (platform) => {
+    pools.map(async (pool) => {
       try {
-        return await poolOf(env, s, platform).status();
+        return await poolOf(env, s, pool).status();
       } catch {
         return [] as AccountState[];
       }

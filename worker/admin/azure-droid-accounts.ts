@@ -1,0 +1,77 @@
+// Adding Azure OpenAI accounts (endpoint, deployment, api-versions, api-key) and Droid
+// (Factory.ai) accounts (API key, optional user agent). Changes go through PATCH /accounts/{id}.
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AccountSettingsMap } from "../keyspace/records.ts";
+import { azureAccountFields } from "../providers/azure/settings.ts";
+import { droidAccountFields } from "../providers/droid/settings.ts";
+import { addAccount } from "./accounts.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import { accountViewSchema, consoleAccountBody } from "./schemas.ts";
+import { accountView } from "./views.ts";
+
+const security = [{ adminJwt: [] }];
+const tags = ["accounts"];
+const accountResult = z.object({ account: accountViewSchema });
+
+/** The settings every account takes (name, priority, models, …). */
+const shared = consoleAccountBody.omit({ apiKey: true }).shape;
+
+const azureAccountBody = z
+  .object({ ...shared, ...azureAccountFields })
+  .omit({ baseUrl: true })
+  .strict()
+  .openapi("NewAzureOpenaiAccount");
+
+const droidAccountBody = z
+  .object({ ...shared, ...droidAccountFields })
+  .strict()
+  .openapi("NewDroidAccount");
+
+const routes = {
+  createAzure: createRoute({
+    method: "post",
+    path: "/accounts/azure-openai",
+    tags,
+    security,
+    summary:
+      "Add an Azure OpenAI account: endpoint (stored as baseUrl), deployment, api-versions, api-key; served at /azure",
+    request: { body: { content: { "application/json": { schema: azureAccountBody } }, required: true } },
+    responses: { 201: jsonContent(accountResult, "Created") },
+  }),
+  createDroid: createRoute({
+    method: "post",
+    path: "/accounts/droid",
+    tags,
+    security,
+    summary:
+      "Add a Droid (Factory.ai) account with its API key; served at /droid (baseUrl: Factory's LLM API by default)",
+    request: { body: { content: { "application/json": { schema: droidAccountBody } }, required: true } },
+    responses: { 201: jsonContent(accountResult, "Created") },
+  }),
+};
+
+export function registerAzureDroidAccounts(app: AdminApp) {
+  app.openapi(routes.createAzure, async (c) => {
+    const { apiKey, endpoint, deployment, apiVersion, responsesApiVersion, ...common } = c.req.valid("json");
+    const settings = {
+      deployment,
+      ...(apiVersion ? { apiVersion } : {}),
+      ...(responsesApiVersion ? { responsesApiVersion } : {}),
+    };
+    const record = await addAccount(
+      c.env,
+      "azure-openai",
+      "openai",
+      { ...common, baseUrl: endpoint, settings },
+      { apiKey },
+    );
+    return c.json({ account: accountView(record) }, 201);
+  });
+
+  app.openapi(routes.createDroid, async (c) => {
+    const { apiKey, userAgent, ...common } = c.req.valid("json");
+    const settings: AccountSettingsMap = userAgent ? { userAgent } : {};
+    const record = await addAccount(c.env, "droid", "droid", { ...common, settings }, { apiKey });
+    return c.json({ account: accountView(record) }, 201);
+  });
+}

@@ -1,0 +1,46 @@
+// Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each metered
+// with the meter of the protocol it answers in (Claude's for Messages, OpenAI's for Responses and
+// Chat Completions).
+import { chatUsageFromSse } from "../../translate/chat-usage.ts";
+import { chatStreamError } from "../azure/index.ts";
+import { claudeOutcome } from "../claude/errors.ts";
+import { claudeProvider } from "../claude/index.ts";
+import { usageFromJson as claudeUsageFromJson, usageFromSse as claudeUsageFromSse } from "../claude/usage.ts";
+import { openaiOutcome } from "../openai/errors.ts";
+import { responsesStreamError } from "../openai/index.ts";
+import { openaiSessionHash } from "../openai/session.ts";
+import { usageFromJson as openaiUsageFromJson, usageFromSse as openaiUsageFromSse } from "../openai/usage.ts";
+import type { Provider } from "../provider.ts";
+import { buildDroidRequest } from "./upstream.ts";
+
+export const droidClaudeProvider: Provider = {
+  platform: "droid",
+  protocol: "anthropic",
+  buildRequest: (call, account, credentials, config) =>
+    buildDroidRequest("anthropic", call, account, credentials, config),
+  usageFromSse: claudeUsageFromSse,
+  usageFromJson: claudeUsageFromJson,
+  streamErrorEvent: claudeProvider.streamErrorEvent,
+  outcome: claudeOutcome,
+  sessionHash: claudeProvider.sessionHash,
+};
+
+export const droidResponsesProvider: Provider = {
+  platform: "droid",
+  protocol: "openai",
+  buildRequest: (call, account, credentials, config) =>
+    buildDroidRequest("openai", call, account, credentials, config),
+  usageFromSse: openaiUsageFromSse,
+  usageFromJson: openaiUsageFromJson,
+  streamErrorEvent: responsesStreamError,
+  outcome: openaiOutcome,
+  sessionHash: openaiSessionHash,
+};
+
+export const droidChatProvider: Provider = {
+  ...droidResponsesProvider,
+  buildRequest: (call, account, credentials, config) =>
+    buildDroidRequest("comm", call, account, credentials, config),
+  usageFromSse: chatUsageFromSse,
+  streamErrorEvent: chatStreamError,
+};

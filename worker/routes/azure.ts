@@ -1,0 +1,137 @@
+// The Azure OpenAI surface at /azure, on the original's flat paths (no `deployments/` for the
+// client: the account names the deployment): POST /chat/completions, /responses, /embeddings;
+// GET /models, /health. Only Azure OpenAI accounts serve it (their own AccountPool, "azure-openai").
+// The key needs the `openai` permission: the original checks none here, but its permission list
+// has no Azure entry, and a key limited to other platforms should not spend on OpenAI models.
+// Errors in OpenAI's shape (Azure's own error bodies already are).
+import { Hono } from "hono";
+import { z } from "zod";
+import { type Env, services } from "../env.ts";
+import type { RelayVariables } from "../http/context.ts";
+import {
+  azureChatProvider,
+  azureEmbeddingsProvider,
+  azureResponsesProvider,
+} from "../providers/azure/index.ts";
+import { bareModel } from "../providers/azure/upstream.ts";
+import { isRestricted } from "../providers/gemini/models.ts";
+import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
+import { type RouteContext, relay } from "../relay/pipeline.ts";
+import { asObject } from "../translate/chat.ts";
+import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+
+/** The original defaults a chat request without a model to gpt-4 (the deployment decides anyway). */
+const DEFAULT_CHAT_MODEL = "gpt-4";
+
+const chatBody = z.looseObject({
+  model: z.string().optional(),
+  messages: z.array(z.unknown(), { error: "messages is required" }).min(1, "messages must not be empty"),
+  stream: z.boolean().optional(),
+});
+const responsesBody = z.looseObject({
+  model: z.string({ error: "model is required" }).min(1, "model is required"),
+  stream: z.boolean().optional(),
+});
+const embeddingsBody = z.looseObject({
+  model: z.string().optional(),
+  input: z.unknown().refine((value) => value !== undefined, "input is required"),
+});
+
+export const azureRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
+
+azureRoutes.use("*", async (c, next) => {
+  c.set("protocol", "openai");
+  await next();
+});
+
+azureRoutes.get("/health", (c) =>
+  c.json({ status: "healthy", service: "azure-openai-relay", timestamp: new Date().toISOString() }),
+);
+
+/**
+ * A stream without `stream_options.include_usage` carries no usage: it is switched on for the
+ * meter and its usage-only chunk, which the client did not ask for, taken out again.
+ */
+async function chatCompletions(c: RouteContext): Promise<Response> {
+  let injected = false;
+  const response = await relay(c, {
+    provider: (body) => {
+      injected = body.stream === true && asObject(body.stream_options)?.include_usage !== true;
+      if (!injected) return azureChatProvider;
+      const text = withStreamUsage(body);
+      return {
+        ...azureChatProvider,
+        buildRequest: (call, account, credentials, config) =>
+          azureChatProvider.buildRequest({ ...call, body: text }, account, credentials, config),
+      };
+    },
+    schema: chatBody,
+    target: (body) => ({
+      path: "chat/completions",
+      search: "",
+      model: bareModel(body.model || DEFAULT_CHAT_MODEL),
+      stream: body.stream === true,
+    }),
+    meter: true,
+  });
+  if (!injected || !response.ok || !response.body) return response;
+  return new Response(response.body.pipeThrough(dropUsageChunk()), response);
+}
+
+azureRoutes.post("/chat/completions", chatCompletions);
+
+azureRoutes.post("/responses", (c) =>
+  relay(c, {
+    provider: azureResponsesProvider,
+    schema: responsesBody,
+    target: (body) => ({
+      path: "responses",
+      search: "",
+      model: bareModel(body.model),
+      stream: body.stream === true,
+    }),
+    meter: true,
+  }),
+);
+
+azureRoutes.post("/embeddings", (c) =>
+  relay(c, {
+    provider: azureEmbeddingsProvider,
+    schema: embeddingsBody,
+    target: (body) => ({
+      path: "embeddings",
+      search: "",
+      model: bareModel(body.model || "text-embedding-3-small"),
+      stream: false,
+    }),
+    meter: true,
+  }),
+);
+
+/** The original's list, `azure/`-prefixed as it serves it. */
+const AZURE_MODELS = [
+  "gpt-4",
+  "gpt-4-turbo",
+  "gpt-4o",
+  "gpt-4o-mini",
+  "gpt-5",
+  "gpt-5-mini",
+  "gpt-35-turbo",
+  "gpt-35-turbo-16k",
+  "codex-mini",
+  "text-embedding-ada-002",
+  "text-embedding-3-small",
+  "text-embedding-3-large",
+];
+const CREATED = 1_735_689_600; // 2025-01-01: the list carries no dates of its own
+
+azureRoutes.get("/models", async (c) => {
+  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
+  requirePermission(key, "openai");
+  const data = AZURE_MODELS.filter(
+    (m) =>
+      !isRestricted(key.limits.restrictedModels, m) &&
+      !isRestricted(key.limits.restrictedModels, `azure/${m}`),
+  ).map((m) => ({ id: `azure/${m}`, object: "model" as const, created: CREATED, owned_by: "azure-openai" }));
+  return c.json({ object: "list" as const, data });
+});

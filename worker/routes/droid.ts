@@ -1,0 +1,104 @@
+// The Droid (Factory.ai) surface at /droid, on the original's paths: POST /claude/v1/messages
+// (Anthropic Messages), /comm/v1/chat/completions (OpenAI Chat Completions), /openai/v1/responses
+// and /openai/responses (OpenAI Responses); GET /{claude,comm,openai}/v1/models. Only Droid
+// accounts serve it, and the key needs the `droid` permission, as in the original. Errors come in
+// the shape of the protocol each path speaks.
+import { Hono } from "hono";
+import { z } from "zod";
+import { type Env, services } from "../env.ts";
+import type { RelayVariables } from "../http/context.ts";
+import { droidChatProvider, droidClaudeProvider, droidResponsesProvider } from "../providers/droid/index.ts";
+import { isRestricted } from "../providers/gemini/models.ts";
+import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
+import { type RouteContext, relay } from "../relay/pipeline.ts";
+import { asObject } from "../translate/chat.ts";
+import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+
+const model = z.string({ error: "model is required" }).min(1, "model is required");
+const messagesBody = z.looseObject({
+  model,
+  messages: z.array(z.unknown(), { error: "messages is required" }),
+  stream: z.boolean().optional(),
+});
+const chatBody = z.looseObject({
+  model,
+  messages: z.array(z.unknown(), { error: "messages is required" }).min(1, "messages must not be empty"),
+  stream: z.boolean().optional(),
+});
+const responsesBody = z.looseObject({ model, stream: z.boolean().optional() });
+
+export const droidRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
+
+droidRoutes.use("/claude/*", async (c, next) => {
+  c.set("protocol", "anthropic");
+  await next();
+});
+droidRoutes.use("/comm/*", async (c, next) => {
+  c.set("protocol", "openai");
+  await next();
+});
+droidRoutes.use("/openai/*", async (c, next) => {
+  c.set("protocol", "openai");
+  await next();
+});
+
+const target = (body: { model: string; stream?: boolean | undefined }) => ({
+  path: "",
+  search: "",
+  model: body.model,
+  stream: body.stream === true,
+});
+
+droidRoutes.post("/claude/v1/messages", (c) =>
+  relay(c, { provider: droidClaudeProvider, schema: messagesBody, target, meter: true }),
+);
+
+/** A chat stream is metered off its usage chunk: asked for when the client did not, and dropped again. */
+async function chatCompletions(c: RouteContext): Promise<Response> {
+  let injected = false;
+  const response = await relay(c, {
+    provider: (body) => {
+      injected = body.stream === true && asObject(body.stream_options)?.include_usage !== true;
+      if (!injected) return droidChatProvider;
+      const text = withStreamUsage(body);
+      return {
+        ...droidChatProvider,
+        buildRequest: (call, account, credentials, config) =>
+          droidChatProvider.buildRequest({ ...call, body: text }, account, credentials, config),
+      };
+    },
+    schema: chatBody,
+    target,
+    meter: true,
+  });
+  if (!injected || !response.ok || !response.body) return response;
+  return new Response(response.body.pipeThrough(dropUsageChunk()), response);
+}
+
+droidRoutes.post("/comm/v1/chat/completions", chatCompletions);
+
+for (const path of ["/openai/v1/responses", "/openai/responses"]) {
+  droidRoutes.post(path, (c) =>
+    relay(c, { provider: droidResponsesProvider, schema: responsesBody, target, meter: true }),
+  );
+}
+
+/** The original's list: what Factory serves that Droid asks for. */
+const DROID_MODELS = [
+  { id: "claude-opus-4-1-20250805", owned_by: "anthropic" },
+  { id: "claude-sonnet-4-5-20250929", owned_by: "anthropic" },
+  { id: "gpt-5-2025-08-07", owned_by: "openai" },
+];
+const CREATED = 1_735_689_600; // 2025-01-01: the list carries no dates of its own
+
+droidRoutes.get("/:surface{claude|comm|openai}/v1/models", async (c) => {
+  c.set("protocol", c.req.param("surface") === "claude" ? "anthropic" : "openai");
+  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
+  requirePermission(key, "droid");
+  const data = DROID_MODELS.filter((m) => !isRestricted(key.limits.restrictedModels, m.id)).map((m) => ({
+    ...m,
+    object: "model" as const,
+    created: CREATED,
+  }));
+  return c.json({ object: "list" as const, data });
+});
