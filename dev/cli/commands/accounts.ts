@@ -108,6 +108,52 @@ function addApiKeyAccount(verb: string, type: string, what: string, keyHelp: str
   };
 }
 
+/** `accounts add-azure`: an Azure OpenAI resource's endpoint, deployment, api-versions and key. */
+const addAzureAccount: Command = {
+  path: ["accounts", "add-azure"],
+  args: [],
+  summary: "Add an Azure OpenAI account (served at /azure)",
+  options: {
+    name: { type: "string", value: "NAME", required: true, help: "Account name" },
+    "api-key": {
+      type: "string",
+      value: "KEY",
+      required: true,
+      help: "Azure api-key; '-' reads it from stdin",
+    },
+    endpoint: { type: "string", value: "URL", required: true, help: "https://NAME.openai.azure.com" },
+    deployment: { type: "string", value: "NAME", required: true, help: "Deployment name" },
+    "api-version": { type: "string", value: "V", help: "Chat/embeddings api-version (default 2024-10-21)" },
+    "responses-api-version": {
+      type: "string",
+      value: "V",
+      help: "Responses api-version (default 2025-04-01-preview)",
+    },
+    description: { type: "string", value: "TEXT", help: "Description" },
+    priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
+    unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
+  },
+  async run(context) {
+    const { values } = context;
+    const fields = readAccountFields(values);
+    if (values.unschedulable === true) fields.schedulable = false;
+    fields.apiKey = await readApiKey(context);
+    fields.endpoint = optString(values, "endpoint");
+    fields.deployment = optString(values, "deployment");
+    const apiVersion = optString(values, "api-version");
+    const responsesApiVersion = optString(values, "responses-api-version");
+    if (apiVersion !== undefined) fields.apiVersion = apiVersion;
+    if (responsesApiVersion !== undefined) fields.responsesApiVersion = responsesApiVersion;
+    const { data, raw } = await context.client.request(
+      "POST",
+      "/admin/accounts/azure-openai",
+      accountResponseSchema,
+      fields,
+    );
+    show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+  },
+};
+
 export const accountCommands: Command[] = [
   {
     path: ["accounts", "list"],
@@ -134,6 +180,13 @@ export const accountCommands: Command[] = [
     "openai-api",
     "an OpenAI API key account (Responses, for Codex)",
     "OpenAI API key",
+  ),
+  addAzureAccount,
+  addApiKeyAccount(
+    "add-droid",
+    "droid",
+    "a Droid (Factory.ai) API key account (served at /droid; --base-url defaults to Factory's LLM API)",
+    "Factory API key",
   ),
   {
     path: ["accounts", "reset"],
