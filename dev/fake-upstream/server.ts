@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as anthropic from "./anthropic.ts";
 import * as azure from "./azure.ts";
+import * as bedrock from "./bedrock.ts";
 import * as droid from "./droid.ts";
 import * as gemini from "./gemini.ts";
 import { FakeOauth, type OauthStats } from "./oauth.ts";
@@ -28,7 +29,13 @@ export interface CredentialStats {
 }
 
 /** The wire format a usage record was sent in. */
-export type Protocol = "anthropic" | "gemini" | "openai-responses" | "openai-chat" | "openai-embeddings";
+export type Protocol =
+  | "anthropic"
+  | "gemini"
+  | "openai-responses"
+  | "openai-chat"
+  | "openai-embeddings"
+  | "bedrock";
 
 /**
  * What the fake sent, in the relay's (Anthropic's) fields whatever the protocol: input_tokens
@@ -338,7 +345,7 @@ async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 /** Waits until the chunk is handed to the socket, so each event leaves as its own chunk. */
-function write(res: ServerResponse, chunk: string, signal: AbortSignal): Promise<boolean> {
+function write(res: ServerResponse, chunk: string | Uint8Array, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = () => resolve(false);
@@ -574,6 +581,63 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     await serve(res, reply, scenario, context);
   }
 
+  /**
+   * AWS Bedrock InvokeModel (bedrock.ts): the SigV4 signature is checked before anything else;
+   * the credential counted is the access key id (a refused signature counts as "(bad signature)").
+   */
+  async function serveBedrock(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    raw: string,
+  ): Promise<void> {
+    const route = bedrock.BEDROCK_ROUTE.exec(url.pathname)?.groups ?? {};
+    const requestId = anthropic.newRequestId();
+    res.setHeader("x-amzn-requestid", requestId);
+    const parsed = parseJson(raw);
+    stats.lastRequest = {
+      method: req.method ?? "",
+      path: req.url ?? url.pathname,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+      ),
+      body: parsed.ok ? parsed.value : raw,
+    };
+    const fail = (error: bedrock.BedrockError) => sendJson(res, error.status, error.body, error.headers);
+    const verdict = bedrock.verifySigV4({
+      method: req.method ?? "",
+      rawUrl: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.from(raw),
+    });
+    const scenarioName = /^\/s\/([^/]+)/.exec(route.prefix ?? "")?.[1] ?? defaultScenario;
+    const controller = new AbortController();
+    res.once("close", () => controller.abort());
+    track(res, verdict.ok ? verdict.accessKeyId : "(bad signature)", scenarioName);
+    if (!verdict.ok) return fail(verdict.error);
+    const scenario = parseScenario(scenarioName);
+    if (typeof scenario === "string") return fail(bedrock.bedrockError(400, "ValidationException", scenario));
+    if (scenario.slowMs > 0 && !(await wait(scenario.slowMs, controller.signal))) return;
+    if (scenario.status !== undefined) return fail(bedrock.scenarioError(scenario.status, scenarioName));
+    const request = bedrock.parseInvokeBody(parsed.ok ? parsed.value : undefined);
+    if (typeof request === "string") return fail(bedrock.bedrockError(400, "ValidationException", request));
+    const modelId = decodeURIComponent(route.model ?? "");
+    const model = bedrock.anthropicModelOf(modelId);
+    const stream = route.action === "invoke-with-response-stream";
+    const text = scenario.text ?? DEFAULT_TEXT;
+    const usage = anthropic.computeUsage({ model, stream, ...request }, text, scenario.cacheRead);
+    const id = anthropic.newMessageId();
+    const payload: Reply["payload"] = stream
+      ? {
+          kind: "stream",
+          contentType: "application/vnd.amazon.eventstream",
+          chunks: bedrock.streamFrames(anthropic.streamEvents(id, model, text, usage), usage),
+        }
+      : { kind: "json", body: anthropic.messageJson(id, model, text, usage) };
+    const context: Context = { requestId, credential: verdict.accessKeyId, signal: controller.signal };
+    await serve(res, { protocol: "bedrock", model: modelId, usage, payload }, scenario, context);
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): Promise<void> {
     const requestId = anthropic.newRequestId();
     res.setHeader("request-id", requestId);
@@ -700,6 +764,8 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
         if (path === "/__reset") webhookSinks.clear();
         if (path.startsWith("/__")) return control(res, handleControl(req.method ?? "", path, raw));
         if (req.method === "POST" && OAUTH_TOKEN_ROUTE.test(path)) return handleOauth(res, path, raw);
+        if (req.method === "POST" && bedrock.BEDROCK_ROUTE.test(path))
+          return serveBedrock(req, res, url, raw);
         return handleApi(req, res, url, raw);
       })
       .catch((error: unknown) => {

@@ -2,7 +2,8 @@
 
 /** One write of a streamed reply: `words` is how many output tokens it carries, `text` whether it carries reply text. */
 export interface StreamChunk {
-  wire: string;
+  /** Text for SSE and JSON streams; bytes for binary framing (Bedrock's event-stream). */
+  wire: string | Uint8Array;
   words: number;
   text: boolean;
 }

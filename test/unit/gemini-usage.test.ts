@@ -146,7 +146,7 @@ function call(path: string, body: unknown, search = "", model = "gemini-2.5-pro"
 }
 
 async function built(c: ClientCall, a: AccountRecord, credentials: unknown) {
-  const request = geminiProvider.buildRequest(c, a, credentials, config);
+  const request = await geminiProvider.buildRequest(c, a, credentials, config);
   return {
     url: request.url,
     headers: request.headers,

@@ -9,10 +9,12 @@ import {
   accountSettingsSchema,
 } from "../keyspace/records.ts";
 import { azureSettingsSchema } from "../providers/azure/settings.ts";
+import { bedrockSettingsSchema } from "../providers/bedrock/settings.ts";
 import { droidSettingsSchema } from "../providers/droid/settings.ts";
 
 const SCHEMAS: Partial<Record<AccountType, z.ZodType<Record<string, unknown>>>> = {
   "azure-openai": azureSettingsSchema,
+  bedrock: bedrockSettingsSchema,
   droid: droidSettingsSchema,
 };
 

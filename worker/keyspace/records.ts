@@ -178,6 +178,13 @@ export function groupIdOfBinding(binding: string | undefined): string | null {
 
 /** What an account's credentials envelope holds, per account type. */
 export const consoleCredentialsSchema = z.object({ apiKey: z.string().min(1) });
+export const bedrockCredentialsSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  /** Temporary (STS) credentials carry one. */
+  sessionToken: z.string().min(1).optional(),
+});
+export type BedrockCredentials = z.infer<typeof bedrockCredentialsSchema>;
 export const oauthCredentialsSchema = z.object({
   accessToken: z.string().min(1),
   refreshToken: z.string().min(1).optional(),

@@ -30,6 +30,13 @@ export type AccountOutcome =
   | { kind: "server-error" }
   | { kind: "client-error" };
 
+/** An upstream answer put into the client's protocol by an account type that speaks another one. */
+export interface AdaptedAnswer {
+  response: Response;
+  /** The model usage is recorded under, when not the one the answer names. */
+  usageModel?: string;
+}
+
 /** How an account's short-lived credentials (OAuth tokens) are renewed. */
 export interface CredentialRefresh {
   due(account: AccountRecord, credentials: unknown, now: number): boolean;
@@ -41,7 +48,18 @@ export interface Provider {
   /** The AccountPool it schedules from when that is not its platform's (Azure OpenAI). */
   pool?: PoolName;
   protocol: Protocol;
-  buildRequest(call: ClientCall, account: AccountRecord, credentials: unknown, config: Config): Request;
+  /** A promise only where building needs async work (SigV4 signing): the others stay await-free. */
+  buildRequest(
+    call: ClientCall,
+    account: AccountRecord,
+    credentials: unknown,
+    config: Config,
+  ): Request | Promise<Request>;
+  /**
+   * For account types whose upstream speaks another wire format than the platform's (Bedrock in
+   * the Claude pool): the answer in this protocol. Undefined: the answer is relayed as it is.
+   */
+  adaptAnswer?(response: Response, call: ClientCall, account: AccountRecord): AdaptedAnswer | undefined;
   usageFromSse(text: string): MeteredUsage;
   usageFromJson(text: string): MeteredUsage;
   /** Bytes that end a broken stream in this protocol's own error shape. */

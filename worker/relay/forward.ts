@@ -106,6 +106,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
   /** A provider's refusal of the call for an account that cannot carry it (see the catch below). */
   let refused: RelayError | undefined;
   let upstreamMs: number | undefined;
+  let usageModel: string | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let acquired: Acquired;
     try {
@@ -132,12 +133,16 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
         account = refreshed;
         credentials = await accountCredentials(ctx.services, account);
       }
+      const built = ctx.provider.buildRequest(call, account, credentials, ctx.services.config);
       const sentAt = Date.now();
       response = await fetchWithHeadersTimeout(
-        ctx.provider.buildRequest(call, account, credentials, ctx.services.config),
+        built instanceof Promise ? await built : built,
         ctx.services.config.UPSTREAM_TIMEOUT_SECONDS * 1000,
       );
       upstreamMs = Date.now() - sentAt;
+      const adapted = ctx.provider.adaptAnswer?.(response, call, account);
+      if (adapted) response = adapted.response;
+      usageModel = adapted?.usageModel;
     } catch (error) {
       if (error instanceof RelayError) {
         // buildRequest refused: this account cannot carry the call (a chat request with a field the
@@ -157,7 +162,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
       exclude.push(account.id);
       continue;
     }
-    if (response.ok) return relayResponse(ctx, acquired, response, upstreamMs);
+    if (response.ok) return relayResponse(ctx, acquired, response, upstreamMs, usageModel);
     const outcome = ctx.provider.outcome(response);
     ctx.waitUntil(acquired.release(outcome));
     await lastFailure?.response.body?.cancel();
@@ -175,12 +180,14 @@ async function relayResponse(
   acquired: Acquired,
   upstream: Response,
   upstreamMs: number | undefined,
+  usageModel: string | undefined,
 ): Promise<Response> {
   const headers = clientHeaders(upstream, ctx.requestId);
   const status = upstream.status;
   const accountId = acquired.account.id;
   const done = (metered: MeteredUsage | undefined, upstreamFailed = false) => {
     ctx.waitUntil(acquired.release(upstreamFailed ? { kind: "server-error" } : { kind: "ok" }));
+    if (metered && usageModel) metered.model = usageModel;
     ctx.finish({ status, accountId, metered, upstreamMs });
   };
   if (!ctx.meter || !upstream.body) {

@@ -108,6 +108,73 @@ function addApiKeyAccount(verb: string, type: string, what: string, keyHelp: str
   };
 }
 
+/** `--model-map claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0,…` */
+function parseModelMap(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const map: Record<string, string> = {};
+  for (const pair of text.split(",").filter((p) => p.trim() !== "")) {
+    const at = pair.indexOf("=");
+    if (at <= 0 || at === pair.length - 1) throw usageError(`--model-map: "${pair}" is not model=bedrock-id`);
+    map[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return map;
+}
+
+/** `accounts add-bedrock`: an AWS access key, the region, optionally which model ids to call. */
+const addBedrockAccount: Command = {
+  path: ["accounts", "add-bedrock"],
+  args: [],
+  summary: "Add an AWS Bedrock account (serves Claude requests)",
+  options: {
+    name: { type: "string", value: "NAME", required: true, help: "Account name" },
+    region: { type: "string", value: "REGION", required: true, help: "AWS region, e.g. us-east-1" },
+    "access-key-id": { type: "string", value: "ID", required: true, help: "AWS access key id" },
+    "secret-access-key": {
+      type: "string",
+      value: "SECRET",
+      required: true,
+      help: "AWS secret access key; '-' reads it from stdin",
+    },
+    "session-token": { type: "string", value: "TOKEN", help: "Session token (temporary STS credentials)" },
+    "model-map": {
+      type: "string",
+      value: "MAP",
+      help: "model=bedrock-id pairs, comma-separated (before the built-in mapping)",
+    },
+    "default-model": { type: "string", value: "ID", help: "Bedrock model id for models no mapping knows" },
+    ...commonOptions,
+    unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
+  },
+  async run(context) {
+    const { values } = context;
+    const fields = readAccountFields(values);
+    if (values.unschedulable === true) fields.schedulable = false;
+    const given = optString(values, "secret-access-key");
+    const secret = given === "-" ? await readStdin() : given;
+    if (!secret) throw usageError("--secret-access-key is empty");
+    context.client.addSecret(secret);
+    const sessionToken = optString(values, "session-token");
+    if (sessionToken) context.client.addSecret(sessionToken);
+    const modelMapping = parseModelMap(optString(values, "model-map"));
+    const defaultModel = optString(values, "default-model");
+    Object.assign(fields, {
+      region: optString(values, "region"),
+      accessKeyId: optString(values, "access-key-id"),
+      secretAccessKey: secret,
+      ...(sessionToken ? { sessionToken } : {}),
+      ...(modelMapping ? { modelMapping } : {}),
+      ...(defaultModel ? { defaultModel } : {}),
+    });
+    const { data, raw } = await context.client.request(
+      "POST",
+      "/admin/accounts/bedrock",
+      accountResponseSchema,
+      fields,
+    );
+    show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+  },
+};
+
 /** `accounts add-azure`: an Azure OpenAI resource's endpoint, deployment, api-versions and key. */
 const addAzureAccount: Command = {
   path: ["accounts", "add-azure"],
@@ -181,6 +248,7 @@ export const accountCommands: Command[] = [
     "an OpenAI API key account (Responses, for Codex)",
     "OpenAI API key",
   ),
+  addBedrockAccount,
   addAzureAccount,
   addApiKeyAccount(
     "add-droid",

@@ -1,4 +1,5 @@
 import { oauthCredentialsSchema } from "../../keyspace/records.ts";
+import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
 import type { Provider } from "../provider.ts";
 import { claudeOutcome } from "./errors.ts";
 import { expiresSoon, refreshClaudeTokens } from "./oauth.ts";
@@ -11,7 +12,13 @@ const encoder = new TextEncoder();
 export const claudeProvider: Provider = {
   platform: "claude",
   protocol: "anthropic",
-  buildRequest: buildClaudeRequest,
+  // Bedrock accounts sit in the Claude pool but speak AWS's InvokeModel: handed over by type.
+  buildRequest: (call, account, credentials, config) =>
+    account.type === "bedrock"
+      ? buildBedrockRequest(call, account, credentials, config)
+      : buildClaudeRequest(call, account, credentials, config),
+  adaptAnswer: (response, call, account) =>
+    account.type === "bedrock" ? bedrockAnswer(response, call, account) : undefined,
   usageFromSse,
   usageFromJson,
   streamErrorEvent: (message) =>

@@ -1,0 +1,138 @@
+// An AWS Bedrock account added with the operator CLI, then the Anthropic SDK (create and stream)
+// and a Chat Completions call through the running stack, served by the fake upstream's Bedrock
+// API, which verified each SigV4 signature; the key's recorded usage equals what it sent.
+// (Chat goes through plain fetch: the openai SDK is not a dependency.)
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, adminToken, operatorCli } from "./harness/relay.ts";
+import { startTestStack, type TestStack } from "./harness/stack.ts";
+import { minus, sentTotals, settledUsage, usageOf } from "./harness/usage.ts";
+
+const ACCESS_KEY = "AKIAFAKEBEDROCK00002";
+
+let stack: TestStack;
+let upstream: FakeUpstream;
+let token: string;
+let keyId: string;
+let secret: string;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  stack = await startTestStack();
+  token = await adminToken(stack);
+  const account = await operatorCli(stack, [
+    "accounts",
+    "add-bedrock",
+    "--name",
+    "bedrock-e2e",
+    "--region",
+    "eu-central-1",
+    "--access-key-id",
+    ACCESS_KEY,
+    "--secret-access-key",
+    BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "",
+    "--model-map",
+    "claude-haiku-4-5=eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+    "--base-url",
+    upstream.url,
+    "--json",
+  ]);
+  expect(account.code, account.stderr).toBe(0);
+  expect(JSON.parse(account.stdout)).toMatchObject({
+    account: {
+      type: "bedrock",
+      platform: "claude",
+      settings: {
+        region: "eu-central-1",
+        modelMapping: { "claude-haiku-4-5": "eu.anthropic.claude-haiku-4-5-20251001-v1:0" },
+      },
+    },
+  });
+  expect(account.stdout).not.toContain(BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "-");
+  const created = await operatorCli(stack, ["keys", "create", "--name", "bedrock-e2e", "--json"]);
+  expect(created.code, created.stderr).toBe(0);
+  ({
+    key: { id: keyId },
+    secret,
+  } = JSON.parse(created.stdout) as { key: { id: string }; secret: string });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await upstream?.close();
+});
+
+describe("Anthropic SDK served by a Bedrock account", () => {
+  it("messages.create and messages.stream go out SigV4-signed and their usage is recorded exactly", async () => {
+    const since = upstream.stats().usageSent.length;
+    const before = await usageOf(stack, token, keyId);
+    const client = new Anthropic({ apiKey: secret, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+
+    const message = await client.messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
+    expect(message.model).toBe("claude-haiku-4-5-20251001");
+
+    const stream = client.messages.stream({
+      model: "claude-sonnet-4-20250514",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Say hello again" }],
+    });
+    const deltas: string[] = [];
+    stream.on("text", (text) => deltas.push(text));
+    const final = await stream.finalMessage();
+    expect(deltas.join("")).toBe("Hello from fake upstream");
+    expect(final.stop_reason).toBe("end_turn");
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+
+    const stats = upstream.stats();
+    expect(stats.byCredential[ACCESS_KEY]?.requests).toBe(2);
+    expect(stats.byCredential["(bad signature)"]).toBeUndefined();
+    expect(stats.usageSent.slice(since).map((u) => [u.protocol, u.model, u.stream])).toEqual([
+      ["bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", false],
+      ["bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", true],
+    ]);
+    expect(stats.lastRequest?.headers.authorization).toMatch(/\/eu-central-1\/bedrock\/aws4_request/);
+
+    const after = await settledUsage(stack, token, keyId, before.requests + 2);
+    expect(minus(after, before)).toEqual(sentTotals(upstream, since));
+  });
+
+  it("a Chat Completions call for a claude-* model is served by the Bedrock account", async () => {
+    const since = upstream.stats().usageSent.length;
+    const before = await usageOf(stack, token, keyId);
+    const response = await fetch(`${stack.relayUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-20250514",
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "Say hello" }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const chunks = (await response.text())
+      .split("\n\n")
+      .filter((block) => block.startsWith("data: ") && block !== "data: [DONE]")
+      .map((block) => JSON.parse(block.slice(6)) as { choices: Array<{ delta?: { content?: string } }> });
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe("Hello from fake upstream");
+    expect(upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
+    const after = await settledUsage(stack, token, keyId, before.requests + 1);
+    expect(minus(after, before)).toEqual(sentTotals(upstream, since));
+
+    const recent = await adminCall<{ recent: Array<{ model: string; costMicroUsd: number }> }>(
+      stack,
+      token,
+      "GET",
+      `/keys/${keyId}/usage`,
+    );
+    expect(recent.recent[0]).toMatchObject({ model: "us.anthropic.claude-sonnet-4-20250514-v1:0" });
+    expect(recent.recent[0]?.costMicroUsd).toBeGreaterThan(0);
+  });
+});

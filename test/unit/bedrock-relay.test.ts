@@ -1,0 +1,270 @@
+// Anthropic Messages served by AWS Bedrock accounts from the Claude pool, against the fake
+// upstream, which checks every SigV4 signature: JSON and streamed answers, usage and cost,
+// a wrong secret, throttling with failover, count_tokens and chat completions.
+import { SELF } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
+import {
+  admin,
+  BASE,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  messages,
+  upstreamUrl,
+  waitFor,
+} from "./helpers.ts";
+
+const KEY_ID = "AKIAFAKEBEDROCK00001";
+const SECRET = BEDROCK_TEST_CREDENTIALS[KEY_ID]?.secret ?? "";
+const BEDROCK_SONNET = "us.anthropic.claude-sonnet-4-20250514-v1:0";
+
+let token: string;
+beforeEach(async () => {
+  token = await freshKeyspace();
+  await fetch(`${upstreamUrl}/__reset`, { method: "POST" });
+});
+
+async function createBedrockAccount(extra: Record<string, unknown> = {}, scenario = "ok") {
+  const created = await admin<{ account: { id: string; settings?: unknown } }>(
+    token,
+    "POST",
+    "/accounts/bedrock",
+    {
+      name: `bedrock-${scenario}`,
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      region: "us-west-2",
+      baseUrl: `${upstreamUrl}/s/${scenario}`,
+      ...extra,
+    },
+  );
+  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
+  return created.body.account;
+}
+
+interface Recent {
+  model: string;
+  accountId?: string;
+  status: number;
+  costMicroUsd: number;
+  usage: { input_tokens: number; output_tokens: number };
+}
+type Usage = {
+  total: { requests: number; inputTokens: number; outputTokens: number; costMicroUsd: number };
+  recent: Recent[];
+};
+
+const keyUsage = async (keyId: string, requests: number) =>
+  waitFor(
+    async () => (await admin<Usage>(token, "GET", `/keys/${keyId}/usage`)).body,
+    (u) => u.total.requests >= requests && u.recent.length >= requests,
+  );
+
+async function upstreamStats() {
+  return (await (await fetch(`${upstreamUrl}/__stats`)).json()) as {
+    byCredential: Record<string, { requests: number }>;
+    usageSent: Array<{
+      requestId: string;
+      model: string;
+      protocol: string;
+      output_tokens: number;
+      input_tokens: number;
+    }>;
+    lastRequest: { path: string; headers: Record<string, string>; body: Record<string, unknown> };
+  };
+}
+
+async function accountHealth(id: string) {
+  const { body } = await admin<{ accounts: Array<{ id: string; health: { status: string } }> }>(
+    token,
+    "GET",
+    "/accounts",
+  );
+  return body.accounts.find((a) => a.id === id)?.health.status;
+}
+
+describe("Bedrock accounts in the Claude pool", () => {
+  it("serves a JSON answer through a signed invoke and records usage and cost under the Bedrock model id", async () => {
+    const account = await createBedrockAccount();
+    expect(account.settings).toEqual({ region: "us-west-2" });
+    const key = await createKey(token);
+    const response = await messages(key.secret, {
+      model: "claude-sonnet-4-20250514",
+      metadata: { user_id: "someone" },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { type: string; model: string; content: Array<{ text: string }> };
+    expect(body).toMatchObject({ type: "message", model: "claude-sonnet-4-20250514" });
+    expect(body.content[0]?.text).toBe("Hello from fake upstream");
+
+    const stats = await upstreamStats();
+    expect(stats.byCredential[KEY_ID]?.requests).toBe(1);
+    expect(stats.lastRequest.path).toBe(`/s/ok/model/${encodeURIComponent(BEDROCK_SONNET)}/invoke`);
+    expect(stats.lastRequest.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAFAKEBEDROCK00001\/\d{8}\/us-west-2\/bedrock\/aws4_request/,
+    );
+    // Bedrock takes the model in the path and refuses extra keys: neither model, stream nor metadata go.
+    expect(stats.lastRequest.body).toEqual({
+      anthropic_version: "bedrock-2023-05-31",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "Hi" }],
+    });
+
+    const sent = stats.usageSent[0];
+    const usage = await keyUsage(key.id, 1);
+    expect(usage.total).toMatchObject({
+      requests: 1,
+      inputTokens: sent?.input_tokens,
+      outputTokens: sent?.output_tokens,
+    });
+    expect(usage.recent[0]).toMatchObject({ model: BEDROCK_SONNET, accountId: account.id, status: 200 });
+    expect(usage.recent[0]?.costMicroUsd).toBeGreaterThan(0);
+  });
+
+  it("streams Anthropic SSE decoded from the event-stream, chunk by chunk, and meters it", async () => {
+    await createBedrockAccount({
+      modelMapping: { "claude-sonnet-4-5": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" },
+    });
+    const key = await createKey(token);
+    const response = await messages(key.secret, { stream: true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    let reads = 0;
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      reads++;
+      text += new TextDecoder().decode(next.value);
+    }
+    expect(reads).toBeGreaterThan(1);
+    const types = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(types[0]).toBe("message_start");
+    expect(types.at(-1)).toBe("message_stop");
+    expect(types).toContain("content_block_delta");
+    const deltas = [...text.matchAll(/"text_delta","text":"([^"]*)"/g)].map((m) => m[1]).join("");
+    expect(deltas).toBe("Hello from fake upstream");
+
+    const stats = await upstreamStats();
+    expect(stats.lastRequest.path).toContain("/invoke-with-response-stream");
+    expect(stats.lastRequest.path).toContain(
+      encodeURIComponent("eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    );
+    const sent = stats.usageSent[0];
+    const usage = await keyUsage(key.id, 1);
+    expect(usage.total).toMatchObject({ inputTokens: sent?.input_tokens, outputTokens: sent?.output_tokens });
+    expect(usage.recent[0]?.model).toBe("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    expect(usage.recent[0]?.costMicroUsd).toBeGreaterThan(0);
+  });
+
+  it("marks the account unauthorized on a wrong secret and answers in Anthropic's shape", async () => {
+    const account = await createBedrockAccount({ secretAccessKey: "wrong-secret" });
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    expect(body.error.message).toMatch(/InvalidSignatureException.*signature we calculated/);
+    expect(JSON.stringify(body)).not.toContain("wrong-secret");
+    expect((await upstreamStats()).byCredential["(bad signature)"]?.requests).toBe(1);
+    expect(
+      await waitFor(
+        () => accountHealth(account.id),
+        (s) => s === "unauthorized",
+      ),
+    ).toBe("unauthorized");
+
+    // A new key through the admin API clears the state and is used.
+    const put = await admin(token, "PUT", `/accounts/${account.id}/bedrock-credentials`, {
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+    });
+    expect(put.status).toBe(200);
+    expect(JSON.stringify(put.body)).not.toContain(SECRET);
+    expect((await messages(key.secret, {})).status).toBe(200);
+  });
+
+  it("parks a throttled Bedrock account and fails over to a Console account", async () => {
+    const bedrock = await createBedrockAccount({ priority: 1 }, "429");
+    await createConsoleAccount(token, "ok", { priority: 2 });
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { type: string }).type).toBe("message");
+    expect(
+      await waitFor(
+        () => accountHealth(bedrock.id),
+        (s) => s === "rate-limited",
+      ),
+    ).toBe("rate-limited");
+    // Parked: the next request goes straight to the Console account.
+    await fetch(`${upstreamUrl}/__reset`, { method: "POST" });
+    expect((await messages(key.secret, {})).status).toBe(200);
+    expect((await upstreamStats()).byCredential[KEY_ID]).toBeUndefined();
+  });
+
+  it("hands Bedrock's throttling to the client as an Anthropic 429 when no account is left", async () => {
+    await createBedrockAccount({}, "429");
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status).toBe(429);
+    expect(await response.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+  });
+
+  it("refuses count_tokens for a Bedrock account as CRS does (501, Anthropic shape)", async () => {
+    await createBedrockAccount();
+    const key = await createKey(token);
+    const response = await SELF.fetch(`${BASE}/api/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": key.secret, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(response.status).toBe(501);
+    expect(await response.json()).toMatchObject({
+      type: "error",
+      error: { message: "Token counting is not supported for Bedrock accounts" },
+    });
+  });
+
+  it("serves chat completions for a claude-* model, streaming and not", async () => {
+    await createBedrockAccount();
+    const key = await createKey(token);
+    const chat = (stream: boolean) =>
+      SELF.fetch(`${BASE}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          stream,
+          messages: [{ role: "user", content: "Hi" }],
+        }),
+      });
+    const json = await chat(false);
+    expect(json.status).toBe(200);
+    expect(await json.json()).toMatchObject({
+      object: "chat.completion",
+      choices: [{ message: { role: "assistant", content: "Hello from fake upstream" } }],
+    });
+    const streamed = await chat(true);
+    expect(streamed.status).toBe(200);
+    const text = await streamed.text();
+    expect(text).toContain('"object":"chat.completion.chunk"');
+    expect(text.trim().endsWith("data: [DONE]")).toBe(true);
+    const usage = await keyUsage(key.id, 2);
+    expect(usage.total.outputTokens).toBeGreaterThan(0);
+  });
+
+  it("cuts a broken Bedrock stream with an Anthropic error event and records what arrived", async () => {
+    await createBedrockAccount({}, "reset-mid-stream");
+    const key = await createKey(token);
+    const response = await messages(key.secret, { stream: true });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("event: message_start");
+    expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
+    const usage = await keyUsage(key.id, 1);
+    expect(usage.total.inputTokens).toBeGreaterThan(0);
+  });
+});
