@@ -19,7 +19,7 @@ import {
   type HealthPolicy,
   healthy,
 } from "./health.ts";
-import { type AcquireRequest, type Candidate, choose } from "./selection.ts";
+import { type AcquireRequest, type Candidate, choose, eligible } from "./selection.ts";
 
 export type { AcquireRequest };
 
@@ -39,7 +39,7 @@ export type AcquireResult =
       reportOk: boolean;
       via: "bound" | "sticky" | "pool";
     }
-  | { ok: false; reason: "no-accounts" | "all-parked"; retryAfterSeconds: number };
+  | { ok: false; reason: "no-accounts" | "all-parked" | "empty-group"; retryAfterSeconds: number };
 
 export type RefreshResult = { ok: true; account: AccountRecord } | { ok: false; message: string };
 
@@ -70,6 +70,8 @@ const ACCOUNTS_REFRESH_MS = 60_000;
 export class AccountPool extends DurableObject<Env> {
   private platform: PoolName | undefined;
   private accounts: AccountRecord[] = [];
+  /** Group id → member ids, for this platform's groups; loaded with the accounts. */
+  private groups = new Map<string, Set<string>>();
   private accountsLoadedAt = 0;
   private loading: Promise<void> | undefined;
   private health = new Map<string, AccountHealth>();
@@ -109,9 +111,12 @@ export class AccountPool extends DurableObject<Env> {
     this.reclaimExpired(now);
     const stickyEntry = request.sessionHash ? this.sticky.get(request.sessionHash) : undefined;
     const stickyId = stickyEntry && stickyEntry.expiresAt > now ? stickyEntry.accountId : undefined;
-    const choice = choose(this.candidates(), request, stickyId, now);
+    const pool = eligible(this.candidates(), request, this.groups);
+    const choice = choose(pool.candidates, request, stickyId, now);
     if (!choice.candidate) {
       if (request.sessionHash && stickyId) this.sticky.delete(request.sessionHash);
+      if (pool.groupId !== null && pool.candidates.length === 0)
+        return { ok: false, reason: "empty-group", retryAfterSeconds: 30 };
       if (this.accounts.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
       const waitMs = choice.parkedUntil ? choice.parkedUntil - now : 30_000;
       return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
@@ -164,7 +169,7 @@ export class AccountPool extends DurableObject<Env> {
     return true;
   }
 
-  /** An admin changed an account: reload them now, and clear a manual reset's health. */
+  /** An admin changed an account or a group: reload them now, and clear a manual reset's health. */
   async refresh(resetAccountId?: string): Promise<void> {
     if (resetAccountId)
       this.health.set(resetAccountId, { ...healthy(), lastUsedAt: this.healthOf(resetAccountId).lastUsedAt });
@@ -282,10 +287,13 @@ export class AccountPool extends DurableObject<Env> {
   }
 
   private loadAccounts(platform: PoolName): Promise<void> {
-    this.loading ??= services(this.env)
-      .keyspace.listAccounts()
-      .then((all) => {
+    const { keyspace } = services(this.env);
+    this.loading ??= Promise.all([keyspace.listAccounts(), keyspace.listAccountGroups()])
+      .then(([all, groups]) => {
         this.accounts = all.filter((a) => poolNameOf(a) === platform);
+        this.groups = new Map(
+          groups.filter((g) => g.platform === platform).map((g) => [g.id, new Set(g.memberIds)]),
+        );
         this.accountsLoadedAt = Date.now();
       })
       .finally(() => {

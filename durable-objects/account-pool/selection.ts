@@ -1,6 +1,7 @@
 // Which account serves a request, in the original's order: the key's bound account, then the
-// conversation's sticky account, then the pool by priority and least recently used.
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
+// conversation's sticky account, then the pool by priority and least recently used. A key bound
+// to a group sees only the group's members: sticky, pool and failover all stay inside it.
+import { type AccountRecord, groupIdOfBinding } from "../../worker/keyspace/records.ts";
 import { type AccountHealth, currentHealth, healthy } from "./health.ts";
 
 export interface Candidate {
@@ -45,6 +46,22 @@ export function byPriorityThenLeastRecent(a: Candidate, b: Candidate): number {
   );
 }
 
+/**
+ * The accounts a request may use: a group binding narrows the pool to the group's members
+ * (none when the group is unknown, as the original refuses a missing group). `groups` maps a
+ * group id to its member ids.
+ */
+export function eligible(
+  candidates: Candidate[],
+  request: AcquireRequest,
+  groups: ReadonlyMap<string, ReadonlySet<string>>,
+): { candidates: Candidate[]; groupId: string | null } {
+  const groupId = groupIdOfBinding(request.boundAccountId);
+  if (groupId === null) return { candidates, groupId };
+  const members = groups.get(groupId);
+  return { candidates: members ? candidates.filter((c) => members.has(c.record.id)) : [], groupId };
+}
+
 export type Choice =
   | { candidate: Candidate; via: "bound" | "sticky" | "pool" }
   | { candidate: null; parkedUntil?: number };
@@ -60,7 +77,8 @@ export function choose(
     const c = id ? byId.get(id) : undefined;
     return c && whyUnusable(c, request, now) === null ? c : undefined;
   };
-  const bound = usable(request.boundAccountId);
+  const bound =
+    groupIdOfBinding(request.boundAccountId) === null ? usable(request.boundAccountId) : undefined;
   if (bound) return { candidate: bound, via: "bound" };
   const sticky = usable(stickyAccountId);
   if (sticky) return { candidate: sticky, via: "sticky" };

@@ -1,26 +1,31 @@
 // The admin API under /admin: JWT-protected JSON, documented as OpenAPI at /admin/openapi.json.
 import { services } from "../env.ts";
 import { VERSION } from "../version.ts";
+import { registerAccountTest } from "./account-test.ts";
 import { registerAccounts } from "./accounts.ts";
 import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
 import { registerAzureDroidAccounts } from "./azure-droid-accounts.ts";
 import { registerBedrockAccounts } from "./bedrock-accounts.ts";
+import { PUBLIC_BRANDING_PATH, registerBranding } from "./branding.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
 import { uiCors } from "./cors.ts";
 import { registerGeminiAccounts } from "./gemini-accounts.ts";
+import { registerGroups } from "./groups.ts";
 import { registerKeys } from "./keys.ts";
 import { registerOpenaiAccounts } from "./openai-accounts.ts";
 import { registerPricing } from "./pricing.ts";
+import { registerRecentErrors } from "./recent-errors.ts";
 import { verifyAdminToken } from "./session.ts";
 import { registerStatus } from "./status.ts";
 import { registerUsage } from "./usage.ts";
+import { registerUsageBreakdown } from "./usage-breakdown.ts";
 import { registerUsers } from "./users.ts";
 import { registerWebhooks } from "./webhooks.ts";
 
 export const adminApp = createAdminApp();
 
-const PUBLIC_PATHS = new Set(["/admin/auth/login", "/admin/openapi.json"]);
+const PUBLIC_PATHS = new Set(["/admin/auth/login", "/admin/openapi.json", PUBLIC_BRANDING_PATH]);
 
 // Before authentication: a browser's preflight carries no token.
 adminApp.use("*", uiCors);
@@ -36,15 +41,20 @@ registerAuth(adminApp);
 registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
 registerAccounts(adminApp);
+registerAccountTest(adminApp);
 registerClaudeOauth(adminApp);
 registerGeminiAccounts(adminApp);
 registerOpenaiAccounts(adminApp);
+registerGroups(adminApp);
 registerAzureDroidAccounts(adminApp);
 registerBedrockAccounts(adminApp);
 registerUsage(adminApp);
+registerUsageBreakdown(adminApp);
+registerRecentErrors(adminApp);
 registerPricing(adminApp);
 registerUsers(adminApp);
 registerWebhooks(adminApp);
+registerBranding(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
   type: "http",

@@ -7,6 +7,7 @@ import { forgetCachedKey } from "../relay/auth.ts";
 import { gateOf } from "../relay/gate.ts";
 import { periodStamps } from "../usage/periods.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
+import { checkBindings } from "./groups.ts";
 import { createRelayKey } from "./relay-keys.ts";
 import { createdKey, createKeyBody, errorSchema, idParam, keyViewSchema, updateKeyBody } from "./schemas.ts";
 import { keyView } from "./views.ts";
@@ -138,7 +139,7 @@ async function mustGet(env: Parameters<typeof services>[0], id: string): Promise
 async function save(env: Parameters<typeof services>[0], record: RelayKeyRecord): Promise<RelayKeyRecord> {
   const updated = { ...record, updatedAt: new Date().toISOString() };
   await services(env).keyspace.putRelayKey(updated);
-  forgetCachedKey(record.hash);
+  await forgetCachedKey(record.hash);
   // The gate applies the new limits at once, wherever the key's next request lands.
   await gateOf(env, record.id).configure(updated);
   return updated;
@@ -152,7 +153,12 @@ export function registerKeys(app: AdminApp) {
 
   app.openapi(routes.create, async (c) => {
     const s = services(c.env);
-    const { record, key } = await createRelayKey(s.keyspace, s.config.KEY_HASH_SECRET, c.req.valid("json"));
+    const body = c.req.valid("json");
+    const boundAccounts = await checkBindings(s.keyspace, body.boundAccounts ?? {});
+    const { record, key } = await createRelayKey(s.keyspace, s.config.KEY_HASH_SECRET, {
+      ...body,
+      boundAccounts,
+    });
     return c.json({ key: keyView(record), secret: key }, 201);
   });
 
@@ -162,8 +168,13 @@ export function registerKeys(app: AdminApp) {
 
   app.openapi(routes.update, async (c) => {
     const record = await mustGet(c.env, c.req.valid("param").id);
-    const { limits, ...changes } = c.req.valid("json");
+    const { limits, boundAccounts, ...changes } = c.req.valid("json");
     const merged = { ...record, ...changes, limits: keyLimitsSchema.parse({ ...record.limits, ...limits }) };
+    // Bindings merge per platform like limits; "" unbinds one.
+    if (boundAccounts) {
+      const next = { ...record.boundAccounts, ...boundAccounts };
+      merged.boundAccounts = await checkBindings(services(c.env).keyspace, next);
+    }
     return c.json({ key: keyView(await save(c.env, merged)) }, 200);
   });
 
@@ -180,7 +191,7 @@ export function registerKeys(app: AdminApp) {
   app.openapi(routes.remove, async (c) => {
     const record = await mustGet(c.env, c.req.valid("param").id);
     await services(c.env).keyspace.deleteRelayKey(record);
-    forgetCachedKey(record.hash);
+    await forgetCachedKey(record.hash);
     await gateOf(c.env, record.id).erase();
     return c.json({ deleted: true as const }, 200);
   });

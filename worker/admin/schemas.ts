@@ -36,6 +36,8 @@ export const createKeyBody = z
     tags: z.array(z.string().min(1).max(50)).max(50).optional(),
     expiry: expirySchema.optional(),
     limits: partialLimits.optional(),
+    /** Per platform: an account id or `group:<id>`; "" unbinds. Checked in groups.ts. */
+    boundAccounts: z.record(z.string(), z.string().max(200)).optional(),
   })
   .strict()
   .openapi("NewRelayKey");

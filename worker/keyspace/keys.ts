@@ -29,6 +29,8 @@ export const keys = {
 
   /** Webhook targets and which events each receives (worker/webhooks). */
   webhookConfig: () => `${PREFIX}:settings:webhooks`,
+  /** Site name, logo and notice of the admin UI and public stats page. */
+  branding: () => `${PREFIX}:settings:branding`,
 
   account: (id: string) => `${PREFIX}:account:${id}`,
   accountIndex: () => `${PREFIX}:accounts:index`,
@@ -48,6 +50,8 @@ export const keys = {
       ? `${PREFIX}:usage:${owner}:${ownerId}:total`
       : `${PREFIX}:usage:${owner}:${ownerId}:${period.kind}:${period.stamp}`,
   recentRequests: (keyId: string) => `${PREFIX}:requests:key:${keyId}`,
+  /** The latest failed requests of every key (capped LIST, written by the usage flush). */
+  recentErrors: () => `${PREFIX}:requests:errors`,
   /** Ids that have usage, per owner kind (keys, accounts, models): for dashboards and top lists. */
   usageIndex: (owner: UsageOwner) => `${PREFIX}:usage-index:${owner}`,
   /** The models one key has used (members of its `key-model` buckets). */

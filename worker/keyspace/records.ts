@@ -309,6 +309,22 @@ export const webhookConfigSchema = z.object({
 });
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
+/** Site name, logo and notice shown by the admin UI and the public stats page (the original's OEM settings). */
+export const brandingSchema = z.object({
+  v: z.literal(1),
+  siteName: z.string().trim().max(100).default(""),
+  /** https (or a data: image) only, so the pages never load a script or plain-http content. */
+  logoUrl: z
+    .string()
+    .max(100_000)
+    .regex(/^(https:\/\/|data:image\/(png|jpeg|gif|webp|svg\+xml);base64,)/)
+    .or(z.literal(""))
+    .default(""),
+  notice: z.string().max(1000).default(""),
+  updatedAt: isoDate.optional(),
+});
+export type Branding = z.infer<typeof brandingSchema>;
+
 export const adminCredentialSchema = z.object({
   v: z.literal(1),
   username: z.string().min(1),
@@ -341,3 +357,19 @@ export const recentRequestSchema = z.object({
   costMicroUsd: z.number().int().min(0),
 });
 export type RecentRequest = z.infer<typeof recentRequestSchema>;
+
+/** A failed request (status ≥ 400) for the dashboard's recent-errors panel; never a secret. */
+export const recentErrorSchema = z.object({
+  v: z.literal(1),
+  requestId: z.string(),
+  at: isoDate,
+  keyId: z.string(),
+  accountId: z.string().optional(),
+  platform: z.string(),
+  model: z.string(),
+  status: z.number().int(),
+  /** The relay's error kind or code (e.g. `unavailable`, `upstream_error`). */
+  errorType: z.string(),
+  message: z.string().max(500).default(""),
+});
+export type RecentError = z.infer<typeof recentErrorSchema>;

@@ -11,8 +11,10 @@ import {
   accountGroupRecordSchema,
   accountRecordSchema,
   adminCredentialSchema,
+  type RecentError,
   type RecentRequest,
   type RelayKeyRecord,
+  recentErrorSchema,
   recentRequestSchema,
   relayKeyRecordSchema,
 } from "./records.ts";
@@ -204,6 +206,11 @@ export class Keyspace {
   async recentRequests(keyId: string, limit = 50): Promise<RecentRequest[]> {
     const rows = await this.redis.lrange<string>(keys.recentRequests(keyId), 0, limit - 1);
     return rows.flatMap((raw) => parseRecord(recentRequestSchema, raw, "recent request") ?? []);
+  }
+
+  async recentErrors(limit = 100): Promise<RecentError[]> {
+    const rows = await this.redis.lrange<string>(keys.recentErrors(), 0, limit - 1);
+    return rows.flatMap((raw) => parseRecord(recentErrorSchema, raw, "recent error") ?? []);
   }
 
   private async readMany<T>(

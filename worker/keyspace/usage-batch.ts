@@ -4,7 +4,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
 import { keys } from "./keys.ts";
-import { recentRequestSchema } from "./records.ts";
+import { recentErrorSchema, recentRequestSchema } from "./records.ts";
 import { USAGE_FIELDS } from "./store.ts";
 
 /** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */
@@ -12,6 +12,15 @@ export const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 3
 
 const MARKER_TTL_SECONDS = 7 * 86_400;
 const RECENT_REQUESTS_KEPT = 200;
+const RECENT_ERRORS_KEPT = 100;
+
+/** Status classes for failures that carry no error of their own (an upstream's answer passed on). */
+function errorTypeOf(status: number): string {
+  if (status === 429) return "rate_limit";
+  if (status === 401 || status === 403) return "upstream_auth";
+  if (status === 504) return "timeout";
+  return status >= 500 ? "upstream_error" : "client_error";
+}
 
 type Op =
   | ["hincrby", string, string, number]
@@ -80,6 +89,21 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
       costMicroUsd: record.costMicroUsd,
     });
     ops.push(["lpush", keys.recentRequests(record.keyId), JSON.stringify(recent), RECENT_REQUESTS_KEPT]);
+    if (record.status >= 400) {
+      const failed = recentErrorSchema.parse({
+        v: 1,
+        requestId: record.requestId,
+        at: recent.at,
+        keyId: record.keyId,
+        accountId: record.accountId,
+        platform: record.platform,
+        model: record.model,
+        status: record.status,
+        errorType: record.error?.type ?? errorTypeOf(record.status),
+        message: (record.error?.message ?? "").slice(0, 500),
+      });
+      ops.push(["lpush", keys.recentErrors(), JSON.stringify(failed), RECENT_ERRORS_KEPT]);
+    }
   }
   for (const [id, amount] of sums) {
     const [key = "", field = ""] = id.split("\u0000");

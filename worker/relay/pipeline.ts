@@ -10,6 +10,7 @@ import { log } from "../http/log.ts";
 import { costOf } from "../pricing/pricing.ts";
 import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
+import type { UsageRecord } from "../usage/aggregate.ts";
 import { emptyUsage } from "../usage/tokens.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
 import { identifyClients } from "./clients.ts";
@@ -70,7 +71,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   waitUntil(admission.keepAlive(ended));
 
   let finished = false;
-  const finish = (done: Finished) => {
+  const finish = (done: Finished & { error?: UsageRecord["error"] }) => {
     if (finished) return;
     finished = true;
     resolveEnded();
@@ -98,6 +99,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
           upstreamMs: done.upstreamMs,
           usage,
           costMicroUsd: cost.microUsd,
+          error: done.error,
         })
         .catch((error: unknown) => {
           log("error", "usage not settled", { requestId, error: String(error) });
@@ -132,7 +134,11 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
       },
     );
   } catch (error) {
-    finish({ status: error instanceof RelayError ? error.status : 500 });
+    finish(
+      error instanceof RelayError
+        ? { status: error.status, error: { type: error.code ?? error.kind, message: error.message } }
+        : { status: 500, error: { type: "api_error", message: "Internal error in the relay" } },
+    );
     throw error;
   }
 }

@@ -32,6 +32,12 @@ export async function acquireAccount(
   const result = await pool.acquire(platform, request);
   if (!result.ok) {
     const retryAfter = { "retry-after": String(result.retryAfterSeconds) };
+    if (result.reason === "empty-group") {
+      throw new RelayError("unavailable", `The key's ${platform} account group has no accounts`, {
+        code: "group_empty",
+        headers: retryAfter,
+      });
+    }
     if (result.reason === "no-accounts") {
       throw new RelayError("unavailable", `No ${platform} accounts are configured`, { headers: retryAfter });
     }

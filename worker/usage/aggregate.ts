@@ -20,6 +20,8 @@ export interface UsageRecord {
   upstreamMs?: number;
   usage: Usage;
   costMicroUsd: number;
+  /** For failed requests: what the relay told the client (kept in the recent-errors list). */
+  error?: { type: string; message: string };
 }
 
 const DAY = 86_400;

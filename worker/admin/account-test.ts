@@ -1,0 +1,173 @@
+// "Test connection" for an account, like the original's test endpoints: one tiny real request
+// through the account's own provider (a 1-token message), answering ok / status / latency and
+// the upstream's error message. The account's health is not touched, and no secret is echoed.
+import { createRoute, z } from "@hono/zod-openapi";
+import { type Env, services } from "../env.ts";
+import { RelayError } from "../http/errors.ts";
+import type { AccountRecord, AccountType } from "../keyspace/records.ts";
+import { providerFor } from "../providers/index.ts";
+import type { ClientCall } from "../providers/provider.ts";
+import { accountCredentials, poolOf } from "../relay/schedule.ts";
+import { type AdminApp, jsonContent } from "./app.ts";
+import { errorSchema, idParam } from "./schemas.ts";
+
+const TIMEOUT_MS = 30_000;
+const MESSAGE_MAX = 500;
+
+export const accountTestResultSchema = z
+  .object({
+    ok: z.boolean(),
+    /** The upstream's HTTP status; 0 when it could not be reached. */
+    status: z.number().int(),
+    latencyMs: z.number(),
+    model: z.string(),
+    message: z.string().optional(),
+  })
+  .openapi("AccountTestResult");
+export type AccountTestResult = z.infer<typeof accountTestResultSchema>;
+
+const route = createRoute({
+  method: "post",
+  path: "/accounts/{id}/test",
+  tags: ["accounts"],
+  security: [{ adminJwt: [] }],
+  summary: "Send a 1-token request through the account and report whether the upstream accepts it",
+  request: { params: idParam },
+  responses: {
+    200: jsonContent(accountTestResultSchema, "What the upstream answered"),
+    404: jsonContent(errorSchema, "No such account"),
+  },
+});
+
+/** The default models are each platform's cheapest; an account's own model list wins. */
+const DEFAULT_MODEL: Partial<Record<AccountType, string>> = {
+  "claude-console": "claude-haiku-4-5",
+  "claude-oauth": "claude-haiku-4-5",
+  "gemini-api": "gemini-2.5-flash",
+  "gemini-oauth": "gemini-2.5-flash",
+  "openai-api": "gpt-5-mini",
+  "openai-oauth": "gpt-5",
+};
+
+function testModel(account: AccountRecord, fallback: string): string {
+  return account.models.find((m) => !m.endsWith("*")) ?? fallback;
+}
+
+/** The upstream path and body of the smallest request each platform accepts. */
+function tinyCall(account: AccountRecord, model: string): Omit<ClientCall, "request"> {
+  switch (account.platform) {
+    case "gemini":
+      return {
+        path: `/v1beta/models/${model}:generateContent`,
+        search: "",
+        model,
+        stream: false,
+        body: JSON.stringify({
+          contents: [{ role: "user", parts: [{ text: "hi" }] }],
+          generationConfig: { maxOutputTokens: 1 },
+        }),
+      };
+    case "openai":
+      return {
+        path: "/responses",
+        search: "",
+        model,
+        stream: false,
+        body: JSON.stringify({ model, input: "hi", max_output_tokens: 16 }),
+      };
+    default:
+      return {
+        path: "/v1/messages",
+        search: "",
+        model,
+        stream: false,
+        body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: "user", content: "hi" }] }),
+      };
+  }
+}
+
+/** Removes every secret of the credentials from a text the upstream sent back. */
+function scrub(text: string, credentials: unknown): string {
+  let clean = text;
+  const secrets =
+    credentials && typeof credentials === "object"
+      ? Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= 8)
+      : [];
+  for (const secret of secrets) clean = clean.split(secret).join("[redacted]");
+  return clean;
+}
+
+function upstreamMessage(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const error = parsed && typeof parsed === "object" && "error" in parsed ? parsed.error : undefined;
+    if (error && typeof error === "object" && "message" in error && typeof error.message === "string")
+      return error.message;
+    if (typeof error === "string") return error;
+  } catch {
+    // Not JSON: the raw text, cut short.
+  }
+  return text;
+}
+
+export async function testAccount(env: Env, account: AccountRecord): Promise<AccountTestResult> {
+  const s = services(env);
+  const fallback = DEFAULT_MODEL[account.type];
+  const provider = providerFor(account.platform);
+  if (!fallback || !provider)
+    return {
+      ok: false,
+      status: 0,
+      latencyMs: 0,
+      model: "",
+      message: `Testing ${account.type} accounts is not supported yet`,
+    };
+  const model = testModel(account, fallback);
+  let current = account;
+  let credentials = await accountCredentials(s, current);
+  if (provider.refresh?.due(current, credentials, Date.now())) {
+    const renewed = await poolOf(env, s, account.platform).refreshCredentials(account.id);
+    if (!renewed.ok)
+      return { ok: false, status: 401, latencyMs: 0, model, message: scrub(renewed.message, credentials) };
+    current = renewed.account;
+    credentials = await accountCredentials(s, current);
+  }
+  const call = tinyCall(current, model);
+  const client = new Request("https://relay.invalid/", {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+  });
+  const started = Date.now();
+  try {
+    const upstream = await provider.buildRequest(
+      { ...call, request: client },
+      current,
+      credentials,
+      s.config,
+    );
+    const response = await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const text = await response.text();
+    const latencyMs = Date.now() - started;
+    if (response.ok) return { ok: true, status: response.status, latencyMs, model };
+    const message = scrub(upstreamMessage(text), credentials).slice(0, MESSAGE_MAX);
+    return { ok: false, status: response.status, latencyMs, model, message: message || response.statusText };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      status: 0,
+      latencyMs: Date.now() - started,
+      model,
+      message: scrub(message, credentials),
+    };
+  }
+}
+
+export function registerAccountTest(app: AdminApp) {
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid("param");
+    const account = await services(c.env).keyspace.getAccount(id);
+    if (!account) throw new RelayError("not_found", `No account ${id}`);
+    return c.json(await testAccount(c.env, account), 200);
+  });
+}
