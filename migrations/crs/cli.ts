@@ -1,28 +1,33 @@
-// `npm run migrate:crs -- --from redis://HOST:PORT[/db] --crs-encryption-key <key> --to <url>
-//    --to-token <token> --encryption-key <ours> [--apply] [--json]`
+// `npm run migrate:crs -- --from redis://HOST:PORT[/db]|export.json --crs-encryption-key <key>
+//    --to <url> --to-token <token> --encryption-key <ours> [--max-keys-per-user N] [--apply] [--json]`
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, parseFlags, required, UsageError } from "../args.ts";
 import { runCrsImport } from "./importer.ts";
 import { formatReport } from "./report.ts";
 
-const USAGE = `Usage: npm run migrate:crs -- --from <redis URL> --crs-encryption-key <key> \\
+const USAGE = `Usage: npm run migrate:crs -- --from <redis URL | export file> --crs-encryption-key <key> \\
          --to <Upstash REST URL> --to-token <token> --encryption-key <key> \\
-         [--apply] [--json]
+         [--max-keys-per-user N] [--apply] [--json]
 
 Imports a Claude Relay Service instance by reading its Redis directly: relay keys (they keep
-working with their original strings), accounts (credentials re-encrypted with our key), usage and
-cost aggregates. Groups, users, webhooks and other families are reported, not imported.
+working with their original strings), accounts (credentials re-encrypted with our key), account
+groups, users (without a password: an admin resets it here), webhook settings, usage and cost
+aggregates. Runtime state and other families are reported, not imported.
 Dry run by default: it reports what it would write and writes nothing. Importing twice changes
 nothing. Secrets may come from the environment instead of flags.
 
   --from                the original's Redis: redis://[:password@]HOST:PORT[/db], rediss://…,
-                        or an Upstash REST URL                        ($CRS_REDIS_URL)
+                        or an Upstash REST URL                        ($CRS_REDIS_URL);
+                        or a JSON file of its exports (data:export[:enhanced], or the body of
+                        GET /admin/sync/export-accounts?include_secrets=true): fewer families
   --from-token          REST token when --from is an Upstash URL      ($CRS_REDIS_TOKEN)
   --crs-encryption-key  the original's ENCRYPTION_KEY                 ($CRS_ENCRYPTION_KEY)
   --to                  our keyspace's Upstash REST URL               ($UPSTASH_REDIS_REST_URL)
   --to-token            its REST token                                ($UPSTASH_REDIS_REST_TOKEN)
   --key-hash-secret     accepted and not needed: imported keys get our hash on first use
   --encryption-key      our ENCRYPTION_KEY                            ($ENCRYPTION_KEY)
+  --max-keys-per-user   keys each imported user may hold: the original's MAX_API_KEYS_PER_USER
+                        (default 1, as there)
   --apply               write
   --json                print the report as JSON
 
@@ -37,6 +42,7 @@ const SPEC: FlagSpec = {
   "to-token": { type: "string", env: "UPSTASH_REDIS_REST_TOKEN" },
   "key-hash-secret": { type: "string" },
   "encryption-key": { type: "string", env: "ENCRYPTION_KEY" },
+  "max-keys-per-user": { type: "string" },
   apply: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -49,6 +55,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       console.log(USAGE);
       return 0;
     }
+    const maxKeys = flags.strings.get("max-keys-per-user");
+    const maxKeysPerUser = maxKeys === undefined ? undefined : Number(maxKeys);
+    if (
+      maxKeysPerUser !== undefined &&
+      !(Number.isInteger(maxKeysPerUser) && maxKeysPerUser >= 0 && maxKeysPerUser <= 1000)
+    )
+      throw new UsageError("--max-keys-per-user must be a whole number from 0 to 1000");
     const report = await runCrsImport({
       from: required(flags, "from", SPEC),
       fromToken: flags.strings.get("from-token"),
@@ -57,6 +70,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       toToken: required(flags, "to-token", SPEC),
       encryptionKey: required(flags, "encryption-key", SPEC),
       apply: flags.booleans.has("apply"),
+      maxKeysPerUser,
     });
     console.log(flags.booleans.has("json") ? JSON.stringify(report, null, 2) : formatReport(report));
     return 0;

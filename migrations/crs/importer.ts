@@ -1,5 +1,5 @@
 // Moving in from Claude Relay Service: reads the original's Redis directly (every key, by its
-// TYPE), maps each family onto our records (map-*.ts), validates every record with our zod
+// TYPE; or one of its JSON exports, laid out as those keys), maps each family onto our records (map-*.ts), validates every record with our zod
 // schemas, compares with what the target keyspace holds, and — only with `apply` — writes.
 //
 // Idempotent: ids are the original's ids, records are written whole, usage with SET semantics,
@@ -15,22 +15,20 @@ import {
   type RelayKeyRecord,
   relayKeyRecordSchema,
 } from "../../worker/keyspace/records.ts";
-import { connectRedis, USAGE_FIELDS } from "../../worker/keyspace/store.ts";
+import { connectRedis } from "../../worker/keyspace/store.ts";
 import { legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
 import { mgetChunked } from "../framework.ts";
-import { type Classified, classify } from "./classify.ts";
 import { CrsCipher } from "./crs-crypto.ts";
 import { describeIssue } from "./fields.ts";
+import { applyGroups, planGroups } from "./import-groups.ts";
+import { applyUsage, planUsageWrites } from "./import-usage.ts";
+import { applyUsers, planUsers } from "./import-users.ts";
+import { applyWebhooks, planWebhooks } from "./import-webhooks.ts";
 import { type Credentials, mapAccount } from "./map-accounts.ts";
-import { type CrsUser, mapRelayKey } from "./map-keys.ts";
-import { type Bucket, type CostValue, planUsage, type UsageHash } from "./map-usage.ts";
-import {
-  type CrsImportReport,
-  countNotMapped,
-  emptyFamily,
-  type FamilyReport,
-  type ReportedFamily,
-} from "./report.ts";
+import { type KeyContext, mapRelayKey } from "./map-keys.ts";
+import { type Change, canonical, changeOf, hashFields, parseJson, tally } from "./plan.ts";
+import { type CrsImportReport, emptyFamily, type FamilyReport, type ReportedFamily } from "./report.ts";
+import { type Scanned, scanSource } from "./scan.ts";
 import { openSource, type SourceReader } from "./source.ts";
 
 export interface CrsImportOptions {
@@ -42,201 +40,13 @@ export interface CrsImportOptions {
   /** Our ENCRYPTION_KEY: seals the credentials. */
   encryptionKey: string;
   apply: boolean;
-}
-
-type Typed<K extends Classified["kind"]> = { key: string; c: Extract<Classified, { kind: K }> };
-
-interface Scanned {
-  total: number;
-  relayKeys: Typed<"relayKey">[];
-  accounts: Typed<"account">[];
-  groups: Typed<"group">[];
-  groupMembers: Typed<"groupMembers">[];
-  users: Typed<"user">[];
-  webhooks: Typed<"webhook">[];
-  usage: Typed<"usage">[];
-  costs: Typed<"cost">[];
-  index: number;
-  reported: Map<string, { family: string; reason: string; count: number }>;
-  unexpected: CrsImportReport["unexpectedTypes"];
-}
-
-/** SCAN every key, classify it by name, and check its TYPE against what its name says. */
-async function scanSource(source: SourceReader): Promise<Scanned> {
-  const seen = new Set<string>();
-  for await (const batch of source.scan()) for (const key of batch) seen.add(key);
-  const all = [...seen].sort();
-  const out: Scanned = {
-    total: all.length,
-    relayKeys: [],
-    accounts: [],
-    groups: [],
-    groupMembers: [],
-    users: [],
-    webhooks: [],
-    usage: [],
-    costs: [],
-    index: 0,
-    reported: new Map(),
-    unexpected: [],
-  };
-  const typed: { key: string; c: Classified & { expect: string } }[] = [];
-  for (const key of all) {
-    const c = classify(key);
-    if (c.kind === "index") out.index++;
-    else if (c.kind === "report") {
-      const id = `${c.family}\u0000${c.reason}`;
-      const entry = out.reported.get(id) ?? { family: c.family, reason: c.reason, count: 0 };
-      entry.count++;
-      out.reported.set(id, entry);
-    } else typed.push({ key, c });
-  }
-  const types = await source.types(typed.map((t) => t.key));
-  for (const [i, { key, c }] of typed.entries()) {
-    const type = types[i] ?? "none";
-    if (type === "none") continue; // expired between SCAN and TYPE
-    if (type !== c.expect) {
-      out.unexpected.push({ key, type, expected: c.expect });
-      continue;
-    }
-    switch (c.kind) {
-      case "relayKey":
-        out.relayKeys.push({ key, c });
-        break;
-      case "account":
-        out.accounts.push({ key, c });
-        break;
-      case "group":
-        out.groups.push({ key, c });
-        break;
-      case "groupMembers":
-        out.groupMembers.push({ key, c });
-        break;
-      case "user":
-        out.users.push({ key, c });
-        break;
-      case "webhook":
-        out.webhooks.push({ key, c });
-        break;
-      case "usage":
-        out.usage.push({ key, c });
-        break;
-      case "cost":
-        out.costs.push({ key, c });
-        break;
-    }
-  }
-  return out;
-}
-
-function parseJson(text: string | null): Record<string, unknown> | null {
-  if (!text) return null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/** JSON with sorted object keys: two records are equal when their canonical forms are. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
-}
-
-function hashFields(raw: unknown): Map<string, string> {
-  const fields = new Map<string, string>();
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), String(raw[i + 1]));
-  } else if (raw && typeof raw === "object") {
-    for (const [field, value] of Object.entries(raw)) fields.set(field, String(value));
-  }
-  return fields;
-}
-
-type Change = "created" | "updated" | "unchanged";
-
-function count(report: FamilyReport, change: Change): void {
-  report.writes[change]++;
-}
-
-// ---- users, groups, webhooks: read and reported ------------------------------------------
-
-async function readUsers(source: SourceReader, scanned: Scanned, reported: ReportedFamily[]) {
-  const users = new Map<string, CrsUser>();
-  const raws = await source.strings(scanned.users.map((u) => u.key));
-  const items: string[] = [];
-  let unreadable = 0;
-  for (const [i, { c }] of scanned.users.entries()) {
-    const user = parseJson(raws[i] ?? null);
-    if (!user) {
-      unreadable++;
-      continue;
-    }
-    const username = typeof user.username === "string" ? user.username : "";
-    const isActive = user.isActive !== false && user.isActive !== "false";
-    users.set(c.id, { id: c.id, username, isActive });
-    const role = typeof user.role === "string" ? user.role : "user";
-    items.push(`${username || c.id} (${role}${isActive ? "" : ", disabled"}) ${c.id}`);
-  }
-  if (scanned.users.length > 0)
-    reported.push({
-      family: "users (user:*)",
-      count: scanned.users.length,
-      reason: `not imported: no user accounts here yet; their keys keep the owner id (ownerId)${
-        unreadable > 0 ? `; ${unreadable} unreadable` : ""
-      }`,
-      items,
-    });
-  return users;
-}
-
-async function reportGroups(source: SourceReader, scanned: Scanned, reported: ReportedFamily[]) {
-  if (scanned.groups.length === 0) return;
-  const [groups, members] = await Promise.all([
-    source.hashes(scanned.groups.map((g) => g.key)),
-    source.sets(scanned.groupMembers.map((m) => m.key)),
-  ]);
-  const memberCount = new Map(scanned.groupMembers.map((m, i) => [m.c.id, members[i]?.length ?? 0]));
-  reported.push({
-    family: "account groups (account_group:*)",
-    count: scanned.groups.length,
-    reason: "not imported: no account groups here yet (keys bound to a group are reported with the keys)",
-    items: scanned.groups.map(({ c }, i) => {
-      const g = groups[i] ?? {};
-      return `${g.name || c.id} [${g.platform || "?"}] ${c.id}: ${memberCount.get(c.id) ?? 0} members`;
-    }),
-  });
-}
-
-async function reportWebhooks(source: SourceReader, scanned: Scanned, reported: ReportedFamily[]) {
-  if (scanned.webhooks.length === 0) return;
-  const raws = await source.strings(scanned.webhooks.map((w) => w.key));
-  reported.push({
-    family: "webhook config (webhook_config:*)",
-    count: scanned.webhooks.length,
-    reason: "not imported: webhooks are not supported here yet",
-    items: scanned.webhooks.map(({ c }, i) => {
-      const config = parseJson(raws[i] ?? null);
-      if (!config) return `${c.id}: unreadable`;
-      const platforms = Array.isArray(config.platforms) ? config.platforms : [];
-      const types = platforms.map((p) => (p && typeof p === "object" && "type" in p ? String(p.type) : "?"));
-      return `${c.id}: ${config.enabled ? "enabled" : "disabled"}, ${platforms.length} platform(s)${
-        types.length > 0 ? ` (${types.join(", ")})` : ""
-      }`;
-    }),
-  });
+  /** The original's MAX_API_KEYS_PER_USER, given to each imported user (default 1, as there). */
+  maxKeysPerUser?: number;
 }
 
 // ---- accounts -----------------------------------------------------------------------------
+
+const EPOCH = "1970-01-01T00:00:00.000Z";
 
 interface PlannedAccount {
   record: AccountRecord;
@@ -290,7 +100,11 @@ async function planAccounts(
     const previous = accountRecordSchema.safeParse(parseJson(existingRaw[i] ?? null));
     const existing = previous.success ? previous.data : null;
     const { envelope, keptFresher } = await sealedFor(sealing, existing, mapped.value.credentials);
-    const checked = accountRecordSchema.safeParse({ ...mapped.value.settings, credentials: envelope });
+    let settings = mapped.value.settings;
+    // A source without times (the admin sync export) keeps the ones an earlier import wrote.
+    if (existing && settings.createdAt === EPOCH)
+      settings = { ...settings, createdAt: existing.createdAt, updatedAt: existing.updatedAt };
+    const checked = accountRecordSchema.safeParse({ ...settings, credentials: envelope });
     if (!checked.success) {
       report.skipped.push({
         id: `${c.family.prefix}${c.id}`,
@@ -299,16 +113,9 @@ async function planAccounts(
       continue;
     }
     const record = checked.data;
-    const change: Change = !existing
-      ? "created"
-      : canonical(existing) === canonical(record) && indexed.has(record.id)
-        ? "unchanged"
-        : "updated";
-    report.imported++;
+    const change = changeOf(existing, record, indexed.has(record.id));
+    tally(report, c.id, change, mapped);
     report.byType[record.type] = (report.byType[record.type] ?? 0) + 1;
-    count(report, change);
-    countNotMapped(report, mapped.notMapped);
-    for (const note of mapped.notes) report.notes.push(`${c.id}: ${note}`);
     if (keptFresher)
       report.notes.push(`${c.id}: kept the OAuth tokens this relay refreshed since an earlier import`);
     planned.push({ record, change });
@@ -328,19 +135,14 @@ interface PlannedKey {
 async function planKeys(
   options: CrsImportOptions,
   scanned: Scanned,
-  users: ReadonlyMap<string, CrsUser>,
-  accounts: readonly PlannedAccount[],
-  report: FamilyReport,
+  ctx: KeyContext & { report: FamilyReport },
 ): Promise<PlannedKey[]> {
+  const { report } = ctx;
   const fields = await options.source.hashes(scanned.relayKeys.map((k) => k.key));
   const ids = scanned.relayKeys.map((k) => k.c.id);
   const existingRaw = await mgetChunked(options.target, ids.map(keys.relayKey));
   const indexed = new Set(await options.target.smembers(keys.relayKeyIndex()));
   const legacy = hashFields(await options.target.hgetall(keys.legacyKeyByHash()));
-  const ctx = {
-    accounts: new Map(accounts.map((a) => [a.record.id, a.record])),
-    users,
-  };
   const planned: PlannedKey[] = [];
   report.found = scanned.relayKeys.length;
   for (const [i, { key, c }] of scanned.relayKeys.entries()) {
@@ -360,9 +162,17 @@ async function planKeys(
         record = { ...record, hash: existing.hash, preview: existing.preview };
         crsHash = null;
       }
+      // A source without users (a JSON export) leaves the owner's state here as it is.
+      if (!ctx.users) {
+        const { ownerDisabled: _drop, ...rest } = record;
+        record = existing.ownerDisabled ? { ...rest, ownerDisabled: true } : rest;
+      }
       const started = existing.expiry.mode === "activation" ? existing.expiry.activatedAt : undefined;
       if (started && record.expiry.mode === "activation" && !record.expiry.activatedAt)
         record = { ...record, expiry: { ...record.expiry, activatedAt: started } };
+      // Changed here and changed back (a user disabled and enabled): only the time moved.
+      if (canonical({ ...existing, updatedAt: "" }) === canonical({ ...record, updatedAt: "" }))
+        record = { ...record, updatedAt: existing.updatedAt };
     }
     const same =
       existing !== null &&
@@ -370,74 +180,10 @@ async function planKeys(
       indexed.has(record.id) &&
       (crsHash === null || legacy.get(crsHash) === record.id);
     const change: Change = !existing ? "created" : same ? "unchanged" : "updated";
-    report.imported++;
-    count(report, change);
-    countNotMapped(report, mapped.notMapped);
-    for (const note of mapped.notes) report.notes.push(`${c.id}: ${note}`);
+    tally(report, c.id, change, mapped);
     planned.push({ record, crsHash, change });
   }
   return planned;
-}
-
-// ---- usage --------------------------------------------------------------------------------
-
-interface PlannedBucket {
-  bucket: Bucket;
-  key: string;
-  change: Change;
-}
-
-async function planUsageWrites(
-  options: CrsImportOptions,
-  scanned: Scanned,
-  imported: { keys: ReadonlySet<string>; accounts: ReadonlySet<string> },
-  report: FamilyReport,
-) {
-  const usageKeys = scanned.usage.map((u) => u.key);
-  const costKeys = scanned.costs.map((c) => c.key);
-  const [hashes, hashTtls, costValues, costTtls] = await Promise.all([
-    options.source.hashes(usageKeys),
-    options.source.ttls(usageKeys),
-    options.source.strings(costKeys),
-    options.source.ttls(costKeys),
-  ]);
-  const usageHashes: UsageHash[] = scanned.usage.map(({ key, c }, i) => ({
-    key,
-    source: c.source,
-    fields: hashes[i] ?? {},
-    ttlMs: hashTtls[i] ?? -1,
-  }));
-  const costs: CostValue[] = [];
-  for (const [i, { key, c }] of scanned.costs.entries()) {
-    const value = costValues[i];
-    if (value !== null && value !== undefined)
-      costs.push({ key, keyId: c.keyId, period: c.period, value, ttlMs: costTtls[i] ?? -1 });
-  }
-  const plan = planUsage(usageHashes, costs, imported);
-  report.found = plan.found;
-  report.skipped.push(...plan.skipped);
-  for (const label of plan.notMapped) report.notMapped[label] = (report.notMapped[label] ?? 0) + 1;
-  report.notes.push(...plan.notes);
-
-  const planned: PlannedBucket[] = [];
-  const bucketKeys = plan.buckets.map((b) => keys.usage(b.owner, b.ownerId, b.period));
-  for (let i = 0; i < plan.buckets.length; i += 200) {
-    const pipeline = options.target.pipeline();
-    for (const key of bucketKeys.slice(i, i + 200)) pipeline.hgetall(key);
-    const current: unknown[] = await pipeline.exec();
-    for (const [j, raw] of current.entries()) {
-      const bucket = plan.buckets[i + j];
-      const key = bucketKeys[i + j];
-      if (!bucket || !key) continue;
-      const fields = hashFields(raw);
-      const same = USAGE_FIELDS.every((f) => Number(fields.get(f) ?? 0) === bucket.counters[f]);
-      const change: Change = fields.size === 0 ? "created" : same ? "unchanged" : "updated";
-      count(report, change);
-      planned.push({ bucket, key, change });
-    }
-  }
-  report.imported = planned.length;
-  return { planned, indexes: plan.indexes, keyModels: plan.keyModels };
 }
 
 // ---- the import ---------------------------------------------------------------------------
@@ -453,69 +199,73 @@ export async function importFromCrs(options: CrsImportOptions): Promise<CrsImpor
     scannedKeys: scanned.total,
     relayKeys: emptyFamily(),
     accounts: { ...emptyFamily(), byType: {} },
+    groups: emptyFamily(),
+    users: emptyFamily(),
+    webhooks: emptyFamily(),
     usage: emptyFamily(),
     reported,
     indexKeys: scanned.index,
     unexpectedTypes: scanned.unexpected,
   };
 
-  const users = await readUsers(options.source, scanned, reported);
-  await reportGroups(options.source, scanned, reported);
-  await reportWebhooks(options.source, scanned, reported);
-  for (const r of [...scanned.reported.values()].sort((a, b) => a.family.localeCompare(b.family)))
-    reported.push({ family: r.family, count: r.count, reason: r.reason });
-
+  const { source, target } = options;
   const accounts = await planAccounts(options, scanned, sealing, report.accounts);
-  const relayKeys = await planKeys(options, scanned, users, accounts, report.relayKeys);
+  const accountById = new Map(accounts.map((a) => [a.record.id, a.record]));
+  const groups = await planGroups(source, scanned, target, accountById, report.groups);
+  const userOptions = { maxKeys: options.maxKeysPerUser ?? 1 };
+  const users = await planUsers(source, scanned, target, userOptions, report.users);
+  const relayKeys = await planKeys(options, scanned, {
+    accounts: accountById,
+    groups: new Map(groups.map((g) => [g.record.id, g.record])),
+    users: scanned.users.length > 0 ? new Map(users.map((u) => [u.record.id, u.record])) : null,
+    report: report.relayKeys,
+  });
+  const webhooks = await planWebhooks(source, scanned, target, report.webhooks, reported);
   const usage = await planUsageWrites(
     options,
     scanned,
-    { keys: new Set(relayKeys.map((k) => k.record.id)), accounts: new Set(accounts.map((a) => a.record.id)) },
+    { keys: new Set(relayKeys.map((k) => k.record.id)), accounts: new Set(accountById.keys()) },
     report.usage,
   );
-
+  for (const r of [...scanned.reported.values()].sort((a, b) => a.family.localeCompare(b.family)))
+    reported.push({ family: r.family, count: r.count, reason: r.reason });
+  const fileNotes = source.notes ?? [];
+  if (fileNotes.length > 0)
+    reported.push({
+      family: "export file",
+      count: fileNotes.length,
+      reason: "read from the file",
+      items: [...fileNotes],
+    });
   if (!options.apply) return report;
-  const redis = options.target;
-  // One transaction per record: a record is written whole or not at all.
+
+  // Referenced records first (accounts, then the groups and users keys point at), one transaction
+  // per record: a record is written whole or not at all.
   for (const { record, change } of accounts) {
     if (change === "unchanged") continue;
-    const tx = redis.multi();
+    const tx = target.multi();
     tx.set(keys.account(record.id), JSON.stringify(record));
     tx.sadd(keys.accountIndex(), record.id);
     await tx.exec();
   }
+  await applyGroups(target, groups);
+  await applyUsers(target, users);
   for (const { record, crsHash, change } of relayKeys) {
     if (change === "unchanged") continue;
-    const tx = redis.multi();
+    const tx = target.multi();
     tx.set(keys.relayKey(record.id), JSON.stringify(record));
     tx.sadd(keys.relayKeyIndex(), record.id);
     if (crsHash) tx.hset(keys.legacyKeyByHash(), { [crsHash]: record.id });
     else tx.hset(keys.relayKeyByHash(), { [record.hash]: record.id });
     await tx.exec();
   }
-  const changed = usage.planned.filter((p) => p.change !== "unchanged");
-  for (let i = 0; i < changed.length; i += 100) {
-    const pipeline = redis.pipeline();
-    for (const { bucket, key } of changed.slice(i, i + 100)) {
-      pipeline.hset(key, Object.fromEntries(USAGE_FIELDS.map((f) => [f, bucket.counters[f]])));
-      if (bucket.ttlSeconds) pipeline.expire(key, bucket.ttlSeconds);
-    }
-    await pipeline.exec();
-  }
-  const members: [string, string][] = [
-    ...usage.indexes.map(({ owner, id }): [string, string] => [keys.usageIndex(owner), id]),
-    ...usage.keyModels.map(({ keyId, model }): [string, string] => [keys.keyModelIndex(keyId), model]),
-  ];
-  for (let i = 0; i < members.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const [set, member] of members.slice(i, i + 500)) pipeline.sadd(set, member);
-    await pipeline.exec();
-  }
+  await applyWebhooks(target, webhooks);
+  await applyUsage(target, usage);
   return report;
 }
 
 export interface CrsImportConnection {
-  /** redis://HOST:PORT[/db], rediss://…, or an Upstash REST URL (then `fromToken`). */
+  /** redis://HOST:PORT[/db], rediss://…, an Upstash REST URL (then `fromToken`), or an export file. */
   from: string;
   fromToken?: string;
   crsEncryptionKey: string;
@@ -524,11 +274,15 @@ export interface CrsImportConnection {
   toToken: string;
   encryptionKey: string;
   apply: boolean;
+  maxKeysPerUser?: number;
 }
 
 /** Opens the original's Redis and our keyspace, imports, and closes the source again. */
 export async function runCrsImport(options: CrsImportConnection): Promise<CrsImportReport> {
-  const source = await openSource(options.from, options.fromToken);
+  const source = await openSource(options.from, {
+    token: options.fromToken,
+    crsEncryptionKey: options.crsEncryptionKey,
+  });
   try {
     return await importFromCrs({
       source,
@@ -537,6 +291,7 @@ export async function runCrsImport(options: CrsImportConnection): Promise<CrsImp
       targetLabel: options.to,
       encryptionKey: options.encryptionKey,
       apply: options.apply,
+      maxKeysPerUser: options.maxKeysPerUser,
     });
   } finally {
     await source.close();

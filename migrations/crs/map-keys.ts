@@ -3,9 +3,11 @@
 // sha256_hex(key + ENCRYPTION_KEY); that hash goes to the compatibility index, and the record's
 // `hash` holds a placeholder until the key's first use upgrades it (worker/relay/legacy-key.ts).
 import {
+  type AccountGroupRecord,
   type AccountRecord,
   CLIENT_IDS,
   type Expiry,
+  GROUP_BINDING_PREFIX,
   keyLimitsSchema,
   PLATFORMS,
   type Platform,
@@ -25,7 +27,13 @@ export interface CrsUser {
 export interface KeyContext {
   /** Accounts this import brings over, by id. */
   accounts: ReadonlyMap<string, Pick<AccountRecord, "id" | "platform">>;
-  users: ReadonlyMap<string, CrsUser>;
+  /** Account groups this import brings over, by id. */
+  groups: ReadonlyMap<string, Pick<AccountGroupRecord, "id" | "platform">>;
+  /**
+   * Users this import brings over, by id (a key's owner must be one of them); null when the source
+   * carries no users at all (a JSON export): owners are then not checked.
+   */
+  users: ReadonlyMap<string, CrsUser> | null;
 }
 
 export interface MappedKey {
@@ -143,22 +151,37 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
   const bind = (field: string, platform: Platform, raw: string | undefined, strip?: RegExp) => {
     const value = raw?.trim();
     if (!value) return;
-    if (value.startsWith("group:")) {
-      notMapped.push(`${field} (bound to an account group: we have no groups yet)`);
-      return;
+    let target: string;
+    if (value.startsWith(GROUP_BINDING_PREFIX)) {
+      const group = ctx.groups.get(value.slice(GROUP_BINDING_PREFIX.length));
+      if (!group) {
+        notMapped.push(`${field} (bound account group not imported)`);
+        return;
+      }
+      if (group.platform !== platform) {
+        notMapped.push(`${field} (bound to a group of another platform)`);
+        return;
+      }
+      target = value;
+    } else {
+      const id = strip ? value.replace(strip, "") : value;
+      const account = ctx.accounts.get(id);
+      if (!account) {
+        notMapped.push(`${field} (bound account not imported)`);
+        return;
+      }
+      target = id;
     }
-    const id = strip ? value.replace(strip, "") : value;
-    const account = ctx.accounts.get(id);
-    if (!account) notMapped.push(`${field} (bound account not imported)`);
-    else if (bound[platform])
+    if (bound[platform])
       notMapped.push(`${field} (one ${platform} binding per key here; an earlier one kept)`);
-    else bound[platform] = id;
+    else bound[platform] = target;
   };
   bind("claudeAccountId", "claude", f.claudeAccountId);
   bind("claudeConsoleAccountId", "claude", f.claudeConsoleAccountId);
   bind("geminiAccountId", "gemini", f.geminiAccountId, /^api:/);
   bind("openaiAccountId", "openai", f.openaiAccountId, /^responses:/);
-  for (const field of ["azureOpenaiAccountId", "bedrockAccountId", "droidAccountId", "vertexAccountId"]) {
+  bind("droidAccountId", "droid", f.droidAccountId);
+  for (const field of ["azureOpenaiAccountId", "bedrockAccountId", "vertexAccountId"]) {
     if (f[field]?.trim()) notMapped.push(`${field} (platform not supported yet)`);
   }
   return bound;
@@ -223,14 +246,16 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
 
     let isActive = f.isActive === "true";
     const ownerId = f.userId?.trim() || undefined;
-    const owner = ownerId ? ctx.users.get(ownerId) : undefined;
-    if (ownerId && isActive && !owner?.isActive) {
-      // The original refuses a key whose owner is disabled or gone ("User account is disabled").
+    const owner = ownerId ? ctx.users?.get(ownerId) : undefined;
+    const ownerName = owner?.username || f.userUsername?.trim() || ownerId;
+    // The original refuses a key whose owner is disabled or gone ("User account is disabled").
+    const ownerDisabled = owner !== undefined && !owner.isActive;
+    if (ownerId && ctx.users && !owner && isActive) {
       isActive = false;
-      notes.push(
-        `owner ${owner?.username || ownerId} is ${owner ? "disabled" : "missing"}: key imported disabled, as the original refuses it`,
-      );
+      notes.push(`owner ${ownerName} is not imported: key imported disabled, as the original refuses it`);
     }
+    if (ownerDisabled && isActive)
+      notes.push(`owner ${ownerName} is disabled: the key is refused until the user is enabled here`);
 
     const createdAt = isoTime(f.createdAt);
     if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
@@ -249,6 +274,7 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
       isActive,
       tags,
       ownerId,
+      ...(ownerDisabled ? { ownerDisabled: true } : {}),
       createdAt: createdAt ?? EPOCH,
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
       expiry: expiryOf(f, notMapped),

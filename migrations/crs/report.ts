@@ -39,8 +39,14 @@ export interface CrsImportReport {
   scannedKeys: number;
   relayKeys: FamilyReport;
   accounts: FamilyReport & { byType: Record<string, number> };
+  /** Account groups and their members. */
+  groups: FamilyReport;
+  /** Portal users (imported without a usable password: an admin resets it here). */
+  users: FamilyReport;
+  /** Webhook targets: found/imported/skipped count the original's platforms; writes, the one settings record. */
+  webhooks: FamilyReport;
   usage: FamilyReport;
-  /** Families read and reported but not imported (groups, users, webhooks, other platforms…). */
+  /** Families read and reported but not imported (runtime state, admin credentials, pricing…). */
   reported: ReportedFamily[];
   /** Index keys skipped (rebuilt here from the records). */
   indexKeys: number;
@@ -94,6 +100,9 @@ export function formatReport(report: CrsImportReport): string {
   family("accounts", report.accounts, report.mode, lines);
   const byType = Object.entries(report.accounts.byType);
   if (byType.length > 0) lines.push(`    by type: ${byType.map(([t, n]) => `${t} ${n}`).join(", ")}`);
+  family("groups", report.groups, report.mode, lines);
+  family("users", report.users, report.mode, lines);
+  family("webhooks", report.webhooks, report.mode, lines);
   family("usage", report.usage, report.mode, lines);
   if (report.reported.length > 0) {
     lines.push("", "reported, not imported:");

@@ -1,9 +1,12 @@
-// Reading the original service's Redis, read-only: SCAN every key, TYPE each, then read each key
-// by its type, in batches. Two transports: a Redis URL (ioredis) or an Upstash REST endpoint.
+// Reading the original service, read-only, as a keyspace: SCAN every key, TYPE each, then read each
+// key by its type, in batches. Three sources: a Redis URL (ioredis), an Upstash REST endpoint, or
+// one of its JSON exports laid out again as the keys it was read from (json-source.ts).
+import { existsSync } from "node:fs";
 import type { Redis as UpstashRedis } from "@upstash/redis/cloudflare";
 // Default import: ioredis is CommonJS (see dev/upstash-bridge.ts).
 import Redis from "ioredis";
 import { connectRedis } from "../../worker/keyspace/store.ts";
+import { openJsonSource } from "./json-source.ts";
 
 export type Fields = Record<string, string>;
 
@@ -19,6 +22,8 @@ export interface SourceReader {
   /** PTTL of each key: ms left, -1 without expiry, -2 gone. */
   ttls(keys: readonly string[]): Promise<number[]>;
   close(): Promise<void>;
+  /** What the source itself could not carry over (a JSON export's unreadable entries). */
+  readonly notes?: readonly string[];
 }
 
 const BATCH = 500;
@@ -52,141 +57,109 @@ function redactUrl(url: string): string {
   }
 }
 
+type Op = "type" | "hgetall" | "get" | "smembers" | "pttl";
+
+/** What differs between the two Redis transports: a SCAN page, and one pipeline of one command. */
+interface Transport {
+  label: string;
+  scanPage(cursor: string): Promise<[cursor: string, keys: string[]]>;
+  run(op: Op, keys: string[]): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+const asString = (v: unknown) =>
+  v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v);
+
+function readerOver(t: Transport): SourceReader {
+  const each =
+    <T>(op: Op, convert: (value: unknown) => T) =>
+    (keys: readonly string[]) =>
+      batched(keys, async (chunk) => (chunk.length === 0 ? [] : (await t.run(op, chunk)).map(convert)));
+  return {
+    label: t.label,
+    async *scan() {
+      let cursor = "0";
+      do {
+        const [next, keys] = await t.scanPage(cursor);
+        cursor = next;
+        if (keys.length > 0) yield keys;
+      } while (cursor !== "0");
+    },
+    types: each("type", String),
+    hashes: each("hgetall", toFields),
+    strings: each("get", asString),
+    sets: each("smembers", (v) => (Array.isArray(v) ? v.map(String) : [])),
+    ttls: each("pttl", Number),
+    close: () => t.close(),
+  };
+}
+
 /** A redis:// or rediss:// URL (database number as its path, e.g. redis://host:6379/2). */
 export async function openRedisSource(url: string): Promise<SourceReader> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   client.on("error", () => {}); // reported by the command that fails
   await client.connect();
-
-  async function each<T>(
-    keys: readonly string[],
-    add: (pipeline: ReturnType<typeof client.pipeline>, key: string) => void,
-    convert: (value: unknown) => T,
-  ): Promise<T[]> {
-    return batched(keys, async (chunk) => {
-      const pipeline = client.pipeline();
-      for (const key of chunk) add(pipeline, key);
-      const results = (await pipeline.exec()) ?? [];
-      return results.map(([error, value]) => {
-        if (error) throw error;
-        return convert(value);
-      });
-    });
-  }
-
-  return {
+  return readerOver({
     label: redactUrl(url),
-    async *scan() {
-      let cursor = "0";
-      do {
-        const [next, keys] = await client.scan(cursor, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) yield keys;
-      } while (cursor !== "0");
+    async scanPage(cursor) {
+      const [next, keys] = await client.scan(cursor, "COUNT", 1000);
+      return [next, keys];
     },
-    types: (keys) =>
-      each(
-        keys,
-        (p, k) => p.type(k),
-        (v) => String(v),
-      ),
-    hashes: (keys) =>
-      each(
-        keys,
-        (p, k) => p.hgetall(k),
-        (v) => toFields(v),
-      ),
-    strings: (keys) =>
-      each(
-        keys,
-        (p, k) => p.get(k),
-        (v) => (v === null || v === undefined ? null : String(v)),
-      ),
-    sets: (keys) =>
-      each(
-        keys,
-        (p, k) => p.smembers(k),
-        (v) => (Array.isArray(v) ? v.map(String) : []),
-      ),
-    ttls: (keys) =>
-      each(
-        keys,
-        (p, k) => p.pttl(k),
-        (v) => Number(v),
-      ),
+    async run(op, keys) {
+      const pipeline = client.pipeline();
+      for (const key of keys) pipeline[op](key);
+      return ((await pipeline.exec()) ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+    },
     async close() {
       client.disconnect();
     },
-  };
+  });
 }
 
 /** An Upstash REST endpoint (the original run against Upstash, or any REST bridge). */
 export function openUpstashSource(url: string, token: string): SourceReader {
   const client: UpstashRedis = connectRedis({ url, token });
-
-  async function each<T>(
-    keys: readonly string[],
-    add: (pipeline: ReturnType<UpstashRedis["pipeline"]>, key: string) => void,
-    convert: (value: unknown) => T,
-  ): Promise<T[]> {
-    return batched(keys, async (chunk) => {
-      if (chunk.length === 0) return [];
-      const pipeline = client.pipeline();
-      for (const key of chunk) add(pipeline, key);
-      const results: unknown[] = await pipeline.exec();
-      return results.map(convert);
-    });
-  }
-
-  return {
+  return readerOver({
     label: redactUrl(url),
-    async *scan() {
-      let cursor = "0";
-      do {
-        const [next, keys] = await client.scan(cursor, { count: 1000 });
-        cursor = String(next);
-        if (keys.length > 0) yield keys;
-      } while (cursor !== "0");
+    async scanPage(cursor) {
+      const [next, keys] = await client.scan(cursor, { count: 1000 });
+      return [String(next), keys];
     },
-    types: (keys) =>
-      each(
-        keys,
-        (p, k) => p.type(k),
-        (v) => String(v),
-      ),
-    hashes: (keys) =>
-      each(
-        keys,
-        (p, k) => p.hgetall(k),
-        (v) => toFields(v),
-      ),
-    strings: (keys) =>
-      each(
-        keys,
-        (p, k) => p.get(k),
-        (v) => (v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v)),
-      ),
-    sets: (keys) =>
-      each(
-        keys,
-        (p, k) => p.smembers(k),
-        (v) => (Array.isArray(v) ? v.map(String) : []),
-      ),
-    ttls: (keys) =>
-      each(
-        keys,
-        (p, k) => p.pttl(k),
-        (v) => Number(v),
-      ),
+    async run(op, keys) {
+      const pipeline = client.pipeline();
+      for (const key of keys) {
+        // One call per op: the client's generic signatures do not unify into one callable.
+        if (op === "type") pipeline.type(key);
+        else if (op === "hgetall") pipeline.hgetall(key);
+        else if (op === "get") pipeline.get(key);
+        else if (op === "smembers") pipeline.smembers(key);
+        else pipeline.pttl(key);
+      }
+      return pipeline.exec();
+    },
     async close() {},
-  };
+  });
 }
 
-export async function openSource(url: string, token: string | undefined): Promise<SourceReader> {
-  if (/^rediss?:\/\//i.test(url)) return openRedisSource(url);
-  if (/^https?:\/\//i.test(url)) {
-    if (!token) throw new Error("--from is an Upstash REST URL: --from-token is required");
-    return openUpstashSource(url, token);
+export interface OpenSourceOptions {
+  /** REST token when `from` is an Upstash URL. */
+  token?: string;
+  /** The original's ENCRYPTION_KEY: hashes keys a JSON export holds in clear. */
+  crsEncryptionKey: string;
+}
+
+/** The original's Redis (redis://, rediss://, an Upstash REST URL) or one of its JSON exports. */
+export async function openSource(from: string, options: OpenSourceOptions): Promise<SourceReader> {
+  if (/^rediss?:\/\//i.test(from)) return openRedisSource(from);
+  if (/^https?:\/\//i.test(from)) {
+    if (!options.token) throw new Error("--from is an Upstash REST URL: --from-token is required");
+    return openUpstashSource(from, options.token);
   }
-  throw new Error(`--from must be redis://HOST:PORT[/db], rediss://…, or an Upstash REST URL; got ${url}`);
+  if (existsSync(from)) return openJsonSource(from, options.crsEncryptionKey);
+  throw new Error(
+    `--from must be redis://HOST:PORT[/db], rediss://…, an Upstash REST URL, or an export file; got ${from}`,
+  );
 }

@@ -1,13 +1,19 @@
 // Moving in from Claude Relay Service, end to end: a keyspace in the original's layout (the
 // fixture of test/migrations) is imported into the running stack's keyspace; then every imported
 // key authenticates with its original string through the real relay, is upgraded to our hash on
-// first use, keeps its limits and usage, and an imported Console account serves the requests.
+// first use, keeps its limits and usage, and an imported Console account serves the requests; a
+// group-bound key is served by the group's member; imported users own their keys; the original's
+// JSON export reads into the same records.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { runCrsImport } from "../../migrations/crs/importer.ts";
 import type { CrsImportReport } from "../../migrations/crs/report.ts";
 import { hashRelayKey } from "../../worker/keyspace/crypto.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
+import { enhancedExportOf } from "../migrations/crs-exports.ts";
 import {
   CRS_ENCRYPTION_KEY,
   crsHash,
@@ -109,9 +115,12 @@ afterAll(async () => {
 });
 
 describe("a Claude Relay Service import into the running relay", () => {
-  it("brings keys, accounts and usage over", () => {
-    expect(report.relayKeys.writes.created).toBe(5);
+  it("brings keys, accounts, groups, users, webhooks and usage over", () => {
+    expect(report.relayKeys.writes.created).toBe(6);
     expect(report.accounts.writes.created).toBe(7);
+    expect(report.groups.writes.created).toBe(2);
+    expect(report.users.writes.created).toBe(3);
+    expect(report.webhooks.writes.created).toBe(1);
     expect(report.usage.writes.created).toBe(21);
   });
 
@@ -172,11 +181,13 @@ describe("a Claude Relay Service import into the running relay", () => {
     expect(errorMessage(bob.body)).toContain("Client not allowed");
     const opus = await send(SECRETS.alice, "claude-opus-4-1");
     expect(opus.status).toBe(403);
-    for (const secret of [SECRETS.dave, SECRETS.erin]) {
-      const disabled = await send(secret);
-      expect(disabled.status).toBe(401);
-      expect(errorMessage(disabled.body)).toBe("API key is disabled");
-    }
+    const dave = await send(SECRETS.dave);
+    expect(dave.status).toBe(401);
+    expect(errorMessage(dave.body)).toBe("API key is disabled");
+    // Erin's user is disabled in the original: her key is refused for that, not for itself.
+    const erin = await send(SECRETS.erin);
+    expect(erin.status).toBe(401);
+    expect(errorMessage(erin.body)).toBe("API key's owner is disabled");
     // Not imported (deleted or corrupt in the original): unknown here.
     for (const secret of [SECRETS.deleted, SECRETS.corrupt]) {
       const unknown = await send(secret);
@@ -185,8 +196,85 @@ describe("a Claude Relay Service import into the running relay", () => {
     }
   });
 
+  it("serves a key bound to an imported group by the group's member only", async () => {
+    const oauthBefore = upstream.stats().byCredential[SECRETS.oauthAccess]?.requests ?? 0;
+    const consoleBefore = upstream.stats().byCredential[SECRETS.consoleApiKey]?.requests ?? 0;
+    // Without the group the pool would pick the Console account (priority 10 before 20).
+    for (let i = 0; i < 3; i++) {
+      const frank = await send(SECRETS.frank);
+      expect(frank.status, JSON.stringify(frank.body)).toBe(200);
+    }
+    expect(upstream.stats().byCredential[SECRETS.oauthAccess]?.requests).toBe(oauthBefore + 3);
+    expect(upstream.stats().byCredential[SECRETS.consoleApiKey]?.requests ?? 0).toBe(consoleBefore);
+    expect((await keyOf(IDS.frank)).boundAccounts).toEqual({ claude: `group:${IDS.group}` });
+  });
+
+  it("keeps each imported user's keys working and theirs; the user logs in once an admin sets a password", async () => {
+    const owned = await adminCall<{ keys: KeyView[] }>(stack, token, "GET", `/users/${IDS.userAlice}/keys`);
+    // Alice's key works (above) and is hers.
+    expect(owned.keys.map((k) => k.id)).toEqual([IDS.alice]);
+
+    const login = (password: string) =>
+      fetch(`${stack.relayUrl}/users/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "alice", password }),
+      });
+    // Imported without a password (the original logs users in through LDAP): nothing matches.
+    expect((await login("anything at all")).status).toBe(401);
+    await adminCall(stack, token, "POST", `/users/${IDS.userAlice}/reset-password`, {
+      password: "a-new-portal-password",
+    });
+    const loggedIn = await login("a-new-portal-password");
+    expect(loggedIn.status).toBe(200);
+    const session = (await loggedIn.json()) as { token: string };
+    const mine = await fetch(`${stack.relayUrl}/users/keys`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    expect(((await mine.json()) as { keys: KeyView[] }).keys.map((k) => k.id)).toEqual([IDS.alice]);
+
+    // Enabling Erin here gives her key back as it was in the original.
+    await adminCall(stack, token, "POST", `/users/${IDS.userErin}/enable`);
+    const erin = await until(
+      () => send(SECRETS.erin),
+      (r) => r.status === 200,
+    );
+    expect(erin.status, JSON.stringify(erin.body)).toBe(200);
+    // And disabling her again puts the original's state back (a re-import below finds it equal).
+    await adminCall(stack, token, "POST", `/users/${IDS.userErin}/disable`);
+    const refused = await until(
+      () => send(SECRETS.erin),
+      (r) => r.status === 401,
+    );
+    expect(errorMessage(refused.body)).toBe("API key's owner is disabled");
+  });
+
+  it("reads the original's enhanced JSON export into the very records the Redis import wrote", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "crs-export-"));
+    try {
+      const file = join(dir, "backup.json");
+      await writeFile(file, JSON.stringify(await enhancedExportOf(source.client)));
+      const fromFile = await runCrsImport({
+        from: file,
+        crsEncryptionKey: CRS_ENCRYPTION_KEY,
+        to: stack.bridgeUrl,
+        toToken: stack.secrets.UPSTASH_REDIS_REST_TOKEN,
+        encryptionKey: stack.secrets.ENCRYPTION_KEY,
+        apply: false,
+      });
+      expect(fromFile.source).toContain("(data export, version 2.0)");
+      // The Claude OAuth and Gemini accounts it carries are equal, credentials included.
+      expect(fromFile.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
+      // Carol, Dave and Erin are equal; Alice, Bob and Frank are bound to accounts and groups
+      // the export format does not carry.
+      expect(fromFile.relayKeys.writes).toEqual({ created: 0, updated: 3, unchanged: 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("upgrades each key to our hash after its first use, and it keeps working", async () => {
-    for (const name of ["alice", "bob", "carol", "dave", "erin"] as const) {
+    for (const name of ["alice", "bob", "carol", "dave", "erin", "frank"] as const) {
       const ours = await hashRelayKey(stack.secrets.KEY_HASH_SECRET, SECRETS[name]);
       const id = await until(
         () => stack.keyspace.findRelayKeyIdByHash(ours),
@@ -224,7 +312,11 @@ describe("a Claude Relay Service import into the running relay", () => {
       encryptionKey: stack.secrets.ENCRYPTION_KEY,
       apply: false,
     });
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 5 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 7 });
+    expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    // Alice's password set here and her last login are kept; nothing else moved.
+    expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
   });
 });

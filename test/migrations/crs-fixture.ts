@@ -1,7 +1,7 @@
 // A Claude Relay Service keyspace, generated from the format description (CRS-REFERENCE §2, §8–13)
 // into a real redis-server: keys of every family and Redis type, index keys, credentials encrypted
 // with the original's scheme, relay keys hashed with its scheme, and a few broken records.
-import { createCipheriv, createHash, randomBytes, scryptSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from "node:crypto";
 import type Redis from "ioredis";
 
 export const CRS_ENCRYPTION_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -13,6 +13,14 @@ export function crsEncrypt(plaintext: string, salt: string, key = CRS_ENCRYPTION
   const iv = randomBytes(16);
   const cipher = createCipheriv("aes-256-cbc", scryptSync(key, salt, 32), iv);
   return `${iv.toString("hex")}:${Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]).toString("hex")}`;
+}
+
+/** The original's decryption (its exporters decrypt with it); a value not `iv:hex` is plaintext. */
+export function crsDecrypt(value: string, salt: string, key = CRS_ENCRYPTION_KEY): string {
+  const [iv, data] = value.split(":");
+  if (!iv || !data || !/^[0-9a-f]{32}$/i.test(iv)) return value;
+  const decipher = createDecipheriv("aes-256-cbc", scryptSync(key, salt, 32), Buffer.from(iv, "hex"));
+  return Buffer.concat([decipher.update(Buffer.from(data, "hex")), decipher.final()]).toString("utf8");
 }
 
 /** The original's key hash: sha256 hex of the key followed by ENCRYPTION_KEY. */
@@ -34,6 +42,7 @@ export const IDS = {
   erin: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000005",
   deleted: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000006",
   corrupt: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000007",
+  frank: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000008",
   console: "c0a50000-0000-4000-8000-000000000001",
   consoleDedicated: "c0a50000-0000-4000-8000-000000000002",
   consoleBadKey: "c0a50000-0000-4000-8000-000000000003",
@@ -47,8 +56,14 @@ export const IDS = {
   droid: "d0000000-0000-4000-8000-000000000001",
   ccr: "cc000000-0000-4000-8000-000000000001",
   group: "9a000000-0000-4000-8000-000000000001",
+  groupGemini: "9a000000-0000-4000-8000-000000000002",
+  groupCorrupt: "9a000000-0000-4000-8000-000000000003",
   userAlice: "u0000000-0000-4000-8000-000000000001",
   userErin: "u0000000-0000-4000-8000-000000000002",
+  userBoss: "u0000000-0000-4000-8000-000000000003",
+  userCorrupt: "u0000000-0000-4000-8000-000000000004",
+  userBadName: "u0000000-0000-4000-8000-000000000005",
+  userDeleted: "u0000000-0000-4000-8000-000000000006",
 } as const;
 
 export const SECRETS = {
@@ -59,6 +74,7 @@ export const SECRETS = {
   erin: relayKey("erin"),
   deleted: relayKey("deleted"),
   corrupt: relayKey("corrupt"),
+  frank: relayKey("frank"),
   consoleApiKey: "sk-ant-api03-console-fixture",
   dedicatedApiKey: "sk-ant-api03-dedicated-fixture",
   oauthAccess: "sk-ant-oat01-oauth-fixture",
@@ -122,9 +138,35 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     `user:${IDS.userErin}`,
     JSON.stringify({ id: IDS.userErin, username: "erin", role: "user", isActive: false }),
   );
+  p.set(
+    `user:${IDS.userBoss}`,
+    JSON.stringify({
+      id: IDS.userBoss,
+      username: "boss.lee",
+      firstName: "Boss",
+      lastName: "Lee",
+      role: "admin",
+      isActive: true,
+      createdAt: created,
+      updatedAt: "2025-06-02T08:00:00.000Z",
+      lastLoginAt: "2025-07-01T09:00:00.000Z",
+      apiKeyCount: 0,
+      totalUsage: { requests: 0, inputTokens: 0, outputTokens: 0, totalCost: 0 },
+    }),
+  );
+  p.set(`user:${IDS.userCorrupt}`, '{"id":"truncated", "username": "mall');
+  p.set(
+    `user:${IDS.userBadName}`,
+    JSON.stringify({ id: IDS.userBadName, username: "张 三", isActive: true }),
+  );
+  p.set(
+    `user:${IDS.userDeleted}`,
+    JSON.stringify({ id: IDS.userDeleted, username: "gone", isActive: false, deletedAt: created }),
+  );
   p.set("username:alice", IDS.userAlice);
   p.set("username:erin", IDS.userErin);
-  p.sadd("user:index", IDS.userAlice, IDS.userErin);
+  p.set("username:boss.lee", IDS.userBoss);
+  p.sadd("user:index", IDS.userAlice, IDS.userErin, IDS.userBoss, IDS.userCorrupt, IDS.userBadName);
   p.set("user_session:5e551011", JSON.stringify({ userId: IDS.userAlice }), "EX", 3600);
 
   // ---- relay keys
@@ -235,6 +277,7 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       deletedBy: "admin",
     },
     [IDS.corrupt]: { ...base(IDS.corrupt, "broken", SECRETS.corrupt), tokenLimit: "lots" },
+    [IDS.frank]: { ...base(IDS.frank, "frank", SECRETS.frank), claudeAccountId: `group:${IDS.group}` },
   };
   for (const [id, fields] of Object.entries(keyRecords)) {
     p.hset(`apikey:${id}`, fields);
@@ -242,7 +285,7 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     if (fields.isDeleted !== "true") p.hset("apikey:hash_map", crsHash(SECRETS[nameOf(id)]), id);
   }
   p.sadd("apikey:idx:all", ...Object.keys(keyRecords));
-  p.sadd("apikey:set:active", IDS.alice, IDS.bob, IDS.carol, IDS.erin);
+  p.sadd("apikey:set:active", IDS.alice, IDS.bob, IDS.carol, IDS.erin, IDS.frank);
   p.sadd("apikey:tags:all", "team-a", "vip");
   p.set("apikey:index:version", "2");
   p.zadd("apikey:idx:createdAt", 1, IDS.alice, 2, IDS.bob);
@@ -417,19 +460,87 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     id: IDS.group,
     name: "night-shift",
     platform: "claude",
+    description: "OAuth only, at night",
+    proxy: "",
+    proxyPriority: "",
+    createdAt: created,
+    updatedAt: created,
+  });
+  // The console account with the other instance's key is not imported: left out of the group.
+  p.sadd(`account_group_members:${IDS.group}`, IDS.oauth, IDS.consoleBadKey);
+  p.hset(`account_group:${IDS.groupGemini}`, {
+    id: IDS.groupGemini,
+    name: "gemini-pool",
+    platform: "gemini",
     description: "",
+    proxy: JSON.stringify({ type: "socks5", host: "127.0.0.1", port: 1080 }),
     createdAt: created,
   });
-  p.sadd(`account_group_members:${IDS.group}`, IDS.oauth, IDS.console);
+  p.sadd(`account_group_members:${IDS.groupGemini}`, IDS.geminiApi, IDS.geminiOauth);
+  p.hset(`account_group:${IDS.groupCorrupt}`, { id: IDS.groupCorrupt, name: "broken", platform: "" });
+  p.sadd("account_groups", IDS.group, IDS.groupGemini, IDS.groupCorrupt);
   p.set(
     "webhook_config:default",
     JSON.stringify({
       enabled: true,
-      platforms: [{ id: "w1", type: "slack", url: "https://hooks.slack.com/x", enabled: true }],
-      notificationTypes: { accountAnomaly: true },
-      retrySettings: { maxRetries: 3, retryDelay: 1000, timeout: 10000 },
+      platforms: [
+        { id: "w1", type: "slack", url: "https://hooks.slack.com/x", enabled: true },
+        {
+          id: "w2",
+          type: "wechat_work",
+          name: "ops",
+          url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+          enabled: true,
+          timeout: 8000,
+        },
+        {
+          id: "w3",
+          type: "dingtalk",
+          url: "https://oapi.dingtalk.com/robot/send?access_token=t",
+          enableSign: true,
+          secret: "SEC-ding",
+          enabled: true,
+        },
+        {
+          id: "w4",
+          type: "feishu",
+          url: "https://open.feishu.cn/open-apis/bot/v2/hook/h",
+          secret: "unused",
+          enableSign: false,
+          enabled: false,
+        },
+        {
+          id: "w5",
+          type: "telegram",
+          botToken: "123456:ABC-def",
+          chatId: -100123,
+          apiUrl: "https://tg.example.com/",
+          parseMode: "HTML",
+          enabled: true,
+        },
+        {
+          id: "w6",
+          type: "bark",
+          deviceKey: "bark-device-key-0123456789",
+          serverUrl: "https://bark.example.com/push",
+          sound: "bell",
+          level: "critical",
+          enabled: true,
+        },
+        { id: "w7", type: "smtp", host: "smtp.example.com", port: 587, to: "ops@example.com", enabled: true },
+        { id: "w8", type: "custom", url: "https://hooks.example.com/crs", enabled: true },
+        { id: "w9", type: "discord", url: "not a url", enabled: true },
+      ],
+      notificationTypes: {
+        accountAnomaly: true,
+        quotaWarning: false,
+        systemError: true,
+        rateLimitRecovery: true,
+      },
+      retrySettings: { maxRetries: 3, retryDelay: 2000, timeout: 5000 },
     }),
   );
+  p.set("webhook_config:staging", JSON.stringify({ enabled: false, platforms: [] }));
   p.set("system:service_rates", JSON.stringify({ baseService: "claude", rates: { claude: 1, gemini: 1.2 } }));
   p.set("claude_relay_config", JSON.stringify({ claudeCodeOnlyEnabled: false }));
   p.set(
@@ -568,7 +679,9 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
   return s;
 }
 
-function nameOf(id: string): "alice" | "bob" | "carol" | "dave" | "erin" | "deleted" | "corrupt" {
+type KeyName = "alice" | "bob" | "carol" | "dave" | "erin" | "deleted" | "corrupt" | "frank";
+
+function nameOf(id: string): KeyName {
   const entry = Object.entries(IDS).find(([, value]) => value === id);
   const name = entry?.[0];
   if (
@@ -578,7 +691,8 @@ function nameOf(id: string): "alice" | "bob" | "carol" | "dave" | "erin" | "dele
     name === "dave" ||
     name === "erin" ||
     name === "deleted" ||
-    name === "corrupt"
+    name === "corrupt" ||
+    name === "frank"
   )
     return name;
   throw new Error(`no relay key ${id}`);

@@ -3,18 +3,39 @@
 // redis-server behind the Upstash bridge): as a function, and once as the CLI.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../dev/stack.ts";
 import { startUpstashBridge } from "../../dev/upstash-bridge.ts";
 import { importFromCrs } from "../../migrations/crs/importer.ts";
+import { openJsonSource } from "../../migrations/crs/json-source.ts";
+import { IMPORTED_NO_PASSWORD } from "../../migrations/crs/map-users.ts";
 import type { CrsImportReport } from "../../migrations/crs/report.ts";
 import { openRedisSource, openUpstashSource } from "../../migrations/crs/source.ts";
-import { hashRelayKey, importSealingKey, unseal } from "../../worker/keyspace/crypto.ts";
+import {
+  hashPassword,
+  hashRelayKey,
+  importSealingKey,
+  unseal,
+  verifyPassword,
+} from "../../worker/keyspace/crypto.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "../../worker/keyspace/keys.ts";
-import { accountRecordSchema, relayKeyRecordSchema } from "../../worker/keyspace/records.ts";
+import {
+  accountGroupRecordSchema,
+  accountRecordSchema,
+  keyLimitsSchema,
+  relayKeyRecordSchema,
+  userRecordSchema,
+  webhookConfigSchema,
+  webhookTargetSchema,
+} from "../../worker/keyspace/records.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { crsKeyHash, findLegacyKey, legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
+import { keysOfUser, putUser } from "../../worker/users/store.ts";
+import { saveWebhookConfig } from "../../worker/webhooks/config.ts";
+import { enhancedExportOf, syncExportOf } from "./crs-exports.ts";
 import {
   CRS_ENCRYPTION_KEY,
   crsHash,
@@ -53,6 +74,16 @@ async function runImport(apply: boolean): Promise<CrsImportReport> {
 
 async function storedKey(id: string) {
   return relayKeyRecordSchema.parse(JSON.parse((await target.direct.get(keys.relayKey(id))) ?? "null"));
+}
+
+async function storedGroup(id: string) {
+  return accountGroupRecordSchema.parse(
+    JSON.parse((await target.direct.get(keys.accountGroup(id))) ?? "null"),
+  );
+}
+
+async function storedUser(id: string) {
+  return userRecordSchema.parse(JSON.parse((await target.direct.get(keys.user(id))) ?? "null"));
 }
 
 async function storedAccount(id: string) {
@@ -105,9 +136,9 @@ describe("a dry run", () => {
     expect(report.mode).toBe("dry-run");
 
     expect(report.relayKeys).toMatchObject({
-      found: 7,
-      imported: 5,
-      writes: { created: 5, updated: 0, unchanged: 0 },
+      found: 8,
+      imported: 6,
+      writes: { created: 6, updated: 0, unchanged: 0 },
     });
     expect(report.relayKeys.skipped).toEqual([
       { id: `apikey:${IDS.deleted}`, reason: "deleted in the original (soft-deleted)" },
@@ -116,12 +147,11 @@ describe("a dry run", () => {
     expect(report.relayKeys.notMapped).toEqual({
       "allowedClients (a client we do not know)": 1,
       "bedrockAccountId (platform not supported yet)": 1,
-      "claudeAccountId (bound to an account group: we have no groups yet)": 1,
       "icon (key icon)": 1,
       "serviceRates (per-key cost multipliers: not supported yet)": 1,
     });
     expect(report.relayKeys.notes).toEqual([
-      `${IDS.erin}: owner erin is disabled: key imported disabled, as the original refuses it`,
+      `${IDS.erin}: owner erin is disabled: the key is refused until the user is enabled here`,
     ]);
 
     expect(report.accounts).toMatchObject({
@@ -175,14 +205,54 @@ describe("a dry run", () => {
       ]),
     );
 
+    expect(report.groups).toMatchObject({
+      found: 3,
+      imported: 2,
+      writes: { created: 2, updated: 0, unchanged: 0 },
+      skipped: [
+        { id: `account_group:${IDS.groupCorrupt}`, reason: 'corrupt: platform "" is not one we serve' },
+      ],
+      notMapped: {
+        "members (an account not imported: left out)": 1,
+        "proxy (group proxy: Workers cannot use one)": 1,
+      },
+    });
+    expect(report.users).toMatchObject({
+      found: 6,
+      imported: 3,
+      writes: { created: 3, updated: 0, unchanged: 0 },
+      skipped: [
+        { id: `user:${IDS.userCorrupt}`, reason: "corrupt: not a JSON object" },
+        {
+          id: `user:${IDS.userBadName}`,
+          reason: 'user name "张 三" is not valid here (2–64 of A–Z a–z 0–9 . _ @ -)',
+        },
+        { id: `user:${IDS.userDeleted}`, reason: "deleted in the original (soft-deleted)" },
+      ],
+      notMapped: {
+        "createdAt (missing or unreadable)": 2,
+        "role=admin (users here have no admin role: imported as a user)": 1,
+      },
+    });
+    expect(report.users.notes).toEqual([expect.stringMatching(/^3 user\(s\) without a password here/)]);
+    expect(report.webhooks).toMatchObject({
+      found: 9,
+      imported: 7,
+      writes: { created: 1, updated: 0, unchanged: 0 },
+      skipped: [
+        { id: "smtp w7", reason: "smtp (e-mail): not mapped, this relay sends no mail" },
+        { id: "discord w9", reason: "corrupt: url: Invalid URL" },
+      ],
+      notMapped: {
+        "level (Bark level: set from each event's severity here)": 1,
+        "notificationTypes.systemError (no such event here)": 1,
+        "parseMode (Telegram parse mode: plain text is sent here)": 1,
+        "secret (signing was off: not carried over)": 1,
+      },
+    });
+
     const families = Object.fromEntries(report.reported.map((r) => [r.family, r]));
-    expect(families["users (user:*)"]).toMatchObject({ count: 2 });
-    expect(families["account groups (account_group:*)"]?.items).toEqual([
-      `night-shift [claude] ${IDS.group}: 2 members`,
-    ]);
-    expect(families["webhook config (webhook_config:*)"]?.items).toEqual([
-      "default: enabled, 1 platform(s) (slack)",
-    ]);
+    expect(families["webhook_config:* (other)"]?.items).toEqual(["webhook_config:staging"]);
     expect(families["system:service_rates"]?.reason).toMatch(/service rates: not imported/);
     expect(families["admin credentials"]).toBeDefined();
     expect(families["usage:opus:*"]).toBeDefined();
@@ -220,7 +290,7 @@ describe("an import", () => {
   });
 
   it("writes each relay key as the mapping says, findable only by the original's hash", async () => {
-    expect(report.relayKeys.writes).toEqual({ created: 5, updated: 0, unchanged: 0 });
+    expect(report.relayKeys.writes).toEqual({ created: 6, updated: 0, unchanged: 0 });
     const placeholder = (secret: string) => legacyPlaceholderHash(crsHash(secret));
     expect(await storedKey(IDS.alice)).toEqual({
       v: 1,
@@ -257,7 +327,12 @@ describe("an import", () => {
     expect(bob.expiry).toEqual({ mode: "activation", days: 30 });
     expect(bob.limits.allowedClients).toEqual(["claude_code"]);
     expect(bob.limits.permissions).toEqual([]);
-    expect(bob.boundAccounts).toEqual({ gemini: IDS.geminiApi, openai: IDS.openaiResponses });
+    expect(bob.boundAccounts).toEqual({
+      claude: `group:${IDS.group}`,
+      gemini: IDS.geminiApi,
+      openai: IDS.openaiResponses,
+    });
+    expect((await storedKey(IDS.frank)).boundAccounts).toEqual({ claude: `group:${IDS.group}` });
     const carol = await storedKey(IDS.carol);
     expect(carol.expiry).toEqual({
       mode: "activation",
@@ -267,16 +342,21 @@ describe("an import", () => {
     expect(carol.boundAccounts).toEqual({ claude: IDS.oauth });
     expect(carol.limits.tokenLimit).toBe(1_000_000);
     expect((await storedKey(IDS.dave)).isActive).toBe(false);
-    expect((await storedKey(IDS.erin)).isActive).toBe(false);
+    // Refused while its owner is disabled, and restored as it was when the user is enabled here.
+    expect(await storedKey(IDS.erin)).toMatchObject({
+      isActive: true,
+      ownerDisabled: true,
+      ownerId: IDS.userErin,
+    });
     expect(await target.direct.get(keys.relayKey(IDS.deleted))).toBeNull();
     expect(await target.direct.get(keys.relayKey(IDS.corrupt))).toBeNull();
 
-    const imported = [IDS.alice, IDS.bob, IDS.carol, IDS.dave, IDS.erin];
+    const imported = [IDS.alice, IDS.bob, IDS.carol, IDS.dave, IDS.erin, IDS.frank];
     expect((await target.direct.smembers(keys.relayKeyIndex())).sort()).toEqual([...imported].sort());
     const legacy = await target.direct.hgetall(keys.legacyKeyByHash());
     expect(legacy).toEqual(
       Object.fromEntries(
-        (["alice", "bob", "carol", "dave", "erin"] as const).map((name) => [
+        (["alice", "bob", "carol", "dave", "erin", "frank"] as const).map((name) => [
           crsHash(SECRETS[name]),
           IDS[name],
         ]),
@@ -417,13 +497,180 @@ describe("an import", () => {
     );
   });
 
+  it("writes the account groups with the imported members of their platform", async () => {
+    expect(await storedGroup(IDS.group)).toEqual({
+      v: 1,
+      id: IDS.group,
+      name: "night-shift",
+      platform: "claude",
+      description: "OAuth only, at night",
+      memberIds: [IDS.oauth],
+      createdAt: CREATED,
+      updatedAt: CREATED,
+    });
+    expect(await storedGroup(IDS.groupGemini)).toMatchObject({
+      platform: "gemini",
+      memberIds: [IDS.geminiOauth, IDS.geminiApi],
+    });
+    expect(await target.direct.get(keys.accountGroup(IDS.groupCorrupt))).toBeNull();
+    expect((await target.direct.smembers(keys.accountGroupIndex())).sort()).toEqual(
+      [IDS.group, IDS.groupGemini].sort(),
+    );
+  });
+
+  it("writes the users, with no usable password, and keeps their keys theirs", async () => {
+    const alice = await storedUser(IDS.userAlice);
+    expect(alice).toEqual({
+      v: 1,
+      id: IDS.userAlice,
+      username: "alice",
+      displayName: "",
+      email: "a@example.com",
+      role: "user",
+      passwordHash: IMPORTED_NO_PASSWORD,
+      passwordChangedAt: "1970-01-01T00:00:00.000Z",
+      isActive: true,
+      maxKeys: 1,
+      keyLimits: keyLimitsSchema.parse({}),
+      createdAt: "1970-01-01T00:00:00.000Z",
+      updatedAt: "1970-01-01T00:00:00.000Z",
+    });
+    for (const password of ["", "alice", IMPORTED_NO_PASSWORD, "no-password"])
+      expect(await verifyPassword(password, alice.passwordHash)).toBe(false);
+    expect(await storedUser(IDS.userBoss)).toMatchObject({
+      username: "boss.lee",
+      displayName: "Boss Lee",
+      role: "user",
+      isActive: true,
+      createdAt: CREATED,
+      updatedAt: "2025-06-02T08:00:00.000Z",
+      lastLoginAt: "2025-07-01T09:00:00.000Z",
+    });
+    expect((await storedUser(IDS.userErin)).isActive).toBe(false);
+    expect(await target.direct.hgetall(keys.userByName())).toEqual({
+      alice: IDS.userAlice,
+      erin: IDS.userErin,
+      "boss.lee": IDS.userBoss,
+    });
+    expect((await target.direct.smembers(keys.userIndex())).sort()).toEqual(
+      [IDS.userAlice, IDS.userErin, IDS.userBoss].sort(),
+    );
+    const keyspace = new Keyspace(target.upstash);
+    expect((await keysOfUser(keyspace, IDS.userAlice)).map((k) => k.id)).toEqual([IDS.alice]);
+    expect((await keysOfUser(keyspace, IDS.userErin)).map((k) => k.id)).toEqual([IDS.erin]);
+  });
+
+  it("writes the webhook targets the original's platforms map onto", async () => {
+    const config = webhookConfigSchema.parse(
+      JSON.parse((await target.direct.get(keys.webhookConfig())) ?? "null"),
+    );
+    const events = [
+      "account.unauthorized",
+      "account.rate_limited",
+      "account.overloaded",
+      "account.error",
+      "account.recovered",
+      "test",
+    ];
+    const common = { name: "", enabled: true, events, timeoutMs: 5000 };
+    expect({ ...config, updatedAt: undefined }).toEqual({
+      v: 1,
+      enabled: true,
+      maxRetries: 2,
+      retryDelayMs: 2000,
+      keyExpiryWarningDays: 3,
+      updatedAt: undefined,
+      targets: [
+        { ...common, id: "w1", type: "slack", url: "https://hooks.slack.com/x" },
+        {
+          ...common,
+          id: "w2",
+          name: "ops",
+          timeoutMs: 8000,
+          type: "wecom",
+          url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        },
+        {
+          ...common,
+          id: "w3",
+          type: "dingtalk",
+          url: "https://oapi.dingtalk.com/robot/send?access_token=t",
+          secret: "SEC-ding",
+        },
+        {
+          ...common,
+          id: "w4",
+          enabled: false,
+          type: "feishu",
+          url: "https://open.feishu.cn/open-apis/bot/v2/hook/h",
+        },
+        {
+          ...common,
+          id: "w5",
+          type: "telegram",
+          botToken: "123456:ABC-def",
+          chatId: "-100123",
+          url: "https://tg.example.com",
+        },
+        {
+          ...common,
+          id: "w6",
+          type: "bark",
+          deviceKey: "bark-device-key-0123456789",
+          url: "https://bark.example.com",
+          sound: "bell",
+        },
+        { ...common, id: "w8", type: "custom", url: "https://hooks.example.com/crs" },
+      ],
+    });
+  });
+
   it("changes nothing when run a second time", async () => {
     const before = await dump(target.direct);
     const again = await runImport(true);
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 5 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 7 });
+    expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
     expect(again.usage.writes).toEqual({ created: 0, updated: 0, unchanged: 21 });
     expect(await dump(target.direct)).toEqual(before);
+  });
+
+  it("keeps what was set here since: a user's password, a webhook target added here", async () => {
+    const keyspace = new Keyspace(target.upstash);
+    const alice = await storedUser(IDS.userAlice);
+    const changedAt = "2026-01-01T00:00:00.000Z";
+    await putUser(keyspace, {
+      ...alice,
+      passwordHash: await hashPassword("set-by-the-admin"),
+      passwordChangedAt: changedAt,
+      maxKeys: 5,
+      updatedAt: changedAt,
+    });
+    const config = webhookConfigSchema.parse(
+      JSON.parse((await target.direct.get(keys.webhookConfig())) ?? "null"),
+    );
+    const mine = webhookTargetSchema.parse({
+      id: "mine",
+      type: "slack",
+      url: "https://hooks.slack.com/mine",
+    });
+    await saveWebhookConfig(keyspace, {
+      ...config,
+      targets: [...config.targets, mine],
+      keyExpiryWarningDays: 7,
+    });
+
+    const before = await dump(target.direct);
+    const again = await runImport(true);
+    expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
+    expect(await dump(target.direct)).toEqual(before);
+    expect(await verifyPassword("set-by-the-admin", (await storedUser(IDS.userAlice)).passwordHash)).toBe(
+      true,
+    );
+    expect(again.users.notes).toEqual([expect.stringMatching(/^2 user\(s\) without a password here/)]);
   });
 
   it("lets the Worker find a key by the original's hash and upgrade it to ours; a re-import keeps the upgrade", async () => {
@@ -460,8 +707,148 @@ describe("an import", () => {
 
     const before = await dump(target.direct);
     const again = await runImport(true);
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 5 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
     expect(await dump(target.direct)).toEqual(before);
+  });
+});
+
+describe("the original's JSON exports as input", () => {
+  let fresh: TestKeyspace;
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+
+  async function importFile(path: string, apply: boolean): Promise<CrsImportReport> {
+    return importFromCrs({
+      source: openJsonSource(path, CRS_ENCRYPTION_KEY),
+      crsEncryptionKey: CRS_ENCRYPTION_KEY,
+      target: fresh.upstash,
+      targetLabel: fresh.bridge.url,
+      encryptionKey: OURS.encryptionKey,
+      apply,
+    });
+  }
+
+  beforeAll(async () => {
+    fresh = await startKeyspace();
+    dir = await mkdtemp(join(tmpdir(), "crs-exports-"));
+    const enhanced = await enhancedExportOf(source.client);
+    await writeFile(file("enhanced.json"), JSON.stringify(enhanced));
+    await writeFile(file("sync.json"), JSON.stringify(await syncExportOf(source.client)));
+    await writeFile(
+      file("sanitized.json"),
+      JSON.stringify({ ...enhanced, metadata: { ...(enhanced.metadata as object), sanitized: true } }),
+    );
+    await writeFile(file("other.json"), JSON.stringify({ accounts: [] }));
+    const reader = await openRedisSource(source.url);
+    try {
+      await importFromCrs({
+        source: reader,
+        crsEncryptionKey: CRS_ENCRYPTION_KEY,
+        target: fresh.upstash,
+        targetLabel: fresh.bridge.url,
+        encryptionKey: OURS.encryptionKey,
+        apply: true,
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
+  afterAll(async () => {
+    await fresh?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("an enhanced export (data:export:enhanced) maps onto the very records the Redis import wrote", async () => {
+    const report = await importFile(file("enhanced.json"), false);
+    expect(report.source).toContain("(data export, version 2.0)");
+    expect(report.accounts).toMatchObject({
+      found: 2,
+      imported: 2,
+      writes: { created: 0, updated: 0, unchanged: 2 },
+      byType: { "claude-oauth": 1, "gemini-oauth": 1 },
+    });
+    // Carol, Dave and Erin are equal; Alice, Bob and Frank lose bindings to accounts and groups
+    // the export does not carry. Deleted and corrupt keys are skipped as from Redis.
+    expect(report.relayKeys).toMatchObject({
+      found: 8,
+      imported: 6,
+      writes: { created: 0, updated: 3, unchanged: 3 },
+    });
+    expect(report.relayKeys.skipped.map((s) => s.id)).toEqual([
+      `apikey:${IDS.deleted}`,
+      `apikey:${IDS.corrupt}`,
+    ]);
+    expect(report.users.found).toBe(0);
+    expect(report.usage.imported).toBeGreaterThan(0);
+    const notes = report.reported.find((r) => r.family === "export file");
+    expect(notes?.items).toContain(
+      "an export file carries no cost totals (usage:cost:*): imported usage has no cost",
+    );
+    expect(report.reported.find((r) => r.family === "admin credentials")).toBeUndefined();
+  });
+
+  it("an admin sync export (/admin/sync/export-accounts) maps onto the same accounts", async () => {
+    const report = await importFile(file("sync.json"), false);
+    expect(report.source).toContain("(admin sync export)");
+    expect(report.accounts).toMatchObject({
+      found: 6,
+      imported: 5,
+      // What that format does not carry: the dedicated account's type, the OpenAI OAuth
+      // account's concurrency limit (said in the report). Times are kept from the earlier import.
+      writes: { created: 0, updated: 2, unchanged: 3 },
+      byType: { "claude-oauth": 1, "claude-console": 2, "openai-oauth": 1, "openai-api": 1 },
+    });
+    expect(report.accounts.skipped).toEqual([
+      {
+        id: `claude_console_account:${IDS.consoleBadKey}`,
+        reason: "corrupt: apiKey does not decrypt with the given --crs-encryption-key",
+      },
+    ]);
+    expect(report.relayKeys.found).toBe(0);
+    expect(report.reported.find((r) => r.family === "export file")?.items).toEqual([
+      expect.stringMatching(/^the sync export carries no account type/),
+    ]);
+  });
+
+  it("refuses a sanitized export and a file of another shape, naming why", () => {
+    expect(() => openJsonSource(file("sanitized.json"), CRS_ENCRYPTION_KEY)).toThrow(/sanitized export/);
+    expect(() => openJsonSource(file("other.json"), CRS_ENCRYPTION_KEY)).toThrow(
+      /not one of the original's export formats/,
+    );
+  });
+
+  it("imported into an empty keyspace, an enhanced export brings its keys and accounts over", async () => {
+    await fresh.direct.flushdb();
+    const report = await importFile(file("enhanced.json"), true);
+    expect(report.relayKeys.writes.created).toBe(6);
+    const carol = relayKeyRecordSchema.parse(
+      JSON.parse((await fresh.direct.get(keys.relayKey(IDS.carol))) ?? ""),
+    );
+    expect(carol).toMatchObject({
+      hash: await legacyPlaceholderHash(crsHash(SECRETS.carol)),
+      boundAccounts: { claude: IDS.oauth },
+      limits: { tokenLimit: 1_000_000 },
+    });
+    expect(await fresh.direct.hget(keys.legacyKeyByHash(), crsHash(SECRETS.alice))).toBe(IDS.alice);
+    const oauth = accountRecordSchema.parse(
+      JSON.parse((await fresh.direct.get(keys.account(IDS.oauth))) ?? ""),
+    );
+    expect(JSON.parse(await unseal([await importSealingKey(OURS.encryptionKey)], oauth.credentials))).toEqual(
+      {
+        accessToken: SECRETS.oauthAccess,
+        refreshToken: SECRETS.oauthRefresh,
+        expiresAt: stamps.now + 30 * 86_400_000,
+        scopes: ["user:inference", "user:profile"],
+      },
+    );
+    const usage = await new Keyspace(fresh.upstash).getUsage("key", IDS.alice, { kind: "total" });
+    expect(usage).toMatchObject({ requests: 12, inputTokens: 1000, costMicroUsd: 0 });
+    const everything = JSON.stringify(await dump(fresh.direct));
+    for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
+    const again = await importFile(file("enhanced.json"), true);
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
+    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
   });
 });
 
@@ -505,8 +892,9 @@ describe("the CLI (npm run migrate:crs)", () => {
     expect(applied.code, applied.stderr).toBe(0);
     const report = JSON.parse(applied.stdout) as CrsImportReport;
     expect(report.mode).toBe("apply");
-    expect(report.relayKeys.writes.created).toBe(5);
+    expect(report.relayKeys.writes.created).toBe(6);
     expect(report.accounts.writes.created).toBe(7);
+    expect(report.users.writes.created).toBe(3);
     expect(report.usage.writes.created).toBe(21);
     expect(await credentialsOf(IDS.console)).toEqual({ apiKey: SECRETS.consoleApiKey });
 
@@ -514,12 +902,25 @@ describe("the CLI (npm run migrate:crs)", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("dry run: nothing written");
     expect(dry.stdout).toContain(
-      "relay keys   found 7, imported 5 (would create 0, update 0; 5 already equal), skipped 2",
+      "relay keys   found 8, imported 6 (would create 0, update 0; 6 already equal), skipped 2",
     );
     expect(dry.stdout).toContain(
       `skipped apikey:${IDS.corrupt}: corrupt: tokenLimit: "lots" is not a number`,
     );
     expect(dry.stdout).not.toContain(CRS_ENCRYPTION_KEY);
+
+    const dir = await mkdtemp(join(tmpdir(), "crs-cli-"));
+    try {
+      const exported = join(dir, "backup.json");
+      await writeFile(exported, JSON.stringify(await enhancedExportOf(source.client)));
+      const fromFile = await runCli([...flags.slice(2), "--from", exported, "--json"]);
+      expect(fromFile.code, fromFile.stderr).toBe(0);
+      const fileReport = JSON.parse(fromFile.stdout) as CrsImportReport;
+      expect(fileReport.source).toBe(`${exported} (data export, version 2.0)`);
+      expect(fileReport.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
 
     const missing = await runCli(["--from", source.url]);
     expect(missing.code).toBe(2);
