@@ -15,6 +15,7 @@ const KeyDetailPage = lazy(() => import("./pages/KeyDetail.tsx").then((m) => ({ 
 const AccountsPage = lazy(() => import("./pages/Accounts.tsx").then((m) => ({ default: m.AccountsPage })));
 const SettingsPage = lazy(() => import("./pages/Settings.tsx").then((m) => ({ default: m.SettingsPage })));
 const UsersPage = lazy(() => import("./pages/Users.tsx").then((m) => ({ default: m.UsersPage })));
+const GroupsPage = lazy(() => import("./pages/Groups.tsx").then((m) => ({ default: m.GroupsPage })));
 const WebhooksPage = lazy(() => import("./pages/Webhooks.tsx").then((m) => ({ default: m.WebhooksPage })));
 const PublicStatsPage = lazy(() =>
   import("./pages/PublicStats.tsx").then((m) => ({ default: m.PublicStatsPage })),
@@ -62,6 +63,9 @@ function AdminRoutes() {
             <Match when={keyId()}>{(id) => <KeyDetailPage id={id()} />}</Match>
             <Match when={path() === "/accounts"}>
               <AccountsPage />
+            </Match>
+            <Match when={path() === "/groups"}>
+              <GroupsPage />
             </Match>
             <Match when={path() === "/users"}>
               <UsersPage />

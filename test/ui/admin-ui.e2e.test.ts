@@ -412,6 +412,130 @@ describe("the admin dashboard in Chromium", () => {
     await visitor.close();
   });
 
+  it("tests an account's connection from the accounts page", async () => {
+    await adminCall(stack, token, "POST", "/accounts/claude-console", {
+      name: "ui-broken",
+      apiKey: "sk-ant-ui-broken-secret",
+      baseUrl: `${upstream.url}/s/401`,
+      priority: 90,
+    });
+    await page.click("nav >> text=Accounts");
+    const good = page.locator("[data-testid=account-row]", { hasText: "ui-console" });
+    await good.locator("[data-testid=test-account]").click();
+    const verdict = good.locator("[data-testid=test-result]");
+    await verdict.getByText("Connected").waitFor();
+    expect(await verdict.textContent()).toContain("HTTP 200");
+    const broken = page.locator("[data-testid=account-row]", { hasText: "ui-broken" });
+    await broken.locator("[data-testid=test-account]").click();
+    const refused = broken.locator("[data-testid=test-result]");
+    await refused.getByText("Failed").waitFor();
+    expect(await refused.textContent()).toContain("HTTP 401");
+    expect(await page.content()).not.toContain("sk-ant-ui-broken-secret");
+    await shot(page, "accounts-test");
+  });
+
+  it("creates an account group and binds a key to it in the key form", async () => {
+    await page.click("nav >> text=Groups");
+    await page.locator("[data-testid=new-group]").click();
+    const form = page.locator("[data-testid=group-form]");
+    await form.locator("[data-testid=save-group]").click();
+    await form.getByText("Required", { exact: true }).waitFor();
+    await form.locator("input[name=name]").fill("ui-team");
+    await form.locator("select[name=platform]").selectOption("claude");
+    await form.locator("input[name=member-ui-console]").check();
+    await form.locator("[data-testid=save-group]").click();
+    await form.waitFor({ state: "detached" });
+    const row = page.locator("[data-testid=group-row]", { hasText: "ui-team" });
+    await row.getByText("ui-console").waitFor();
+    const { groups } = await adminCall<{ groups: { id: string; name: string; memberIds: string[] }[] }>(
+      stack,
+      token,
+      "GET",
+      "/groups",
+    );
+    const group = groups.find((g) => g.name === "ui-team");
+    expect(group?.memberIds).toHaveLength(1);
+
+    await page.click("nav >> text=API keys");
+    await page
+      .locator("[data-testid=key-row]", { hasText: "ui-alice" })
+      .locator("[data-testid=edit-key]")
+      .click();
+    const keyForm = page.locator("[data-testid=key-form]");
+    await keyForm.locator("select[name=bind-claude]").selectOption({ label: "Group: ui-team" });
+    await keyForm.locator("[data-testid=save-key]").click();
+    await keyForm.waitFor({ state: "detached" });
+    const { key } = await adminCall<{ key: { boundAccounts: Record<string, string> } }>(
+      stack,
+      token,
+      "GET",
+      `/keys/${state.keyId}`,
+    );
+    expect(key.boundAccounts).toEqual({ claude: `group:${group?.id}` });
+    // The group's member serves the key.
+    expect(await sendMessage(state.secret)).toBe(200);
+    await page.click("nav >> text=Groups");
+    await page.locator("[data-testid=group-row]", { hasText: "ui-team" }).getByText("ui-alice").waitFor();
+    await shot(page, "groups");
+  });
+
+  it("lists a failed request under recent errors and splits usage by model and account", async () => {
+    const { group } = await adminCall<{ group: { id: string } }>(stack, token, "POST", "/groups", {
+      name: "ui-broken-group",
+      platform: "claude",
+      memberIds: [
+        (
+          await adminCall<{ accounts: { id: string; name: string }[] }>(stack, token, "GET", "/accounts")
+        ).accounts.find((a) => a.name === "ui-broken")?.id,
+      ],
+    });
+    const failing = await adminCall<{ secret: string }>(stack, token, "POST", "/keys", {
+      name: "ui-failing",
+      boundAccounts: { claude: `group:${group.id}` },
+    });
+    expect(await sendMessage(failing.secret)).toBeGreaterThanOrEqual(400);
+    await page.click("nav >> text=Dashboard");
+    const errors = page.locator("[data-testid=recent-errors]");
+    await poll("the failed request in recent errors", async () => {
+      await page.locator("[data-testid=refresh]").click();
+      await page.waitForTimeout(300);
+      return (await errors.locator("[data-testid=error-row]", { hasText: "ui-failing" }).count()) > 0;
+    });
+    expect(await errors.textContent()).not.toContain(failing.secret);
+    const byModel = page.locator("[data-testid=chart-by-model]");
+    expect(await byModel.locator("canvas").count()).toBe(1);
+    await byModel.locator(".u-legend").getByText("claude-sonnet-4-5").waitFor();
+    await page.locator("[data-testid=breakdown-account]").click();
+    await page.locator("[data-testid=chart-by-account] .u-legend").getByText("ui-console").waitFor();
+    await shot(page, "dashboard-breakdown");
+    await page.locator("[data-testid=breakdown-model]").click();
+  });
+
+  it("shows the branding set in the settings on every page", async () => {
+    await page.click("nav >> text=Settings");
+    const form = page.locator("[data-testid=branding-form]");
+    await form.locator("input[name=logoUrl]").fill("http://plain.example/logo.png");
+    await form.locator("[data-testid=save-branding]").click();
+    await form.getByText("An https:// URL or a data:image URL").waitFor();
+    await form.locator("input[name=logoUrl]").fill("");
+    await form.locator("input[name=siteName]").fill("Acme Relay");
+    await form.locator("textarea[name=notice]").fill("Maintenance tonight at 22:00");
+    await form.locator("[data-testid=save-branding]").click();
+    await form.getByText("Saved").waitFor();
+    await page.locator(".topbar [data-testid=brand-name]").getByText("Acme Relay").waitFor();
+    expect(await page.title()).toBe("Acme Relay");
+    await page.locator("[data-testid=brand-notice]").getByText("Maintenance tonight").waitFor();
+    await shot(page, "settings-branding");
+
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const publicPage = await visitor.newPage();
+    watch(publicPage);
+    await publicPage.goto(`${ui.url}/stats?api=${encodeURIComponent(stack.relayUrl)}`);
+    await publicPage.locator("[data-testid=brand-name]").getByText("Acme Relay").waitFor();
+    await publicPage.locator("[data-testid=brand-notice]").getByText("Maintenance tonight").waitFor();
+    await visitor.close();
+  });
+
   it("fits a phone's width", async () => {
     const phone = await browser.newContext({
       viewport: { width: 375, height: 812 },

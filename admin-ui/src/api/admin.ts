@@ -3,6 +3,14 @@ import { apiBase } from "../lib/api-base.ts";
 import { ApiError, type RequestOptions, requestJson } from "../lib/http.ts";
 import { expire, session } from "../session.ts";
 import type {
+  AccountGroup,
+  AccountGroupInput,
+  AccountTestResult,
+  Branding,
+  RecentError,
+  UsageBreakdown,
+} from "./ops-types.ts";
+import type {
   Account,
   AccountSettings,
   AccountUsage,
@@ -71,6 +79,7 @@ export const adminApi = {
     resetStatus: (accountId: string) =>
       call<{ account: Account }>("POST", `/accounts/${id(accountId)}/reset-status`),
     usage: (accountId: string) => call<AccountUsage>("GET", `/accounts/${id(accountId)}/usage`),
+    test: (accountId: string) => call<AccountTestResult>("POST", `/accounts/${id(accountId)}/test`),
     /** API-key accounts: claude-console, gemini-api, openai-api. */
     createApiKey: (
       path: "claude-console" | "gemini-api" | "openai-api",
@@ -101,6 +110,28 @@ export const adminApi = {
       period: "today" | "month" | "total";
       limit?: number;
     }) => call<TopEntry[]>("GET", "/usage/top", { query }),
+    breakdown: (query: {
+      owner: "model" | "account" | "key";
+      granularity: "hourly" | "daily";
+      limit?: number;
+    }) => call<UsageBreakdown>("GET", "/usage/breakdown", { query }),
+    recentErrors: async (limit = 20) =>
+      (await call<{ errors: RecentError[] }>("GET", "/errors/recent", { query: { limit } })).errors,
+  },
+
+  groups: {
+    list: async () => (await call<{ groups: AccountGroup[] }>("GET", "/groups")).groups,
+    create: async (body: AccountGroupInput) =>
+      (await call<{ group: AccountGroup }>("POST", "/groups", { body })).group,
+    update: async (groupId: string, body: Partial<Omit<AccountGroupInput, "platform">>) =>
+      (await call<{ group: AccountGroup }>("PATCH", `/groups/${id(groupId)}`, { body })).group,
+    remove: (groupId: string) => call<{ deleted: true }>("DELETE", `/groups/${id(groupId)}`),
+  },
+
+  branding: {
+    get: () => call<Branding>("GET", "/settings/branding"),
+    put: (body: Partial<Omit<Branding, "updatedAt">>) =>
+      call<Branding>("PUT", "/settings/branding", { body }),
   },
 
   pricing: {

@@ -84,6 +84,8 @@ export interface KeyInput {
   tags?: string[];
   expiry?: Expiry;
   limits?: Partial<KeyLimits>;
+  /** Per platform: an account id or `group:<id>`; "" unbinds. */
+  boundAccounts?: Record<string, string>;
 }
 
 export interface KeyLive {

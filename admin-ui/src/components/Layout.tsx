@@ -4,11 +4,13 @@ import { type Lang, lang, type MessageKey, setLang, t } from "../i18n/index.ts";
 import { Link, path } from "../router.tsx";
 import { logout, session } from "../session.ts";
 import { theme, toggleTheme } from "../theme.ts";
+import { BrandMark, BrandNotice } from "./BrandMark.tsx";
 
 const NAV: { href: string; label: MessageKey; match: (p: string) => boolean }[] = [
   { href: "/", label: "nav.dashboard", match: (p) => p === "/" },
   { href: "/keys", label: "nav.keys", match: (p) => p.startsWith("/keys") },
   { href: "/accounts", label: "nav.accounts", match: (p) => p.startsWith("/accounts") },
+  { href: "/groups", label: "nav.groups", match: (p) => p.startsWith("/groups") },
   { href: "/users", label: "nav.users", match: (p) => p.startsWith("/users") },
   { href: "/webhooks", label: "nav.webhooks", match: (p) => p.startsWith("/webhooks") },
   { href: "/settings", label: "nav.settings", match: (p) => p.startsWith("/settings") },
@@ -45,8 +47,7 @@ export function Layout(props: { children: JSX.Element }) {
     <div class="shell">
       <header class="topbar">
         <Link href="/" class="brand">
-          <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="22" height="22" />
-          <span>edge-relay</span>
+          <BrandMark size={22} />
         </Link>
         <nav class="nav">
           <For each={NAV}>
@@ -67,7 +68,10 @@ export function Layout(props: { children: JSX.Element }) {
           </button>
         </div>
       </header>
-      <main class="content">{props.children}</main>
+      <main class="content">
+        <BrandNotice />
+        {props.children}
+      </main>
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // add any type, edit, reset status, enable/disable, delete.
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
+import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { ConfirmDialog } from "../components/Modal.tsx";
@@ -14,6 +15,56 @@ import { PLATFORM_LABEL } from "./KeyForm.tsx";
 
 type Tab = "claude" | "gemini" | "openai";
 const TABS: Tab[] = ["claude", "gemini", "openai"];
+
+/** "Test connection": one tiny request through the account; the verdict stays under the buttons. */
+function TestButton(props: { id: string }) {
+  const [result, setResult] = createSignal<AccountTestResult | null>(null);
+  const [testing, setTesting] = createSignal(false);
+  const [failure, setFailure] = createSignal<string | null>(null);
+  const run = async () => {
+    setTesting(true);
+    setFailure(null);
+    setResult(null);
+    try {
+      setResult(await adminApi.accounts.test(props.id));
+    } catch (thrown) {
+      setFailure(errorText(thrown));
+    } finally {
+      setTesting(false);
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        class="small secondary"
+        disabled={testing()}
+        onClick={run}
+        data-testid="test-account"
+      >
+        {testing() ? t("accounts.testing") : t("accounts.test")}
+      </button>
+      <Show when={result() ?? failure()}>
+        <div class="test-result small" data-testid="test-result" role="status">
+          <Show when={result()} fallback={<span class="error-text">{failure()}</span>}>
+            {(r) => (
+              <>
+                <span class={`badge ${r().ok ? "active" : "error"}`}>
+                  {r().ok ? t("accounts.testOk") : t("accounts.testFailed")}
+                </span>{" "}
+                {r().status > 0 ? `HTTP ${r().status} · ` : ""}
+                {r().latencyMs} ms · {r().model}
+                <Show when={r().message}>
+                  <div class="muted break">{r().message}</div>
+                </Show>
+              </>
+            )}
+          </Show>
+        </div>
+      </Show>
+    </>
+  );
+}
 
 function AccountUsageCell(props: { id: string; tick: () => number }) {
   const usage = createLoader(
@@ -189,6 +240,7 @@ export function AccountsPage() {
                           <button type="button" class="small danger" onClick={() => setDeleting(a)}>
                             {t("common.delete")}
                           </button>
+                          <TestButton id={a.id} />
                         </div>
                       </td>
                     </tr>

@@ -1,9 +1,12 @@
-// The relay at a glance: totals, usage over time, top keys and models, account health.
+// The relay at a glance: totals, usage over time (overall and split by model, account or key),
+// top keys and models, recent errors, account health.
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { HealthStatus, TopEntry, Usage } from "../api/types.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
+import { RecentErrors } from "../components/RecentErrors.tsx";
 import { StatCard } from "../components/StatCard.tsx";
+import { UsageBreakdownCharts } from "../components/UsageBreakdownCharts.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { formatCost, formatDateTime, formatNumber, formatTokens } from "../lib/format.ts";
@@ -142,6 +145,7 @@ export function DashboardPage() {
       </Show>
 
       <UsageCharts refreshMs={REFRESH_MS} reloadSignal={tick} />
+      <UsageBreakdownCharts refreshMs={REFRESH_MS} reloadSignal={tick} />
 
       <div class="panel-head">
         <h2>{t("dashboard.top")}</h2>
@@ -165,6 +169,8 @@ export function DashboardPage() {
         />
         <TopTable testId="top-models" title={t("dashboard.topModels")} entries={top.data()?.models} />
       </div>
+
+      <RecentErrors refreshMs={REFRESH_MS} reloadSignal={tick} />
 
       <section class="panel" data-testid="account-health">
         <div class="panel-head">

@@ -2,6 +2,7 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import { CLIENT_IDS, type ClientId, PLATFORMS, type Platform, type RelayKey } from "../api/types.ts";
+import { BindingFields, bindingBody } from "../components/BindingFields.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
@@ -40,6 +41,7 @@ export const PLATFORM_LABEL: Record<Platform, string> = {
 
 export function KeyFormDialog(props: Props) {
   const [form, setForm] = createSignal<KeyForm>(props.editing ? keyFormFrom(props.editing) : emptyKeyForm());
+  const [bindings, setBindings] = createSignal<Record<string, string>>({ ...props.editing?.boundAccounts });
   const [errors, setErrors] = createSignal<Partial<Record<KeyFormField, MessageKey>>>({});
   const [apiError, setApiError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
@@ -65,7 +67,10 @@ export function KeyFormDialog(props: Props) {
     setBusy(true);
     setApiError(null);
     try {
-      const body = keyBodyFrom(form(), props.editing);
+      const body = {
+        ...keyBodyFrom(form(), props.editing),
+        boundAccounts: bindingBody(bindings(), Boolean(props.editing)),
+      };
       if (props.editing) props.onSaved(await adminApi.keys.update(props.editing.id, body));
       else {
         const created = await adminApi.keys.create(body);
@@ -203,6 +208,8 @@ export function KeyFormDialog(props: Props) {
             </Field>
           </div>
         </fieldset>
+
+        <BindingFields values={bindings()} onChange={(p, v) => setBindings({ ...bindings(), [p]: v })} />
 
         <Show when={Object.keys(errors()).length > 0}>
           <p class="field-error" role="alert">

@@ -1,6 +1,7 @@
 // Admin login. Shows the API's refusal as it is (wrong password, too many attempts), and lets the
 // operator point the UI at another relay (saved in this browser).
 import { createEffect, createSignal, on, Show } from "solid-js";
+import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
@@ -60,9 +61,10 @@ export function LoginPage() {
       </div>
       <form class="card login-card" onSubmit={submit} noValidate>
         <h1>
-          <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="28" height="28" /> edge-relay
+          <BrandMark size={28} />
         </h1>
         <p class="muted">{t("login.subtitle")}</p>
+        <BrandNotice />
         <Show when={endReason() === "expired"}>
           <p class="note" role="status">
             {t("login.expired")}

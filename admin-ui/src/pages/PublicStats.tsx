@@ -3,6 +3,8 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { userModelStats, userStats } from "../api/stats.ts";
 import type { ModelPeriod, ModelStat, StatsUsage, UserStats } from "../api/types.ts";
+import { siteName } from "../branding.ts";
+import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { Chart } from "../components/Chart.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
@@ -276,14 +278,14 @@ export function PublicStatsPage() {
     <div class="public-page">
       <header class="topbar">
         <span class="brand">
-          <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="22" height="22" />
-          <span>{t("stats.title")}</span>
+          <BrandMark size={22} label={`${siteName()} · ${t("stats.title")}`} />
         </span>
         <div class="topbar-end">
           <Switchers />
         </div>
       </header>
       <main class="content">
+        <BrandNotice />
         <form class="panel key-form" onSubmit={submit} noValidate>
           <p class="muted">{t("stats.intro")}</p>
           <div class="row wrap">

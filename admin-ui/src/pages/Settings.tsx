@@ -1,7 +1,8 @@
-// Settings: the price table in force and the admin's overrides; relay status; where the UI points.
+// Settings: the price table in force and the admin's overrides; branding; relay status; where the UI points.
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { PricingInfo } from "../api/types.ts";
+import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { apiBase } from "../lib/api-base.ts";
@@ -261,6 +262,8 @@ export function SettingsPage() {
       <Show when={pricing.data()}>
         {(info) => <OverridesEditor info={info()} onSaved={(next) => pricing.set(next)} />}
       </Show>
+
+      <BrandingSettings />
 
       <section class="panel" data-testid="status">
         <h2>{t("settings.status")}</h2>

@@ -1,0 +1,91 @@
+// Settings section: site name, logo URL and notice (shown in the header, login and stats pages).
+import { createSignal, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { Branding } from "../api/ops-types.ts";
+import { setBranding } from "../branding.ts";
+import { type MessageKey, t } from "../i18n/index.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { ErrorBox } from "./ErrorBox.tsx";
+import { Field, TextInput } from "./Field.tsx";
+
+/** The relay accepts https URLs and data: images only (no script, no mixed content). */
+export function logoUrlError(value: string): MessageKey | undefined {
+  const v = value.trim();
+  if (!v || /^https:\/\/\S+$/.test(v) || /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,/.test(v))
+    return undefined;
+  return "branding.logoInvalid";
+}
+
+function BrandingForm(props: { initial: Branding }) {
+  const [siteName, setSiteName] = createSignal(props.initial.siteName);
+  const [logoUrl, setLogoUrl] = createSignal(props.initial.logoUrl);
+  const [notice, setNotice] = createSignal(props.initial.notice);
+  const [error, setError] = createSignal<MessageKey | undefined>();
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [saved, setSaved] = createSignal(false);
+
+  const save = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    setError(logoUrlError(logoUrl()));
+    if (error()) return;
+    setBusy(true);
+    setApiError(null);
+    try {
+      const next = await adminApi.branding.put({
+        siteName: siteName().trim(),
+        logoUrl: logoUrl().trim(),
+        notice: notice().trim(),
+      });
+      setBranding(next);
+      setSaved(true);
+    } catch (thrown) {
+      setApiError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="form" onSubmit={save} noValidate data-testid="branding-form">
+      <div class="form-grid">
+        <Field label={t("branding.siteName")} hint={t("branding.siteNameHint")}>
+          <TextInput name="siteName" value={siteName()} onInput={setSiteName} placeholder="edge-relay" />
+        </Field>
+        <Field label={t("branding.logoUrl")} error={error()} hint={t("branding.logoHint")}>
+          <TextInput name="logoUrl" value={logoUrl()} onInput={setLogoUrl} inputmode="url" />
+        </Field>
+        <Field label={t("branding.notice")} hint={t("branding.noticeHint")} wide>
+          <textarea
+            name="notice"
+            rows="2"
+            maxLength={1000}
+            value={notice()}
+            onInput={(e) => setNotice(e.currentTarget.value)}
+          />
+        </Field>
+      </div>
+      <ErrorBox error={apiError()} />
+      <div class="actions">
+        <Show when={saved()}>
+          <span class="ok">{t("common.saved")}</span>
+        </Show>
+        <button type="submit" class="primary" disabled={busy()} data-testid="save-branding">
+          {t("common.save")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function BrandingSettings() {
+  const current = createLoader(once, () => adminApi.branding.get());
+  return (
+    <section class="panel" data-testid="branding">
+      <h2>{t("branding.title")}</h2>
+      <ErrorBox error={current.error()} />
+      <Show when={current.data()}>{(b) => <BrandingForm initial={b()} />}</Show>
+    </section>
+  );
+}

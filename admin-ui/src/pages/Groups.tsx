@@ -1,0 +1,247 @@
+// Account groups: a named set of one platform's accounts. A key bound to a group (in the key
+// form) is served only by its members. A group with members or bound keys cannot be deleted.
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { adminApi } from "../api/admin.ts";
+import type { AccountGroup } from "../api/ops-types.ts";
+import { PLATFORMS, type Platform } from "../api/types.ts";
+import { createAction } from "../components/action.ts";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { Field, TextInput } from "../components/Field.tsx";
+import { ConfirmDialog, Modal } from "../components/Modal.tsx";
+import { t } from "../i18n/index.ts";
+import { createLoader, once } from "../lib/loader.ts";
+import { Link } from "../router.tsx";
+import { PLATFORM_LABEL } from "./KeyForm.tsx";
+
+interface GroupDialogProps {
+  editing?: AccountGroup;
+  accounts: { id: string; name: string; platform: Platform }[];
+  onClose: () => void;
+  onSaved: () => void;
+}
+
+function GroupDialog(props: GroupDialogProps) {
+  const [name, setName] = createSignal(props.editing?.name ?? "");
+  const [platform, setPlatform] = createSignal<Platform>(props.editing?.platform ?? "claude");
+  const [description, setDescription] = createSignal(props.editing?.description ?? "");
+  const [members, setMembers] = createSignal<string[]>(props.editing?.memberIds ?? []);
+  const [nameError, setNameError] = createSignal(false);
+  const [apiError, setApiError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+  const candidates = createMemo(() => props.accounts.filter((a) => a.platform === platform()));
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setNameError(!name().trim());
+    if (!name().trim()) return;
+    setBusy(true);
+    setApiError(null);
+    const memberIds = members().filter((id) => candidates().some((a) => a.id === id));
+    try {
+      const body = { name: name().trim(), description: description(), memberIds };
+      if (props.editing) await adminApi.groups.update(props.editing.id, body);
+      else await adminApi.groups.create({ ...body, platform: platform() });
+      props.onSaved();
+    } catch (thrown) {
+      setApiError(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={props.editing ? t("groups.editTitle", { name: props.editing.name }) : t("groups.createTitle")}
+      onClose={props.onClose}
+    >
+      <form class="form" onSubmit={submit} noValidate data-testid="group-form">
+        <div class="form-grid">
+          <Field label={t("common.name")} error={nameError() ? "validate.required" : undefined}>
+            <TextInput name="name" value={name()} onInput={setName} />
+          </Field>
+          <Field label={t("groups.platform")} hint={props.editing ? t("groups.platformFixed") : undefined}>
+            <select
+              name="platform"
+              value={platform()}
+              disabled={Boolean(props.editing)}
+              onChange={(e) => setPlatform(e.currentTarget.value as Platform)}
+            >
+              <For each={PLATFORMS}>{(p) => <option value={p}>{PLATFORM_LABEL[p]}</option>}</For>
+            </select>
+          </Field>
+          <Field label={t("common.description")} wide>
+            <textarea
+              name="description"
+              rows="2"
+              value={description()}
+              onInput={(e) => setDescription(e.currentTarget.value)}
+            />
+          </Field>
+          <div class="field wide">
+            <span class="label">{t("groups.members")}</span>
+            <Show when={candidates().length > 0} fallback={<p class="muted">{t("groups.noAccounts")}</p>}>
+              <div class="checks">
+                <For each={candidates()}>
+                  {(a) => (
+                    <label class="check">
+                      <input
+                        type="checkbox"
+                        name={`member-${a.name}`}
+                        checked={members().includes(a.id)}
+                        onChange={(e) =>
+                          setMembers(
+                            e.currentTarget.checked
+                              ? [...members(), a.id]
+                              : members().filter((id) => id !== a.id),
+                          )
+                        }
+                      />
+                      {a.name}
+                    </label>
+                  )}
+                </For>
+              </div>
+            </Show>
+          </div>
+        </div>
+        <ErrorBox error={apiError()} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" class="primary" disabled={busy()} data-testid="save-group">
+            {t("common.save")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function GroupsPage() {
+  const data = createLoader(once, async () => {
+    const [groups, accounts] = await Promise.all([adminApi.groups.list(), adminApi.accounts.list()]);
+    return { groups, accounts };
+  });
+  const [dialog, setDialog] = createSignal<{ editing?: AccountGroup } | null>(null);
+  const [deleting, setDeleting] = createSignal<AccountGroup | null>(null);
+  const action = createAction(() => data.reload());
+  const accountName = (id: string) => data.data()?.accounts.find((a) => a.id === id)?.name;
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>{t("nav.groups")}</h1>
+        <button type="button" class="primary" data-testid="new-group" onClick={() => setDialog({})}>
+          {t("groups.add")}
+        </button>
+      </div>
+      <p class="muted">{t("groups.intro")}</p>
+      <ErrorBox error={data.error()} />
+      <Show when={action.error() && !deleting()}>
+        <p class="error-box" role="alert">
+          {action.error()}
+        </p>
+      </Show>
+      <Show when={data.data()}>
+        {(d) => (
+          <Show when={d().groups.length > 0} fallback={<p class="muted">{t("groups.none")}</p>}>
+            <div class="table-wrap">
+              <table class="cards" data-testid="groups-table">
+                <thead>
+                  <tr>
+                    <th>{t("common.name")}</th>
+                    <th>{t("groups.platform")}</th>
+                    <th>{t("groups.members")}</th>
+                    <th>{t("groups.boundKeys")}</th>
+                    <th class="actions-col">{t("common.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={d().groups}>
+                    {(g) => (
+                      <tr data-testid="group-row">
+                        <td>
+                          <div class="strong">{g.name}</div>
+                          <Show when={g.description}>
+                            <div class="muted small">{g.description}</div>
+                          </Show>
+                        </td>
+                        <td data-label={t("groups.platform")}>{PLATFORM_LABEL[g.platform]}</td>
+                        <td data-label={t("groups.members")} class="small">
+                          <Show when={g.memberIds.length > 0} fallback={<span class="muted">—</span>}>
+                            {g.memberIds.map((id) => accountName(id) ?? id).join(", ")}
+                          </Show>
+                        </td>
+                        <td data-label={t("groups.boundKeys")} class="small">
+                          <For each={g.boundKeys} fallback={<span class="muted">—</span>}>
+                            {(k, i) => (
+                              <>
+                                {i() > 0 ? ", " : ""}
+                                <Link href={`/keys/${k.id}`}>{k.name}</Link>
+                              </>
+                            )}
+                          </For>
+                        </td>
+                        <td class="actions-col">
+                          <div class="row-actions">
+                            <button
+                              type="button"
+                              class="small secondary"
+                              onClick={() => setDialog({ editing: g })}
+                            >
+                              {t("common.edit")}
+                            </button>
+                            <button type="button" class="small danger" onClick={() => setDeleting(g)}>
+                              {t("common.delete")}
+                            </button>
+                          </div>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </Show>
+        )}
+      </Show>
+
+      <Show when={dialog()}>
+        {(open) => (
+          <GroupDialog
+            editing={open().editing}
+            accounts={data.data()?.accounts ?? []}
+            onClose={() => setDialog(null)}
+            onSaved={() => {
+              setDialog(null);
+              void data.reload();
+            }}
+          />
+        )}
+      </Show>
+      <Show when={deleting()}>
+        {(g) => (
+          <ConfirmDialog
+            title={t("groups.deleteTitle")}
+            message={t("groups.deleteConfirm", { name: g().name })}
+            confirmLabel={t("common.delete")}
+            danger
+            busy={action.busy()}
+            error={action.error()}
+            onConfirm={() =>
+              void action.run(async () => {
+                await adminApi.groups.remove(g().id);
+                setDeleting(null);
+              })
+            }
+            onClose={() => {
+              setDeleting(null);
+              action.setError(null);
+            }}
+          />
+        )}
+      </Show>
+    </div>
+  );
+}
