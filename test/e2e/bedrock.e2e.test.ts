@@ -1,8 +1,8 @@
 // An AWS Bedrock account added with the operator CLI, then the Anthropic SDK (create and stream)
-// and a Chat Completions call through the running stack, served by the fake upstream's Bedrock
-// API, which verified each SigV4 signature; the key's recorded usage equals what it sent.
-// (Chat goes through plain fetch: the openai SDK is not a dependency.)
+// and the openai SDK's Chat Completions through the running stack, served by the fake upstream's
+// Bedrock API, which verified each SigV4 signature; the key's recorded usage equals what it sent.
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
@@ -103,25 +103,24 @@ describe("Anthropic SDK served by a Bedrock account", () => {
     expect(minus(after, before)).toEqual(sentTotals(upstream, since));
   });
 
-  it("a Chat Completions call for a claude-* model is served by the Bedrock account", async () => {
+  it("Chat Completions (openai SDK) for a claude-* model is served by the Bedrock account", async () => {
     const since = upstream.stats().usageSent.length;
     const before = await usageOf(stack, token, keyId);
-    const response = await fetch(`${stack.relayUrl}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-20250514",
-        stream: true,
-        stream_options: { include_usage: true },
-        messages: [{ role: "user", content: "Say hello" }],
-      }),
+    const client = new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: "claude-sonnet-4-20250514",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "Say hello" }],
     });
-    expect(response.status).toBe(200);
-    const chunks = (await response.text())
-      .split("\n\n")
-      .filter((block) => block.startsWith("data: ") && block !== "data: [DONE]")
-      .map((block) => JSON.parse(block.slice(6)) as { choices: Array<{ delta?: { content?: string } }> });
-    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe("Hello from fake upstream");
+    let text = "";
+    let reportedUsage = 0;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      reportedUsage = chunk.usage?.completion_tokens ?? reportedUsage;
+    }
+    expect(text).toBe("Hello from fake upstream");
+    expect(reportedUsage).toBeGreaterThan(0);
     expect(upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
     const after = await settledUsage(stack, token, keyId, before.requests + 1);
     expect(minus(after, before)).toEqual(sentTotals(upstream, since));

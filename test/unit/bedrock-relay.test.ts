@@ -186,6 +186,24 @@ describe("Bedrock accounts in the Claude pool", () => {
     expect((await messages(key.secret, {})).status).toBe(200);
   });
 
+  it("passes the admin's connection test, and reports a wrong secret with Bedrock's message", async () => {
+    const good = await createBedrockAccount();
+    const ok = await admin<{ ok: boolean; status: number; model: string }>(
+      token,
+      "POST",
+      `/accounts/${good.id}/test`,
+    );
+    expect(ok.body).toMatchObject({ ok: true, status: 200, model: "claude-haiku-4-5" });
+    const bad = await createBedrockAccount({ secretAccessKey: "wrong-secret" });
+    const refused = await admin<{ ok: boolean; status: number; message: string }>(
+      token,
+      "POST",
+      `/accounts/${bad.id}/test`,
+    );
+    expect(refused.body).toMatchObject({ ok: false, status: 403 });
+    expect(refused.body.message).toMatch(/InvalidSignatureException/);
+  });
+
   it("parks a throttled Bedrock account and fails over to a Console account", async () => {
     const bedrock = await createBedrockAccount({ priority: 1 }, "429");
     await createConsoleAccount(token, "ok", { priority: 2 });

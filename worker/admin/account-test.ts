@@ -47,6 +47,7 @@ const DEFAULT_MODEL: Partial<Record<AccountType, string>> = {
   "gemini-oauth": "gemini-2.5-flash",
   "openai-api": "gpt-5-mini",
   "openai-oauth": "gpt-5",
+  bedrock: "claude-haiku-4-5",
 };
 
 function testModel(account: AccountRecord, fallback: string): string {
@@ -145,7 +146,9 @@ export async function testAccount(env: Env, account: AccountRecord): Promise<Acc
       credentials,
       s.config,
     );
-    const response = await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const raw = await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    // Bedrock's errors read like Anthropic's once adapted.
+    const response = provider.adaptAnswer?.(raw, { ...call, request: client }, current)?.response ?? raw;
     const text = await response.text();
     const latencyMs = Date.now() - started;
     if (response.ok) return { ok: true, status: response.status, latencyMs, model };
