@@ -236,6 +236,20 @@ describe("Azure routes: relaying", () => {
     expect(usage.inputTokens - before.inputTokens).toBe(sent?.input_tokens);
   });
 
+  it("the admin's connection test sends one tiny chat completion to the deployment", async () => {
+    const account = (await accounts()).find((a) => a.type === "azure-openai");
+    const { status, body } = await admin<{ ok: boolean; status: number; model: string }>(
+      token,
+      "POST",
+      `/accounts/${account?.id}/test`,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: true, status: 200, model: "gpt-4o-mini" });
+    const last = (await fakeStats()).lastRequest;
+    expect(last.path).toBe("/s/ok/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21");
+    expect(last.headers["api-key"]).toMatch(/^azure-ok-/);
+  });
+
   it("lists the original's models with the azure/ prefix, less the key's blacklist", async () => {
     const key = await createKey(token, { limits: { restrictedModels: ["gpt-4o-mini"] } });
     const response = await SELF.fetch(`${BASE}/azure/models`, {

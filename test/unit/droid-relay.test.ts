@@ -229,6 +229,20 @@ describe("Droid routes: relaying", () => {
     }
   });
 
+  it("the admin's connection test sends one tiny message through Factory's Anthropic path", async () => {
+    const account = (await accounts()).find((a) => a.type === "droid");
+    const { status, body } = await admin<{ ok: boolean; status: number }>(
+      token,
+      "POST",
+      `/accounts/${account?.id}/test`,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: true, status: 200 });
+    const last = (await fakeStats()).lastRequest;
+    expect(last.path).toBe("/s/ok/api/llm/a/v1/messages");
+    expect(last.headers["x-factory-client"]).toBe("cli");
+  });
+
   it("lists the original's models on every surface", async () => {
     for (const surface of ["claude", "comm", "openai"]) {
       const response = await SELF.fetch(`${BASE}/droid/${surface}/v1/models`, {

@@ -5,6 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord, AccountType } from "../keyspace/records.ts";
+import { azureChatProvider } from "../providers/azure/index.ts";
 import { providerFor } from "../providers/index.ts";
 import type { ClientCall } from "../providers/provider.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
@@ -48,6 +49,8 @@ const DEFAULT_MODEL: Partial<Record<AccountType, string>> = {
   "openai-api": "gpt-5-mini",
   "openai-oauth": "gpt-5",
   bedrock: "claude-haiku-4-5",
+  "azure-openai": "gpt-4o-mini",
+  droid: "claude-sonnet-4-5-20250929",
 };
 
 function testModel(account: AccountRecord, fallback: string): string {
@@ -56,6 +59,11 @@ function testModel(account: AccountRecord, fallback: string): string {
 
 /** The upstream path and body of the smallest request each platform accepts. */
 function tinyCall(account: AccountRecord, model: string): Omit<ClientCall, "request"> {
+  if (account.type === "azure-openai") {
+    // Chat completions: every Azure deployment of a chat model serves it (Responses needs a preview API).
+    const body = { model, messages: [{ role: "user", content: "hi" }], max_tokens: 1 };
+    return { path: "chat/completions", search: "", model, stream: false, body: JSON.stringify(body) };
+  }
   switch (account.platform) {
     case "gemini":
       return {
@@ -114,7 +122,8 @@ function upstreamMessage(text: string): string {
 export async function testAccount(env: Env, account: AccountRecord): Promise<AccountTestResult> {
   const s = services(env);
   const fallback = DEFAULT_MODEL[account.type];
-  const provider = providerFor(account.platform);
+  // Azure OpenAI accounts are platform openai but speak Azure's paths (providers/azure).
+  const provider = account.type === "azure-openai" ? azureChatProvider : providerFor(account.platform);
   if (!fallback || !provider)
     return {
       ok: false,

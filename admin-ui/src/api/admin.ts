@@ -15,6 +15,8 @@ import type {
   AccountSettings,
   AccountUsage,
   AccountWithHealth,
+  BedrockCredentials,
+  BedrockSettings,
   KeyInput,
   KeyLimits,
   KeyLive,
@@ -73,7 +75,12 @@ export const adminApi = {
     list: async () => (await call<{ accounts: AccountWithHealth[] }>("GET", "/accounts")).accounts,
     update: async (
       accountId: string,
-      body: Partial<AccountSettings> & { isActive?: boolean; apiKey?: string },
+      body: Partial<AccountSettings> & {
+        isActive?: boolean;
+        apiKey?: string;
+        /** Type-specific settings merged into the stored ones; null removes one. */
+        settings?: Record<string, unknown>;
+      },
     ) => (await call<{ account: Account }>("PATCH", `/accounts/${id(accountId)}`, { body })).account,
     remove: (accountId: string) => call<{ deleted: true }>("DELETE", `/accounts/${id(accountId)}`),
     resetStatus: (accountId: string) =>
@@ -85,6 +92,11 @@ export const adminApi = {
       path: "claude-console" | "gemini-api" | "openai-api",
       body: AccountSettings & { apiKey: string },
     ) => call<{ account: Account }>("POST", `/accounts/${path}`, { body }),
+    createBedrock: (body: AccountSettings & BedrockSettings & BedrockCredentials) =>
+      call<{ account: Account }>("POST", "/accounts/bedrock", { body }),
+    /** Settings go through `update` (`settings`); the sealed access key only through here. */
+    setBedrockCredentials: (accountId: string, body: BedrockCredentials) =>
+      call<{ account: Account }>("PUT", `/accounts/${id(accountId)}/bedrock-credentials`, { body }),
     oauthAuthorize: (platform: OauthPlatform) =>
       call<OauthAuthorization>("POST", `/accounts/${platform}-oauth/authorize`),
     oauthExchange: (

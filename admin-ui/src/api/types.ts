@@ -134,6 +134,7 @@ export const ACCOUNT_TYPES = [
   "gemini-oauth",
   "openai-api",
   "openai-oauth",
+  "bedrock",
 ] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 export type HealthStatus = "active" | "rate-limited" | "overloaded" | "unauthorized" | "error";
@@ -157,8 +158,22 @@ export interface Account {
   isActive: boolean;
   concurrencyLimit: number;
   models: string[];
+  /** Type-specific settings (Bedrock: region, modelMapping, defaultModel). */
+  settings?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a Bedrock account takes besides the shared settings. */
+export interface BedrockSettings {
+  region: string;
+  modelMapping?: Record<string, string>;
+  defaultModel?: string;
+}
+export interface BedrockCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
 }
 
 export interface AccountWithHealth extends Account {

@@ -1,5 +1,12 @@
 // Upstream accounts in the dashboard: the settings every account type shares, form ⇄ API body.
-import type { Account, AccountSettings, AccountType, Platform } from "../api/types.ts";
+import type {
+  Account,
+  AccountSettings,
+  AccountType,
+  BedrockCredentials,
+  BedrockSettings,
+  Platform,
+} from "../api/types.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import {
   between,
@@ -75,13 +82,99 @@ export const isApiKeyType = (type: AccountType): type is "claude-console" | "gem
   API_KEY_TYPES.includes(type);
 
 export const TYPES_OF: Record<Exclude<Platform, "droid">, AccountType[]> = {
-  claude: ["claude-console", "claude-oauth"],
+  claude: ["claude-console", "claude-oauth", "bedrock"],
   gemini: ["gemini-api", "gemini-oauth"],
   openai: ["openai-api", "openai-oauth"],
 };
 
 export function platformOf(type: AccountType): "claude" | "gemini" | "openai" {
+  if (type === "bedrock") return "claude";
   return type.startsWith("claude") ? "claude" : type.startsWith("gemini") ? "gemini" : "openai";
+}
+
+/** A Bedrock account's own fields; the model mapping is one `model=bedrock-id` per line. */
+export interface BedrockForm {
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  modelMapping: string;
+  defaultModel: string;
+}
+export type BedrockField = keyof BedrockForm;
+
+export function emptyBedrock(): BedrockForm {
+  return {
+    region: "us-east-1",
+    accessKeyId: "",
+    secretAccessKey: "",
+    sessionToken: "",
+    modelMapping: "",
+    defaultModel: "",
+  };
+}
+
+/** The stored settings in the form; the access key is never shown (the admin API keeps it sealed). */
+export function bedrockFrom(account: Account): BedrockForm {
+  const settings = account.settings ?? {};
+  const mapping =
+    settings.modelMapping && typeof settings.modelMapping === "object"
+      ? Object.entries(settings.modelMapping as Record<string, unknown>)
+      : [];
+  return {
+    ...emptyBedrock(),
+    region: typeof settings.region === "string" ? settings.region : "",
+    modelMapping: mapping.map(([from, to]) => `${from}=${String(to)}`).join("\n"),
+    defaultModel: typeof settings.defaultModel === "string" ? settings.defaultModel : "",
+  };
+}
+
+function parseMapping(text: string): Record<string, string> | null {
+  const mapping: Record<string, string> = {};
+  for (const line of text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const at = line.indexOf("=");
+    if (at <= 0 || at === line.length - 1) return null;
+    mapping[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return mapping;
+}
+
+/** `keyRequired`: adding needs the access key; editing keeps the stored one unless both are given. */
+export function validateBedrock(
+  form: BedrockForm,
+  keyRequired: boolean,
+): Partial<Record<BedrockField, MessageKey>> {
+  const found: Partial<Record<BedrockField, MessageKey>> = {};
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(form.region.trim())) found.region = "validate.awsRegion";
+  if (parseMapping(form.modelMapping) === null) found.modelMapping = "validate.modelMapping";
+  const id = form.accessKeyId.trim();
+  const secret = form.secretAccessKey.trim();
+  if (keyRequired || id || secret) {
+    if (!id) found.accessKeyId = "validate.required";
+    if (!secret) found.secretAccessKey = "validate.required";
+  }
+  return found;
+}
+
+export function bedrockSettingsBody(form: BedrockForm): BedrockSettings {
+  const modelMapping = parseMapping(form.modelMapping) ?? {};
+  return {
+    region: form.region.trim(),
+    ...(Object.keys(modelMapping).length > 0 ? { modelMapping } : {}),
+    ...(form.defaultModel.trim() ? { defaultModel: form.defaultModel.trim() } : {}),
+  };
+}
+
+/** Undefined when no new key was typed (editing keeps the stored one). */
+export function bedrockCredentialsBody(form: BedrockForm): BedrockCredentials | undefined {
+  const accessKeyId = form.accessKeyId.trim();
+  const secretAccessKey = form.secretAccessKey.trim();
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = form.sessionToken.trim();
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /** The OAuth token fields each platform's import takes, in the order the form shows them. */

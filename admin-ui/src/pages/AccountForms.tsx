@@ -9,6 +9,12 @@ import { Field, TextInput } from "../components/Field.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import {
+  type BedrockField,
+  type BedrockForm,
+  bedrockCredentialsBody,
+  bedrockFrom,
+  bedrockSettingsBody,
+  emptyBedrock,
   emptySettings,
   IMPORT_FIELDS,
   type ImportField,
@@ -20,6 +26,7 @@ import {
   settingsBody,
   settingsFrom,
   TYPES_OF,
+  validateBedrock,
   validateSettings,
 } from "../lib/accounts.ts";
 import { formatDateTime } from "../lib/format.ts";
@@ -32,6 +39,7 @@ export const TYPE_LABEL: Record<AccountType, MessageKey> = {
   "gemini-oauth": "accountType.gemini-oauth",
   "openai-api": "accountType.openai-api",
   "openai-oauth": "accountType.openai-oauth",
+  bedrock: "accountType.bedrock",
 };
 
 const IMPORT_LABEL: Record<ImportField, MessageKey> = {
@@ -109,6 +117,69 @@ function SettingsFields(props: {
         />
         {t("accounts.schedulable")}
       </label>
+    </div>
+  );
+}
+
+/** A Bedrock account's region, access key and model ids; `editing` makes the key optional. */
+function BedrockFields(props: {
+  form: BedrockForm;
+  errors: Partial<Record<BedrockField, MessageKey>>;
+  editing: boolean;
+  onChange: (form: BedrockForm) => void;
+}) {
+  const set = (field: BedrockField, value: string) => props.onChange({ ...props.form, [field]: value });
+  const secret = (field: BedrockField, label: MessageKey, hint?: MessageKey) => (
+    <Field label={t(label)} error={props.errors[field]} hint={hint ? t(hint) : undefined}>
+      <TextInput
+        name={field}
+        type="password"
+        autocomplete="off"
+        value={props.form[field]}
+        onInput={(v) => set(field, v)}
+      />
+    </Field>
+  );
+  return (
+    <div class="form-grid" data-testid="bedrock-fields">
+      <Field label={t("bedrock.region")} error={props.errors.region} hint={t("bedrock.regionHint")}>
+        <TextInput name="region" value={props.form.region} onInput={(v) => set("region", v)} />
+      </Field>
+      <Field
+        label={t("bedrock.accessKeyId")}
+        error={props.errors.accessKeyId}
+        hint={props.editing ? t("bedrock.newKeyHint") : undefined}
+      >
+        <TextInput
+          name="accessKeyId"
+          autocomplete="off"
+          value={props.form.accessKeyId}
+          onInput={(v) => set("accessKeyId", v)}
+        />
+      </Field>
+      {secret("secretAccessKey", "bedrock.secretAccessKey")}
+      {secret("sessionToken", "bedrock.sessionToken", "bedrock.sessionTokenHint")}
+      <Field
+        label={t("bedrock.modelMapping")}
+        error={props.errors.modelMapping}
+        hint={t("bedrock.modelMappingHint")}
+        wide
+      >
+        <textarea
+          name="modelMapping"
+          rows="3"
+          placeholder="claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+          value={props.form.modelMapping}
+          onInput={(e) => set("modelMapping", e.currentTarget.value)}
+        />
+      </Field>
+      <Field label={t("bedrock.defaultModel")} hint={t("bedrock.defaultModelHint")} wide>
+        <TextInput
+          name="defaultModel"
+          value={props.form.defaultModel}
+          onInput={(v) => set("defaultModel", v)}
+        />
+      </Field>
     </div>
   );
 }
@@ -191,8 +262,9 @@ export function AddAccountDialog(props: {
   const [code, setCode] = createSignal("");
   const [projectId, setProjectId] = createSignal("");
   const [tokens, setTokens] = createSignal<Partial<Record<ImportField, string>>>({});
+  const [bedrock, setBedrock] = createSignal<BedrockForm>(emptyBedrock());
   const [errors, setErrors] = createSignal<
-    Partial<Record<SettingsField | "apiKey" | "code" | "tokens", MessageKey>>
+    Partial<Record<SettingsField | BedrockField | "apiKey" | "code" | "tokens", MessageKey>>
   >({});
   const [apiError, setApiError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
@@ -200,10 +272,11 @@ export function AddAccountDialog(props: {
   const platform = () => platformOf(type());
   const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<Record<SettingsField | "apiKey" | "code" | "tokens", MessageKey>> = validateSettings(
-      settings(),
-    );
-    if (isApiKeyType(type())) {
+    const found: Partial<Record<SettingsField | BedrockField | "apiKey" | "code" | "tokens", MessageKey>> =
+      validateSettings(settings());
+    if (type() === "bedrock") {
+      Object.assign(found, validateBedrock(bedrock(), true));
+    } else if (isApiKeyType(type())) {
       const e = required(apiKey()) ?? maxLength(500)(apiKey());
       if (e) found.apiKey = e;
     } else if (mode() === "link") {
@@ -213,9 +286,13 @@ export function AddAccountDialog(props: {
     return found;
   };
   createEffect(
-    on([settings, apiKey, code, sessionId, tokens, mode, type], () => tried() && setErrors(check()), {
-      defer: true,
-    }),
+    on(
+      [settings, apiKey, code, sessionId, tokens, mode, type, bedrock],
+      () => tried() && setErrors(check()),
+      {
+        defer: true,
+      },
+    ),
   );
 
   const submit = async (event: SubmitEvent) => {
@@ -230,7 +307,17 @@ export function AddAccountDialog(props: {
       const base = settingsBody(settings());
       const current = type();
       let saved: Account;
-      if (isApiKeyType(current)) {
+      if (current === "bedrock") {
+        const credentials = bedrockCredentialsBody(bedrock());
+        if (!credentials) return;
+        saved = (
+          await adminApi.accounts.createBedrock({
+            ...base,
+            ...bedrockSettingsBody(bedrock()),
+            ...credentials,
+          })
+        ).account;
+      } else if (isApiKeyType(current)) {
         saved = (await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim() })).account;
       } else if (mode() === "link") {
         const extra = platform() === "gemini" && projectId().trim() ? { projectId: projectId().trim() } : {};
@@ -283,6 +370,9 @@ export function AddAccountDialog(props: {
           </select>
         </Field>
         <Switch>
+          <Match when={type() === "bedrock"}>
+            <BedrockFields form={bedrock()} errors={errors()} editing={false} onChange={setBedrock} />
+          </Match>
           <Match when={isApiKeyType(type())}>
             <Field label={t("accounts.apiKey")} error={errors().apiKey}>
               <TextInput
@@ -294,7 +384,7 @@ export function AddAccountDialog(props: {
               />
             </Field>
           </Match>
-          <Match when={!isApiKeyType(type())}>
+          <Match when={!isApiKeyType(type()) && type() !== "bedrock"}>
             <fieldset class="segmented">
               {tab("link", "oauth.byLink")}
               {tab("import", "oauth.byImport")}
@@ -365,17 +455,24 @@ export function EditAccountDialog(props: {
 }) {
   const [settings, setSettings] = createSignal<SettingsForm>(settingsFrom(props.account));
   const [apiKey, setApiKey] = createSignal("");
-  const [errors, setErrors] = createSignal<Partial<Record<SettingsField | "apiKey", MessageKey>>>({});
+  const isBedrock = props.account.type === "bedrock";
+  const [bedrock, setBedrock] = createSignal<BedrockForm>(bedrockFrom(props.account));
+  const [errors, setErrors] = createSignal<
+    Partial<Record<SettingsField | BedrockField | "apiKey", MessageKey>>
+  >({});
   const [apiError, setApiError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
   const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<Record<SettingsField | "apiKey", MessageKey>> = validateSettings(settings());
+    const found: Partial<Record<SettingsField | BedrockField | "apiKey", MessageKey>> = validateSettings(
+      settings(),
+    );
     const keyError = maxLength(500)(apiKey());
     if (keyError) found.apiKey = keyError;
+    if (isBedrock) Object.assign(found, validateBedrock(bedrock(), false));
     return found;
   };
-  createEffect(on([settings, apiKey], () => tried() && setErrors(check()), { defer: true }));
+  createEffect(on([settings, apiKey, bedrock], () => tried() && setErrors(check()), { defer: true }));
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setTried(true);
@@ -385,6 +482,24 @@ export function EditAccountDialog(props: {
     setBusy(true);
     setApiError(null);
     try {
+      if (isBedrock) {
+        const credentials = bedrockCredentialsBody(bedrock());
+        if (credentials) await adminApi.accounts.setBedrockCredentials(props.account.id, credentials);
+        // Settings are merged by the API: a mapping or default model left empty is removed (null).
+        const { region, modelMapping, defaultModel } = bedrockSettingsBody(bedrock());
+        const settingsChange = {
+          region,
+          modelMapping: modelMapping ?? null,
+          defaultModel: defaultModel ?? null,
+        };
+        props.onSaved(
+          await adminApi.accounts.update(props.account.id, {
+            ...settingsBody(settings()),
+            settings: settingsChange,
+          }),
+        );
+        return;
+      }
       const body = { ...settingsBody(settings()), ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}) };
       props.onSaved(await adminApi.accounts.update(props.account.id, body));
     } catch (thrown) {
@@ -398,6 +513,9 @@ export function EditAccountDialog(props: {
       <form class="form" onSubmit={submit} noValidate>
         <p class="muted">{t(TYPE_LABEL[props.account.type])}</p>
         <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
+        <Show when={isBedrock}>
+          <BedrockFields form={bedrock()} errors={errors()} editing onChange={setBedrock} />
+        </Show>
         <Show when={isApiKeyType(props.account.type)}>
           <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>
             <TextInput
