@@ -4,6 +4,9 @@
 import { SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
+import { costOf, shippedPrices } from "../../worker/pricing/pricing.ts";
+import { bedrockModelId } from "../../worker/providers/bedrock/models.ts";
+import { emptyUsage } from "../../worker/usage/tokens.ts";
 import {
   admin,
   BASE,
@@ -284,5 +287,33 @@ describe("Bedrock accounts in the Claude pool", () => {
     expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
     const usage = await keyUsage(key.id, 1);
     expect(usage.total.inputTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("Bedrock model ids", () => {
+  it("map from Claude names (account mapping first, [1m] ignored, Bedrock ids kept, default last)", () => {
+    const settings = { region: "us-east-1", modelMapping: { "claude-sonnet-4-5": "eu.anthropic.x-v1:0" } };
+    expect(bedrockModelId("claude-sonnet-4-5", settings)).toBe("eu.anthropic.x-v1:0");
+    expect(bedrockModelId("claude-sonnet-4-20250514[1m]", settings)).toBe(BEDROCK_SONNET);
+    expect(bedrockModelId("global.anthropic.claude-opus-4-5-20251101-v1:0", settings)).toBe(
+      "global.anthropic.claude-opus-4-5-20251101-v1:0",
+    );
+    expect(bedrockModelId("claude-next", settings)).toBe("claude-next");
+    expect(bedrockModelId("claude-next", { ...settings, defaultModel: "us.anthropic.y-v1:0" })).toBe(
+      "us.anthropic.y-v1:0",
+    );
+  });
+
+  it("price exactly like the Claude model they name", () => {
+    const usage = { ...emptyUsage(), input_tokens: 1000, output_tokens: 500, cache_read_input_tokens: 200 };
+    for (const [bedrock, claude] of [
+      ["us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"],
+      ["eu.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5"],
+      ["anthropic.claude-opus-4-1-20250805-v1:0", "claude-opus-4-1"],
+    ] as const) {
+      const cost = costOf(shippedPrices, bedrock, usage);
+      expect(cost.priced, bedrock).toBe(true);
+      expect(cost.microUsd).toBe(costOf(shippedPrices, claude, usage).microUsd);
+    }
   });
 });
