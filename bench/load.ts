@@ -155,6 +155,8 @@ export interface LoadResult {
   /** Non-2xx, incomplete bodies, socket errors and timeouts. */
   errors: number;
   errorDetail: Record<string, number>;
+  /** The start of the first failed response's body (wrk only). */
+  errorSample?: string;
 }
 
 const luaLong = (text: string): string => {
@@ -180,6 +182,9 @@ local requests = {}
 local index = 0
 bad = 0
 incomplete = 0
+-- count per non-2xx status, and the first such body, so a failure says what it was
+statuses = {}
+sample = ""
 
 local threads = {}
 function setup(thread)
@@ -205,6 +210,8 @@ end
 function response(status, headers, body)
   if status < 200 or status > 299 then
     bad = bad + 1
+    statuses[status] = (statuses[status] or 0) + 1
+    if sample == "" and body ~= nil then sample = string.sub(body, 1, 300) end
   elseif marker ~= nil and (body == nil or string.find(body, marker, 1, true) == nil) then
     incomplete = incomplete + 1
   end
@@ -212,10 +219,17 @@ end
 
 function done(summary, latency, requests)
   local b, inc = 0, 0
+  local counts, first = {}, ""
   for _, thread in ipairs(threads) do
     b = b + thread:get("bad")
     inc = inc + thread:get("incomplete")
+    for code, n in pairs(thread:get("statuses")) do counts[code] = (counts[code] or 0) + n end
+    if first == "" then first = thread:get("sample") end
   end
+  local parts = {}
+  for code, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', code, n)) end
+  io.write('BENCHSTATUS {"statuses":{' .. table.concat(parts, ",") .. '}}\\n')
+  if first ~= "" then io.write("BENCHSAMPLE " .. string.gsub(first, "\\n", " ") .. "\\n") end
   local e = summary.errors
   io.write(string.format(
     'BENCHJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"bad":%d,"incomplete":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\\n',
@@ -249,6 +263,8 @@ async function runWrk(
     const script = join(dir, "load.lua");
     writeFileSync(script, wrkScript(target));
     let json: WrkJson | null = null;
+    let statuses: Record<string, number> = {};
+    let sample = "";
     const child = startChild(
       "wrk",
       "wrk",
@@ -265,6 +281,11 @@ async function runWrk(
       {
         onStdoutLine: (line) => {
           if (line.startsWith("BENCHJSON ")) json = JSON.parse(line.slice("BENCHJSON ".length)) as WrkJson;
+          if (line.startsWith("BENCHSTATUS ")) {
+            statuses = (JSON.parse(line.slice("BENCHSTATUS ".length)) as { statuses: Record<string, number> })
+              .statuses;
+          }
+          if (line.startsWith("BENCHSAMPLE ")) sample = line.slice("BENCHSAMPLE ".length);
         },
       },
     );
@@ -277,7 +298,9 @@ async function runWrk(
     const add = (name: string, count: number) => {
       if (count > 0) errorDetail[name] = count;
     };
-    add("non-2xx", parsed.bad);
+    const byStatus = Object.entries(statuses);
+    if (byStatus.length === 0) add("non-2xx", parsed.bad);
+    for (const [status, count] of byStatus) add(`HTTP ${status}`, count);
     add("incomplete body", parsed.incomplete);
     add("connect", parsed.connect);
     add("read", parsed.read);
@@ -295,6 +318,7 @@ async function runWrk(
       meanMs: parsed.mean_us / 1000,
       errors: Object.values(errorDetail).reduce((a, b) => a + b, 0),
       errorDetail,
+      ...(sample ? { errorSample: sample } : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

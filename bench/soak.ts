@@ -12,6 +12,7 @@ export interface SoakMinute {
   requestsPerSecond: number;
   errors: number;
   errorDetail: Record<string, number>;
+  errorSample?: string;
   p99Ms: number;
   rssMb: number;
 }
@@ -54,6 +55,7 @@ export async function runSoak(
       requestsPerSecond: load.requestsPerSecond,
       errors: load.errors,
       errorDetail: load.errorDetail,
+      ...(load.errorSample ? { errorSample: load.errorSample } : {}),
       p99Ms: load.p99Ms,
       rssMb,
     });
@@ -61,6 +63,7 @@ export async function runSoak(
       `soak minute ${minute}/${minutes} (${stream ? "stream" : "json"}): ${load.requests} req, ` +
         `${Math.round(load.requestsPerSecond)} req/s, ${load.errors} errors, RSS ${rssMb.toFixed(0)} MB`,
     );
+    if (load.errors > 0) log(`  errors: ${JSON.stringify(load.errorDetail)} ${load.errorSample ?? ""}`);
   }
   const first = rows[0]?.rssMb ?? 0;
   const last = rows.at(-1)?.rssMb ?? 0;

@@ -5,7 +5,12 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import { log } from "../../worker/http/log.ts";
 import { seal, unseal } from "../../worker/keyspace/crypto.ts";
-import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keyspace/records.ts";
+import {
+  type AccountGroupRecord,
+  type AccountRecord,
+  type PoolName,
+  poolNameOf,
+} from "../../worker/keyspace/records.ts";
 import { providerFor } from "../../worker/providers/index.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
@@ -66,6 +71,13 @@ interface StoredState {
 const STATE_KEY = "state";
 const FLUSH_DELAY_MS = 1_000;
 const ACCOUNTS_REFRESH_MS = 60_000;
+/** The last accounts and groups loaded from the keyspace (sealed credentials, as stored there). */
+const ACCOUNTS_COPY_KEY = "accounts-copy";
+
+interface AccountsCopy {
+  accounts: AccountRecord[];
+  groups: AccountGroupRecord[];
+}
 
 export class AccountPool extends DurableObject<Env> {
   private platform: PoolName | undefined;
@@ -74,6 +86,7 @@ export class AccountPool extends DurableObject<Env> {
   private groups = new Map<string, Set<string>>();
   private accountsLoadedAt = 0;
   private loading: Promise<void> | undefined;
+  private accountsCopyVersion: string | undefined;
   private health = new Map<string, AccountHealth>();
   private leases = new Map<string, AccountLease>();
   private sticky = new Map<string, Sticky>();
@@ -288,18 +301,45 @@ export class AccountPool extends DurableObject<Env> {
 
   private loadAccounts(platform: PoolName): Promise<void> {
     const { keyspace } = services(this.env);
+    const adopt = (all: AccountRecord[], groups: AccountGroupRecord[]) => {
+      this.accounts = all.filter((a) => poolNameOf(a) === platform);
+      this.groups = new Map(
+        groups.filter((g) => g.platform === platform).map((g) => [g.id, new Set(g.memberIds)]),
+      );
+    };
     this.loading ??= Promise.all([keyspace.listAccounts(), keyspace.listAccountGroups()])
-      .then(([all, groups]) => {
-        this.accounts = all.filter((a) => poolNameOf(a) === platform);
-        this.groups = new Map(
-          groups.filter((g) => g.platform === platform).map((g) => [g.id, new Set(g.memberIds)]),
-        );
-        this.accountsLoadedAt = Date.now();
-      })
+      .then(
+        async ([all, groups]) => {
+          adopt(all, groups);
+          this.accountsLoadedAt = Date.now();
+          await this.keepAccountsCopy(all, groups);
+        },
+        async (error: unknown) => {
+          // The keyspace is down and this object has just started: the copy kept in its own
+          // storage serves until the keyspace answers again (retried within seconds).
+          if (this.accountsLoadedAt !== 0) throw error;
+          const copy = await this.ctx.storage.get<AccountsCopy>(ACCOUNTS_COPY_KEY);
+          if (!copy) throw error;
+          adopt(copy.accounts, copy.groups);
+          this.accountsLoadedAt = Date.now() - ACCOUNTS_REFRESH_MS + 5_000;
+        },
+      )
       .finally(() => {
         this.loading = undefined;
       });
     return this.loading;
+  }
+
+  /** Stores the accounts for a restart during a keyspace outage, only when they changed. */
+  private async keepAccountsCopy(accounts: AccountRecord[], groups: AccountGroupRecord[]): Promise<void> {
+    const version = JSON.stringify([
+      accounts.map((a) => [a.id, a.updatedAt]),
+      groups.map((g) => [g.id, g.updatedAt, g.memberIds]),
+    ]);
+    if (version === this.accountsCopyVersion) return;
+    this.accountsCopyVersion = version;
+    const copy: AccountsCopy = { accounts, groups };
+    await this.ctx.storage.put(ACCOUNTS_COPY_KEY, copy);
   }
 
   private candidates(): Candidate[] {

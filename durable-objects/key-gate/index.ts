@@ -151,11 +151,13 @@ export class KeyGate extends DurableObject<Env> {
     const limit = current.limits.concurrencyLimit;
     if (limit > 0 && (this.leases.size >= limit || this.leases.queued > 0)) {
       const queueBound = Math.max(limit * 2, 5);
-      const waitMs = current.limits.concurrencyQueueSeconds * 1000;
-      if (waitMs <= 0 || this.leases.queued >= queueBound)
-        return { admitted: false, denial: concurrencyDenial(limit) };
-      lease = await this.leases.wait(waitMs);
-      if (!lease) return { admitted: false, denial: concurrencyDenial(limit, true) };
+      const queueMs = current.limits.concurrencyQueueSeconds * 1000;
+      if (this.leases.queued >= queueBound) return { admitted: false, denial: concurrencyDenial(limit) };
+      // Without a queue, a full key still waits a moment: a request's lease is freed by its
+      // settle, which runs just after its response, so a client that sends its next request on
+      // the heels of the last one would otherwise be refused for a slot it no longer holds.
+      lease = await this.leases.wait(Math.max(queueMs, SETTLE_GRACE_MS));
+      if (!lease) return { admitted: false, denial: concurrencyDenial(limit, queueMs > 0) };
       // Time passed while waiting: the window or a quota may have filled meanwhile.
       now = Date.now();
       this.roll(current, now);
@@ -347,6 +349,9 @@ export class KeyGate extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(at);
   }
 }
+
+/** How long a request waits for a slot of a full key that has no wait queue configured. */
+const SETTLE_GRACE_MS = 1_000;
 
 function concurrencyDenial(limit: number, timedOut = false): Denial {
   return {

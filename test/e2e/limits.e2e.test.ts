@@ -117,6 +117,91 @@ describe("KeyGate through the running stack", () => {
     expect(await untilNoLeases(key.key.id)).toBe(0);
   });
 
+  it("500 streams cut off at random points: every one settled once, usage of what was delivered, 0 leases", async () => {
+    await slowAccount("hold-40");
+    // Leases are taken (a limit is set) but never refused: a request a client has left may hold
+    // its lease until the relay sees the disconnect, which is right (the upstream is still busy).
+    const key = await newKey({ concurrencyLimit: 1000 });
+    upstream.reset();
+    // A fixed seed: a failure replays the same cut points.
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const plans = Array.from({ length: 500 }, () => ({
+      // 0: cut before or while the headers arrive; 1..3: after that many reads; 4: read to the end.
+      reads: Math.floor(random() * 5),
+      delayMs: Math.floor(random() * 30),
+    }));
+    const seen = { input: 0, output: 0 };
+    const outcomes: string[] = [];
+    let answered = 0;
+    let next = 0;
+    const client = async () => {
+      while (next < plans.length) {
+        const plan = plans[next++] as { reads: number; delayMs: number };
+        const controller = new AbortController();
+        try {
+          if (plan.reads === 0) setTimeout(() => controller.abort(), plan.delayMs);
+          const response = await call(key.secret, controller.signal);
+          answered += 1;
+          if (response.status !== 200) {
+            outcomes.push(`status ${response.status}`);
+            await response.body?.cancel();
+            continue;
+          }
+          const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+          const decoder = new TextDecoder();
+          let text = "";
+          for (let read = 0; plan.reads === 4 || read < plan.reads; read++) {
+            const chunk = await reader.read();
+            if (chunk.done) break;
+            text += decoder.decode(chunk.value, { stream: true });
+          }
+          controller.abort();
+          // What this client was shown of the usage: the relay must have recorded at least that.
+          seen.input += Number(/"input_tokens":(\d+)/.exec(text)?.[1] ?? 0);
+          const outputs = [...text.matchAll(/"output_tokens":(\d+)/g)].map((m) => Number(m[1]));
+          seen.output += outputs.at(-1) ?? 0;
+          outcomes.push(plan.reads === 4 ? "complete" : "cut");
+        } catch {
+          outcomes.push("cut");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, client));
+    expect(outcomes.filter((o) => o !== "complete" && o !== "cut")).toEqual([]);
+    expect(outcomes.filter((o) => o === "complete").length).toBeGreaterThan(50);
+    expect(await untilNoLeases(key.key.id)).toBe(0);
+
+    const sent = upstream.stats().usageSent;
+    const sentInput = sent.reduce((sum, u) => sum + u.input_tokens, 0);
+    const sentOutput = sent.reduce((sum, u) => sum + u.output_tokens, 0);
+    const deadline = Date.now() + 20_000;
+    let total = { requests: 0, inputTokens: 0, outputTokens: 0 };
+    while (Date.now() < deadline) {
+      total = (await adminCall<{ total: typeof total }>(stack, token, "GET", `/keys/${key.key.id}/usage`))
+        .total;
+      if (total.requests >= answered && total.requests >= upstream.stats().requests) break;
+      await sleep(250);
+    }
+    // Each request the relay admitted is settled once, whenever its client walked away: every one
+    // that was answered or reached the upstream (a cut before the relay saw it is not a request).
+    expect(total.requests).toBeGreaterThanOrEqual(Math.max(answered, upstream.stats().requests));
+    expect(total.requests).toBeLessThanOrEqual(500);
+    // Never less than the clients were shown, never more than the upstream sent.
+    expect(total.inputTokens).toBeGreaterThanOrEqual(seen.input);
+    expect(total.inputTokens).toBeLessThanOrEqual(sentInput);
+    expect(total.outputTokens).toBeGreaterThanOrEqual(seen.output);
+    expect(total.outputTokens).toBeLessThanOrEqual(sentOutput);
+    await sleep(1_500);
+    expect(
+      (await adminCall<{ total: typeof total }>(stack, token, "GET", `/keys/${key.key.id}/usage`)).total
+        .requests,
+    ).toBe(500);
+  });
+
   it("lets exactly 10 of 50 parallel requests through a 10-request window", async () => {
     await slowAccount("ok");
     const key = await newKey({ rateLimitWindowMinutes: 1, rateLimitRequests: 10 });

@@ -66,6 +66,25 @@ describe("KeyGate concurrency", () => {
     expect((await g.snapshot()).activeLeases).toBe(2);
   });
 
+  it("gives a full key's slot to a request arriving just before the previous one's settle", async () => {
+    const record = key({ concurrencyLimit: 1 });
+    const g = gate(record);
+    const first = await g.admit(record, request);
+    if (!first.admitted || !first.lease) throw new Error("no lease");
+    const lease = first.lease;
+    // The next request of the same client overtakes the settle of its last one by a few ms.
+    const next = g.admit(record, request);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await g.settle(settlement(lease.id));
+    expect((await next).admitted).toBe(true);
+    // Nobody settles now: refused once the short grace has run out, and no slot was taken.
+    const startedAt = Date.now();
+    const refused = await g.admit(record, request);
+    expect(refused).toMatchObject({ admitted: false, denial: { code: "concurrency_limit_exceeded" } });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+    expect((await g.snapshot()).activeLeases).toBe(1);
+  });
+
   it("never frees two slots for a double settle", async () => {
     const record = key({ concurrencyLimit: 2 });
     const g = gate(record);

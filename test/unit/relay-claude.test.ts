@@ -240,7 +240,8 @@ describe("Claude route: KeyGate limits on the request path", () => {
 
   it("refuses over the concurrency limit with 429 and retry-after, in Anthropic's shape", async () => {
     token = await freshKeyspace();
-    await createConsoleAccount(token, "hold-400");
+    // Held past the gate's one-second grace for a slot, so the second request is refused.
+    await createConsoleAccount(token, "hold-1600");
     const key = await createKey(token, { limits: { concurrencyLimit: 1 } });
     const [a, b] = await Promise.all([messages(key.secret, {}), messages(key.secret, {})]);
     const statuses = [a.status, b.status].sort();

@@ -6,6 +6,7 @@ import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import type { Platform, RelayKeyRecord } from "../keyspace/records.ts";
 import { expiresAt } from "./expiry.ts";
+import { forgetKeyCopy, recallKey, rememberKey } from "./key-fallback.ts";
 import { findLegacyKey } from "./legacy-key.ts";
 
 /** The first non-empty of the places the original service reads a key from, in its order. */
@@ -40,27 +41,38 @@ const hashes = new Map<string, string>();
 const pending = new Map<string, Promise<RelayKeyRecord | null>>();
 
 /** Admin edits in this isolate are seen at once; other isolates see them within the cache TTL. */
-export function forgetCachedKey(hash: string): void {
+export function forgetCachedKey(hash: string): Promise<void> {
   cache.delete(hash);
+  return forgetKeyCopy(hash);
 }
 
-async function fetchKey(services: Services, hash: string): Promise<RelayKeyRecord | null> {
+async function fetchKey(
+  services: Services,
+  hash: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<RelayKeyRecord | null> {
   const id = await services.keyspace.findRelayKeyIdByHash(hash);
   const record = id ? await services.keyspace.getRelayKey(id) : null;
   if (!record) {
     cache.delete(hash);
+    waitUntil(forgetKeyCopy(hash));
     return null;
   }
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
   cache.set(hash, { record, freshUntil: Date.now() + services.config.KEY_CACHE_SECONDS * 1000 });
+  waitUntil(rememberKey(hash, record));
   return record;
 }
 
 /** One keyspace lookup per key at a time, however many requests want it. */
-function fetchOnce(services: Services, hash: string): Promise<RelayKeyRecord | null> {
+function fetchOnce(
+  services: Services,
+  hash: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<RelayKeyRecord | null> {
   let lookup = pending.get(hash);
   if (!lookup) {
-    lookup = fetchKey(services, hash).finally(() => pending.delete(hash));
+    lookup = fetchKey(services, hash, waitUntil).finally(() => pending.delete(hash));
     pending.set(hash, lookup);
   }
   return lookup;
@@ -83,7 +95,7 @@ async function loadKey(
     if (cached.freshUntil <= Date.now() && !cached.refreshing) {
       // Stale: serve what we know (the KeyGate holds the newest limits anyway) and refresh
       // in the background; if the keyspace is down, keep serving it.
-      cached.refreshing = fetchOnce(services, hash).catch(() => {
+      cached.refreshing = fetchOnce(services, hash, waitUntil).catch(() => {
         cached.refreshing = undefined;
         return cached.record;
       });
@@ -92,9 +104,14 @@ async function loadKey(
     return cached.record;
   }
   try {
-    return await fetchOnce(services, hash);
+    return await fetchOnce(services, hash, waitUntil);
   } catch (error) {
-    throw keyspaceDown(error);
+    // The keyspace is down and this isolate is new: the copy kept in the Cache API, if any.
+    const copy = await recallKey(hash);
+    if (!copy) throw keyspaceDown(error);
+    log("warn", "keyspace unreachable; key served from its cached copy", { keyId: copy.id });
+    cache.set(hash, { record: copy, freshUntil: Date.now() + services.config.KEY_CACHE_SECONDS * 1000 });
+    return copy;
   }
 }
 

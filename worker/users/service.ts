@@ -90,7 +90,7 @@ export async function setUserActive(
         ? { ...rest, updatedAt: after(key.updatedAt) }
         : { ...rest, ownerDisabled: true, updatedAt: after(key.updatedAt) };
       await s.keyspace.putRelayKey(next);
-      forgetCachedKey(key.hash);
+      await forgetCachedKey(key.hash);
       await gateOf(env, key.id).configure(next);
     }),
   );
@@ -167,7 +167,7 @@ export async function createUserKey(
 /** Deletes a key: its record, its cached copy here, and its gate's state. */
 export async function deleteKey(env: Env, s: Services, record: RelayKeyRecord): Promise<void> {
   await s.keyspace.deleteRelayKey(record);
-  forgetCachedKey(record.hash);
+  await forgetCachedKey(record.hash);
   await gateOf(env, record.id).erase();
 }
 
