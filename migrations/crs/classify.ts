@@ -14,6 +14,8 @@ export interface AccountFamily {
   ourPlatform: Platform | null;
   /** scrypt salt of the original's encryption for this platform (CRS-REFERENCE §10). */
   salt: string;
+  /** How the original stores the record: a hash (the default) or one JSON string. */
+  stored?: "json";
 }
 
 export const ACCOUNT_FAMILIES: readonly AccountFamily[] = [
@@ -62,13 +64,34 @@ export const ACCOUNT_FAMILIES: readonly AccountFamily[] = [
   {
     prefix: "azure_openai:account:",
     platform: "azure-openai",
-    type: null,
-    ourPlatform: null,
+    type: "azure-openai",
+    ourPlatform: "openai",
     salt: "azure-openai-account-default-salt",
   },
-  { prefix: "bedrock_account:", platform: "bedrock", type: null, ourPlatform: null, salt: "salt" },
-  { prefix: "droid:account:", platform: "droid", type: null, ourPlatform: null, salt: "droid-account-salt" },
-  { prefix: "ccr_account:", platform: "ccr", type: null, ourPlatform: null, salt: "ccr-account-salt" },
+  // A JSON string, not a hash; its AWS credentials have their own encryption (crs-crypto.ts).
+  {
+    prefix: "bedrock_account:",
+    platform: "bedrock",
+    type: "bedrock",
+    ourPlatform: "claude",
+    salt: "salt",
+    stored: "json",
+  },
+  {
+    prefix: "droid:account:",
+    platform: "droid",
+    type: "droid",
+    ourPlatform: "droid",
+    salt: "droid-account-salt",
+  },
+  // Claude Code Router: an Anthropic-compatible API at its own URL with an API key (map-accounts.ts).
+  {
+    prefix: "ccr_account:",
+    platform: "ccr",
+    type: "claude-console",
+    ourPlatform: "claude",
+    salt: "ccr-account-salt",
+  },
 ];
 
 /** A usage hash of the original, and which of our buckets it becomes. */
@@ -79,7 +102,7 @@ export type UsageSource =
 
 export type Classified =
   | { kind: "relayKey"; id: string; expect: "hash" }
-  | { kind: "account"; family: AccountFamily; id: string; expect: "hash" }
+  | { kind: "account"; family: AccountFamily; id: string; expect: "hash" | "string" }
   | { kind: "group"; id: string; expect: "hash" }
   | { kind: "groupMembers"; id: string; expect: "set" }
   | { kind: "user"; id: string; expect: "string" }
@@ -237,7 +260,8 @@ export function classify(key: string): Classified {
   for (const family of ACCOUNT_FAMILIES) {
     if (key.startsWith(family.prefix)) {
       const id = key.slice(family.prefix.length);
-      if (id && !id.includes(":")) return { kind: "account", family, id, expect: "hash" };
+      if (id && !id.includes(":"))
+        return { kind: "account", family, id, expect: family.stored === "json" ? "string" : "hash" };
     }
   }
   if (key.startsWith("usage:")) return classifyUsage(key);

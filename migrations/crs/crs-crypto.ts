@@ -1,7 +1,9 @@
 // The original service's credential encryption, read side (CRS-REFERENCE §10): AES-256-CBC with
 // key = scrypt(ENCRYPTION_KEY, salt of the platform, 32) (Node's defaults N=16384, r=8, p=1),
-// stored as `hex(iv16):hex(ciphertext)`; a value in any other shape is plaintext.
-import { createDecipheriv, scryptSync } from "node:crypto";
+// stored as `hex(iv16):hex(ciphertext)`; a value in any other shape is plaintext. Bedrock accounts
+// alone differ: key = sha256(ENCRYPTION_KEY), stored as an object {encrypted, iv} (its service's
+// _encryptAwsCredentials), or in clear as {accessKeyId, …}.
+import { createDecipheriv, createHash, scryptSync } from "node:crypto";
 
 const ENCRYPTED = /^([0-9a-f]{32}):([0-9a-f]+)$/i;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
@@ -23,6 +25,27 @@ export class CrsCipher {
       this.derived.set(salt, key);
     }
     return key;
+  }
+
+  /** Bedrock's AWS credentials object: decrypted JSON, or the object itself when in clear. */
+  decryptBedrock(value: unknown): Record<string, unknown> {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      const v = value as Record<string, unknown>;
+      if (typeof v.encrypted === "string" && typeof v.iv === "string") {
+        try {
+          const key = createHash("sha256").update(this.secret).digest();
+          const decipher = createDecipheriv("aes-256-cbc", key, Buffer.from(v.iv, "hex"));
+          const plain = Buffer.concat([decipher.update(Buffer.from(v.encrypted, "hex")), decipher.final()]);
+          const parsed: unknown = JSON.parse(STRICT_UTF8.decode(plain));
+          if (parsed && typeof parsed === "object") return parsed as Record<string, unknown>;
+        } catch {
+          // below
+        }
+        throw new CrsDecryptError("does not decrypt with the given --crs-encryption-key");
+      }
+      return v;
+    }
+    return {};
   }
 
   /**

@@ -29,7 +29,7 @@ import { type KeyContext, mapRelayKey } from "./map-keys.ts";
 import { type Change, canonical, changeOf, hashFields, parseJson, tally } from "./plan.ts";
 import { type CrsImportReport, emptyFamily, type FamilyReport, type ReportedFamily } from "./report.ts";
 import { type Scanned, scanSource } from "./scan.ts";
-import { openSource, type SourceReader } from "./source.ts";
+import { type Fields, openSource, type SourceReader } from "./source.ts";
 
 export interface CrsImportOptions {
   source: SourceReader;
@@ -78,6 +78,28 @@ async function sealedFor(
   return { envelope: await seal(sealing, plaintext), keptFresher: false };
 }
 
+/** Each account's fields as strings, as its hash holds them; a JSON-stored record is flattened (null: unreadable). */
+async function accountFields(
+  source: SourceReader,
+  accounts: Scanned["accounts"],
+): Promise<(Fields | null)[]> {
+  const isJson = (a: Scanned["accounts"][number]) => a.c.family.stored === "json";
+  const hashes = await source.hashes(accounts.filter((a) => !isJson(a)).map((a) => a.key));
+  const strings = await source.strings(accounts.filter(isJson).map((a) => a.key));
+  let h = 0;
+  let j = 0;
+  return accounts.map((a) => {
+    if (!isJson(a)) return hashes[h++] ?? {};
+    const record = parseJson(strings[j++]);
+    if (!record) return null;
+    const flat: Fields = {};
+    for (const [field, value] of Object.entries(record))
+      if (value !== null && value !== undefined)
+        flat[field] = typeof value === "string" ? value : JSON.stringify(value);
+    return flat;
+  });
+}
+
 async function planAccounts(
   options: CrsImportOptions,
   scanned: Scanned,
@@ -85,14 +107,19 @@ async function planAccounts(
   report: CrsImportReport["accounts"],
 ): Promise<PlannedAccount[]> {
   const cipher = new CrsCipher(options.crsEncryptionKey);
-  const fields = await options.source.hashes(scanned.accounts.map((a) => a.key));
+  const fields = await accountFields(options.source, scanned.accounts);
   const ids = scanned.accounts.map((a) => a.c.id);
   const existingRaw = await mgetChunked(options.target, ids.map(keys.account));
   const indexed = new Set(await options.target.smembers(keys.accountIndex()));
   const planned: PlannedAccount[] = [];
   report.found = scanned.accounts.length;
   for (const [i, { c }] of scanned.accounts.entries()) {
-    const mapped = mapAccount(c.family, c.id, fields[i] ?? {}, cipher);
+    const stored = fields[i];
+    if (!stored) {
+      report.skipped.push({ id: `${c.family.prefix}${c.id}`, reason: "corrupt: not a JSON object" });
+      continue;
+    }
+    const mapped = mapAccount(c.family, c.id, stored, cipher);
     if (!mapped.ok) {
       report.skipped.push({ id: `${c.family.prefix}${c.id}`, reason: mapped.reason });
       continue;

@@ -2,17 +2,23 @@
 // its scheme) → our AccountRecord settings and the plaintext credentials to seal with our key.
 import {
   type AccountRecord,
+  type AccountSettingsMap,
+  type BedrockCredentials,
+  bedrockCredentialsSchema,
   consoleCredentialsSchema,
   type OauthCredentials,
   oauthCredentialsSchema,
 } from "../../worker/keyspace/records.ts";
+import { azureSettingsSchema } from "../../worker/providers/azure/settings.ts";
+import { bedrockSettingsSchema } from "../../worker/providers/bedrock/settings.ts";
+import { droidSettingsSchema } from "../../worker/providers/droid/settings.ts";
 import type { AccountFamily } from "./classify.ts";
 import { type CrsCipher, CrsDecryptError } from "./crs-crypto.ts";
 import { Corrupt, epochMs, isoTime, type Mapped, num, unmappedFields } from "./fields.ts";
 import type { Fields } from "./source.ts";
 
 export type AccountSettings = Omit<AccountRecord, "credentials">;
-export type Credentials = { apiKey: string } | OauthCredentials;
+export type Credentials = { apiKey: string } | OauthCredentials | BedrockCredentials;
 
 export interface MappedAccount {
   settings: AccountSettings;
@@ -68,6 +74,9 @@ const DEFAULTS: Record<string, string> = {
   provider: "custom",
   oauthProvider: "gemini-cli",
   accountType: "shared",
+  // CCR's default User-Agent.
+  userAgent: "claude-relay-service/1.0.0",
+  endpointType: "anthropic",
 };
 
 const LABELS: Record<string, string> = {
@@ -88,6 +97,8 @@ const LABELS: Record<string, string> = {
   disableAutoProtection: "no automatic parking",
   interceptWarmup: "warm-up interception",
   maxConcurrency: "per-account serial queue",
+  groupId: "the original's legacy group field: groups are imported from account_group:*",
+  bearerToken: "Bedrock API-key credentials",
   oauthProvider: "another OAuth client (Antigravity): its tokens cannot be refreshed here",
   providerEndpoint: "provider endpoint mode",
   unifiedClientId: "unified client id",
@@ -157,19 +168,56 @@ function scopesOf(raw: string | undefined): string[] {
 }
 
 interface Reader {
+  /** A field's value, decrypted. */
   secret(field: string): string;
+  /** Any value encrypted with this platform's scheme (e.g. inside a JSON list). */
+  decrypt(value: string): string;
+  bedrock(field: string): Record<string, unknown>;
+}
+
+function jsonList(text: string | undefined): Record<string, unknown>[] {
+  try {
+    const parsed: unknown = JSON.parse(text ?? "");
+    if (Array.isArray(parsed))
+      return parsed.filter((e): e is Record<string, unknown> => Boolean(e) && typeof e === "object");
+  } catch {
+    // below
+  }
+  return [];
 }
 
 /** Credentials per account type, and the fields each reads. */
-const CREDENTIALS: Partial<
-  Record<
-    NonNullable<AccountFamily["type"]>,
-    { fields: readonly string[]; read(f: Fields, r: Reader): Credentials }
-  >
+const CREDENTIALS: Record<
+  NonNullable<AccountFamily["type"]>,
+  { fields: readonly string[]; read(f: Fields, r: Reader, notMapped: string[]): Credentials }
 > = {
   "claude-console": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
   "gemini-api": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
   "openai-api": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
+  "azure-openai": { fields: ["apiKey"], read: (_f, r) => ({ apiKey: r.secret("apiKey") }) },
+  // Its API-key mode: a JSON list of entries, each key encrypted; we serve one key per account.
+  droid: {
+    fields: ["apiKeys", "apiKeyCount", "authenticationMethod"],
+    read(f, r, notMapped) {
+      const usable = jsonList(f.apiKeys).filter(
+        (e) => typeof e.encryptedKey === "string" && e.status !== "error",
+      );
+      if (usable.length > 1) notMapped.push("apiKeys (several keys: the first usable one kept)");
+      return { apiKey: usable[0] ? r.decrypt(String(usable[0].encryptedKey)) : "" };
+    },
+  },
+  bedrock: {
+    fields: ["awsCredentials", "credentialType"],
+    read(_f, r) {
+      const aws = r.bedrock("awsCredentials");
+      const sessionToken = str(aws.sessionToken);
+      return {
+        accessKeyId: str(aws.accessKeyId),
+        secretAccessKey: str(aws.secretAccessKey),
+        ...(sessionToken ? { sessionToken } : {}),
+      };
+    },
+  },
   "claude-oauth": {
     fields: ["accessToken", "refreshToken", "expiresAt", "scopes", "claudeAiOauth"],
     read(f, r) {
@@ -233,14 +281,83 @@ const CREDENTIALS: Partial<
 };
 
 /** Fields that are settings, per type, beyond the shared ones. */
-const SETTINGS: Partial<Record<NonNullable<AccountFamily["type"]>, readonly string[]>> = {
+const SETTINGS: Record<NonNullable<AccountFamily["type"]>, readonly string[]> = {
   "claude-console": ["apiUrl", "maxConcurrentTasks", "supportedModels"],
+  "azure-openai": ["azureEndpoint", "deploymentName", "apiVersion", "supportedModels"],
+  bedrock: ["region", "defaultModel", "type"],
+  droid: ["userAgent", "endpointType"],
   "gemini-api": ["baseUrl", "supportedModels"],
   "openai-api": ["baseApi", "supportedModels", "maxConcurrentTasks"],
   "claude-oauth": [],
   "gemini-oauth": ["supportedModels"],
   "openai-oauth": ["maxConcurrentTasks", "supportedModels"],
 };
+
+/** What refuses an account before anything is read: modes of the original we do not serve. */
+function unsupported(family: AccountFamily, f: Fields): string | null {
+  if (family.type === "bedrock" && f.credentialType === "bearer_token")
+    return "a Bedrock API-key (bearer token) account: only access-key Bedrock accounts are served here";
+  if (family.type === "droid" && !f.apiKeys?.trim() && (f.accessToken || f.refreshToken))
+    return "a Droid WorkOS OAuth account: only API-key Droid accounts are served here";
+  return null;
+}
+
+function credentialsOf(raw: Credentials) {
+  if ("apiKey" in raw) return { what: "API key", parsed: consoleCredentialsSchema.safeParse(raw) };
+  if ("accessKeyId" in raw)
+    return { what: "AWS access key", parsed: bedrockCredentialsSchema.safeParse(raw) };
+  return { what: "access token", parsed: oauthCredentialsSchema.safeParse(raw) };
+}
+
+/** Where the account's requests go, and the settings of its type (provider schemas validate). */
+function typeSpecific(
+  family: AccountFamily,
+  f: Fields,
+  notMapped: string[],
+): { baseUrl: string; settings?: AccountSettingsMap } {
+  const invalid = (what: string, issues: readonly { path: PropertyKey[]; message: string }[]) =>
+    new Corrupt(`${what}: ${issues[0]?.message ?? "invalid"}`);
+  switch (family.type) {
+    case "claude-console":
+      return { baseUrl: baseUrlOf(family.type, f.apiUrl, ["/v1/messages", "/v1"]) };
+    case "gemini-api":
+      return { baseUrl: baseUrlOf(family.type, f.baseUrl, []) };
+    case "openai-api":
+      return { baseUrl: baseUrlOf(family.type, f.baseApi, ["/v1/responses", "/v1"]) };
+    case "azure-openai": {
+      const baseUrl = baseUrlOf(family.type, f.azureEndpoint, []);
+      if (!baseUrl) throw new Corrupt("azureEndpoint: missing");
+      const parsed = azureSettingsSchema.safeParse({
+        deployment: f.deploymentName?.trim() || "gpt-4",
+        apiVersion: f.apiVersion?.trim() || "2024-02-01",
+      });
+      if (!parsed.success) throw invalid("deploymentName/apiVersion", parsed.error.issues);
+      if (f.supportedModels?.trim())
+        notMapped.push("supportedModels (the original's Azure scheduler does not filter by it)");
+      return { baseUrl, settings: parsed.data };
+    }
+    case "bedrock": {
+      const parsed = bedrockSettingsSchema.safeParse({
+        region: f.region?.trim() || "us-east-1",
+        ...(f.defaultModel?.trim() ? { defaultModel: f.defaultModel.trim() } : {}),
+      });
+      if (!parsed.success) throw invalid("region", parsed.error.issues);
+      return { baseUrl: "", settings: parsed.data };
+    }
+    case "droid": {
+      const endpoint = f.endpointType?.trim();
+      if (endpoint && endpoint !== "anthropic")
+        notMapped.push(`endpointType=${endpoint} (the route the client calls picks the endpoint here)`);
+      const parsed = droidSettingsSchema.safeParse(
+        f.userAgent?.trim() ? { userAgent: f.userAgent.trim() } : {},
+      );
+      if (!parsed.success) throw invalid("userAgent", parsed.error.issues);
+      return { baseUrl: "", settings: parsed.data };
+    }
+    default:
+      return { baseUrl: "" };
+  }
+}
 
 export function mapAccount(
   family: AccountFamily,
@@ -250,30 +367,45 @@ export function mapAccount(
 ): Mapped<MappedAccount> {
   const type = family.type;
   const platform = family.ourPlatform;
-  const spec = type ? CREDENTIALS[type] : undefined;
-  const settingFields = type ? SETTINGS[type] : undefined;
-  if (!type || !platform || !spec || !settingFields)
+  if (!type || !platform)
     return { ok: false, reason: `platform ${family.platform} is not supported here yet` };
+  const refused = unsupported(family, f);
+  if (refused) return { ok: false, reason: refused };
+  const spec = CREDENTIALS[type];
+  const settingFields = SETTINGS[type];
   const notMapped: string[] = [];
   const notes: string[] = [];
+  const corrupt = (field: string, error: unknown): never => {
+    if (error instanceof CrsDecryptError) throw new Corrupt(`${field} ${error.message}`);
+    throw error;
+  };
   try {
     const reader: Reader = {
       secret(field) {
         try {
           return cipher.decrypt(f[field] ?? "", family.salt);
         } catch (error) {
-          if (error instanceof CrsDecryptError) throw new Corrupt(`${field} ${error.message}`);
-          throw error;
+          return corrupt(field, error);
+        }
+      },
+      decrypt(value) {
+        try {
+          return cipher.decrypt(value, family.salt);
+        } catch (error) {
+          return corrupt("a key in the list", error);
+        }
+      },
+      bedrock(field) {
+        try {
+          return cipher.decryptBedrock(jsonObject(f[field] ?? ""));
+        } catch (error) {
+          return corrupt(field, error);
         }
       },
     };
-    const raw = spec.read(f, reader);
-    const parsed =
-      "apiKey" in raw ? consoleCredentialsSchema.safeParse(raw) : oauthCredentialsSchema.safeParse(raw);
-    if (!parsed.success) {
-      const what = "apiKey" in raw ? "API key" : "access token";
+    const { what, parsed } = credentialsOf(spec.read(f, reader, notMapped));
+    if (!parsed.success)
       return { ok: false, reason: `no ${what}: the account was never authorized or its secret is empty` };
-    }
     const credentials = parsed.data as Credentials;
 
     let schedulable = f.schedulable !== "false";
@@ -281,7 +413,15 @@ export function mapAccount(
     if (accountType !== "shared") {
       schedulable = false;
       notMapped.push(
-        `accountType=${accountType} (imported unschedulable: no dedicated or group accounts here)`,
+        `accountType=${accountType} (imported unschedulable: no dedicated or group-only accounts here)`,
+      );
+    }
+    if (family.platform === "ccr" && schedulable) {
+      // The original sends a CCR account only requests whose model names it ("ccr,<model>");
+      // in our Claude pool it would serve every Claude request.
+      schedulable = false;
+      notes.push(
+        "a CCR account: imported unschedulable, as the original uses it only for models prefixed ccr,; enable it to let it serve the Claude pool (sent with x-api-key, which CCR accepts)",
       );
     }
     const status = f.status?.trim() ?? "";
@@ -289,18 +429,24 @@ export function mapAccount(
       notMapped.push(`status=${status} (health is not imported: the pool learns it again)`);
 
     const rawPriority = num(f, "priority", { int: true, fallback: 50, min: -1e9 });
-    const priority = Math.min(100, Math.max(1, rawPriority));
+    let priority = Math.min(100, Math.max(1, rawPriority));
     if (priority !== rawPriority) notMapped.push("priority (outside 1–100: clamped)");
+    if (type === "azure-openai") {
+      // The original's Azure scheduler prefers the higher number; ours, the lower.
+      priority = 101 - priority;
+      notes.push(
+        `priority ${rawPriority} imported as ${priority}: the original prefers high numbers for Azure`,
+      );
+    }
 
-    let baseUrl = "";
-    if (type === "claude-console") baseUrl = baseUrlOf(type, f.apiUrl, ["/v1/messages", "/v1"]);
-    else if (type === "gemini-api") baseUrl = baseUrlOf(type, f.baseUrl, []);
-    else if (type === "openai-api") baseUrl = baseUrlOf(type, f.baseApi, ["/v1/responses", "/v1"]);
-
+    const { baseUrl, settings: typeSettings } = typeSpecific(family, f, notMapped);
     const concurrencyLimit = settingFields.includes("maxConcurrentTasks")
       ? num(f, "maxConcurrentTasks", { int: true })
       : 0;
-    const models = settingFields.includes("supportedModels") ? modelsOf(f.supportedModels, notMapped) : [];
+    const models =
+      settingFields.includes("supportedModels") && type !== "azure-openai"
+        ? modelsOf(f.supportedModels, notMapped)
+        : [];
     if (type === "gemini-oauth" && f.oauthProvider && f.oauthProvider !== "gemini-cli")
       notes.push("an Antigravity OAuth account: its token cannot be refreshed with the Gemini CLI client");
 
@@ -320,6 +466,7 @@ export function mapAccount(
       isActive: f.isActive === "true",
       concurrencyLimit,
       models,
+      ...(typeSettings ? { settings: typeSettings } : {}),
       createdAt: createdAt ?? EPOCH,
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
     };

@@ -181,9 +181,11 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
   bind("geminiAccountId", "gemini", f.geminiAccountId, /^api:/);
   bind("openaiAccountId", "openai", f.openaiAccountId, /^responses:/);
   bind("droidAccountId", "droid", f.droidAccountId);
-  for (const field of ["azureOpenaiAccountId", "bedrockAccountId", "vertexAccountId"]) {
-    if (f[field]?.trim()) notMapped.push(`${field} (platform not supported yet)`);
-  }
+  // Bedrock accounts serve the Claude pool here: a binding to one is a Claude binding.
+  bind("bedrockAccountId", "claude", f.bedrockAccountId);
+  if (f.azureOpenaiAccountId?.trim())
+    notMapped.push("azureOpenaiAccountId (keys bind one account per platform here; Azure's pool is its own)");
+  if (f.vertexAccountId?.trim()) notMapped.push("vertexAccountId (platform not supported yet)");
   return bound;
 }
 

@@ -117,11 +117,11 @@ afterAll(async () => {
 describe("a Claude Relay Service import into the running relay", () => {
   it("brings keys, accounts, groups, users, webhooks and usage over", () => {
     expect(report.relayKeys.writes.created).toBe(6);
-    expect(report.accounts.writes.created).toBe(7);
+    expect(report.accounts.writes.created).toBe(11);
     expect(report.groups.writes.created).toBe(2);
     expect(report.users.writes.created).toBe(3);
     expect(report.webhooks.writes.created).toBe(1);
-    expect(report.usage.writes.created).toBe(21);
+    expect(report.usage.writes.created).toBe(22);
   });
 
   it("keeps each key's limits, and its usage and cost totals, in the admin API", async () => {
@@ -313,7 +313,7 @@ describe("a Claude Relay Service import into the running relay", () => {
       apply: false,
     });
     expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
-    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 7 });
+    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
     expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
     // Alice's password set here and her last login are kept; nothing else moved.
     expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });

@@ -23,6 +23,17 @@ export function crsDecrypt(value: string, salt: string, key = CRS_ENCRYPTION_KEY
   return Buffer.concat([decipher.update(Buffer.from(data, "hex")), decipher.final()]).toString("utf8");
 }
 
+/** Bedrock's own scheme (its _encryptAwsCredentials): key sha256(ENCRYPTION_KEY), an {encrypted, iv} object. */
+export function bedrockEncrypt(
+  credentials: object,
+  key = CRS_ENCRYPTION_KEY,
+): { encrypted: string; iv: string } {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv("aes-256-cbc", createHash("sha256").update(key).digest(), iv);
+  const encrypted = Buffer.concat([cipher.update(JSON.stringify(credentials), "utf8"), cipher.final()]);
+  return { encrypted: encrypted.toString("hex"), iv: iv.toString("hex") };
+}
+
 /** The original's key hash: sha256 hex of the key followed by ENCRYPTION_KEY. */
 export function crsHash(relayKey: string, key = CRS_ENCRYPTION_KEY): string {
   return createHash("sha256")
@@ -55,6 +66,8 @@ export const IDS = {
   bedrock: "be000000-0000-4000-8000-000000000001",
   droid: "d0000000-0000-4000-8000-000000000001",
   ccr: "cc000000-0000-4000-8000-000000000001",
+  bedrockCorrupt: "be000000-0000-4000-8000-000000000002",
+  droidOauth: "d0000000-0000-4000-8000-000000000002",
   group: "9a000000-0000-4000-8000-000000000001",
   groupGemini: "9a000000-0000-4000-8000-000000000002",
   groupCorrupt: "9a000000-0000-4000-8000-000000000003",
@@ -85,6 +98,10 @@ export const SECRETS = {
   openaiAccess: "eyJ.openai-access-fixture",
   openaiRefresh: "rt_openai-refresh-fixture",
   openaiResponsesKey: "sk-proj-responses-plaintext",
+  azureApiKey: "azure-api-key-fixture",
+  bedrockSecret: "bedrock-secret-access-key-fixture",
+  droidKey: "fk-droid-fixture",
+  ccrKey: "ccr-router-key-fixture",
 };
 
 export interface FixtureStamps {
@@ -445,11 +462,95 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
   );
   p.hset(
     `azure_openai:account:${IDS.azure}`,
-    account(IDS.azure, { name: "azure-east", apiKey: crsEncrypt("az", "azure-openai-account-default-salt") }),
+    account(IDS.azure, {
+      name: "azure-east",
+      azureEndpoint: "https://east.openai.azure.com/",
+      apiVersion: "2024-02-01",
+      deploymentName: "gpt-4o",
+      apiKey: crsEncrypt(SECRETS.azureApiKey, "azure-openai-account-default-salt"),
+      supportedModels: '["gpt-4","gpt-4-turbo","gpt-35-turbo","gpt-35-turbo-16k"]',
+      priority: "80",
+      subscriptionExpiresAt: "",
+      disableAutoProtection: "false",
+    }),
   );
-  p.hset(`bedrock_account:${IDS.bedrock}`, account(IDS.bedrock, { name: "bedrock-us" }));
-  p.hset(`droid:account:${IDS.droid}`, account(IDS.droid, { name: "factory" }));
-  p.hset(`ccr_account:${IDS.ccr}`, account(IDS.ccr, { name: "ccr-1", apiUrl: "https://ccr.example.com" }));
+  // Bedrock accounts are JSON strings, their AWS credentials under their own encryption.
+  p.set(
+    `bedrock_account:${IDS.bedrock}`,
+    JSON.stringify({
+      id: IDS.bedrock,
+      name: "bedrock-us",
+      description: "Claude on AWS",
+      region: "us-west-2",
+      defaultModel: "us.anthropic.claude-sonnet-4-20250514-v1:0",
+      isActive: true,
+      accountType: "shared",
+      priority: 30,
+      schedulable: true,
+      credentialType: "access_key",
+      subscriptionExpiresAt: null,
+      createdAt: created,
+      updatedAt: created,
+      type: "bedrock",
+      disableAutoProtection: false,
+      awsCredentials: bedrockEncrypt({ accessKeyId: "AKIAFIXTURE", secretAccessKey: SECRETS.bedrockSecret }),
+    }),
+  );
+  p.set(`bedrock_account:${IDS.bedrockCorrupt}`, '{"id": "cut off in the middle');
+  p.sadd("bedrock_account:index", IDS.bedrock, IDS.bedrockCorrupt);
+  p.hset(
+    `droid:account:${IDS.droid}`,
+    account(IDS.droid, {
+      name: "factory",
+      platform: "droid",
+      authenticationMethod: "api_key",
+      endpointType: "anthropic",
+      userAgent: "factory-cli/0.30.0",
+      apiKeyCount: "2",
+      apiKeys: JSON.stringify([
+        {
+          id: "k1",
+          hash: createHash("sha256").update(SECRETS.droidKey).digest("hex"),
+          encryptedKey: crsEncrypt(SECRETS.droidKey, "droid-account-salt"),
+          createdAt: created,
+          lastUsedAt: "",
+          usageCount: "3",
+          status: "active",
+          errorMessage: "",
+        },
+        {
+          id: "k2",
+          hash: "h2",
+          encryptedKey: crsEncrypt("fk-second-key", "droid-account-salt"),
+          status: "active",
+        },
+      ]),
+    }),
+  );
+  p.hset(
+    `droid:account:${IDS.droidOauth}`,
+    account(IDS.droidOauth, {
+      name: "factory-oauth",
+      platform: "droid",
+      authenticationMethod: "oauth",
+      accessToken: crsEncrypt("workos-access", "droid-account-salt"),
+      refreshToken: crsEncrypt("workos-refresh", "droid-account-salt"),
+    }),
+  );
+  p.hset(
+    `ccr_account:${IDS.ccr}`,
+    account(IDS.ccr, {
+      name: "ccr-1",
+      platform: "ccr",
+      apiUrl: "https://ccr.example.com/",
+      apiKey: crsEncrypt(SECRETS.ccrKey, "ccr-account-salt"),
+      supportedModels: "[]",
+      userAgent: "claude-relay-service/1.0.0",
+      rateLimitDuration: "60",
+      dailyQuota: "0",
+      quotaResetTime: "00:00",
+    }),
+  );
   p.sadd("claude_console_account:index", IDS.console, IDS.consoleDedicated, IDS.consoleBadKey);
   p.sadd("claude:account:index", IDS.oauth);
   p.sadd("shared_claude_console_accounts", IDS.console);

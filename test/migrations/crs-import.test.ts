@@ -47,7 +47,8 @@ import {
 import { dump, startKeyspace, startSourceRedis, type TestKeyspace } from "./helpers.ts";
 
 const OURS = {
-  keyHashSecret: randomBytes(32).toString("base64url"),
+  // Hex: a base64url secret may start with "-", which the CLI would read as a flag.
+  keyHashSecret: randomBytes(32).toString("hex"),
   encryptionKey: randomBytes(32).toString("hex"),
 };
 const CREATED = "2025-06-01T08:00:00.000Z";
@@ -146,7 +147,7 @@ describe("a dry run", () => {
     ]);
     expect(report.relayKeys.notMapped).toEqual({
       "allowedClients (a client we do not know)": 1,
-      "bedrockAccountId (platform not supported yet)": 1,
+      "bedrockAccountId (bound account not imported)": 1,
       "icon (key icon)": 1,
       "serviceRates (per-key cost multipliers: not supported yet)": 1,
     });
@@ -155,37 +156,37 @@ describe("a dry run", () => {
     ]);
 
     expect(report.accounts).toMatchObject({
-      found: 12,
-      imported: 7,
-      writes: { created: 7, updated: 0, unchanged: 0 },
+      found: 14,
+      imported: 11,
+      writes: { created: 11, updated: 0, unchanged: 0 },
       byType: {
-        "claude-console": 2,
+        "claude-console": 3,
         "claude-oauth": 1,
         "gemini-oauth": 1,
         "gemini-api": 1,
         "openai-oauth": 1,
         "openai-api": 1,
+        "azure-openai": 1,
+        bedrock: 1,
+        droid: 1,
       },
     });
-    // Accounts of platforms we cannot serve are listed with their ids, not dropped silently.
-    expect(report.accounts.skipped).toEqual(
-      expect.arrayContaining([
-        {
-          id: `azure_openai:account:${IDS.azure}`,
-          reason: "platform azure-openai is not supported here yet",
-        },
-        { id: `bedrock_account:${IDS.bedrock}`, reason: "platform bedrock is not supported here yet" },
-        { id: `droid:account:${IDS.droid}`, reason: "platform droid is not supported here yet" },
-        { id: `ccr_account:${IDS.ccr}`, reason: "platform ccr is not supported here yet" },
-        {
-          id: `claude_console_account:${IDS.consoleBadKey}`,
-          reason: "corrupt: apiKey does not decrypt with the given --crs-encryption-key",
-        },
-      ]),
-    );
-    expect(report.accounts.skipped).toHaveLength(5);
+    // Accounts we cannot serve are listed with their ids and why, not dropped silently.
+    expect(report.accounts.skipped).toEqual([
+      { id: `bedrock_account:${IDS.bedrockCorrupt}`, reason: "corrupt: not a JSON object" },
+      {
+        id: `claude_console_account:${IDS.consoleBadKey}`,
+        reason: "corrupt: apiKey does not decrypt with the given --crs-encryption-key",
+      },
+      {
+        id: `droid:account:${IDS.droidOauth}`,
+        reason: "a Droid WorkOS OAuth account: only API-key Droid accounts are served here",
+      },
+    ]);
     expect(report.accounts.notMapped).toMatchObject({
-      "accountType=dedicated (imported unschedulable: no dedicated or group accounts here)": 1,
+      "accountType=dedicated (imported unschedulable: no dedicated or group-only accounts here)": 1,
+      "apiKeys (several keys: the first usable one kept)": 1,
+      "supportedModels (the original's Azure scheduler does not filter by it)": 1,
       "proxy (per-account proxy: Workers cannot use one)": 1,
       "supportedModels (model mapping: served models kept, renaming dropped)": 1,
       "userAgent (custom User-Agent)": 1,
@@ -193,10 +194,14 @@ describe("a dry run", () => {
       "subscriptionInfo (subscription info)": 1,
     });
 
-    expect(report.usage).toMatchObject({ imported: 21, writes: { created: 21, updated: 0, unchanged: 0 } });
+    expect(report.accounts.notes).toEqual([
+      `${IDS.azure}: priority 80 imported as 21: the original prefers high numbers for Azure`,
+      `${IDS.ccr}: a CCR account: imported unschedulable, as the original uses it only for models prefixed ccr,; enable it to let it serve the Claude pool (sent with x-api-key, which CCR accepts)`,
+    ]);
+
+    expect(report.usage).toMatchObject({ imported: 22, writes: { created: 22, updated: 0, unchanged: 0 } });
     expect(report.usage.skipped).toEqual(
       expect.arrayContaining([
-        { id: `account ${IDS.azure}`, reason: "usage of an account that is not imported" },
         { id: `key ${IDS.deleted}`, reason: "usage of a key that is not imported (2 buckets)" },
         {
           id: `usage:daily:${IDS.bob}:${stamps.day}`,
@@ -423,8 +428,56 @@ describe("an import", () => {
     });
     expect(await storedAccount(IDS.openaiResponses)).toMatchObject({ type: "openai-api", baseUrl: "" });
     expect(await credentialsOf(IDS.openaiResponses)).toEqual({ apiKey: SECRETS.openaiResponsesKey });
-    expect(await target.direct.exists(keys.account(IDS.consoleBadKey), keys.account(IDS.azure))).toBe(0);
-    expect((await target.direct.smembers(keys.accountIndex())).length).toBe(7);
+    expect(
+      await target.direct.exists(
+        keys.account(IDS.consoleBadKey),
+        keys.account(IDS.droidOauth),
+        keys.account(IDS.bedrockCorrupt),
+      ),
+    ).toBe(0);
+    expect((await target.direct.smembers(keys.accountIndex())).length).toBe(11);
+  });
+
+  it("writes the Azure, Bedrock, Droid and CCR accounts, each decrypted with its own scheme", async () => {
+    expect(await storedAccount(IDS.azure)).toMatchObject({
+      type: "azure-openai",
+      platform: "openai",
+      baseUrl: "https://east.openai.azure.com",
+      priority: 21,
+      models: [],
+      settings: { deployment: "gpt-4o", apiVersion: "2024-02-01" },
+    });
+    expect(await credentialsOf(IDS.azure)).toEqual({ apiKey: SECRETS.azureApiKey });
+    expect(await storedAccount(IDS.bedrock)).toMatchObject({
+      type: "bedrock",
+      platform: "claude",
+      name: "bedrock-us",
+      description: "Claude on AWS",
+      priority: 30,
+      schedulable: true,
+      isActive: true,
+      settings: { region: "us-west-2", defaultModel: "us.anthropic.claude-sonnet-4-20250514-v1:0" },
+      createdAt: CREATED,
+    });
+    expect(await credentialsOf(IDS.bedrock)).toEqual({
+      accessKeyId: "AKIAFIXTURE",
+      secretAccessKey: SECRETS.bedrockSecret,
+    });
+    expect(await storedAccount(IDS.droid)).toMatchObject({
+      type: "droid",
+      platform: "droid",
+      baseUrl: "",
+      settings: { userAgent: "factory-cli/0.30.0" },
+    });
+    expect(await credentialsOf(IDS.droid)).toEqual({ apiKey: SECRETS.droidKey });
+    // CCR: a Claude Console account at the router's URL, kept out of the pool as there.
+    expect(await storedAccount(IDS.ccr)).toMatchObject({
+      type: "claude-console",
+      platform: "claude",
+      baseUrl: "https://ccr.example.com",
+      schedulable: false,
+    });
+    expect(await credentialsOf(IDS.ccr)).toEqual({ apiKey: SECRETS.ccrKey });
   });
 
   it("writes usage and cost totals equal to the original's", async () => {
@@ -629,11 +682,11 @@ describe("an import", () => {
     const before = await dump(target.direct);
     const again = await runImport(true);
     expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
-    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 7 });
+    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
     expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
     expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
     expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
-    expect(again.usage.writes).toEqual({ created: 0, updated: 0, unchanged: 21 });
+    expect(again.usage.writes).toEqual({ created: 0, updated: 0, unchanged: 22 });
     expect(await dump(target.direct)).toEqual(before);
   });
 
@@ -893,9 +946,9 @@ describe("the CLI (npm run migrate:crs)", () => {
     const report = JSON.parse(applied.stdout) as CrsImportReport;
     expect(report.mode).toBe("apply");
     expect(report.relayKeys.writes.created).toBe(6);
-    expect(report.accounts.writes.created).toBe(7);
+    expect(report.accounts.writes.created).toBe(11);
     expect(report.users.writes.created).toBe(3);
-    expect(report.usage.writes.created).toBe(21);
+    expect(report.usage.writes.created).toBe(22);
     expect(await credentialsOf(IDS.console)).toEqual({ apiKey: SECRETS.consoleApiKey });
 
     const dry = await runCli(flags);
