@@ -15,6 +15,7 @@ import type {
   AccountSettings,
   AccountUsage,
   AccountWithHealth,
+  AzureSettings,
   BedrockCredentials,
   BedrockSettings,
   KeyInput,
@@ -87,11 +88,15 @@ export const adminApi = {
       call<{ account: Account }>("POST", `/accounts/${id(accountId)}/reset-status`),
     usage: (accountId: string) => call<AccountUsage>("GET", `/accounts/${id(accountId)}/usage`),
     test: (accountId: string) => call<AccountTestResult>("POST", `/accounts/${id(accountId)}/test`),
-    /** API-key accounts: claude-console, gemini-api, openai-api. */
+    /** API-key accounts: claude-console, gemini-api, openai-api, droid (which also takes a userAgent). */
     createApiKey: (
-      path: "claude-console" | "gemini-api" | "openai-api",
-      body: AccountSettings & { apiKey: string },
+      path: "claude-console" | "gemini-api" | "openai-api" | "droid",
+      body: AccountSettings & { apiKey: string; userAgent?: string },
     ) => call<{ account: Account }>("POST", `/accounts/${path}`, { body }),
+    /** Azure OpenAI: the endpoint goes as `endpoint` (stored as the base URL). */
+    createAzure: (
+      body: Omit<AccountSettings, "baseUrl"> & AzureSettings & { apiKey: string; endpoint: string },
+    ) => call<{ account: Account }>("POST", "/accounts/azure-openai", { body }),
     createBedrock: (body: AccountSettings & BedrockSettings & BedrockCredentials) =>
       call<{ account: Account }>("POST", "/accounts/bedrock", { body }),
     /** Settings go through `update` (`settings`); the sealed access key only through here. */

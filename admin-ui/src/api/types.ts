@@ -135,6 +135,8 @@ export const ACCOUNT_TYPES = [
   "openai-api",
   "openai-oauth",
   "bedrock",
+  "azure-openai",
+  "droid",
 ] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 export type HealthStatus = "active" | "rate-limited" | "overloaded" | "unauthorized" | "error";
@@ -174,6 +176,13 @@ export interface BedrockCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+}
+
+/** What an Azure OpenAI account takes besides the shared settings (its endpoint is the base URL). */
+export interface AzureSettings {
+  deployment: string;
+  apiVersion?: string;
+  responsesApiVersion?: string;
 }
 
 export interface AccountWithHealth extends Account {

@@ -77,19 +77,37 @@ export function settingsBody(form: SettingsForm): Required<AccountSettings> {
   };
 }
 
-export const API_KEY_TYPES: readonly AccountType[] = ["claude-console", "gemini-api", "openai-api"];
-export const isApiKeyType = (type: AccountType): type is "claude-console" | "gemini-api" | "openai-api" =>
+/** Types whose credential is one API key (Azure's comes with its endpoint and deployment). */
+export const API_KEY_TYPES: readonly AccountType[] = [
+  "claude-console",
+  "gemini-api",
+  "openai-api",
+  "azure-openai",
+  "droid",
+];
+export const isApiKeyType = (
+  type: AccountType,
+): type is "claude-console" | "gemini-api" | "openai-api" | "azure-openai" | "droid" =>
   API_KEY_TYPES.includes(type);
 
-export const TYPES_OF: Record<Exclude<Platform, "droid">, AccountType[]> = {
+export const TYPES_OF: Record<Platform, AccountType[]> = {
   claude: ["claude-console", "claude-oauth", "bedrock"],
   gemini: ["gemini-api", "gemini-oauth"],
-  openai: ["openai-api", "openai-oauth"],
+  openai: ["openai-api", "openai-oauth", "azure-openai"],
+  droid: ["droid"],
 };
 
-export function platformOf(type: AccountType): "claude" | "gemini" | "openai" {
+export function platformOf(type: AccountType): Platform {
   if (type === "bedrock") return "claude";
+  if (type === "droid") return "droid";
   return type.startsWith("claude") ? "claude" : type.startsWith("gemini") ? "gemini" : "openai";
+}
+
+/** The platform whose OAuth flow an OAuth account type uses (API-key types never ask). */
+export function oauthPlatformOf(type: AccountType): "claude" | "gemini" | "openai" {
+  const platform = platformOf(type);
+  if (platform === "droid") throw new Error("Droid accounts have no OAuth flow");
+  return platform;
 }
 
 /** A Bedrock account's own fields; the model mapping is one `model=bedrock-id` per line. */

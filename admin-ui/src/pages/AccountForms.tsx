@@ -2,7 +2,7 @@
 // importing tokens) and editing an account's settings.
 import { createEffect, createSignal, For, type JSX, Match, on, Show, Switch } from "solid-js";
 import { adminApi, type OauthPlatform } from "../api/admin.ts";
-import type { Account, AccountType, OauthAuthorization } from "../api/types.ts";
+import type { Account, AccountType, OauthAuthorization, Platform } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
@@ -20,7 +20,7 @@ import {
   type ImportField,
   importHasToken,
   isApiKeyType,
-  platformOf,
+  oauthPlatformOf,
   type SettingsField,
   type SettingsForm,
   settingsBody,
@@ -29,8 +29,19 @@ import {
   validateBedrock,
   validateSettings,
 } from "../lib/accounts.ts";
+import {
+  type AzureField,
+  type AzureForm,
+  azureFrom,
+  azureSettingsBody,
+  azureSettingsChange,
+  droidUserAgentFrom,
+  emptyAzure,
+  validateAzure,
+} from "../lib/azure-droid.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { maxLength, required } from "../lib/validate.ts";
+import { AzureFields, DroidFields } from "./AzureDroidFields.tsx";
 
 export const TYPE_LABEL: Record<AccountType, MessageKey> = {
   "claude-console": "accountType.claude-console",
@@ -40,6 +51,8 @@ export const TYPE_LABEL: Record<AccountType, MessageKey> = {
   "openai-api": "accountType.openai-api",
   "openai-oauth": "accountType.openai-oauth",
   bedrock: "accountType.bedrock",
+  "azure-openai": "accountType.azure-openai",
+  droid: "accountType.droid",
 };
 
 const IMPORT_LABEL: Record<ImportField, MessageKey> = {
@@ -250,7 +263,7 @@ function AuthorizeStep(props: {
 }
 
 export function AddAccountDialog(props: {
-  platform: "claude" | "gemini" | "openai";
+  platform: Platform;
   onClose: () => void;
   onSaved: (a: Account) => void;
 }) {
@@ -263,17 +276,21 @@ export function AddAccountDialog(props: {
   const [projectId, setProjectId] = createSignal("");
   const [tokens, setTokens] = createSignal<Partial<Record<ImportField, string>>>({});
   const [bedrock, setBedrock] = createSignal<BedrockForm>(emptyBedrock());
+  const [azure, setAzure] = createSignal<AzureForm>(emptyAzure());
+  const [userAgent, setUserAgent] = createSignal("");
   const [errors, setErrors] = createSignal<
-    Partial<Record<SettingsField | BedrockField | "apiKey" | "code" | "tokens", MessageKey>>
+    Partial<Record<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens", MessageKey>>
   >({});
   const [apiError, setApiError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
 
-  const platform = () => platformOf(type());
+  const platform = () => oauthPlatformOf(type());
   const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<Record<SettingsField | BedrockField | "apiKey" | "code" | "tokens", MessageKey>> =
-      validateSettings(settings());
+    const found: Partial<
+      Record<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens", MessageKey>
+    > = validateSettings(settings());
+    if (type() === "azure-openai") Object.assign(found, validateAzure(azure(), settings().baseUrl));
     if (type() === "bedrock") {
       Object.assign(found, validateBedrock(bedrock(), true));
     } else if (isApiKeyType(type())) {
@@ -287,7 +304,7 @@ export function AddAccountDialog(props: {
   };
   createEffect(
     on(
-      [settings, apiKey, code, sessionId, tokens, mode, type, bedrock],
+      [settings, apiKey, code, sessionId, tokens, mode, type, bedrock, azure],
       () => tried() && setErrors(check()),
       {
         defer: true,
@@ -317,8 +334,21 @@ export function AddAccountDialog(props: {
             ...credentials,
           })
         ).account;
+      } else if (current === "azure-openai") {
+        const { baseUrl, ...rest } = base;
+        saved = (
+          await adminApi.accounts.createAzure({
+            ...rest,
+            endpoint: baseUrl,
+            ...azureSettingsBody(azure()),
+            apiKey: apiKey().trim(),
+          })
+        ).account;
       } else if (isApiKeyType(current)) {
-        saved = (await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim() })).account;
+        const agent = current === "droid" && userAgent().trim() ? { userAgent: userAgent().trim() } : {};
+        saved = (
+          await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim(), ...agent })
+        ).account;
       } else if (mode() === "link") {
         const extra = platform() === "gemini" && projectId().trim() ? { projectId: projectId().trim() } : {};
         saved = (
@@ -383,6 +413,12 @@ export function AddAccountDialog(props: {
                 onInput={setApiKey}
               />
             </Field>
+            <Show when={type() === "azure-openai"}>
+              <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
+            </Show>
+            <Show when={type() === "droid"}>
+              <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
+            </Show>
           </Match>
           <Match when={!isApiKeyType(type()) && type() !== "bedrock"}>
             <fieldset class="segmented">
@@ -457,22 +493,26 @@ export function EditAccountDialog(props: {
   const [apiKey, setApiKey] = createSignal("");
   const isBedrock = props.account.type === "bedrock";
   const [bedrock, setBedrock] = createSignal<BedrockForm>(bedrockFrom(props.account));
+  const isAzure = props.account.type === "azure-openai";
+  const isDroid = props.account.type === "droid";
+  const [azure, setAzure] = createSignal<AzureForm>(azureFrom(props.account));
+  const [userAgent, setUserAgent] = createSignal(droidUserAgentFrom(props.account));
   const [errors, setErrors] = createSignal<
-    Partial<Record<SettingsField | BedrockField | "apiKey", MessageKey>>
+    Partial<Record<SettingsField | BedrockField | AzureField | "apiKey", MessageKey>>
   >({});
   const [apiError, setApiError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
   const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<Record<SettingsField | BedrockField | "apiKey", MessageKey>> = validateSettings(
-      settings(),
-    );
+    const found: Partial<Record<SettingsField | BedrockField | AzureField | "apiKey", MessageKey>> =
+      validateSettings(settings());
+    if (isAzure) Object.assign(found, validateAzure(azure(), settings().baseUrl));
     const keyError = maxLength(500)(apiKey());
     if (keyError) found.apiKey = keyError;
     if (isBedrock) Object.assign(found, validateBedrock(bedrock(), false));
     return found;
   };
-  createEffect(on([settings, apiKey, bedrock], () => tried() && setErrors(check()), { defer: true }));
+  createEffect(on([settings, apiKey, bedrock, azure], () => tried() && setErrors(check()), { defer: true }));
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setTried(true);
@@ -500,7 +540,17 @@ export function EditAccountDialog(props: {
         );
         return;
       }
-      const body = { ...settingsBody(settings()), ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}) };
+      // Type settings are merged by the API: an optional one left empty is removed (null).
+      const typeSettings = isAzure
+        ? { settings: azureSettingsChange(azure()) }
+        : isDroid
+          ? { settings: { userAgent: userAgent().trim() || null } }
+          : {};
+      const body = {
+        ...settingsBody(settings()),
+        ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}),
+        ...typeSettings,
+      };
       props.onSaved(await adminApi.accounts.update(props.account.id, body));
     } catch (thrown) {
       setApiError(thrown);
@@ -515,6 +565,12 @@ export function EditAccountDialog(props: {
         <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
         <Show when={isBedrock}>
           <BedrockFields form={bedrock()} errors={errors()} editing onChange={setBedrock} />
+        </Show>
+        <Show when={isAzure}>
+          <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
+        </Show>
+        <Show when={isDroid}>
+          <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
         </Show>
         <Show when={isApiKeyType(props.account.type)}>
           <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>

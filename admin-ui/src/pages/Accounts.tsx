@@ -13,8 +13,8 @@ import { AddAccountDialog, EditAccountDialog, TYPE_LABEL } from "./AccountForms.
 import { HEALTH_LABEL } from "./Dashboard.tsx";
 import { PLATFORM_LABEL } from "./KeyForm.tsx";
 
-type Tab = "claude" | "gemini" | "openai";
-const TABS: Tab[] = ["claude", "gemini", "openai"];
+type Tab = "claude" | "gemini" | "openai" | "droid";
+const TABS: Tab[] = ["claude", "gemini", "openai", "droid"];
 
 /** "Test connection": one tiny request through the account; the verdict stays under the buttons. */
 function TestButton(props: { id: string }) {
@@ -258,7 +258,7 @@ export function AccountsPage() {
           onClose={() => setAdding(false)}
           onSaved={(a) => {
             setAdding(false);
-            if (a.platform !== "droid") setTab(a.platform);
+            setTab(a.platform);
             void reload();
           }}
         />
