@@ -5,6 +5,7 @@
 import { gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
+import { pagesHeadersFile } from "../worker/http/security-headers.ts";
 
 const relayUrl = process.env.EDGE_RELAY_URL ?? "http://127.0.0.1:8787";
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
@@ -47,8 +48,21 @@ function bundleSize(): Plugin {
   };
 }
 
+/** Cloudflare Pages' `_headers`: the dashboard's security headers (the same the Worker sends). */
+function pagesHeaders(): Plugin {
+  return {
+    name: "edge-relay-pages-headers",
+    apply: "build",
+    generateBundle() {
+      const api = process.env.VITE_API_BASE;
+      const extra = api && !api.startsWith("https:") ? [new URL(api).origin] : [];
+      this.emitFile({ type: "asset", fileName: "_headers", source: pagesHeadersFile(extra) });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [solid(), bundleSize()],
+  plugins: [solid(), bundleSize(), pagesHeaders()],
   base: "/",
   build: {
     outDir: "dist",

@@ -6,6 +6,7 @@ import { type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
+import { dashboardSecurityHeaders } from "./http/security-headers.ts";
 import { refreshPrices } from "./pricing/table.ts";
 import { azureRoutes } from "./routes/azure.ts";
 import { chatRoutes, unifiedChatRoutes } from "./routes/chat.ts";
@@ -22,6 +23,8 @@ import { HOUSEKEEPING_CRON, warnExpiringKeys } from "./webhooks/housekeeping.ts"
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
 export { Notifier } from "../durable-objects/notifier/index.ts";
+
+const DASHBOARD_HEADERS = dashboardSecurityHeaders();
 
 const app = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
 
@@ -74,7 +77,9 @@ app.notFound(async (c) => {
   if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && wantsPage) {
     // A fetched response's headers are immutable; the request-id middleware sets one.
     const asset = await c.env.ASSETS.fetch(c.req.raw);
-    return new Response(asset.body, asset);
+    const page = new Response(asset.body, asset);
+    for (const [name, value] of Object.entries(DASHBOARD_HEADERS)) page.headers.set(name, value);
+    return page;
   }
   return errorResponse(
     c.get("protocol") ?? "admin",

@@ -117,6 +117,22 @@ describe("CORS for the dashboard's origin", () => {
     const refused = await fetch(`${stack.relayUrl}/admin/keys`, { headers: { origin: ui.url } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("access-control-allow-origin")).toBe(ui.url);
+    // The relay's client routes never answer a browser origin, the UI's included.
+    const relayRoute = await preflight(ui.url, "/api/v1/messages");
+    expect(relayRoute.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("serves the dashboard (as Pages would, from its _headers) with its security headers", async () => {
+    const page = await fetch(`${ui.url}/keys`);
+    const policy = page.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).toContain("object-src 'none'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    // No inline script the policy would block: the app's own files only.
+    expect(await page.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });
 });
 

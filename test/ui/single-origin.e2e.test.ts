@@ -71,6 +71,13 @@ describe("the Worker serving the dashboard", () => {
     const html = await page.text();
     expect(html).toContain('<div id="root">');
     expect(page.headers.get("x-request-id")).toMatch(/^req_/);
+    // The dashboard's security headers; its API calls may go to its own origin only.
+    const policy = page.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("connect-src 'self';");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
     // A route of the app, loaded directly.
     const deep = await fetch(`${stack.relayUrl}/keys/some-id`, { headers: { accept: "text/html,*/*" } });
     expect(deep.status).toBe(200);
@@ -91,6 +98,12 @@ describe("the Worker serving the dashboard", () => {
     expect(await openai.json()).toMatchObject({ error: { type: "invalid_request_error" } });
     const health = await fetch(`${stack.relayUrl}/health`, { headers: { accept: "text/html" } });
     expect(await health.json()).toMatchObject({ status: "healthy" });
+    // No CORS for any origin when none is configured (single origin needs none).
+    const preflight = await fetch(`${stack.relayUrl}/admin/keys`, {
+      method: "OPTIONS",
+      headers: { origin: "https://elsewhere.example", "access-control-request-method": "GET" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("logs in and shows the dashboard from the relay's own origin", async () => {
@@ -98,6 +111,11 @@ describe("the Worker serving the dashboard", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
+    // A policy violation is reported on the console: the app must run under its own policy.
+    page.on("console", (message) => {
+      if (message.type() === "error" && /Content Security Policy/i.test(message.text()))
+        errors.push(message.text());
+    });
     await page.goto(`${stack.relayUrl}/`);
     await page.fill("input[name=username]", stack.adminLogin.username);
     await page.fill("input[name=password]", stack.adminLogin.password);

@@ -1,5 +1,6 @@
 // Serves a built single-page app on loopback: files as they are, index.html for every other path
-// (the app's routes), like Cloudflare Pages does without a 404.html.
+// (the app's routes), like Cloudflare Pages does without a 404.html — and with the headers of its
+// `_headers` file for `/*`, as Pages sends them, so the browser tests run under the real policy.
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,7 +29,28 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** The headers of the `/*` block of a Pages `_headers` file (the only rule the build writes). */
+export async function pagesHeaders(dir: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "_headers"), "utf8");
+  } catch {
+    return {};
+  }
+  const headers: Record<string, string> = {};
+  let inAll = false;
+  for (const line of text.split("\n")) {
+    if (!/^\s/.test(line)) inAll = line.trim() === "/*";
+    else if (inAll) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+  }
+  return headers;
+}
+
 export async function serveStatic(dir: string, port = 0): Promise<StaticServer> {
+  const extraHeaders = await pagesHeaders(dir);
   const server = createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const safe = normalize(pathname).replace(/^(\.\.[/\\])+/, "");
@@ -37,6 +59,7 @@ export async function serveStatic(dir: string, port = 0): Promise<StaticServer> 
     try {
       const body = await readFile(file);
       res.writeHead(200, {
+        ...extraHeaders,
         "content-type": TYPES[extname(file)] ?? "application/octet-stream",
         "cache-control": "no-store",
       });
