@@ -4,6 +4,7 @@
 // OpenAI pool, upstream errors (401 parks the account as unauthorized, 429 parks it and the next
 // account serves), the openai permission, and the admin API for these accounts.
 import { SELF } from "cloudflare:test";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { costOf, shippedPrices } from "../../worker/pricing/pricing.ts";
 import { admin, BASE, createKey, type FakeUsage, freshKeyspace, upstreamUrl, waitFor } from "./helpers.ts";
@@ -348,4 +349,42 @@ describe("Azure routes: scheduling, errors and permissions", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { message: expect.stringMatching(/messages/) } });
   });
+});
+
+describe("Azure routes: fuzzed bodies", () => {
+  let secret: string;
+  beforeAll(async () => {
+    token = await freshKeyspace();
+    await azureAccount("ok");
+    secret = (await createKey(token)).secret;
+  });
+
+  const bodies = fc.record(
+    {
+      model: fc.oneof(fc.constantFrom("azure/gpt-4o", "gpt-4o", ""), fc.string()),
+      messages: fc.oneof(
+        fc.constant([{ role: "user", content: "hi" }]),
+        fc.array(fc.jsonValue(), { maxLength: 3 }),
+      ),
+      input: fc.oneof(fc.string(), fc.jsonValue()),
+      stream: fc.boolean(),
+      stream_options: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  );
+  for (const path of ["/chat/completions", "/responses", "/embeddings"]) {
+    it(`${path} answers any body without a 5xx from the relay`, async () => {
+      await fc.assert(
+        fc.asyncProperty(bodies, async (body) => {
+          const response = await azure(secret, path, body);
+          const text = await response.text();
+          expect(response.status === 500 || response.status === 502, `${response.status} ${text}`).toBe(
+            false,
+          );
+          expect(text).not.toMatch(/\.ts:\d+/);
+        }),
+        { numRuns: 40 },
+      );
+    }, 60_000);
+  }
 });

@@ -4,6 +4,7 @@
 // them; 401 parks the account as unauthorized, 429 parks it and the next account serves; the
 // droid permission; the model list; the admin API for these accounts.
 import { SELF } from "cloudflare:test";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { costOf, shippedPrices } from "../../worker/pricing/pricing.ts";
 import { DROID_SYSTEM_PROMPT } from "../../worker/providers/droid/upstream.ts";
@@ -308,4 +309,47 @@ describe("Droid routes: errors and permissions", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
   });
+});
+
+describe("Droid routes: fuzzed bodies", () => {
+  let secret: string;
+  beforeAll(async () => {
+    token = await freshKeyspace();
+    await droidAccount("ok");
+    secret = (await createKey(token)).secret;
+  });
+
+  // The body rewrite (system prompt, instructions, model mapping, temperature/top_p) meets any
+  // shape of those fields: the relay itself never answers 5xx.
+  const field = fc.oneof(fc.jsonValue(), fc.string(), fc.array(fc.jsonValue(), { maxLength: 3 }));
+  const bodies = fc.record(
+    {
+      model: fc.oneof(fc.constantFrom("claude-3-5-haiku", "gpt-5", "glm-4.6"), fc.string()),
+      messages: fc.oneof(fc.constant(MESSAGES), fc.array(fc.jsonValue(), { maxLength: 3 })),
+      system: field,
+      instructions: field,
+      thinking: field,
+      metadata: field,
+      temperature: field,
+      top_p: field,
+      stream: fc.boolean(),
+      input: field,
+    },
+    { requiredKeys: ["model"] },
+  );
+  for (const path of ["/claude/v1/messages", "/comm/v1/chat/completions", "/openai/v1/responses"]) {
+    it(`${path} answers any body without a 5xx from the relay`, async () => {
+      await fc.assert(
+        fc.asyncProperty(bodies, async (body) => {
+          const response = await post(secret, path, body);
+          const text = await response.text();
+          expect(response.status === 500 || response.status === 502, `${response.status} ${text}`).toBe(
+            false,
+          );
+          expect(text).not.toMatch(/\.ts:\d+/);
+        }),
+        { numRuns: 40 },
+      );
+    }, 60_000);
+  }
 });
