@@ -30,6 +30,7 @@ export default defineConfig({
           CLAUDE_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
           GEMINI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
           OPENAI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
+          DROID_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/user_management/authenticate`,
         },
       },
     }),

@@ -70,6 +70,9 @@ export interface Env {
   OPENAI_OAUTH_AUTHORIZE_URL?: string;
   OPENAI_OAUTH_CLIENT_ID?: string;
   OPENAI_OAUTH_REDIRECT_URI?: string;
+  /** Droid OAuth accounts: WorkOS token endpoint and Factory CLI client id (refresh only). */
+  DROID_OAUTH_TOKEN_URL?: string;
+  DROID_OAUTH_CLIENT_ID?: string;
   /** Origins (comma-separated) of the admin dashboard when it is served elsewhere (Cloudflare Pages): CORS. */
   ADMIN_UI_ORIGIN?: string;
   /** The built admin dashboard (admin-ui/dist), when the Worker serves it itself (wrangler `assets`). */
@@ -124,6 +127,9 @@ const configSchema = z.object({
   OPENAI_OAUTH_AUTHORIZE_URL: z.url().default("https://auth.openai.com/oauth/authorize"),
   OPENAI_OAUTH_CLIENT_ID: z.string().default("app_EMoamEEZ73f0CkXaXp7hrann"),
   OPENAI_OAUTH_REDIRECT_URI: z.url().default("http://localhost:1455/auth/callback"),
+  // Droid (Factory.ai) OAuth accounts refresh through WorkOS with the Factory CLI's client id, as the original does.
+  DROID_OAUTH_TOKEN_URL: z.url().default("https://api.workos.com/user_management/authenticate"),
+  DROID_OAUTH_CLIENT_ID: z.string().default("client_01HNM792M5G5G1A2THWPXKFMXB"),
 });
 export type Config = z.infer<typeof configSchema>;
 

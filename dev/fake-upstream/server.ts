@@ -276,8 +276,8 @@ function errorReply(family: Family, status: number, message: string, resetAt?: n
   return { status, body: anthropic.errorBody(status, message), headers };
 }
 
-/** `/v1/oauth/token`, optionally behind `/s/<scenario>` (e.g. `slow-200`) and `/expires-<seconds>`. */
-const OAUTH_TOKEN_ROUTE = /^(\/s\/[^/]+)?(\/expires-\d+)?\/v1\/oauth\/token$/;
+/** `/v1/oauth/token` (or WorkOS's `/user_management/authenticate`), optionally behind `/s/<scenario>` (e.g. `slow-200`) and `/expires-<seconds>`. */
+const OAUTH_TOKEN_ROUTE = /^(\/s\/[^/]+)?(\/expires-\d+)?\/(v1\/oauth\/token|user_management\/authenticate)$/;
 
 function emptyStats(): FakeStats {
   return { requests: 0, inFlight: 0, maxInFlight: 0, byCredential: {}, byScenario: {}, usageSent: [] };

@@ -256,6 +256,65 @@ describe("Droid routes: relaying", () => {
   });
 });
 
+describe("Droid OAuth (Factory / WorkOS login) accounts", () => {
+  const oauthStats = async () =>
+    (await (await fetch(`${upstreamUrl}/__stats`)).json()) as { oauth: { byGrant: Record<string, number> } };
+  const refreshes = async () => (await oauthStats()).oauth.byGrant.refresh_token ?? 0;
+  const create = (body: Record<string, unknown>) =>
+    admin<{ account: AccountView }>(token, "POST", "/accounts/droid", {
+      name: "droid-oauth",
+      baseUrl: `${upstreamUrl}/s/ok/api/llm`,
+      ...body,
+    });
+
+  it("exchanges a refresh token alone at creation, then sends the access token it got", async () => {
+    token = await freshKeyspace();
+    const before = await refreshes();
+    const created = await create({
+      refreshToken: `droid-refresh-${crypto.randomUUID()}`,
+      organizationId: "org_1",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.account.settings).toEqual({ organizationId: "org_1" });
+    expect(JSON.stringify(created.body)).not.toContain("droid-refresh-");
+    expect(await refreshes()).toBe(before + 1);
+    const key = await createKey(token);
+    const response = await messages(key.secret);
+    expect(response.status).toBe(200);
+    expect((await fakeStats()).lastRequest.headers.authorization).toMatch(/^Bearer fake-access-/);
+    // Still fresh: no second refresh.
+    expect(await refreshes()).toBe(before + 1);
+  });
+
+  it("refreshes an expired access token once before the request", async () => {
+    token = await freshKeyspace();
+    const created = await create({
+      accessToken: "droid-old-access",
+      refreshToken: `droid-refresh-${crypto.randomUUID()}`,
+      expiresAt: Date.now() - 1000,
+    });
+    expect(created.status).toBe(201);
+    const before = await refreshes();
+    const key = await createKey(token);
+    const response = await chat(key.secret);
+    expect(response.status).toBe(200);
+    const bearer = (await fakeStats()).lastRequest.headers.authorization;
+    expect(bearer).toMatch(/^Bearer fake-access-/);
+    expect(await refreshes()).toBe(before + 1);
+  });
+
+  it("refuses a revoked refresh token at creation, and an API key together with tokens", async () => {
+    token = await freshKeyspace();
+    const revoked = await create({ refreshToken: "revoked" });
+    expect(revoked.status).toBe(400);
+    expect(JSON.stringify(revoked.body)).toMatch(/WorkOS/);
+    const both = await create({ apiKey: "fk-1", refreshToken: "r" });
+    expect(both.status).toBe(400);
+    const neither = await create({});
+    expect(neither.status).toBe(400);
+  });
+});
+
 describe("Droid routes: errors and permissions", () => {
   it("parks an account the upstream answers 401 as unauthorized and serves from the next one", async () => {
     token = await freshKeyspace();

@@ -1,10 +1,28 @@
 // Adding Azure OpenAI accounts (endpoint, deployment, api-versions, api-key) and Droid
 // (Factory.ai) accounts (API key, optional user agent). Changes go through PATCH /accounts/{id}.
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AccountSettingsMap } from "../keyspace/records.ts";
+import { type Env, services } from "../env.ts";
+import type { AccountSettingsMap, OauthCredentials } from "../keyspace/records.ts";
 import { azureAccountFields } from "../providers/azure/settings.ts";
+import { refreshDroidTokens } from "../providers/droid/oauth.ts";
 import { droidAccountFields } from "../providers/droid/settings.ts";
 import { addAccount } from "./accounts.ts";
+
+/**
+ * A Factory login's tokens as stored: a refresh token alone is exchanged now, as the original
+ * checks it on creation (a bad one is refused here rather than on the first request).
+ */
+async function droidOauthCredentials(
+  env: Env,
+  refreshToken: string | undefined,
+  accessToken: string | undefined,
+  expiresAt: number | undefined,
+  organizationId: string | undefined,
+): Promise<OauthCredentials> {
+  if (accessToken) return { accessToken, refreshToken, expiresAt: expiresAt ?? 0, scopes: [] };
+  return refreshDroidTokens(services(env).config, refreshToken, organizationId);
+}
+
 import { type AdminApp, jsonContent } from "./app.ts";
 import { accountViewSchema, consoleAccountBody } from "./schemas.ts";
 import { accountView } from "./views.ts";
@@ -25,6 +43,9 @@ const azureAccountBody = z
 const droidAccountBody = z
   .object({ ...shared, ...droidAccountFields })
   .strict()
+  .refine((b) => (b.apiKey === undefined) !== (b.refreshToken === undefined && b.accessToken === undefined), {
+    message: "give an apiKey, or a refreshToken (and optionally its accessToken), not both",
+  })
   .openapi("NewDroidAccount");
 
 const routes = {
@@ -69,9 +90,16 @@ export function registerAzureDroidAccounts(app: AdminApp) {
   });
 
   app.openapi(routes.createDroid, async (c) => {
-    const { apiKey, userAgent, ...common } = c.req.valid("json");
-    const settings: AccountSettingsMap = userAgent ? { userAgent } : {};
-    const record = await addAccount(c.env, "droid", "droid", { ...common, settings }, { apiKey });
+    const { apiKey, refreshToken, accessToken, expiresAt, userAgent, organizationId, ...common } =
+      c.req.valid("json");
+    const settings: AccountSettingsMap = {
+      ...(userAgent ? { userAgent } : {}),
+      ...(organizationId ? { organizationId } : {}),
+    };
+    const credentials = apiKey
+      ? { apiKey }
+      : await droidOauthCredentials(c.env, refreshToken, accessToken, expiresAt, organizationId);
+    const record = await addAccount(c.env, "droid", "droid", { ...common, settings }, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 }

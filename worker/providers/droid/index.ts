@@ -1,6 +1,7 @@
 // Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each metered
 // with the meter of the protocol it answers in (Claude's for Messages, OpenAI's for Responses and
 // Chat Completions).
+import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import { chatUsageFromSse } from "../../translate/chat-usage.ts";
 import { chatStreamError } from "../azure/index.ts";
 import { claudeOutcome } from "../claude/errors.ts";
@@ -10,8 +11,25 @@ import { openaiOutcome } from "../openai/errors.ts";
 import { responsesStreamError } from "../openai/index.ts";
 import { openaiSessionHash } from "../openai/session.ts";
 import { usageFromJson as openaiUsageFromJson, usageFromSse as openaiUsageFromSse } from "../openai/usage.ts";
-import type { Provider } from "../provider.ts";
+import type { CredentialRefresh, Provider } from "../provider.ts";
+import { droidTokenExpiresSoon, refreshDroidTokens } from "./oauth.ts";
+import { droidSettingsOf } from "./settings.ts";
 import { buildDroidRequest } from "./upstream.ts";
+
+/** OAuth (WorkOS) accounts only; an API-key account's credentials never expire. */
+const droidRefresh: CredentialRefresh = {
+  due: (account, credentials, now) => {
+    if (account.type !== "droid") return false;
+    const oauth = oauthCredentialsSchema.safeParse(credentials);
+    return oauth.success && droidTokenExpiresSoon(oauth.data, now);
+  },
+  renew: (config, account, credentials) =>
+    refreshDroidTokens(
+      config,
+      oauthCredentialsSchema.parse(credentials).refreshToken,
+      droidSettingsOf(account).organizationId,
+    ),
+};
 
 export const droidClaudeProvider: Provider = {
   platform: "droid",
@@ -23,6 +41,7 @@ export const droidClaudeProvider: Provider = {
   streamErrorEvent: claudeProvider.streamErrorEvent,
   outcome: claudeOutcome,
   sessionHash: claudeProvider.sessionHash,
+  refresh: droidRefresh,
 };
 
 export const droidResponsesProvider: Provider = {
@@ -35,6 +54,7 @@ export const droidResponsesProvider: Provider = {
   streamErrorEvent: responsesStreamError,
   outcome: openaiOutcome,
   sessionHash: openaiSessionHash,
+  refresh: droidRefresh,
 };
 
 export const droidChatProvider: Provider = {

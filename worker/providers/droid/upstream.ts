@@ -4,7 +4,11 @@
 // (user agent, `x-factory-client: cli`, `x-api-provider`), the Droid system prompt, and the
 // original's model mappings. Only the client's session id travels from its headers.
 import type { Config } from "../../env.ts";
-import { type AccountRecord, consoleCredentialsSchema } from "../../keyspace/records.ts";
+import {
+  type AccountRecord,
+  consoleCredentialsSchema,
+  oauthCredentialsSchema,
+} from "../../keyspace/records.ts";
 import { asObject } from "../openai/jwt.ts";
 import type { ClientCall } from "../provider.ts";
 import { droidSettingsOf } from "./settings.ts";
@@ -127,6 +131,12 @@ function droidHeaders(
   return headers;
 }
 
+/** An API-key account's key, or an OAuth account's access token: Factory takes either as the bearer. */
+export function droidBearer(credentials: unknown): string {
+  const key = consoleCredentialsSchema.safeParse(credentials);
+  return key.success ? key.data.apiKey : oauthCredentialsSchema.parse(credentials).accessToken;
+}
+
 export function buildDroidRequest(
   endpoint: DroidEndpoint,
   call: ClientCall,
@@ -141,7 +151,7 @@ export function buildDroidRequest(
     parsed = undefined;
   }
   const body = droidBody(endpoint, parsed ?? {}, call.stream);
-  const { apiKey } = consoleCredentialsSchema.parse(credentials);
+  const apiKey = droidBearer(credentials);
   const userAgent = droidSettingsOf(account).userAgent ?? DROID_USER_AGENT;
   const base = (account.baseUrl || DROID_API_BASE).replace(/\/+$/, "");
   return new Request(`${base}${PATHS[endpoint]}`, {

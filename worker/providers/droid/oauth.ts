@@ -1,0 +1,67 @@
+// Droid accounts signed in through Factory's WorkOS login, as the original keeps them: the
+// refresh token is exchanged at WorkOS's authenticate endpoint (form-encoded, the Factory CLI's
+// client id, the organization when known). WorkOS rotates refresh tokens: the new one replaces it.
+import { z } from "zod";
+import type { Config } from "../../env.ts";
+import { RelayError } from "../../http/errors.ts";
+import type { OauthCredentials } from "../../keyspace/records.ts";
+
+/** What the original assumes when WorkOS names no lifetime. */
+const DEFAULT_LIFETIME_SECONDS = 8 * 3600;
+/** Refreshed this long before it expires, so a long stream never starts on a dying token. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+const workosAnswer = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+});
+
+export function droidTokenExpiresSoon(credentials: OauthCredentials, now: number): boolean {
+  return credentials.expiresAt - REFRESH_MARGIN_MS <= now;
+}
+
+export async function refreshDroidTokens(
+  config: Config,
+  refreshToken: string | undefined,
+  organizationId?: string,
+): Promise<OauthCredentials> {
+  if (!refreshToken)
+    throw new RelayError("authentication", "This Droid account's token expired and has no refresh token");
+  const form = new URLSearchParams({
+    grant_type: "refresh_token",
+    refresh_token: refreshToken,
+    client_id: config.DROID_OAUTH_CLIENT_ID,
+  });
+  if (organizationId) form.set("organization_id", organizationId);
+  let response: Response;
+  try {
+    response = await fetch(config.DROID_OAUTH_TOKEN_URL, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: form.toString(),
+    });
+  } catch {
+    throw new RelayError("unavailable", "The WorkOS token endpoint could not be reached", { status: 502 });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new RelayError(
+      "invalid_request",
+      `WorkOS refused the Droid refresh token (${response.status}): ${text.slice(0, 200)}`,
+      { status: response.status >= 500 ? 502 : 400 },
+    );
+  }
+  let parsed: z.infer<typeof workosAnswer>;
+  try {
+    parsed = workosAnswer.parse(JSON.parse(text));
+  } catch {
+    throw new RelayError("api_error", "WorkOS answered without an access token", { status: 502 });
+  }
+  return {
+    accessToken: parsed.access_token,
+    refreshToken: parsed.refresh_token ?? refreshToken,
+    expiresAt: Date.now() + (parsed.expires_in ?? DEFAULT_LIFETIME_SECONDS) * 1000,
+    scopes: [],
+  };
+}
