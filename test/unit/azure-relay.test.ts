@@ -251,6 +251,15 @@ describe("Azure routes: relaying", () => {
     expect(last.headers["api-key"]).toMatch(/^azure-ok-/);
   });
 
+  it("answers the key's own usage at /azure/usage, as the original's route does", async () => {
+    const response = await SELF.fetch(`${BASE}/azure/usage`, { headers: { "api-key": secret } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { object: string; data: { total: Counters; today: Counters } };
+    expect(body.object).toBe("usage");
+    expect(body.data.total).toEqual(await keyUsage(keyId));
+    expect(body.data.today.requests).toBe(body.data.total.requests);
+  });
+
   it("lists the original's models with the azure/ prefix, less the key's blacklist", async () => {
     const key = await createKey(token, { limits: { restrictedModels: ["gpt-4o-mini"] } });
     const response = await SELF.fetch(`${BASE}/azure/models`, {

@@ -1,6 +1,6 @@
 // The Azure OpenAI surface at /azure, on the original's flat paths (no `deployments/` for the
 // client: the account names the deployment): POST /chat/completions, /responses, /embeddings;
-// GET /models, /health. Only Azure OpenAI accounts serve it (their own AccountPool, "azure-openai").
+// GET /models, /usage, /health. Only Azure OpenAI accounts serve it (their own AccountPool, "azure-openai").
 // The key needs the `openai` permission: the original checks none here, but its permission list
 // has no Azure entry, and a key limited to other platforms should not spend on OpenAI models.
 // Errors in OpenAI's shape (Azure's own error bodies already are).
@@ -19,6 +19,7 @@ import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.
 import { type RouteContext, relay } from "../relay/pipeline.ts";
 import { asObject } from "../translate/chat.ts";
 import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+import { periodStamps } from "../usage/periods.ts";
 
 /** The original defaults a chat request without a model to gpt-4 (the deployment decides anyway). */
 const DEFAULT_CHAT_MODEL = "gpt-4";
@@ -107,6 +108,22 @@ azureRoutes.post("/embeddings", (c) =>
     meter: true,
   }),
 );
+
+/**
+ * The key's own usage, as the original's `GET /azure/usage` gives it (`{object: "usage", data}`),
+ * in the relay's counters: all time, today and this month (days in TIMEZONE_OFFSET_HOURS).
+ */
+azureRoutes.get("/usage", async (c) => {
+  const s = services(c.env);
+  const key = await authenticate(s, extractRelayKey(c.req.raw, new URL(c.req.url)));
+  const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
+  const [total, today, month] = await Promise.all([
+    s.keyspace.getUsage("key", key.id, { kind: "total" }),
+    s.keyspace.getUsage("key", key.id, { kind: "daily", stamp: stamps.daily }),
+    s.keyspace.getUsage("key", key.id, { kind: "monthly", stamp: stamps.monthly }),
+  ]);
+  return c.json({ object: "usage" as const, data: { total, today, month } });
+});
 
 /** The original's list, `azure/`-prefixed as it serves it. */
 const AZURE_MODELS = [
