@@ -5,15 +5,9 @@ import { adminApi } from "../api/admin.ts";
 import { GROUP_PREFIX } from "../api/ops-types.ts";
 import { PLATFORMS, type Platform } from "../api/types.ts";
 import { t } from "../i18n/index.ts";
+import { PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
-
-const PLATFORM_NAME: Record<Platform, string> = {
-  claude: "Claude",
-  gemini: "Gemini",
-  openai: "OpenAI",
-  droid: "Droid",
-};
 
 /** What to send: every platform named, "" for the pool (unbinds one that was bound). */
 export function bindingBody(values: Record<string, string>, editing: boolean): Record<string, string> {
@@ -38,7 +32,7 @@ export function BindingFields(props: {
         <For each={PLATFORMS}>
           {(p) => (
             <label class="field">
-              <span class="label">{PLATFORM_NAME[p]}</span>
+              <span class="label">{PLATFORM_LABEL[p]}</span>
               <select
                 name={`bind-${p}`}
                 value={props.values[p] ?? ""}

@@ -1,6 +1,8 @@
 // A dialog over the page; Escape or the backdrop closes it.
-import { type JSX, onCleanup, onMount, Show } from "solid-js";
+import { createSignal, type JSX, onCleanup, onMount, Show } from "solid-js";
 import { t } from "../i18n/index.ts";
+import type { Action } from "../lib/action.ts";
+import { ErrorBox } from "./ErrorBox.tsx";
 
 interface Props {
   title: string;
@@ -45,7 +47,7 @@ interface ConfirmProps {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
-  error?: string | null;
+  error?: unknown;
   onConfirm: () => void;
   onClose: () => void;
 }
@@ -54,11 +56,7 @@ export function ConfirmDialog(props: ConfirmProps) {
   return (
     <Modal title={props.title} onClose={props.onClose}>
       <p>{props.message}</p>
-      <Show when={props.error}>
-        <p class="error-box" role="alert">
-          {props.error}
-        </p>
-      </Show>
+      <ErrorBox error={props.error} />
       <div class="actions">
         <button type="button" class="secondary" onClick={() => props.onClose()}>
           {t("common.cancel")}
@@ -74,4 +72,49 @@ export function ConfirmDialog(props: ConfirmProps) {
       </div>
     </Modal>
   );
+}
+
+/**
+ * "Really delete X?": `ask(item)` opens the dialog; confirming runs `work` through the page's
+ * action (busy, error shown in the dialog) and closes it on success. `pageError` is the action's
+ * error when the dialog is not showing it already.
+ */
+export function createConfirm<T>(options: {
+  action: Action;
+  title: () => string;
+  message: (item: T) => string;
+  confirmLabel: () => string;
+  work: (item: T) => Promise<unknown>;
+}) {
+  const [item, setItem] = createSignal<T | null>(null);
+  const close = () => {
+    setItem(null);
+    options.action.setError(null);
+  };
+  const dialog = () => (
+    <Show when={item()}>
+      {(current) => (
+        <ConfirmDialog
+          title={options.title()}
+          message={options.message(current())}
+          confirmLabel={options.confirmLabel()}
+          danger
+          busy={options.action.busy()}
+          error={options.action.error()}
+          onConfirm={() =>
+            void options.action.run(async () => {
+              await options.work(current());
+              setItem(null);
+            })
+          }
+          onClose={close}
+        />
+      )}
+    </Show>
+  );
+  return {
+    ask: (next: T) => setItem(() => next),
+    dialog,
+    pageError: () => (item() ? null : options.action.error()),
+  };
 }

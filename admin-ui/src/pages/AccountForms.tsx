@@ -29,6 +29,7 @@ import {
   validateBedrock,
   validateSettings,
 } from "../lib/accounts.ts";
+import { createAction } from "../lib/action.ts";
 import {
   type AzureField,
   type AzureForm,
@@ -206,29 +207,27 @@ function AuthorizeStep(props: {
   onSession: (id: string) => void;
 }) {
   const [auth, setAuth] = createSignal<OauthAuthorization | null>(null);
-  const [error, setError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const action = createAction();
+  const start = () =>
+    void action.run(async () => {
       const result = await adminApi.accounts.oauthAuthorize(props.platform);
       setAuth(result);
       props.onSession(result.sessionId);
-    } catch (thrown) {
-      setError(thrown);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div class="oauth-steps">
       <ol>
         <li>
-          <button type="button" class="secondary" disabled={busy()} onClick={start} data-testid="oauth-link">
+          <button
+            type="button"
+            class="secondary"
+            disabled={action.busy()}
+            onClick={start}
+            data-testid="oauth-link"
+          >
             {auth() ? t("oauth.newLink") : t("oauth.getLink")}
           </button>
-          <ErrorBox error={error()} />
+          <ErrorBox error={action.error()} />
           <Show when={auth()}>
             {(a) => (
               <div class="auth-link">

@@ -5,13 +5,13 @@ import { adminApi } from "../api/admin.ts";
 import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
-import { ConfirmDialog } from "../components/Modal.tsx";
+import { createConfirm } from "../components/Modal.tsx";
 import { lang, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber } from "../lib/format.ts";
+import { HEALTH_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { AddAccountDialog, EditAccountDialog, TYPE_LABEL } from "./AccountForms.tsx";
-import { HEALTH_LABEL } from "./Dashboard.tsx";
-import { PLATFORM_LABEL } from "./KeyForm.tsx";
 
 type Tab = "claude" | "gemini" | "openai" | "droid";
 const TABS: Tab[] = ["claude", "gemini", "openai", "droid"];
@@ -19,34 +19,26 @@ const TABS: Tab[] = ["claude", "gemini", "openai", "droid"];
 /** "Test connection": one tiny request through the account; the verdict stays under the buttons. */
 function TestButton(props: { id: string }) {
   const [result, setResult] = createSignal<AccountTestResult | null>(null);
-  const [testing, setTesting] = createSignal(false);
-  const [failure, setFailure] = createSignal<string | null>(null);
-  const run = async () => {
-    setTesting(true);
-    setFailure(null);
-    setResult(null);
-    try {
+  const test = createAction();
+  const run = () =>
+    void test.run(async () => {
+      setResult(null);
       setResult(await adminApi.accounts.test(props.id));
-    } catch (thrown) {
-      setFailure(errorText(thrown));
-    } finally {
-      setTesting(false);
-    }
-  };
+    });
   return (
     <>
       <button
         type="button"
         class="small secondary"
-        disabled={testing()}
+        disabled={test.busy()}
         onClick={run}
         data-testid="test-account"
       >
-        {testing() ? t("accounts.testing") : t("accounts.test")}
+        {test.busy() ? t("accounts.testing") : t("accounts.test")}
       </button>
-      <Show when={result() ?? failure()}>
+      <Show when={result() ?? test.error()}>
         <div class="test-result small" data-testid="test-result" role="status">
-          <Show when={result()} fallback={<span class="error-text">{failure()}</span>}>
+          <Show when={result()} fallback={<span class="error-text">{errorText(test.error())}</span>}>
             {(r) => (
               <>
                 <span class={`badge ${r().ok ? "active" : "error"}`}>
@@ -95,9 +87,6 @@ export function AccountsPage() {
   const [tick, setTick] = createSignal(0);
   const [adding, setAdding] = createSignal(false);
   const [editing, setEditing] = createSignal<Account | null>(null);
-  const [deleting, setDeleting] = createSignal<Account | null>(null);
-  const [actionError, setActionError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
 
   const ofTab = () =>
     (accounts.data() ?? [])
@@ -108,18 +97,15 @@ export function AccountsPage() {
     await accounts.reload();
     setTick(tick() + 1);
   };
-  const act = async (work: () => Promise<unknown>) => {
-    setActionError(null);
-    setBusy(true);
-    try {
-      await work();
-      await reload();
-    } catch (thrown) {
-      setActionError(errorText(thrown));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = createAction(reload);
+  const act = (work: () => Promise<unknown>) => void action.run(work);
+  const confirm = createConfirm<Account>({
+    action,
+    title: () => t("accounts.deleteTitle"),
+    message: (a) => t("accounts.deleteConfirm", { name: a.name }),
+    confirmLabel: () => t("common.delete"),
+    work: (a) => adminApi.accounts.remove(a.id),
+  });
 
   const statusCell = (a: AccountWithHealth) => {
     const until = a.health.until ? Date.parse(a.health.until) : null;
@@ -170,11 +156,7 @@ export function AccountsPage() {
         </For>
       </div>
       <ErrorBox error={accounts.error()} />
-      <Show when={actionError()}>
-        <p class="error-box" role="alert">
-          {actionError()}
-        </p>
-      </Show>
+      <ErrorBox error={confirm.pageError()} />
       <Show when={accounts.data()}>
         <Show when={ofTab().length > 0} fallback={<p class="muted">{t("accounts.none")}</p>}>
           <div class="table-wrap">
@@ -222,7 +204,7 @@ export function AccountsPage() {
                           <button
                             type="button"
                             class="small secondary"
-                            disabled={busy()}
+                            disabled={action.busy()}
                             onClick={() => act(() => adminApi.accounts.resetStatus(a.id))}
                           >
                             {t("accounts.reset")}
@@ -230,14 +212,14 @@ export function AccountsPage() {
                           <button
                             type="button"
                             class="small secondary"
-                            disabled={busy()}
+                            disabled={action.busy()}
                             onClick={() =>
                               act(() => adminApi.accounts.update(a.id, { isActive: !a.isActive }))
                             }
                           >
                             {a.isActive ? t("common.disable") : t("common.enable")}
                           </button>
-                          <button type="button" class="small danger" onClick={() => setDeleting(a)}>
+                          <button type="button" class="small danger" onClick={() => confirm.ask(a)}>
                             {t("common.delete")}
                           </button>
                           <TestButton id={a.id} />
@@ -275,25 +257,7 @@ export function AccountsPage() {
           />
         )}
       </Show>
-      <Show when={deleting()}>
-        {(a) => (
-          <ConfirmDialog
-            title={t("accounts.deleteTitle")}
-            message={t("accounts.deleteConfirm", { name: a().name })}
-            confirmLabel={t("common.delete")}
-            danger
-            busy={busy()}
-            error={actionError()}
-            onConfirm={() =>
-              act(async () => {
-                await adminApi.accounts.remove(a().id);
-                setDeleting(null);
-              })
-            }
-            onClose={() => setDeleting(null)}
-          />
-        )}
-      </Show>
+      {confirm.dialog()}
     </div>
   );
 }

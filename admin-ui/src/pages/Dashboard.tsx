@@ -8,21 +8,14 @@ import { RecentErrors } from "../components/RecentErrors.tsx";
 import { StatCard } from "../components/StatCard.tsx";
 import { UsageBreakdownCharts } from "../components/UsageBreakdownCharts.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
-import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { lang, t } from "../i18n/index.ts";
 import { formatCost, formatDateTime, formatNumber, formatTokens } from "../lib/format.ts";
+import { HEALTH_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { Link } from "../router.tsx";
 
 const REFRESH_MS = 30_000;
 type Period = "today" | "month" | "total";
-
-export const HEALTH_LABEL: Record<HealthStatus, MessageKey> = {
-  active: "health.active",
-  "rate-limited": "health.rateLimited",
-  overloaded: "health.overloaded",
-  unauthorized: "health.unauthorized",
-  error: "health.error",
-};
 
 function usageSub(u: Usage): JSX.Element {
   return (

@@ -4,14 +4,14 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { AccountGroup } from "../api/ops-types.ts";
 import { PLATFORMS, type Platform } from "../api/types.ts";
-import { createAction } from "../components/action.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
-import { ConfirmDialog, Modal } from "../components/Modal.tsx";
+import { createConfirm, Modal } from "../components/Modal.tsx";
 import { t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
+import { PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { Link } from "../router.tsx";
-import { PLATFORM_LABEL } from "./KeyForm.tsx";
 
 interface GroupDialogProps {
   editing?: AccountGroup;
@@ -124,8 +124,13 @@ export function GroupsPage() {
     return { groups, accounts };
   });
   const [dialog, setDialog] = createSignal<{ editing?: AccountGroup } | null>(null);
-  const [deleting, setDeleting] = createSignal<AccountGroup | null>(null);
-  const action = createAction(() => data.reload());
+  const confirm = createConfirm<AccountGroup>({
+    action: createAction(() => data.reload()),
+    title: () => t("groups.deleteTitle"),
+    message: (g) => t("groups.deleteConfirm", { name: g.name }),
+    confirmLabel: () => t("common.delete"),
+    work: (g) => adminApi.groups.remove(g.id),
+  });
   const accountName = (id: string) => data.data()?.accounts.find((a) => a.id === id)?.name;
 
   return (
@@ -138,11 +143,7 @@ export function GroupsPage() {
       </div>
       <p class="muted">{t("groups.intro")}</p>
       <ErrorBox error={data.error()} />
-      <Show when={action.error() && !deleting()}>
-        <p class="error-box" role="alert">
-          {action.error()}
-        </p>
-      </Show>
+      <ErrorBox error={confirm.pageError()} />
       <Show when={data.data()}>
         {(d) => (
           <Show when={d().groups.length > 0} fallback={<p class="muted">{t("groups.none")}</p>}>
@@ -192,7 +193,7 @@ export function GroupsPage() {
                             >
                               {t("common.edit")}
                             </button>
-                            <button type="button" class="small danger" onClick={() => setDeleting(g)}>
+                            <button type="button" class="small danger" onClick={() => confirm.ask(g)}>
                               {t("common.delete")}
                             </button>
                           </div>
@@ -220,28 +221,7 @@ export function GroupsPage() {
           />
         )}
       </Show>
-      <Show when={deleting()}>
-        {(g) => (
-          <ConfirmDialog
-            title={t("groups.deleteTitle")}
-            message={t("groups.deleteConfirm", { name: g().name })}
-            confirmLabel={t("common.delete")}
-            danger
-            busy={action.busy()}
-            error={action.error()}
-            onConfirm={() =>
-              void action.run(async () => {
-                await adminApi.groups.remove(g().id);
-                setDeleting(null);
-              })
-            }
-            onClose={() => {
-              setDeleting(null);
-              action.setError(null);
-            }}
-          />
-        )}
-      </Show>
+      {confirm.dialog()}
     </div>
   );
 }

@@ -16,10 +16,11 @@ import {
   microToUsd,
 } from "../lib/format.ts";
 import { keyStatus } from "../lib/keys.ts";
+import { CLIENT_LABEL, KEY_STATUS_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader } from "../lib/loader.ts";
 import { Link, navigate } from "../router.tsx";
-import { CLIENT_LABEL, KeyFormDialog, PLATFORM_LABEL } from "./KeyForm.tsx";
-import { expiryText, STATUS_LABEL, useKeyActions } from "./Keys.tsx";
+import { KeyFormDialog } from "./KeyForm.tsx";
+import { expiryText, useKeyActions } from "./Keys.tsx";
 
 const countersCost = (c: Counters) => microToUsd(c.costMicroUsd);
 const countersTokens = (c: Counters) =>
@@ -152,7 +153,7 @@ export function KeyDetailPage(props: { id: string }) {
               <h1>
                 {k().name}{" "}
                 <span class={`badge ${keyStatus(k(), Date.now())}`}>
-                  {t(STATUS_LABEL[keyStatus(k(), Date.now())])}
+                  {t(KEY_STATUS_LABEL[keyStatus(k(), Date.now())])}
                 </span>
               </h1>
               <div class="row">
@@ -170,11 +171,7 @@ export function KeyDetailPage(props: { id: string }) {
                 </button>
               </div>
             </div>
-            <Show when={actions.error()}>
-              <p class="error-box" role="alert">
-                {actions.error()}
-              </p>
-            </Show>
+            <ErrorBox error={actions.error()} />
             <section class="panel">
               <dl class="facts">
                 <dt>{t("keyDetail.id")}</dt>

@@ -1,7 +1,7 @@
 // Create or edit a relay key: every limit and restriction the API takes, checked before sending.
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
-import { CLIENT_IDS, type ClientId, PLATFORMS, type Platform, type RelayKey } from "../api/types.ts";
+import { CLIENT_IDS, PLATFORMS, type RelayKey } from "../api/types.ts";
 import { BindingFields, bindingBody } from "../components/BindingFields.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
@@ -18,6 +18,7 @@ import {
   type NumberLimit,
   validateKeyForm,
 } from "../lib/keys.ts";
+import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 
 interface Props {
   /** Absent: create a new key. */
@@ -25,19 +26,6 @@ interface Props {
   onClose: () => void;
   onSaved: (key: RelayKey, secret?: string) => void;
 }
-
-export const CLIENT_LABEL: Record<ClientId, string> = {
-  claude_code: "Claude Code",
-  gemini_cli: "Gemini CLI",
-  codex_cli: "Codex CLI",
-  droid_cli: "Droid",
-};
-export const PLATFORM_LABEL: Record<Platform, string> = {
-  claude: "Claude",
-  gemini: "Gemini",
-  openai: "OpenAI",
-  droid: "Droid",
-};
 
 export function KeyFormDialog(props: Props) {
   const [form, setForm] = createSignal<KeyForm>(props.editing ? keyFormFrom(props.editing) : emptyKeyForm());

@@ -2,31 +2,19 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { RelayKey } from "../api/types.ts";
-import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
 import { KeyLiveBars } from "../components/KeyLiveBars.tsx";
-import { ConfirmDialog } from "../components/Modal.tsx";
-import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { createConfirm } from "../components/Modal.tsx";
+import { lang, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
 import { formatDate } from "../lib/format.ts";
-import {
-  allTags,
-  filterKeys,
-  type KeyFilter,
-  type KeyStatus,
-  keyExpiresAt,
-  keyStatus,
-  type SortField,
-} from "../lib/keys.ts";
+import { allTags, filterKeys, type KeyFilter, keyExpiresAt, keyStatus, type SortField } from "../lib/keys.ts";
+import { KEY_STATUS_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { Link } from "../router.tsx";
 import { KeyFormDialog, SecretDialog } from "./KeyForm.tsx";
 
 const PAGE_SIZE = 20;
-
-export const STATUS_LABEL: Record<KeyStatus, MessageKey> = {
-  active: "status.active",
-  disabled: "status.disabled",
-  expired: "status.expired",
-};
 
 export function expiryText(key: RelayKey): string {
   if (key.expiry.mode === "never") return t("keyForm.never");
@@ -35,51 +23,22 @@ export function expiryText(key: RelayKey): string {
   return key.expiry.mode === "activation" ? t("keys.daysAfterFirstUse", { days: key.expiry.days }) : "—";
 }
 
-/** Enable/disable and delete, with their confirmations; shared by the list and the detail page. */
+/** Enable/disable and delete, with its confirmation; shared by the list and the detail page. */
 export function useKeyActions(onChanged: (key: RelayKey | null, id: string) => void) {
-  const [deleting, setDeleting] = createSignal<RelayKey | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const toggle = async (key: RelayKey) => {
-    setError(null);
-    try {
-      onChanged(await adminApi.keys.setActive(key.id, !key.isActive), key.id);
-    } catch (thrown) {
-      setError(errorText(thrown));
-    }
-  };
-  const confirmDelete = async () => {
-    const key = deleting();
-    if (!key) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const action = createAction();
+  const confirm = createConfirm<RelayKey>({
+    action,
+    title: () => t("keys.deleteTitle"),
+    message: (key) => t("keys.deleteConfirm", { name: key.name }),
+    confirmLabel: () => t("common.delete"),
+    work: async (key) => {
       await adminApi.keys.remove(key.id);
-      setDeleting(null);
       onChanged(null, key.id);
-    } catch (thrown) {
-      setError(errorText(thrown));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const dialog = () => (
-    <Show when={deleting()}>
-      {(key) => (
-        <ConfirmDialog
-          title={t("keys.deleteTitle")}
-          message={t("keys.deleteConfirm", { name: key().name })}
-          confirmLabel={t("common.delete")}
-          danger
-          busy={busy()}
-          error={error()}
-          onConfirm={confirmDelete}
-          onClose={() => setDeleting(null)}
-        />
-      )}
-    </Show>
-  );
-  return { toggle, askDelete: (key: RelayKey) => setDeleting(key), dialog, error };
+    },
+  });
+  const toggle = (key: RelayKey) =>
+    void action.run(async () => onChanged(await adminApi.keys.setActive(key.id, !key.isActive), key.id));
+  return { toggle, askDelete: confirm.ask, dialog: confirm.dialog, error: confirm.pageError };
 }
 
 export function KeysPage() {
@@ -180,11 +139,7 @@ export function KeysPage() {
       </div>
 
       <ErrorBox error={keys.error()} />
-      <Show when={actions.error()}>
-        <p class="error-box" role="alert">
-          {actions.error()}
-        </p>
-      </Show>
+      <ErrorBox error={actions.error()} />
       <Show when={keys.data()}>
         <Show when={visible().length > 0} fallback={<p class="muted">{t("keys.none")}</p>}>
           <div class="table-wrap">
@@ -214,7 +169,7 @@ export function KeysPage() {
                       </td>
                       <td data-label={t("common.status")}>
                         <span class={`badge ${keyStatus(key, Date.now())}`}>
-                          {t(STATUS_LABEL[keyStatus(key, Date.now())])}
+                          {t(KEY_STATUS_LABEL[keyStatus(key, Date.now())])}
                         </span>
                       </td>
                       <td class="bars-col" data-label={t("keys.spend")}>

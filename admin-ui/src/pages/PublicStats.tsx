@@ -13,8 +13,8 @@ import { Meter } from "../components/Meter.tsx";
 import { StatCard } from "../components/StatCard.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens } from "../lib/format.ts";
+import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { toColumns } from "../lib/series.ts";
-import { CLIENT_LABEL, PLATFORM_LABEL } from "./KeyForm.tsx";
 
 function usageCard(label: string, u: StatsUsage, testId: string) {
   return (

@@ -5,6 +5,7 @@ import type { PricingInfo } from "../api/types.ts";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
 import { apiBase } from "../lib/api-base.ts";
 import { formatDateTime, formatNumber } from "../lib/format.ts";
 import { createLoader, once } from "../lib/loader.ts";
@@ -192,27 +193,17 @@ function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo
 export function SettingsPage() {
   const pricing = createLoader(once, () => adminApi.pricing.get());
   const status = createLoader(once, () => adminApi.status());
-  const [refreshing, setRefreshing] = createSignal(false);
   const [refreshResult, setRefreshResult] = createSignal<{
     ok: boolean;
     models: number;
     error?: string;
   } | null>(null);
-  const [refreshError, setRefreshError] = createSignal<unknown>(null);
-
-  const refresh = async () => {
-    setRefreshing(true);
-    setRefreshError(null);
-    setRefreshResult(null);
-    try {
+  const refresher = createAction(() => pricing.reload());
+  const refresh = () =>
+    void refresher.run(async () => {
+      setRefreshResult(null);
       setRefreshResult(await adminApi.pricing.refresh());
-      await pricing.reload();
-    } catch (thrown) {
-      setRefreshError(thrown);
-    } finally {
-      setRefreshing(false);
-    }
-  };
+    });
 
   return (
     <div class="page">
@@ -222,11 +213,11 @@ export function SettingsPage() {
       <section class="panel" data-testid="pricing">
         <div class="panel-head">
           <h2>{t("pricing.title")}</h2>
-          <button type="button" class="secondary" disabled={refreshing()} onClick={refresh}>
-            {refreshing() ? t("pricing.refreshing") : t("pricing.refresh")}
+          <button type="button" class="secondary" disabled={refresher.busy()} onClick={refresh}>
+            {refresher.busy() ? t("pricing.refreshing") : t("pricing.refresh")}
           </button>
         </div>
-        <ErrorBox error={pricing.error() ?? refreshError()} />
+        <ErrorBox error={pricing.error() ?? refresher.error()} />
         <Show when={refreshResult()}>
           {(r) => (
             <p class={r().ok ? "ok" : "error-box"} role="status">

@@ -4,13 +4,15 @@ import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { User, UserWithKeyCount } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
-import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
 import { formatDate, formatDateTime } from "../lib/format.ts";
 import { keyStatus } from "../lib/keys.ts";
+import { KEY_STATUS_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import {
   emptyUserForm,
@@ -22,7 +24,6 @@ import {
   validateUserForm,
 } from "../lib/users.ts";
 import { Link } from "../router.tsx";
-import { STATUS_LABEL } from "./Keys.tsx";
 
 function UserFormDialog(props: {
   editing?: UserWithKeyCount;
@@ -238,7 +239,7 @@ function UserKeysDialog(props: { user: UserWithKeyCount; onClose: () => void }) 
                         </td>
                         <td data-label={t("common.status")}>
                           <span class={`badge ${keyStatus(key, Date.now())}`}>
-                            {t(STATUS_LABEL[keyStatus(key, Date.now())])}
+                            {t(KEY_STATUS_LABEL[keyStatus(key, Date.now())])}
                           </span>
                         </td>
                         <td data-label={t("common.created")}>{formatDate(key.createdAt, lang())}</td>
@@ -266,7 +267,7 @@ export function UsersPage() {
   const [resetting, setResetting] = createSignal<UserWithKeyCount | null>(null);
   const [showKeys, setShowKeys] = createSignal<UserWithKeyCount | null>(null);
   const [shown, setShown] = createSignal<{ username: string; password: string } | null>(null);
-  const [actionError, setActionError] = createSignal<string | null>(null);
+  const action = createAction();
 
   /** Keeps the key count the list had (the API's user view has none). */
   const replace = (user: User) => {
@@ -275,14 +276,8 @@ export function UsersPage() {
     const next: UserWithKeyCount = { ...user, keyCount: previous?.keyCount ?? 0 };
     users.set(previous ? list.map((u) => (u.id === user.id ? next : u)) : [...list, next]);
   };
-  const toggle = async (user: UserWithKeyCount) => {
-    setActionError(null);
-    try {
-      replace((await adminApi.users.setActive(user.id, !user.isActive)).user);
-    } catch (thrown) {
-      setActionError(errorText(thrown));
-    }
-  };
+  const toggle = (user: UserWithKeyCount) =>
+    void action.run(async () => replace((await adminApi.users.setActive(user.id, !user.isActive)).user));
 
   return (
     <div class="page">
@@ -299,11 +294,7 @@ export function UsersPage() {
       </div>
 
       <ErrorBox error={users.error()} />
-      <Show when={actionError()}>
-        <p class="error-box" role="alert">
-          {actionError()}
-        </p>
-      </Show>
+      <ErrorBox error={action.error()} />
       <Show when={users.data()}>
         {(list) => (
           <Show when={list().length > 0} fallback={<p class="muted">{t("users.none")}</p>}>

@@ -10,10 +10,11 @@ import {
   type WebhookTargetInput,
   type WebhookTestResult,
 } from "../api/types.ts";
-import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
-import { ConfirmDialog, Modal } from "../components/Modal.tsx";
+import { createConfirm, Modal } from "../components/Modal.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { between, num, validate } from "../lib/validate.ts";
@@ -344,11 +345,20 @@ export function WebhooksPage() {
   const config = createLoader(once, () => adminApi.webhooks.get());
   const log = createLoader(once, () => adminApi.webhooks.deliveries(100));
   const [editing, setEditing] = createSignal<WebhookTarget | "new" | null>(null);
-  const [removing, setRemoving] = createSignal<WebhookTarget | null>(null);
-  const [removeError, setRemoveError] = createSignal<unknown>(null);
   const [testing, setTesting] = createSignal<string | null>(null);
   const [results, setResults] = createSignal<WebhookTestResult[] | null>(null);
-  const [testError, setTestError] = createSignal<unknown>(null);
+  const tester = createAction();
+  const confirm = createConfirm<WebhookTarget>({
+    action: createAction(),
+    title: () => t("webhooks.removeTitle"),
+    message: (target) => t("webhooks.removeConfirm", { name: target.name || target.id }),
+    confirmLabel: () => t("common.remove"),
+    work: async (target) => {
+      const current = config.data();
+      if (current)
+        config.set(await adminApi.webhooks.put({ targets: targetsWith(current, target.id, null) }));
+    },
+  });
 
   const nameOf = (id: string) => {
     const target = config.data()?.targets.find((t) => t.id === id);
@@ -356,28 +366,10 @@ export function WebhooksPage() {
   };
   const test = async (targetId?: string) => {
     setTesting(targetId ?? "*");
-    setTestError(null);
     setResults(null);
-    try {
-      setResults((await adminApi.webhooks.test(targetId)).results);
-    } catch (error) {
-      setTestError(error);
-    } finally {
-      setTesting(null);
-      void log.reload();
-    }
-  };
-  const remove = async () => {
-    const target = removing();
-    const current = config.data();
-    if (!target || !current) return;
-    setRemoveError(null);
-    try {
-      config.set(await adminApi.webhooks.put({ targets: targetsWith(current, target.id, null) }));
-      setRemoving(null);
-    } catch (error) {
-      setRemoveError(error);
-    }
+    await tester.run(async () => setResults((await adminApi.webhooks.test(targetId)).results));
+    setTesting(null);
+    void log.reload();
   };
 
   return (
@@ -426,7 +418,7 @@ export function WebhooksPage() {
                   </button>
                 </div>
               </div>
-              <ErrorBox error={testError()} />
+              <ErrorBox error={tester.error()} />
               <Show when={results()}>
                 {(list) => (
                   <ul class="test-results" data-testid="test-results">
@@ -516,7 +508,7 @@ export function WebhooksPage() {
                                   type="button"
                                   class="small danger"
                                   data-testid="remove-target"
-                                  onClick={() => setRemoving(target)}
+                                  onClick={() => confirm.ask(target)}
                                 >
                                   {t("common.remove")}
                                 </button>
@@ -547,19 +539,7 @@ export function WebhooksPage() {
                 );
               }}
             </Show>
-            <Show when={removing()}>
-              {(target) => (
-                <ConfirmDialog
-                  title={t("webhooks.removeTitle")}
-                  message={t("webhooks.removeConfirm", { name: target().name || target().id })}
-                  confirmLabel={t("common.remove")}
-                  danger
-                  error={removeError() ? errorText(removeError()) : null}
-                  onConfirm={remove}
-                  onClose={() => setRemoving(null)}
-                />
-              )}
-            </Show>
+            {confirm.dialog()}
           </>
         )}
       </Show>
