@@ -52,6 +52,8 @@ export const accountViewSchema = z.object({
   baseUrl: z.string(),
   priority: z.number(),
   schedulable: z.boolean(),
+  /** Absent from servers older than dedicated accounts: every account was shared then. */
+  shared: z.boolean().optional(),
   isActive: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

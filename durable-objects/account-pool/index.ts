@@ -130,7 +130,8 @@ export class AccountPool extends DurableObject<Env> {
       if (request.sessionHash && stickyId) this.sticky.delete(request.sessionHash);
       if (pool.groupId !== null && pool.candidates.length === 0)
         return { ok: false, reason: "empty-group", retryAfterSeconds: 30 };
-      if (this.accounts.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
+      // Dedicated accounts alone serve no unbound key: for it, there are none.
+      if (pool.candidates.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
       const waitMs = choice.parkedUntil ? choice.parkedUntil - now : 30_000;
       return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }

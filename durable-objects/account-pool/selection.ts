@@ -1,6 +1,7 @@
 // Which account serves a request, in the original's order: the key's bound account, then the
 // conversation's sticky account, then the pool by priority and least recently used. A key bound
 // to a group sees only the group's members: sticky, pool and failover all stay inside it.
+// Dedicated (non-shared) accounts serve only keys bound to them or to one of their groups.
 import { type AccountRecord, groupIdOfBinding } from "../../worker/keyspace/records.ts";
 import { type AccountHealth, currentHealth, healthy } from "./health.ts";
 
@@ -47,8 +48,17 @@ export function byPriorityThenLeastRecent(a: Candidate, b: Candidate): number {
 }
 
 /**
- * The accounts a request may use: a group binding narrows the pool to the group's members
- * (none when the group is unknown, as the original refuses a missing group). `groups` maps a
+ * In the shared pool. A record kept by an older version (the pool's stored copy) has no field:
+ * every account was shared then.
+ */
+export function isShared(record: AccountRecord): boolean {
+  return record.shared !== false;
+}
+
+/**
+ * The accounts a request may use: a group binding narrows the pool to the group's members,
+ * shared or dedicated (none when the group is unknown, as the original refuses a missing group).
+ * Any other key sees the shared accounts, plus the one account it is bound to. `groups` maps a
  * group id to its member ids.
  */
 export function eligible(
@@ -57,7 +67,10 @@ export function eligible(
   groups: ReadonlyMap<string, ReadonlySet<string>>,
 ): { candidates: Candidate[]; groupId: string | null } {
   const groupId = groupIdOfBinding(request.boundAccountId);
-  if (groupId === null) return { candidates, groupId };
+  if (groupId === null) {
+    const open = candidates.filter((c) => isShared(c.record) || c.record.id === request.boundAccountId);
+    return { candidates: open, groupId };
+  }
   const members = groups.get(groupId);
   return { candidates: members ? candidates.filter((c) => members.has(c.record.id)) : [], groupId };
 }

@@ -408,20 +408,19 @@ export function mapAccount(
       return { ok: false, reason: `no ${what}: the account was never authorized or its secret is empty` };
     const credentials = parsed.data as Credentials;
 
-    let schedulable = f.schedulable !== "false";
+    const schedulable = f.schedulable !== "false";
+    // The original's pool takes only `shared` accounts; `dedicated` and `group` ones serve the
+    // keys bound to them or to their groups, as a non-shared account does here.
     const accountType = f.accountType?.trim() || "shared";
-    if (accountType !== "shared") {
-      schedulable = false;
-      notMapped.push(
-        `accountType=${accountType} (imported unschedulable: no dedicated or group-only accounts here)`,
-      );
-    }
-    if (family.platform === "ccr" && schedulable) {
+    let shared = accountType === "shared";
+    if (!["shared", "dedicated", "group"].includes(accountType))
+      notMapped.push(`accountType=${accountType} (unknown: imported outside the shared pool)`);
+    if (family.platform === "ccr" && shared) {
       // The original sends a CCR account only requests whose model names it ("ccr,<model>");
-      // in our Claude pool it would serve every Claude request.
-      schedulable = false;
+      // in our shared Claude pool it would serve every Claude request.
+      shared = false;
       notes.push(
-        "a CCR account: imported unschedulable, as the original uses it only for models prefixed ccr,; enable it to let it serve the Claude pool (sent with x-api-key, which CCR accepts)",
+        "a CCR account: imported outside the shared pool, as the original uses it only for models prefixed ccr,; bind a key (or a group) to it to use it, or make it shared (sent with x-api-key, which CCR accepts)",
       );
     }
     const status = f.status?.trim() ?? "";
@@ -463,6 +462,7 @@ export function mapAccount(
       baseUrl,
       priority,
       schedulable,
+      shared,
       isActive: f.isActive === "true",
       concurrencyLimit,
       models,

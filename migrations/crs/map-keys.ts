@@ -86,6 +86,7 @@ const HANDLED = new Set([
   "bedrockAccountId",
   "droidAccountId",
   "vertexAccountId",
+  "ccrAccountId",
   // state and bookkeeping, not settings
   "lastUsedAt",
   "createdBy",
@@ -183,6 +184,8 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
   bind("droidAccountId", "droid", f.droidAccountId);
   // Bedrock accounts serve the Claude pool here: a binding to one is a Claude binding.
   bind("bedrockAccountId", "claude", f.bedrockAccountId);
+  // So are CCR accounts (older versions of the original bound keys to them with this field).
+  bind("ccrAccountId", "claude", f.ccrAccountId);
   if (f.azureOpenaiAccountId?.trim())
     notMapped.push("azureOpenaiAccountId (keys bind one account per platform here; Azure's pool is its own)");
   if (f.vertexAccountId?.trim()) notMapped.push("vertexAccountId (platform not supported yet)");

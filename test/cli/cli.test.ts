@@ -320,6 +320,12 @@ describe("accounts", () => {
     expect(changed.code).toBe(0);
     expect(changed.stdout).toMatch(/Schedulable: +yes/);
     expect(changed.stdout).toMatch(/Status: +disabled/);
+    expect(changed.stdout).toMatch(/Shared pool: +yes/);
+    const dedicated = await cli(["accounts", "set", id, "--dedicated"], asAdmin());
+    expect(dedicated.code).toBe(0);
+    expect(fake.requests.at(-1)?.body).toEqual({ shared: false });
+    expect(dedicated.stdout).toMatch(/Shared pool: +no \(dedicated/);
+    expect((await cli(["accounts", "set", id, "--shared", "--dedicated"], asAdmin())).code).toBe(2);
     const deleted = await cli(["accounts", "delete", id], asAdmin());
     expect(deleted.code).toBe(0);
     expect((await cli(["accounts", "delete", id], asAdmin())).code).toBe(1);

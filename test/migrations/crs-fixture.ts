@@ -3,6 +3,7 @@
 // with the original's scheme, relay keys hashed with its scheme, and a few broken records.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from "node:crypto";
 import type Redis from "ioredis";
+import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
 
 export const CRS_ENCRYPTION_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const OTHER_CRS_KEY = "a-different-encryption-key-of-another-instance";
@@ -45,6 +46,8 @@ function relayKey(seed: string): string {
   return `cr_${createHash("sha256").update(`fixture:${seed}`).digest("hex")}`;
 }
 
+export const BEDROCK_ACCESS_KEY = "AKIAFAKEBEDROCK00001";
+
 export const IDS = {
   alice: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000001",
   bob: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000002",
@@ -54,6 +57,8 @@ export const IDS = {
   deleted: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000006",
   corrupt: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000007",
   frank: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000008",
+  grace: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000009",
+  heidi: "6f2b7c1e-0a51-4c0e-9d5e-1a0000000010",
   console: "c0a50000-0000-4000-8000-000000000001",
   consoleDedicated: "c0a50000-0000-4000-8000-000000000002",
   consoleBadKey: "c0a50000-0000-4000-8000-000000000003",
@@ -88,6 +93,8 @@ export const SECRETS = {
   deleted: relayKey("deleted"),
   corrupt: relayKey("corrupt"),
   frank: relayKey("frank"),
+  grace: relayKey("grace"),
+  heidi: relayKey("heidi"),
   consoleApiKey: "sk-ant-api03-console-fixture",
   dedicatedApiKey: "sk-ant-api03-dedicated-fixture",
   oauthAccess: "sk-ant-oat01-oauth-fixture",
@@ -99,7 +106,8 @@ export const SECRETS = {
   openaiRefresh: "rt_openai-refresh-fixture",
   openaiResponsesKey: "sk-proj-responses-plaintext",
   azureApiKey: "azure-api-key-fixture",
-  bedrockSecret: "bedrock-secret-access-key-fixture",
+  // Credentials the fake upstream knows, so that it verifies the imported account's signatures.
+  bedrockSecret: BEDROCK_TEST_CREDENTIALS[BEDROCK_ACCESS_KEY]?.secret ?? "",
   droidKey: "fk-droid-fixture",
   ccrKey: "ccr-router-key-fixture",
 };
@@ -128,6 +136,10 @@ export function stampsAt(now: number): FixtureStamps {
 export interface FixtureOptions {
   /** The Console account's apiUrl (e2e: the fake upstream); default the official API. */
   consoleApiUrl?: string;
+  /** The Azure account's endpoint (e2e: the fake upstream). */
+  azureEndpoint?: string;
+  /** The CCR account's apiUrl (e2e: the fake upstream). */
+  ccrApiUrl?: string;
   now?: number;
 }
 
@@ -295,6 +307,9 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     },
     [IDS.corrupt]: { ...base(IDS.corrupt, "broken", SECRETS.corrupt), tokenLimit: "lots" },
     [IDS.frank]: { ...base(IDS.frank, "frank", SECRETS.frank), claudeAccountId: `group:${IDS.group}` },
+    [IDS.grace]: { ...base(IDS.grace, "grace", SECRETS.grace), bedrockAccountId: IDS.bedrock },
+    // Older versions of the original bound keys to CCR accounts with a field of their own.
+    [IDS.heidi]: { ...base(IDS.heidi, "heidi", SECRETS.heidi), ccrAccountId: IDS.ccr },
   };
   for (const [id, fields] of Object.entries(keyRecords)) {
     p.hset(`apikey:${id}`, fields);
@@ -302,7 +317,7 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     if (fields.isDeleted !== "true") p.hset("apikey:hash_map", crsHash(SECRETS[nameOf(id)]), id);
   }
   p.sadd("apikey:idx:all", ...Object.keys(keyRecords));
-  p.sadd("apikey:set:active", IDS.alice, IDS.bob, IDS.carol, IDS.erin, IDS.frank);
+  p.sadd("apikey:set:active", IDS.alice, IDS.bob, IDS.carol, IDS.erin, IDS.frank, IDS.grace, IDS.heidi);
   p.sadd("apikey:tags:all", "team-a", "vip");
   p.set("apikey:index:version", "2");
   p.zadd("apikey:idx:createdAt", 1, IDS.alice, 2, IDS.bob);
@@ -464,7 +479,7 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     `azure_openai:account:${IDS.azure}`,
     account(IDS.azure, {
       name: "azure-east",
-      azureEndpoint: "https://east.openai.azure.com/",
+      azureEndpoint: options.azureEndpoint ?? "https://east.openai.azure.com/",
       apiVersion: "2024-02-01",
       deploymentName: "gpt-4o",
       apiKey: crsEncrypt(SECRETS.azureApiKey, "azure-openai-account-default-salt"),
@@ -493,7 +508,10 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       updatedAt: created,
       type: "bedrock",
       disableAutoProtection: false,
-      awsCredentials: bedrockEncrypt({ accessKeyId: "AKIAFIXTURE", secretAccessKey: SECRETS.bedrockSecret }),
+      awsCredentials: bedrockEncrypt({
+        accessKeyId: BEDROCK_ACCESS_KEY,
+        secretAccessKey: SECRETS.bedrockSecret,
+      }),
     }),
   );
   p.set(`bedrock_account:${IDS.bedrockCorrupt}`, '{"id": "cut off in the middle');
@@ -542,7 +560,7 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
     account(IDS.ccr, {
       name: "ccr-1",
       platform: "ccr",
-      apiUrl: "https://ccr.example.com/",
+      apiUrl: options.ccrApiUrl ?? "https://ccr.example.com/",
       apiKey: crsEncrypt(SECRETS.ccrKey, "ccr-account-salt"),
       supportedModels: "[]",
       userAgent: "claude-relay-service/1.0.0",
@@ -780,7 +798,17 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
   return s;
 }
 
-type KeyName = "alice" | "bob" | "carol" | "dave" | "erin" | "deleted" | "corrupt" | "frank";
+type KeyName =
+  | "alice"
+  | "bob"
+  | "carol"
+  | "dave"
+  | "erin"
+  | "deleted"
+  | "corrupt"
+  | "frank"
+  | "grace"
+  | "heidi";
 
 function nameOf(id: string): KeyName {
   const entry = Object.entries(IDS).find(([, value]) => value === id);
@@ -793,7 +821,9 @@ function nameOf(id: string): KeyName {
     name === "erin" ||
     name === "deleted" ||
     name === "corrupt" ||
-    name === "frank"
+    name === "frank" ||
+    name === "grace" ||
+    name === "heidi"
   )
     return name;
   throw new Error(`no relay key ${id}`);

@@ -37,6 +37,7 @@ import { keysOfUser, putUser } from "../../worker/users/store.ts";
 import { saveWebhookConfig } from "../../worker/webhooks/config.ts";
 import { enhancedExportOf, syncExportOf } from "./crs-exports.ts";
 import {
+  BEDROCK_ACCESS_KEY,
   CRS_ENCRYPTION_KEY,
   crsHash,
   type FixtureStamps,
@@ -137,9 +138,9 @@ describe("a dry run", () => {
     expect(report.mode).toBe("dry-run");
 
     expect(report.relayKeys).toMatchObject({
-      found: 8,
-      imported: 6,
-      writes: { created: 6, updated: 0, unchanged: 0 },
+      found: 10,
+      imported: 8,
+      writes: { created: 8, updated: 0, unchanged: 0 },
     });
     expect(report.relayKeys.skipped).toEqual([
       { id: `apikey:${IDS.deleted}`, reason: "deleted in the original (soft-deleted)" },
@@ -184,7 +185,6 @@ describe("a dry run", () => {
       },
     ]);
     expect(report.accounts.notMapped).toMatchObject({
-      "accountType=dedicated (imported unschedulable: no dedicated or group-only accounts here)": 1,
       "apiKeys (several keys: the first usable one kept)": 1,
       "supportedModels (the original's Azure scheduler does not filter by it)": 1,
       "proxy (per-account proxy: Workers cannot use one)": 1,
@@ -194,9 +194,11 @@ describe("a dry run", () => {
       "subscriptionInfo (subscription info)": 1,
     });
 
+    // A dedicated account has its place here: nothing about its type is lost.
+    expect(Object.keys(report.accounts.notMapped).filter((k) => k.startsWith("accountType"))).toEqual([]);
     expect(report.accounts.notes).toEqual([
       `${IDS.azure}: priority 80 imported as 21: the original prefers high numbers for Azure`,
-      `${IDS.ccr}: a CCR account: imported unschedulable, as the original uses it only for models prefixed ccr,; enable it to let it serve the Claude pool (sent with x-api-key, which CCR accepts)`,
+      `${IDS.ccr}: a CCR account: imported outside the shared pool, as the original uses it only for models prefixed ccr,; bind a key (or a group) to it to use it, or make it shared (sent with x-api-key, which CCR accepts)`,
     ]);
 
     expect(report.usage).toMatchObject({ imported: 22, writes: { created: 22, updated: 0, unchanged: 0 } });
@@ -295,7 +297,7 @@ describe("an import", () => {
   });
 
   it("writes each relay key as the mapping says, findable only by the original's hash", async () => {
-    expect(report.relayKeys.writes).toEqual({ created: 6, updated: 0, unchanged: 0 });
+    expect(report.relayKeys.writes).toEqual({ created: 8, updated: 0, unchanged: 0 });
     const placeholder = (secret: string) => legacyPlaceholderHash(crsHash(secret));
     expect(await storedKey(IDS.alice)).toEqual({
       v: 1,
@@ -338,6 +340,9 @@ describe("an import", () => {
       openai: IDS.openaiResponses,
     });
     expect((await storedKey(IDS.frank)).boundAccounts).toEqual({ claude: `group:${IDS.group}` });
+    // Bedrock and CCR accounts serve Claude requests here: bindings to them are Claude bindings.
+    expect((await storedKey(IDS.grace)).boundAccounts).toEqual({ claude: IDS.bedrock });
+    expect((await storedKey(IDS.heidi)).boundAccounts).toEqual({ claude: IDS.ccr });
     const carol = await storedKey(IDS.carol);
     expect(carol.expiry).toEqual({
       mode: "activation",
@@ -356,12 +361,12 @@ describe("an import", () => {
     expect(await target.direct.get(keys.relayKey(IDS.deleted))).toBeNull();
     expect(await target.direct.get(keys.relayKey(IDS.corrupt))).toBeNull();
 
-    const imported = [IDS.alice, IDS.bob, IDS.carol, IDS.dave, IDS.erin, IDS.frank];
+    const imported = [IDS.alice, IDS.bob, IDS.carol, IDS.dave, IDS.erin, IDS.frank, IDS.grace, IDS.heidi];
     expect((await target.direct.smembers(keys.relayKeyIndex())).sort()).toEqual([...imported].sort());
     const legacy = await target.direct.hgetall(keys.legacyKeyByHash());
     expect(legacy).toEqual(
       Object.fromEntries(
-        (["alice", "bob", "carol", "dave", "erin", "frank"] as const).map((name) => [
+        (["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"] as const).map((name) => [
           crsHash(SECRETS[name]),
           IDS[name],
         ]),
@@ -381,6 +386,7 @@ describe("an import", () => {
       baseUrl: "",
       priority: 10,
       schedulable: true,
+      shared: true,
       isActive: true,
       concurrencyLimit: 4,
       models: [],
@@ -389,7 +395,9 @@ describe("an import", () => {
     expect(await credentialsOf(IDS.console)).toEqual({ apiKey: SECRETS.consoleApiKey });
     expect(await storedAccount(IDS.consoleDedicated)).toMatchObject({
       baseUrl: "https://relay.example.com/api",
-      schedulable: false,
+      // Dedicated in the original: kept out of the shared pool, still serving the keys bound to it.
+      schedulable: true,
+      shared: false,
       models: ["claude-sonnet-4-5"],
     });
     expect(await credentialsOf(IDS.consoleDedicated)).toEqual({ apiKey: SECRETS.dedicatedApiKey });
@@ -460,7 +468,7 @@ describe("an import", () => {
       createdAt: CREATED,
     });
     expect(await credentialsOf(IDS.bedrock)).toEqual({
-      accessKeyId: "AKIAFIXTURE",
+      accessKeyId: BEDROCK_ACCESS_KEY,
       secretAccessKey: SECRETS.bedrockSecret,
     });
     expect(await storedAccount(IDS.droid)).toMatchObject({
@@ -470,12 +478,13 @@ describe("an import", () => {
       settings: { userAgent: "factory-cli/0.30.0" },
     });
     expect(await credentialsOf(IDS.droid)).toEqual({ apiKey: SECRETS.droidKey });
-    // CCR: a Claude Console account at the router's URL, kept out of the pool as there.
+    // CCR: a Claude Console account at the router's URL, out of the shared pool as there.
     expect(await storedAccount(IDS.ccr)).toMatchObject({
       type: "claude-console",
       platform: "claude",
       baseUrl: "https://ccr.example.com",
-      schedulable: false,
+      schedulable: true,
+      shared: false,
     });
     expect(await credentialsOf(IDS.ccr)).toEqual({ apiKey: SECRETS.ccrKey });
   });
@@ -681,7 +690,7 @@ describe("an import", () => {
   it("changes nothing when run a second time", async () => {
     const before = await dump(target.direct);
     const again = await runImport(true);
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
     expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
     expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
@@ -760,7 +769,7 @@ describe("an import", () => {
 
     const before = await dump(target.direct);
     const again = await runImport(true);
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
     expect(await dump(target.direct)).toEqual(before);
   });
 });
@@ -821,12 +830,12 @@ describe("the original's JSON exports as input", () => {
       writes: { created: 0, updated: 0, unchanged: 2 },
       byType: { "claude-oauth": 1, "gemini-oauth": 1 },
     });
-    // Carol, Dave and Erin are equal; Alice, Bob and Frank lose bindings to accounts and groups
-    // the export does not carry. Deleted and corrupt keys are skipped as from Redis.
+    // Carol, Dave and Erin are equal; Alice, Bob, Frank, Grace and Heidi lose bindings to
+    // accounts and groups the export does not carry. Deleted and corrupt keys are skipped as from Redis.
     expect(report.relayKeys).toMatchObject({
-      found: 8,
-      imported: 6,
-      writes: { created: 0, updated: 3, unchanged: 3 },
+      found: 10,
+      imported: 8,
+      writes: { created: 0, updated: 5, unchanged: 3 },
     });
     expect(report.relayKeys.skipped.map((s) => s.id)).toEqual([
       `apikey:${IDS.deleted}`,
@@ -874,7 +883,7 @@ describe("the original's JSON exports as input", () => {
   it("imported into an empty keyspace, an enhanced export brings its keys and accounts over", async () => {
     await fresh.direct.flushdb();
     const report = await importFile(file("enhanced.json"), true);
-    expect(report.relayKeys.writes.created).toBe(6);
+    expect(report.relayKeys.writes.created).toBe(8);
     const carol = relayKeyRecordSchema.parse(
       JSON.parse((await fresh.direct.get(keys.relayKey(IDS.carol))) ?? ""),
     );
@@ -900,7 +909,7 @@ describe("the original's JSON exports as input", () => {
     const everything = JSON.stringify(await dump(fresh.direct));
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
     const again = await importFile(file("enhanced.json"), true);
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
   });
 });
@@ -945,7 +954,7 @@ describe("the CLI (npm run migrate:crs)", () => {
     expect(applied.code, applied.stderr).toBe(0);
     const report = JSON.parse(applied.stdout) as CrsImportReport;
     expect(report.mode).toBe("apply");
-    expect(report.relayKeys.writes.created).toBe(6);
+    expect(report.relayKeys.writes.created).toBe(8);
     expect(report.accounts.writes.created).toBe(11);
     expect(report.users.writes.created).toBe(3);
     expect(report.usage.writes.created).toBe(22);
@@ -955,7 +964,7 @@ describe("the CLI (npm run migrate:crs)", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("dry run: nothing written");
     expect(dry.stdout).toContain(
-      "relay keys   found 8, imported 6 (would create 0, update 0; 6 already equal), skipped 2",
+      "relay keys   found 10, imported 8 (would create 0, update 0; 8 already equal), skipped 2",
     );
     expect(dry.stdout).toContain(
       `skipped apikey:${IDS.corrupt}: corrupt: tokenLimit: "lots" is not a number`,

@@ -1,13 +1,14 @@
 // The admin UI's logic, without a browser: API base resolution, errors, forms, formatting,
 // series, routes, price overrides, and that both dictionaries say everything.
 import { describe, expect, it } from "vitest";
-import type { RelayKey } from "../../admin-ui/src/api/types.ts";
+import type { Account, RelayKey } from "../../admin-ui/src/api/types.ts";
 import { en } from "../../admin-ui/src/i18n/en.ts";
 import { zh } from "../../admin-ui/src/i18n/zh.ts";
 import {
   emptySettings,
   importHasToken,
   settingsBody,
+  settingsFrom,
   validateSettings,
 } from "../../admin-ui/src/lib/accounts.ts";
 import { normalizeApiBase, resolveApiBase } from "../../admin-ui/src/lib/api-base.ts";
@@ -203,6 +204,22 @@ describe("key form", () => {
 });
 
 describe("account settings", () => {
+  const STORED: Account = {
+    id: "a1",
+    type: "claude-console",
+    platform: "claude",
+    name: "c1",
+    description: "",
+    baseUrl: "",
+    priority: 50,
+    schedulable: true,
+    isActive: true,
+    concurrencyLimit: 0,
+    models: [],
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+  };
+
   it("validates and builds the body", () => {
     const form = { ...emptySettings(), name: "c1", baseUrl: "ftp://x", priority: "0" };
     expect(validateSettings(form)).toEqual({ baseUrl: "validate.url", priority: "validate.range" });
@@ -212,7 +229,12 @@ describe("account settings", () => {
       baseUrl: "http://127.0.0.1:9000",
       priority: 10,
       models: ["claude-*", "gpt-5", "x"],
+      shared: true,
     });
+    // Dedicated: sent as shared=false, and read back from an account (older servers send none).
+    expect(settingsBody({ ...ok, shared: false }).shared).toBe(false);
+    expect(settingsFrom({ ...STORED, shared: false }).shared).toBe(false);
+    expect(settingsFrom(STORED).shared).toBe(true);
     expect(importHasToken({ projectId: "p" })).toBe(false);
     expect(importHasToken({ refreshToken: "r" })).toBe(true);
   });

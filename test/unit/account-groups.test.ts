@@ -30,6 +30,7 @@ function candidate(id: string, priority = 50): Candidate {
     baseUrl: "",
     priority,
     schedulable: true,
+    shared: true,
     isActive: true,
     concurrencyLimit: 0,
     models: [],

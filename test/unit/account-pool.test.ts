@@ -21,6 +21,7 @@ function account(id: string, extra: Partial<AccountRecord> = {}): AccountRecord 
     baseUrl: "",
     priority: 50,
     schedulable: true,
+    shared: true,
     isActive: true,
     concurrencyLimit: 0,
     models: [],

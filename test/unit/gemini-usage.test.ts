@@ -108,6 +108,7 @@ function account(type: AccountRecord["type"], baseUrl = ""): AccountRecord {
     baseUrl,
     priority: 50,
     schedulable: true,
+    shared: true,
     isActive: true,
     concurrencyLimit: 0,
     models: [],

@@ -183,6 +183,7 @@ function account(overrides: Partial<AccountRecord>): AccountRecord {
     baseUrl: "",
     priority: 50,
     schedulable: true,
+    shared: true,
     isActive: true,
     concurrencyLimit: 0,
     models: [],

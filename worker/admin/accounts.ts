@@ -92,6 +92,7 @@ export interface AccountSettings {
   baseUrl?: string;
   priority?: number;
   schedulable?: boolean;
+  shared?: boolean;
   concurrencyLimit?: number;
   models?: string[];
   /** Type-specific settings, already validated for the type (see account-settings.ts). */
@@ -116,6 +117,7 @@ export async function addAccount(
     baseUrl: settings.baseUrl ?? "",
     priority: settings.priority ?? 50,
     schedulable: settings.schedulable ?? true,
+    shared: settings.shared ?? true,
     isActive: true,
     concurrencyLimit: settings.concurrencyLimit ?? 0,
     models: settings.models ?? [],

@@ -127,6 +127,11 @@ export const accountRecordSchema = z.object({
   /** Lower is preferred, like the original (default 50). */
   priority: z.number().int().min(1).max(100).default(50),
   schedulable: z.boolean().default(true),
+  /**
+   * In the shared pool, which serves keys bound to no account (the original's `accountType`
+   * `shared`). A dedicated account serves only keys bound to it or to one of its groups.
+   */
+  shared: z.boolean().default(true),
   isActive: z.boolean().default(true),
   /** Most requests this account serves at once (0 = no limit). */
   concurrencyLimit: z.number().int().min(0).default(0),

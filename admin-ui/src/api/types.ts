@@ -157,6 +157,8 @@ export interface Account {
   baseUrl: string;
   priority: number;
   schedulable: boolean;
+  /** false: dedicated, serving only keys bound to it or its groups (absent from older servers). */
+  shared?: boolean;
   isActive: boolean;
   concurrencyLimit: number;
   models: string[];
@@ -195,6 +197,7 @@ export interface AccountSettings {
   baseUrl?: string;
   priority?: number;
   schedulable?: boolean;
+  shared?: boolean;
   concurrencyLimit?: number;
   models?: string[];
 }

@@ -176,6 +176,7 @@ export const en = {
   "accounts.models": "Models",
   "accounts.modelsHint": "Empty = every model; exact names or prefix*",
   "accounts.schedulable": "Schedulable (takes new requests)",
+  "accounts.shared": "Shared pool (off: dedicated, serves only keys bound to it or to its groups)",
   "accounts.notSchedulable": "not scheduled",
   "accounts.usage": "Usage",
   "accounts.lastUsed": "Last used",

@@ -178,6 +178,7 @@ export const zh: Dictionary = {
   "accounts.models": "模型",
   "accounts.modelsHint": "留空 = 所有模型；精确名称或前缀*",
   "accounts.schedulable": "可调度（接收新请求）",
+  "accounts.shared": "共享池（关闭：专属账户，只服务绑定到它或其分组的 API Key）",
   "accounts.notSchedulable": "不参与调度",
   "accounts.usage": "用量",
   "accounts.lastUsed": "最近使用",

@@ -27,8 +27,10 @@ export interface SettingsForm {
   concurrencyLimit: string;
   models: string;
   schedulable: boolean;
+  /** In the shared pool; off: dedicated to the keys bound to it or to its groups. */
+  shared: boolean;
 }
-export type SettingsField = Exclude<keyof SettingsForm, "schedulable">;
+export type SettingsField = Exclude<keyof SettingsForm, "schedulable" | "shared">;
 
 export function emptySettings(): SettingsForm {
   return {
@@ -39,6 +41,7 @@ export function emptySettings(): SettingsForm {
     concurrencyLimit: "",
     models: "",
     schedulable: true,
+    shared: true,
   };
 }
 
@@ -51,11 +54,12 @@ export function settingsFrom(account: Account): SettingsForm {
     concurrencyLimit: account.concurrencyLimit ? String(account.concurrencyLimit) : "",
     models: account.models.join("\n"),
     schedulable: account.schedulable,
+    shared: account.shared !== false,
   };
 }
 
 export function validateSettings(form: SettingsForm): Partial<Record<SettingsField, MessageKey>> {
-  const { schedulable: _s, ...values } = form;
+  const { schedulable: _s, shared: _shared, ...values } = form;
   return validate(values, {
     name: [required, maxLength(200)],
     description: [maxLength(2000)],
@@ -74,6 +78,7 @@ export function settingsBody(form: SettingsForm): Required<AccountSettings> {
     concurrencyLimit: num(form.concurrencyLimit),
     models: splitList(form.models),
     schedulable: form.schedulable,
+    shared: form.shared,
   };
 }
 

@@ -131,6 +131,15 @@ function SettingsFields(props: {
         />
         {t("accounts.schedulable")}
       </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="account-shared"
+          checked={props.form.shared}
+          onChange={(e) => set("shared", e.currentTarget.checked)}
+        />
+        {t("accounts.shared")}
+      </label>
     </div>
   );
 }

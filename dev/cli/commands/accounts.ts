@@ -1,6 +1,6 @@
 // `accounts …`: the upstream accounts the relay schedules requests onto. API keys go in, never out:
 // the admin API does not return them and the CLI redacts them from any error text.
-import type { Command, Context, Options, Values } from "../command.ts";
+import type { Command, Context, OptionSpec, Options, Values } from "../command.ts";
 import { optNumber, optString, optSwitch } from "../command.ts";
 import { usageError } from "../errors.ts";
 import type { AccountView } from "../schemas.ts";
@@ -31,6 +31,7 @@ const accountDetails = (account: AccountView): string =>
     ["Base URL", account.baseUrl || OFFICIAL],
     ["Priority", String(account.priority)],
     ["Schedulable", yesNo(account.schedulable)],
+    ["Shared pool", account.shared === false ? "no (dedicated: bound keys and groups only)" : "yes"],
     ["Status", account.isActive ? "active" : "disabled"],
     ["Created", when(account.createdAt)],
     ["Updated", when(account.updatedAt)],
@@ -62,13 +63,21 @@ function readAccountFields(values: Values): Record<string, unknown> {
   if (description !== undefined) fields.description = description;
   if (baseUrl !== undefined) fields.baseUrl = baseUrl;
   if (priority !== undefined) fields.priority = priority;
+  const shared = optSwitch(values, "shared", "dedicated");
+  if (shared !== undefined) fields.shared = shared;
   return fields;
 }
+
+const dedicatedOption: OptionSpec = {
+  type: "boolean",
+  help: "Out of the shared pool: serves only keys bound to it or to one of its groups",
+};
 
 const commonOptions: Options = {
   description: { type: "string", value: "TEXT", help: "Description" },
   "base-url": { type: "string", value: "URL", help: "Upstream base URL (empty = the official API)" },
   priority: { type: "string", value: "P", help: "1-100, lower is tried first" },
+  dedicated: dedicatedOption,
 };
 
 const accountPath = (id: string): string => `/admin/accounts/${encodeURIComponent(id)}`;
@@ -199,6 +208,7 @@ const addAzureAccount: Command = {
     description: { type: "string", value: "TEXT", help: "Description" },
     priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
     unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
+    dedicated: dedicatedOption,
   },
   async run(context) {
     const { values } = context;
@@ -281,6 +291,7 @@ export const accountCommands: Command[] = [
       ...commonOptions,
       schedulable: { type: "boolean", help: "Schedule requests onto it" },
       unschedulable: { type: "boolean", help: "Stop scheduling new requests onto it" },
+      shared: { type: "boolean", help: "Put it in the shared pool (the default for new accounts)" },
       enable: { type: "boolean", help: "Mark it active" },
       disable: { type: "boolean", help: "Mark it inactive" },
     },
