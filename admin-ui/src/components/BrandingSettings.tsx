@@ -4,9 +4,11 @@ import { adminApi } from "../api/admin.ts";
 import type { Branding } from "../api/ops-types.ts";
 import { setBranding } from "../branding.ts";
 import { type MessageKey, t } from "../i18n/index.ts";
+import { createForm } from "../lib/form.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
 import { Field, TextInput } from "./Field.tsx";
+import { FormActions } from "./FormShell.tsx";
 
 /** The relay accepts https URLs and data: images only (no script, no mixed content). */
 export function logoUrlError(value: string): MessageKey | undefined {
@@ -20,40 +22,28 @@ function BrandingForm(props: { initial: Branding }) {
   const [siteName, setSiteName] = createSignal(props.initial.siteName);
   const [logoUrl, setLogoUrl] = createSignal(props.initial.logoUrl);
   const [notice, setNotice] = createSignal(props.initial.notice);
-  const [error, setError] = createSignal<MessageKey | undefined>();
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [saved, setSaved] = createSignal(false);
-
-  const save = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setSaved(false);
-    setError(logoUrlError(logoUrl()));
-    if (error()) return;
-    setBusy(true);
-    setApiError(null);
-    try {
+  const state = createForm<"logoUrl">({
+    check: () => {
+      const error = logoUrlError(logoUrl());
+      return error ? { logoUrl: error } : {};
+    },
+    send: async () => {
       const next = await adminApi.branding.put({
         siteName: siteName().trim(),
         logoUrl: logoUrl().trim(),
         notice: notice().trim(),
       });
       setBranding(next);
-      setSaved(true);
-    } catch (thrown) {
-      setApiError(thrown);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return (
-    <form class="form" onSubmit={save} noValidate data-testid="branding-form">
+    <form class="form" onSubmit={state.submit} noValidate data-testid="branding-form">
       <div class="form-grid">
         <Field label={t("branding.siteName")} hint={t("branding.siteNameHint")}>
           <TextInput name="siteName" value={siteName()} onInput={setSiteName} placeholder="edge-relay" />
         </Field>
-        <Field label={t("branding.logoUrl")} error={error()} hint={t("branding.logoHint")}>
+        <Field label={t("branding.logoUrl")} error={state.errors().logoUrl} hint={t("branding.logoHint")}>
           <TextInput name="logoUrl" value={logoUrl()} onInput={setLogoUrl} inputmode="url" />
         </Field>
         <Field label={t("branding.notice")} hint={t("branding.noticeHint")} wide>
@@ -66,15 +56,7 @@ function BrandingForm(props: { initial: Branding }) {
           />
         </Field>
       </div>
-      <ErrorBox error={apiError()} />
-      <div class="actions">
-        <Show when={saved()}>
-          <span class="ok">{t("common.saved")}</span>
-        </Show>
-        <button type="submit" class="primary" disabled={busy()} data-testid="save-branding">
-          {t("common.save")}
-        </button>
-      </div>
+      <FormActions form={state} submitLabel={t("common.save")} submitTestId="save-branding" />
     </form>
   );
 }

@@ -1,12 +1,12 @@
 // Adding accounts of every type (API key; OAuth by authorization link + pasted code, or by
 // importing tokens) and editing an account's settings.
-import { createEffect, createSignal, For, type JSX, Match, on, Show, Switch } from "solid-js";
+import { createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
 import { adminApi, type OauthPlatform } from "../api/admin.ts";
 import type { Account, AccountType, OauthAuthorization, Platform } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
-import { Modal } from "../components/Modal.tsx";
+import { ModalForm } from "../components/FormShell.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import {
   type BedrockField,
@@ -40,6 +40,7 @@ import {
   emptyAzure,
   validateAzure,
 } from "../lib/azure-droid.ts";
+import { createForm, type FieldErrors } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { maxLength, required } from "../lib/validate.ts";
 import { AzureFields, DroidFields } from "./AzureDroidFields.tsx";
@@ -286,18 +287,10 @@ export function AddAccountDialog(props: {
   const [bedrock, setBedrock] = createSignal<BedrockForm>(emptyBedrock());
   const [azure, setAzure] = createSignal<AzureForm>(emptyAzure());
   const [userAgent, setUserAgent] = createSignal("");
-  const [errors, setErrors] = createSignal<
-    Partial<Record<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens", MessageKey>>
-  >({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-
   const platform = () => oauthPlatformOf(type());
-  const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<
-      Record<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens", MessageKey>
-    > = validateSettings(settings());
+    const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens"> =
+      validateSettings(settings());
     if (type() === "azure-openai") Object.assign(found, validateAzure(azure(), settings().baseUrl));
     if (type() === "bedrock") {
       Object.assign(found, validateBedrock(bedrock(), true));
@@ -310,78 +303,57 @@ export function AddAccountDialog(props: {
     } else if (!importHasToken(tokens())) found.tokens = "oauth.tokenNeeded";
     return found;
   };
-  createEffect(
-    on(
-      [settings, apiKey, code, sessionId, tokens, mode, type, bedrock, azure],
-      () => tried() && setErrors(check()),
-      {
-        defer: true,
-      },
-    ),
-  );
 
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found = check();
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
-      const base = settingsBody(settings());
-      const current = type();
-      let saved: Account;
-      if (current === "bedrock") {
-        const credentials = bedrockCredentialsBody(bedrock());
-        if (!credentials) return;
-        saved = (
-          await adminApi.accounts.createBedrock({
-            ...base,
-            ...bedrockSettingsBody(bedrock()),
-            ...credentials,
-          })
-        ).account;
-      } else if (current === "azure-openai") {
-        const { baseUrl, ...rest } = base;
-        saved = (
-          await adminApi.accounts.createAzure({
-            ...rest,
-            endpoint: baseUrl,
-            ...azureSettingsBody(azure()),
-            apiKey: apiKey().trim(),
-          })
-        ).account;
-      } else if (isApiKeyType(current)) {
-        const agent = current === "droid" && userAgent().trim() ? { userAgent: userAgent().trim() } : {};
-        saved = (
-          await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim(), ...agent })
-        ).account;
-      } else if (mode() === "link") {
-        const extra = platform() === "gemini" && projectId().trim() ? { projectId: projectId().trim() } : {};
-        saved = (
-          await adminApi.accounts.oauthExchange(platform(), {
-            ...base,
-            sessionId: sessionId(),
-            code: code().trim(),
-            ...extra,
-          })
-        ).account;
-      } else {
-        const given = Object.fromEntries(
-          IMPORT_FIELDS[platform()].flatMap((f) =>
-            (tokens()[f] ?? "").trim() ? [[f, (tokens()[f] ?? "").trim()]] : [],
-          ),
-        );
-        saved = (await adminApi.accounts.oauthImport(platform(), { ...base, ...given })).account;
-      }
-      props.onSaved(saved);
-    } catch (thrown) {
-      setApiError(thrown);
-    } finally {
-      setBusy(false);
+  const send = async () => {
+    const base = settingsBody(settings());
+    const current = type();
+    let saved: Account;
+    if (current === "bedrock") {
+      const credentials = bedrockCredentialsBody(bedrock());
+      if (!credentials) return;
+      saved = (
+        await adminApi.accounts.createBedrock({
+          ...base,
+          ...bedrockSettingsBody(bedrock()),
+          ...credentials,
+        })
+      ).account;
+    } else if (current === "azure-openai") {
+      const { baseUrl, ...rest } = base;
+      saved = (
+        await adminApi.accounts.createAzure({
+          ...rest,
+          endpoint: baseUrl,
+          ...azureSettingsBody(azure()),
+          apiKey: apiKey().trim(),
+        })
+      ).account;
+    } else if (isApiKeyType(current)) {
+      const agent = current === "droid" && userAgent().trim() ? { userAgent: userAgent().trim() } : {};
+      saved = (await adminApi.accounts.createApiKey(current, { ...base, apiKey: apiKey().trim(), ...agent }))
+        .account;
+    } else if (mode() === "link") {
+      const extra = platform() === "gemini" && projectId().trim() ? { projectId: projectId().trim() } : {};
+      saved = (
+        await adminApi.accounts.oauthExchange(platform(), {
+          ...base,
+          sessionId: sessionId(),
+          code: code().trim(),
+          ...extra,
+        })
+      ).account;
+    } else {
+      const given = Object.fromEntries(
+        IMPORT_FIELDS[platform()].flatMap((f) =>
+          (tokens()[f] ?? "").trim() ? [[f, (tokens()[f] ?? "").trim()]] : [],
+        ),
+      );
+      saved = (await adminApi.accounts.oauthImport(platform(), { ...base, ...given })).account;
     }
+    props.onSaved(saved);
   };
+  const form = createForm({ check, send });
+  const errors = form.errors;
 
   const tab = (value: "link" | "import", label: MessageKey): JSX.Element => (
     <button type="button" classList={{ on: mode() === value }} onClick={() => setMode(value)}>
@@ -390,105 +362,97 @@ export function AddAccountDialog(props: {
   );
 
   return (
-    <Modal title={t("accounts.addTitle")} onClose={props.onClose} wide>
-      <form class="form" onSubmit={submit} noValidate data-testid="account-form">
-        <Field label={t("accounts.type")}>
-          <select
-            name="type"
-            value={type()}
-            onChange={(e) => {
-              setType(e.currentTarget.value as AccountType);
-              setSessionId("");
-              setCode("");
-            }}
+    <ModalForm
+      title={t("accounts.addTitle")}
+      onClose={props.onClose}
+      wide
+      testId="account-form"
+      form={form}
+      submitLabel={t("accounts.add")}
+      submitTestId="save-account"
+    >
+      <Field label={t("accounts.type")}>
+        <select
+          name="type"
+          value={type()}
+          onChange={(e) => {
+            setType(e.currentTarget.value as AccountType);
+            setSessionId("");
+            setCode("");
+          }}
+        >
+          <For each={Object.values(TYPES_OF).flat()}>
+            {(ty) => <option value={ty}>{t(TYPE_LABEL[ty])}</option>}
+          </For>
+        </select>
+      </Field>
+      <Switch>
+        <Match when={type() === "bedrock"}>
+          <BedrockFields form={bedrock()} errors={errors()} editing={false} onChange={setBedrock} />
+        </Match>
+        <Match when={isApiKeyType(type())}>
+          <Field label={t("accounts.apiKey")} error={errors().apiKey}>
+            <TextInput
+              name="apiKey"
+              type="password"
+              autocomplete="off"
+              value={apiKey()}
+              onInput={setApiKey}
+            />
+          </Field>
+          <Show when={type() === "azure-openai"}>
+            <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
+          </Show>
+          <Show when={type() === "droid"}>
+            <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
+          </Show>
+        </Match>
+        <Match when={!isApiKeyType(type()) && type() !== "bedrock"}>
+          <fieldset class="segmented">
+            {tab("link", "oauth.byLink")}
+            {tab("import", "oauth.byImport")}
+          </fieldset>
+          <Show
+            when={mode() === "link"}
+            fallback={
+              <div class="form-grid">
+                <For each={IMPORT_FIELDS[platform()] as readonly ImportField[]}>
+                  {(f) => (
+                    <Field label={t(IMPORT_LABEL[f])}>
+                      <TextInput
+                        name={f}
+                        type={f === "projectId" || f === "chatgptAccountId" ? "text" : "password"}
+                        autocomplete="off"
+                        value={tokens()[f] ?? ""}
+                        onInput={(v) => setTokens({ ...tokens(), [f]: v })}
+                      />
+                    </Field>
+                  )}
+                </For>
+                <Show when={errors().tokens}>{(e) => <p class="field-error">{t(e())}</p>}</Show>
+              </div>
+            }
           >
-            <For each={Object.values(TYPES_OF).flat()}>
-              {(ty) => <option value={ty}>{t(TYPE_LABEL[ty])}</option>}
-            </For>
-          </select>
-        </Field>
-        <Switch>
-          <Match when={type() === "bedrock"}>
-            <BedrockFields form={bedrock()} errors={errors()} editing={false} onChange={setBedrock} />
-          </Match>
-          <Match when={isApiKeyType(type())}>
-            <Field label={t("accounts.apiKey")} error={errors().apiKey}>
-              <TextInput
-                name="apiKey"
-                type="password"
-                autocomplete="off"
-                value={apiKey()}
-                onInput={setApiKey}
-              />
-            </Field>
-            <Show when={type() === "azure-openai"}>
-              <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
+            <AuthorizeStep
+              platform={platform()}
+              code={code()}
+              onCode={setCode}
+              error={errors().code}
+              onSession={setSessionId}
+            />
+            <Show when={platform() === "gemini"}>
+              <Field label={t("oauth.projectId")} hint={t("oauth.projectHint")}>
+                <TextInput name="projectId" value={projectId()} onInput={setProjectId} />
+              </Field>
             </Show>
-            <Show when={type() === "droid"}>
-              <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
-            </Show>
-          </Match>
-          <Match when={!isApiKeyType(type()) && type() !== "bedrock"}>
-            <fieldset class="segmented">
-              {tab("link", "oauth.byLink")}
-              {tab("import", "oauth.byImport")}
-            </fieldset>
-            <Show
-              when={mode() === "link"}
-              fallback={
-                <div class="form-grid">
-                  <For each={IMPORT_FIELDS[platform()] as readonly ImportField[]}>
-                    {(f) => (
-                      <Field label={t(IMPORT_LABEL[f])}>
-                        <TextInput
-                          name={f}
-                          type={f === "projectId" || f === "chatgptAccountId" ? "text" : "password"}
-                          autocomplete="off"
-                          value={tokens()[f] ?? ""}
-                          onInput={(v) => setTokens({ ...tokens(), [f]: v })}
-                        />
-                      </Field>
-                    )}
-                  </For>
-                  <Show when={errors().tokens}>{(e) => <p class="field-error">{t(e())}</p>}</Show>
-                </div>
-              }
-            >
-              <AuthorizeStep
-                platform={platform()}
-                code={code()}
-                onCode={setCode}
-                error={errors().code}
-                onSession={setSessionId}
-              />
-              <Show when={platform() === "gemini"}>
-                <Field label={t("oauth.projectId")} hint={t("oauth.projectHint")}>
-                  <TextInput name="projectId" value={projectId()} onInput={setProjectId} />
-                </Field>
-              </Show>
-            </Show>
-          </Match>
-        </Switch>
-        <fieldset>
-          <legend>{t("accounts.settings")}</legend>
-          <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
-        </fieldset>
-        <Show when={Object.keys(errors()).length > 0}>
-          <p class="field-error" role="alert">
-            {t("validate.fixFields")}
-          </p>
-        </Show>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()} data-testid="save-account">
-            {t("accounts.add")}
-          </button>
-        </div>
-      </form>
-    </Modal>
+          </Show>
+        </Match>
+      </Switch>
+      <fieldset>
+        <legend>{t("accounts.settings")}</legend>
+        <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
+      </fieldset>
+    </ModalForm>
   );
 }
 
@@ -505,102 +469,74 @@ export function EditAccountDialog(props: {
   const isDroid = props.account.type === "droid";
   const [azure, setAzure] = createSignal<AzureForm>(azureFrom(props.account));
   const [userAgent, setUserAgent] = createSignal(droidUserAgentFrom(props.account));
-  const [errors, setErrors] = createSignal<
-    Partial<Record<SettingsField | BedrockField | AzureField | "apiKey", MessageKey>>
-  >({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [tried, setTried] = createSignal(false);
   const check = () => {
-    const found: Partial<Record<SettingsField | BedrockField | AzureField | "apiKey", MessageKey>> =
-      validateSettings(settings());
+    const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey"> = validateSettings(
+      settings(),
+    );
     if (isAzure) Object.assign(found, validateAzure(azure(), settings().baseUrl));
     const keyError = maxLength(500)(apiKey());
     if (keyError) found.apiKey = keyError;
     if (isBedrock) Object.assign(found, validateBedrock(bedrock(), false));
     return found;
   };
-  createEffect(on([settings, apiKey, bedrock, azure], () => tried() && setErrors(check()), { defer: true }));
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found = check();
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
-      if (isBedrock) {
-        const credentials = bedrockCredentialsBody(bedrock());
-        if (credentials) await adminApi.accounts.setBedrockCredentials(props.account.id, credentials);
-        // Settings are merged by the API: a mapping or default model left empty is removed (null).
-        const { region, modelMapping, defaultModel } = bedrockSettingsBody(bedrock());
-        const settingsChange = {
-          region,
-          modelMapping: modelMapping ?? null,
-          defaultModel: defaultModel ?? null,
-        };
-        props.onSaved(
-          await adminApi.accounts.update(props.account.id, {
-            ...settingsBody(settings()),
-            settings: settingsChange,
-          }),
-        );
-        return;
-      }
-      // Type settings are merged by the API: an optional one left empty is removed (null).
-      const typeSettings = isAzure
-        ? { settings: azureSettingsChange(azure()) }
-        : isDroid
-          ? { settings: { userAgent: userAgent().trim() || null } }
-          : {};
-      const body = {
-        ...settingsBody(settings()),
-        ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}),
-        ...typeSettings,
+  const send = async () => {
+    if (isBedrock) {
+      const credentials = bedrockCredentialsBody(bedrock());
+      if (credentials) await adminApi.accounts.setBedrockCredentials(props.account.id, credentials);
+      // Settings are merged by the API: a mapping or default model left empty is removed (null).
+      const { region, modelMapping, defaultModel } = bedrockSettingsBody(bedrock());
+      const settingsChange = {
+        region,
+        modelMapping: modelMapping ?? null,
+        defaultModel: defaultModel ?? null,
       };
-      props.onSaved(await adminApi.accounts.update(props.account.id, body));
-    } catch (thrown) {
-      setApiError(thrown);
-    } finally {
-      setBusy(false);
+      props.onSaved(
+        await adminApi.accounts.update(props.account.id, {
+          ...settingsBody(settings()),
+          settings: settingsChange,
+        }),
+      );
+      return;
     }
+    // Type settings are merged by the API: an optional one left empty is removed (null).
+    const typeSettings = isAzure
+      ? { settings: azureSettingsChange(azure()) }
+      : isDroid
+        ? { settings: { userAgent: userAgent().trim() || null } }
+        : {};
+    const body = {
+      ...settingsBody(settings()),
+      ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}),
+      ...typeSettings,
+    };
+    props.onSaved(await adminApi.accounts.update(props.account.id, body));
   };
+  const form = createForm({ check, send });
+  const errors = form.errors;
   return (
-    <Modal title={t("accounts.editTitle", { name: props.account.name })} onClose={props.onClose} wide>
-      <form class="form" onSubmit={submit} noValidate>
-        <p class="muted">{t(TYPE_LABEL[props.account.type])}</p>
-        <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
-        <Show when={isBedrock}>
-          <BedrockFields form={bedrock()} errors={errors()} editing onChange={setBedrock} />
-        </Show>
-        <Show when={isAzure}>
-          <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
-        </Show>
-        <Show when={isDroid}>
-          <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
-        </Show>
-        <Show when={isApiKeyType(props.account.type)}>
-          <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>
-            <TextInput
-              name="apiKey"
-              type="password"
-              autocomplete="off"
-              value={apiKey()}
-              onInput={setApiKey}
-            />
-          </Field>
-        </Show>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()}>
-            {t("common.save")}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <ModalForm
+      title={t("accounts.editTitle", { name: props.account.name })}
+      onClose={props.onClose}
+      wide
+      form={form}
+      submitLabel={t("common.save")}
+    >
+      <p class="muted">{t(TYPE_LABEL[props.account.type])}</p>
+      <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
+      <Show when={isBedrock}>
+        <BedrockFields form={bedrock()} errors={errors()} editing onChange={setBedrock} />
+      </Show>
+      <Show when={isAzure}>
+        <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
+      </Show>
+      <Show when={isDroid}>
+        <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
+      </Show>
+      <Show when={isApiKeyType(props.account.type)}>
+        <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>
+          <TextInput name="apiKey" type="password" autocomplete="off" value={apiKey()} onInput={setApiKey} />
+        </Field>
+      </Show>
+    </ModalForm>
   );
 }

@@ -6,11 +6,14 @@ import type { AccountGroup } from "../api/ops-types.ts";
 import { PLATFORMS, type Platform } from "../api/types.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
-import { createConfirm, Modal } from "../components/Modal.tsx";
+import { ModalForm } from "../components/FormShell.tsx";
+import { createConfirm } from "../components/Modal.tsx";
 import { t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
+import { createForm } from "../lib/form.ts";
 import { PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
+import { required, validate } from "../lib/validate.ts";
 import { Link } from "../router.tsx";
 
 interface GroupDialogProps {
@@ -25,96 +28,77 @@ function GroupDialog(props: GroupDialogProps) {
   const [platform, setPlatform] = createSignal<Platform>(props.editing?.platform ?? "claude");
   const [description, setDescription] = createSignal(props.editing?.description ?? "");
   const [members, setMembers] = createSignal<string[]>(props.editing?.memberIds ?? []);
-  const [nameError, setNameError] = createSignal(false);
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
   const candidates = createMemo(() => props.accounts.filter((a) => a.platform === platform()));
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setNameError(!name().trim());
-    if (!name().trim()) return;
-    setBusy(true);
-    setApiError(null);
-    const memberIds = members().filter((id) => candidates().some((a) => a.id === id));
-    try {
+  const state = createForm<"name">({
+    check: () => validate({ name: name() }, { name: [required] }),
+    send: async () => {
+      const memberIds = members().filter((id) => candidates().some((a) => a.id === id));
       const body = { name: name().trim(), description: description(), memberIds };
       if (props.editing) await adminApi.groups.update(props.editing.id, body);
       else await adminApi.groups.create({ ...body, platform: platform() });
       props.onSaved();
-    } catch (thrown) {
-      setApiError(thrown);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return (
-    <Modal
+    <ModalForm
       title={props.editing ? t("groups.editTitle", { name: props.editing.name }) : t("groups.createTitle")}
       onClose={props.onClose}
+      testId="group-form"
+      form={state}
+      submitLabel={t("common.save")}
+      submitTestId="save-group"
     >
-      <form class="form" onSubmit={submit} noValidate data-testid="group-form">
-        <div class="form-grid">
-          <Field label={t("common.name")} error={nameError() ? "validate.required" : undefined}>
-            <TextInput name="name" value={name()} onInput={setName} />
-          </Field>
-          <Field label={t("groups.platform")} hint={props.editing ? t("groups.platformFixed") : undefined}>
-            <select
-              name="platform"
-              value={platform()}
-              disabled={Boolean(props.editing)}
-              onChange={(e) => setPlatform(e.currentTarget.value as Platform)}
-            >
-              <For each={PLATFORMS}>{(p) => <option value={p}>{PLATFORM_LABEL[p]}</option>}</For>
-            </select>
-          </Field>
-          <Field label={t("common.description")} wide>
-            <textarea
-              name="description"
-              rows="2"
-              value={description()}
-              onInput={(e) => setDescription(e.currentTarget.value)}
-            />
-          </Field>
-          <div class="field wide">
-            <span class="label">{t("groups.members")}</span>
-            <Show when={candidates().length > 0} fallback={<p class="muted">{t("groups.noAccounts")}</p>}>
-              <div class="checks">
-                <For each={candidates()}>
-                  {(a) => (
-                    <label class="check">
-                      <input
-                        type="checkbox"
-                        name={`member-${a.name}`}
-                        checked={members().includes(a.id)}
-                        onChange={(e) =>
-                          setMembers(
-                            e.currentTarget.checked
-                              ? [...members(), a.id]
-                              : members().filter((id) => id !== a.id),
-                          )
-                        }
-                      />
-                      {a.name}
-                    </label>
-                  )}
-                </For>
-              </div>
-            </Show>
-          </div>
+      <div class="form-grid">
+        <Field label={t("common.name")} error={state.errors().name}>
+          <TextInput name="name" value={name()} onInput={setName} />
+        </Field>
+        <Field label={t("groups.platform")} hint={props.editing ? t("groups.platformFixed") : undefined}>
+          <select
+            name="platform"
+            value={platform()}
+            disabled={Boolean(props.editing)}
+            onChange={(e) => setPlatform(e.currentTarget.value as Platform)}
+          >
+            <For each={PLATFORMS}>{(p) => <option value={p}>{PLATFORM_LABEL[p]}</option>}</For>
+          </select>
+        </Field>
+        <Field label={t("common.description")} wide>
+          <textarea
+            name="description"
+            rows="2"
+            value={description()}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
+        </Field>
+        <div class="field wide">
+          <span class="label">{t("groups.members")}</span>
+          <Show when={candidates().length > 0} fallback={<p class="muted">{t("groups.noAccounts")}</p>}>
+            <div class="checks">
+              <For each={candidates()}>
+                {(a) => (
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      name={`member-${a.name}`}
+                      checked={members().includes(a.id)}
+                      onChange={(e) =>
+                        setMembers(
+                          e.currentTarget.checked
+                            ? [...members(), a.id]
+                            : members().filter((id) => id !== a.id),
+                        )
+                      }
+                    />
+                    {a.name}
+                  </label>
+                )}
+              </For>
+            </div>
+          </Show>
         </div>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()} data-testid="save-group">
-            {t("common.save")}
-          </button>
-        </div>
-      </form>
-    </Modal>
+      </div>
+    </ModalForm>
   );
 }
 

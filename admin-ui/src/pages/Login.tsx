@@ -1,12 +1,13 @@
 // Admin login. Shows the API's refusal as it is (wrong password, too many attempts), and lets the
 // operator point the UI at another relay (saved in this browser).
-import { createEffect, createSignal, on, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
 import { type MessageKey, t } from "../i18n/index.ts";
 import { apiBase, setApiBase } from "../lib/api-base.ts";
+import { createForm } from "../lib/form.ts";
 import { maxLength, required, validate } from "../lib/validate.ts";
 import { Link } from "../router.tsx";
 import { endReason, login } from "../session.ts";
@@ -14,37 +15,19 @@ import { endReason, login } from "../session.ts";
 export function LoginPage() {
   const [username, setUsername] = createSignal("");
   const [password, setPassword] = createSignal("");
-  const [errors, setErrors] = createSignal<Partial<Record<"username" | "password", MessageKey>>>({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
   const [showServer, setShowServer] = createSignal(false);
   const [server, setServer] = createSignal(apiBase());
   const [serverError, setServerError] = createSignal<MessageKey | undefined>();
 
-  const [tried, setTried] = createSignal(false);
-  const check = () =>
-    validate(
-      { username: username(), password: password() },
-      { username: [required, maxLength(200)], password: [required, maxLength(500)] },
-    );
-  createEffect(on([username, password], () => tried() && setErrors(check()), { defer: true }));
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found = check();
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
-      await login(username().trim(), password());
-    } catch (error) {
-      setApiError(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = createForm<"username" | "password">({
+    check: () =>
+      validate(
+        { username: username(), password: password() },
+        { username: [required, maxLength(200)], password: [required, maxLength(500)] },
+      ),
+    send: () => login(username().trim(), password()),
+  });
+  const errors = form.errors;
 
   const saveServer = () => {
     if (setApiBase(server())) {
@@ -59,7 +42,7 @@ export function LoginPage() {
       <div class="login-top">
         <Switchers />
       </div>
-      <form class="card login-card" onSubmit={submit} noValidate>
+      <form class="card login-card" onSubmit={form.submit} noValidate>
         <h1>
           <BrandMark size={28} />
         </h1>
@@ -82,9 +65,9 @@ export function LoginPage() {
             onInput={setPassword}
           />
         </Field>
-        <ErrorBox error={apiError()} />
-        <button type="submit" class="primary block" disabled={busy()}>
-          {busy() ? t("login.signingIn") : t("login.submit")}
+        <ErrorBox error={form.apiError()} />
+        <button type="submit" class="primary block" disabled={form.busy()}>
+          {form.busy() ? t("login.signingIn") : t("login.submit")}
         </button>
         <div class="login-foot">
           <button type="button" class="link" onClick={() => setShowServer(!showServer())}>

@@ -11,7 +11,9 @@ import { Field, TextInput } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
 import { Meter } from "../components/Meter.tsx";
 import { StatCard } from "../components/StatCard.tsx";
-import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { lang, t } from "../i18n/index.ts";
+import { createAction } from "../lib/action.ts";
+import { createForm } from "../lib/form.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens } from "../lib/format.ts";
 import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { toColumns } from "../lib/series.ts";
@@ -232,45 +234,39 @@ function Report(props: {
 
 export function PublicStatsPage() {
   const [key, setKey] = createSignal("");
-  const [fieldError, setFieldError] = createSignal<MessageKey | undefined>();
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
   const [stats, setStats] = createSignal<UserStats | null>(null);
   const [models, setModels] = createSignal<ModelStat[]>([]);
   const [period, setPeriod] = createSignal<ModelPeriod>("monthly");
   let shownKey = "";
 
-  const load = async (apiKey: string, p: ModelPeriod) => {
-    setBusy(true);
-    setApiError(null);
-    try {
-      const [s, m] = await Promise.all([userStats(apiKey), userModelStats(apiKey, p)]);
-      shownKey = apiKey;
-      setStats(s);
-      setModels(m);
-    } catch (thrown) {
-      setApiError(thrown);
-      setStats(null);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const submit = (event: SubmitEvent) => {
-    event.preventDefault();
-    const apiKey = key().trim();
-    if (!apiKey) return setFieldError("validate.required");
-    if (!/^cr_\S{8,}$/.test(apiKey)) return setFieldError("stats.keyFormat");
-    setFieldError(undefined);
-    void load(apiKey, period());
-  };
+  const action = createAction();
+  const form = createForm<"apiKey">({
+    action,
+    check: () => {
+      const apiKey = key().trim();
+      if (!apiKey) return { apiKey: "validate.required" };
+      return /^cr_\S{8,}$/.test(apiKey) ? {} : { apiKey: "stats.keyFormat" };
+    },
+    send: async () => {
+      const apiKey = key().trim();
+      try {
+        const [s, m] = await Promise.all([userStats(apiKey), userModelStats(apiKey, period())]);
+        shownKey = apiKey;
+        setStats(s);
+        setModels(m);
+      } catch (thrown) {
+        setStats(null);
+        throw thrown;
+      }
+    },
+  });
 
   const changePeriod = async (p: ModelPeriod) => {
     setPeriod(p);
     try {
       setModels(await userModelStats(shownKey, p));
     } catch (thrown) {
-      setApiError(thrown);
+      action.setError(thrown);
     }
   };
 
@@ -286,10 +282,10 @@ export function PublicStatsPage() {
       </header>
       <main class="content">
         <BrandNotice />
-        <form class="panel key-form" onSubmit={submit} noValidate>
+        <form class="panel key-form" onSubmit={form.submit} noValidate>
           <p class="muted">{t("stats.intro")}</p>
           <div class="row wrap">
-            <Field label={t("stats.key")} error={fieldError()}>
+            <Field label={t("stats.key")} error={form.errors().apiKey}>
               <TextInput
                 name="apiKey"
                 type="password"
@@ -299,11 +295,11 @@ export function PublicStatsPage() {
                 onInput={setKey}
               />
             </Field>
-            <button type="submit" class="primary" disabled={busy()} data-testid="stats-submit">
-              {busy() ? t("common.loading") : t("stats.lookUp")}
+            <button type="submit" class="primary" disabled={form.busy()} data-testid="stats-submit">
+              {form.busy() ? t("common.loading") : t("stats.lookUp")}
             </button>
           </div>
-          <ErrorBox error={apiError()} />
+          <ErrorBox error={form.apiError()} />
         </form>
         <Show when={stats()}>
           {(s) => <Report stats={s()} models={models()} period={period()} onPeriod={changePeriod} />}

@@ -1,15 +1,17 @@
 // Portal users: list (keys held, status), create (a generated password shown once), edit max keys
 // and default key limits, disable/enable (carried onto their keys), reset a password, their keys.
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { User, UserWithKeyCount } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
+import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
-import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
+import { createForm } from "../lib/form.ts";
 import { formatDate, formatDateTime } from "../lib/format.ts";
 import { keyStatus } from "../lib/keys.ts";
 import { KEY_STATUS_LABEL } from "../lib/labels.ts";
@@ -34,107 +36,80 @@ function UserFormDialog(props: {
   const [form, setForm] = createSignal<UserForm>(
     props.editing ? userFormFrom(props.editing) : emptyUserForm(),
   );
-  const [errors, setErrors] = createSignal<Partial<Record<UserFormField, MessageKey>>>({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [tried, setTried] = createSignal(false);
-  createEffect(on(form, (value) => tried() && setErrors(validateUserForm(value, creating)), { defer: true }));
-  const update = <K extends keyof UserForm>(field: K, value: UserForm[K]) =>
-    setForm({ ...form(), [field]: value });
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found = validateUserForm(form(), creating);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
+  const state = createForm<UserFormField>({
+    check: () => validateUserForm(form(), creating),
+    send: async () => {
       const body = userBodyFrom(form(), creating);
       if (props.editing) props.onSaved(await adminApi.users.update(props.editing.id, body));
       else {
         const created = await adminApi.users.create({ ...body, username: body.username ?? "" });
         props.onSaved(created.user, created.password);
       }
-    } catch (error) {
-      setApiError(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const errors = state.errors;
+  const update = <K extends keyof UserForm>(field: K, value: UserForm[K]) =>
+    setForm({ ...form(), [field]: value });
 
   return (
-    <Modal
+    <ModalForm
       title={props.editing ? t("users.editTitle", { name: props.editing.username }) : t("users.createTitle")}
       onClose={props.onClose}
       wide
+      testId="user-form"
+      form={state}
+      submitLabel={creating ? t("users.create") : t("common.save")}
+      submitTestId="save-user"
     >
-      <form class="form" onSubmit={submit} noValidate data-testid="user-form">
-        <fieldset>
-          <legend>{t("keyForm.basics")}</legend>
-          <div class="form-grid">
-            <Show when={creating}>
-              <Field label={t("users.username")} error={errors().username} hint={t("users.usernameHint")}>
-                <TextInput
-                  name="username"
-                  autocomplete="off"
-                  value={form().username}
-                  onInput={(v) => update("username", v)}
-                />
-              </Field>
-              <Field label={t("users.password")} error={errors().password} hint={t("users.passwordHint")}>
-                <TextInput
-                  name="password"
-                  type="password"
-                  autocomplete="new-password"
-                  value={form().password}
-                  onInput={(v) => update("password", v)}
-                />
-              </Field>
-            </Show>
-            <Field label={t("users.displayName")} error={errors().displayName}>
+      <fieldset>
+        <legend>{t("keyForm.basics")}</legend>
+        <div class="form-grid">
+          <Show when={creating}>
+            <Field label={t("users.username")} error={errors().username} hint={t("users.usernameHint")}>
               <TextInput
-                name="displayName"
-                value={form().displayName}
-                onInput={(v) => update("displayName", v)}
+                name="username"
+                autocomplete="off"
+                value={form().username}
+                onInput={(v) => update("username", v)}
               />
             </Field>
-            <Field label={t("users.email")} error={errors().email}>
-              <TextInput name="email" value={form().email} onInput={(v) => update("email", v)} />
-            </Field>
-            <Field label={t("users.maxKeys")} error={errors().maxKeys} hint={t("users.maxKeysHint")}>
+            <Field label={t("users.password")} error={errors().password} hint={t("users.passwordHint")}>
               <TextInput
-                name="maxKeys"
-                inputmode="numeric"
-                value={form().maxKeys}
-                onInput={(v) => update("maxKeys", v)}
+                name="password"
+                type="password"
+                autocomplete="new-password"
+                value={form().password}
+                onInput={(v) => update("password", v)}
               />
             </Field>
-          </div>
-        </fieldset>
-        <p class="note">{t("users.limitsNote")}</p>
-        <KeyLimitFields
-          values={form().limits}
-          errors={errors()}
-          onInput={(field, value) => setForm({ ...form(), limits: { ...form().limits, [field]: value } })}
-        />
-        <Show when={Object.keys(errors()).length > 0}>
-          <p class="field-error" role="alert">
-            {t("validate.fixFields")}
-          </p>
-        </Show>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()} data-testid="save-user">
-            {creating ? t("users.create") : t("common.save")}
-          </button>
+          </Show>
+          <Field label={t("users.displayName")} error={errors().displayName}>
+            <TextInput
+              name="displayName"
+              value={form().displayName}
+              onInput={(v) => update("displayName", v)}
+            />
+          </Field>
+          <Field label={t("users.email")} error={errors().email}>
+            <TextInput name="email" value={form().email} onInput={(v) => update("email", v)} />
+          </Field>
+          <Field label={t("users.maxKeys")} error={errors().maxKeys} hint={t("users.maxKeysHint")}>
+            <TextInput
+              name="maxKeys"
+              inputmode="numeric"
+              value={form().maxKeys}
+              onInput={(v) => update("maxKeys", v)}
+            />
+          </Field>
         </div>
-      </form>
-    </Modal>
+      </fieldset>
+      <p class="note">{t("users.limitsNote")}</p>
+      <KeyLimitFields
+        values={form().limits}
+        errors={errors()}
+        onInput={(field, value) => setForm({ ...form(), limits: { ...form().limits, [field]: value } })}
+      />
+    </ModalForm>
   );
 }
 
@@ -144,49 +119,36 @@ function ResetPasswordDialog(props: {
   onDone: (user: User, password?: string) => void;
 }) {
   const [password, setPassword] = createSignal("");
-  const [error, setError] = createSignal<MessageKey | undefined>();
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const problem = passwordCheck(password());
-    setError(problem ?? undefined);
-    if (problem) return;
-    setBusy(true);
-    setApiError(null);
-    try {
+  const state = createForm<"password">({
+    check: () => {
+      const problem = passwordCheck(password());
+      return problem ? { password: problem } : {};
+    },
+    send: async () => {
       const result = await adminApi.users.resetPassword(props.user.id, password() || undefined);
       props.onDone(result.user, result.password);
-    } catch (thrown) {
-      setApiError(thrown);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
   return (
-    <Modal title={t("users.resetTitle", { name: props.user.username })} onClose={props.onClose}>
-      <form class="form" onSubmit={submit} noValidate data-testid="reset-form">
-        <p class="note">{t("users.resetNote")}</p>
-        <Field label={t("users.newPassword")} error={error()} hint={t("users.passwordHint")}>
-          <TextInput
-            name="newPassword"
-            type="password"
-            autocomplete="new-password"
-            value={password()}
-            onInput={setPassword}
-          />
-        </Field>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()} data-testid="reset-submit">
-            {t("users.resetPassword")}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <ModalForm
+      title={t("users.resetTitle", { name: props.user.username })}
+      onClose={props.onClose}
+      testId="reset-form"
+      form={state}
+      submitLabel={t("users.resetPassword")}
+      submitTestId="reset-submit"
+    >
+      <p class="note">{t("users.resetNote")}</p>
+      <Field label={t("users.newPassword")} error={state.errors().password} hint={t("users.passwordHint")}>
+        <TextInput
+          name="newPassword"
+          type="password"
+          autocomplete="new-password"
+          value={password()}
+          onInput={setPassword}
+        />
+      </Field>
+    </ModalForm>
   );
 }
 

@@ -1,6 +1,6 @@
 // Webhooks: the master switch and retries, targets (add, edit, remove, test-send), and the log of
 // recent delivery attempts. Secrets are never shown back: an empty secret field keeps the stored one.
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import {
   WEBHOOK_EVENTS,
@@ -12,9 +12,11 @@ import {
 } from "../api/types.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Field, TextInput } from "../components/Field.tsx";
-import { createConfirm, Modal } from "../components/Modal.tsx";
+import { FormActions, ModalForm } from "../components/FormShell.tsx";
+import { createConfirm } from "../components/Modal.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
+import { createForm } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { between, num, validate } from "../lib/validate.ts";
@@ -62,173 +64,144 @@ function TargetDialog(props: {
   const [form, setForm] = createSignal<TargetForm>(
     props.editing ? targetFormFrom(props.editing) : emptyTargetForm(),
   );
-  const [errors, setErrors] = createSignal<Partial<Record<TargetFormField, MessageKey>>>({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [tried, setTried] = createSignal(false);
-  createEffect(
-    on(form, (value) => tried() && setErrors(validateTargetForm(value, props.editing)), { defer: true }),
-  );
+  const state = createForm<TargetFormField>({
+    check: () => validateTargetForm(form(), props.editing),
+    send: async () => {
+      const targets = targetsWith(props.config, form().id, targetBodyFrom(form()));
+      props.onSaved(await adminApi.webhooks.put({ targets }));
+    },
+  });
+  const errors = state.errors;
   const update = <K extends keyof TargetForm>(field: K, value: TargetForm[K]) =>
     setForm({ ...form(), [field]: value });
   const spec = () => TYPE_FIELDS[form().type];
   const storedSecret = () => props.editing?.type === form().type && secretIsSet(props.editing);
 
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found = validateTargetForm(form(), props.editing);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
-      const targets = targetsWith(props.config, form().id, targetBodyFrom(form()));
-      props.onSaved(await adminApi.webhooks.put({ targets }));
-    } catch (error) {
-      setApiError(error);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <Modal
+    <ModalForm
       title={props.editing ? t("webhooks.editTarget") : t("webhooks.addTarget")}
       onClose={props.onClose}
       wide
+      testId="target-form"
+      form={state}
+      submitLabel={t("common.save")}
+      submitTestId="save-target"
     >
-      <form class="form" onSubmit={submit} noValidate data-testid="target-form">
-        <div class="form-grid">
-          <Field label={t("webhooks.type")}>
-            <select
-              name="type"
-              value={form().type}
-              onChange={(e) => update("type", e.currentTarget.value as TargetForm["type"])}
-            >
-              <For each={WEBHOOK_TYPES}>{(type) => <option value={type}>{TYPE_LABEL[type]}</option>}</For>
-            </select>
-          </Field>
-          <Field label={t("common.name")} error={errors().name}>
-            <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
-          </Field>
+      <div class="form-grid">
+        <Field label={t("webhooks.type")}>
+          <select
+            name="type"
+            value={form().type}
+            onChange={(e) => update("type", e.currentTarget.value as TargetForm["type"])}
+          >
+            <For each={WEBHOOK_TYPES}>{(type) => <option value={type}>{TYPE_LABEL[type]}</option>}</For>
+          </select>
+        </Field>
+        <Field label={t("common.name")} error={errors().name}>
+          <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
+        </Field>
+        <Field
+          label={t("webhooks.url")}
+          error={errors().url}
+          hint={spec().url === "optional" ? t("webhooks.urlOptional") : undefined}
+          wide
+        >
+          <TextInput
+            name="url"
+            inputmode="url"
+            placeholder="https://"
+            value={form().url}
+            onInput={(v) => update("url", v)}
+          />
+        </Field>
+        <Show when={spec().secret}>
           <Field
-            label={t("webhooks.url")}
-            error={errors().url}
-            hint={spec().url === "optional" ? t("webhooks.urlOptional") : undefined}
-            wide
+            label={spec().secret === "botToken" ? t("webhooks.botToken") : t("webhooks.secret")}
+            error={errors().secret}
+            hint={storedSecret() ? t("webhooks.secretKept") : t("webhooks.secretHint")}
           >
             <TextInput
-              name="url"
-              inputmode="url"
-              placeholder="https://"
-              value={form().url}
-              onInput={(v) => update("url", v)}
+              name="secret"
+              type="password"
+              autocomplete="off"
+              value={form().secret}
+              placeholder={storedSecret() ? "••••••••" : ""}
+              onInput={(v) => update("secret", v)}
             />
           </Field>
-          <Show when={spec().secret}>
-            <Field
-              label={spec().secret === "botToken" ? t("webhooks.botToken") : t("webhooks.secret")}
-              error={errors().secret}
-              hint={storedSecret() ? t("webhooks.secretKept") : t("webhooks.secretHint")}
-            >
-              <TextInput
-                name="secret"
-                type="password"
-                autocomplete="off"
-                value={form().secret}
-                placeholder={storedSecret() ? "••••••••" : ""}
-                onInput={(v) => update("secret", v)}
+          <Show when={storedSecret() && spec().secret === "secret"}>
+            <label class="check">
+              <input
+                type="checkbox"
+                name="clearSecret"
+                checked={form().clearSecret}
+                onChange={(e) => update("clearSecret", e.currentTarget.checked)}
               />
-            </Field>
-            <Show when={storedSecret() && spec().secret === "secret"}>
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name="clearSecret"
-                  checked={form().clearSecret}
-                  onChange={(e) => update("clearSecret", e.currentTarget.checked)}
-                />
-                {t("webhooks.clearSecret")}
-              </label>
-            </Show>
+              {t("webhooks.clearSecret")}
+            </label>
           </Show>
-          <Show when={spec().chatId}>
-            <Field label={t("webhooks.chatId")} error={errors().chatId}>
-              <TextInput name="chatId" value={form().chatId} onInput={(v) => update("chatId", v)} />
-            </Field>
-          </Show>
-          <Show when={spec().bark}>
-            <Field label={t("webhooks.deviceKey")} error={errors().deviceKey}>
-              <TextInput name="deviceKey" value={form().deviceKey} onInput={(v) => update("deviceKey", v)} />
-            </Field>
-            <Field label={t("webhooks.sound")} error={errors().sound}>
-              <TextInput name="sound" value={form().sound} onInput={(v) => update("sound", v)} />
-            </Field>
-            <Field label={t("webhooks.group")} error={errors().group}>
-              <TextInput name="group" value={form().group} onInput={(v) => update("group", v)} />
-            </Field>
-          </Show>
-          <Field label={t("webhooks.timeoutMs")} error={errors().timeoutMs} hint={t("webhooks.timeoutHint")}>
-            <TextInput
-              name="timeoutMs"
-              inputmode="numeric"
-              value={form().timeoutMs}
-              onInput={(v) => update("timeoutMs", v)}
-            />
-          </Field>
-          <label class="check">
-            <input
-              type="checkbox"
-              name="enabled"
-              checked={form().enabled}
-              onChange={(e) => update("enabled", e.currentTarget.checked)}
-            />
-            {t("webhooks.targetEnabled")}
-          </label>
-          <div class="field wide">
-            <span class="label">{t("webhooks.events")}</span>
-            <div class="checks">
-              <For each={WEBHOOK_EVENTS}>
-                {(event) => (
-                  <label class="check">
-                    <input
-                      type="checkbox"
-                      name={`event-${event}`}
-                      checked={form().events.includes(event)}
-                      onChange={(e) =>
-                        update(
-                          "events",
-                          e.currentTarget.checked
-                            ? [...new Set([...form().events, event])]
-                            : form().events.filter((v) => v !== event),
-                        )
-                      }
-                    />
-                    <span class="mono small">{event}</span>
-                  </label>
-                )}
-              </For>
-            </div>
-            <span class="hint">{t("webhooks.eventsHint")}</span>
-          </div>
-        </div>
-        <Show when={Object.keys(errors()).length > 0}>
-          <p class="field-error" role="alert">
-            {t("validate.fixFields")}
-          </p>
         </Show>
-        <ErrorBox error={apiError()} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="primary" disabled={busy()} data-testid="save-target">
-            {t("common.save")}
-          </button>
+        <Show when={spec().chatId}>
+          <Field label={t("webhooks.chatId")} error={errors().chatId}>
+            <TextInput name="chatId" value={form().chatId} onInput={(v) => update("chatId", v)} />
+          </Field>
+        </Show>
+        <Show when={spec().bark}>
+          <Field label={t("webhooks.deviceKey")} error={errors().deviceKey}>
+            <TextInput name="deviceKey" value={form().deviceKey} onInput={(v) => update("deviceKey", v)} />
+          </Field>
+          <Field label={t("webhooks.sound")} error={errors().sound}>
+            <TextInput name="sound" value={form().sound} onInput={(v) => update("sound", v)} />
+          </Field>
+          <Field label={t("webhooks.group")} error={errors().group}>
+            <TextInput name="group" value={form().group} onInput={(v) => update("group", v)} />
+          </Field>
+        </Show>
+        <Field label={t("webhooks.timeoutMs")} error={errors().timeoutMs} hint={t("webhooks.timeoutHint")}>
+          <TextInput
+            name="timeoutMs"
+            inputmode="numeric"
+            value={form().timeoutMs}
+            onInput={(v) => update("timeoutMs", v)}
+          />
+        </Field>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="enabled"
+            checked={form().enabled}
+            onChange={(e) => update("enabled", e.currentTarget.checked)}
+          />
+          {t("webhooks.targetEnabled")}
+        </label>
+        <div class="field wide">
+          <span class="label">{t("webhooks.events")}</span>
+          <div class="checks">
+            <For each={WEBHOOK_EVENTS}>
+              {(event) => (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    name={`event-${event}`}
+                    checked={form().events.includes(event)}
+                    onChange={(e) =>
+                      update(
+                        "events",
+                        e.currentTarget.checked
+                          ? [...new Set([...form().events, event])]
+                          : form().events.filter((v) => v !== event),
+                      )
+                    }
+                  />
+                  <span class="mono small">{event}</span>
+                </label>
+              )}
+            </For>
+          </div>
+          <span class="hint">{t("webhooks.eventsHint")}</span>
         </div>
-      </form>
-    </Modal>
+      </div>
+    </ModalForm>
   );
 }
 
@@ -242,10 +215,6 @@ function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: Webho
     keyExpiryWarningDays: String(props.config.keyExpiryWarningDays),
   });
   const [form, setForm] = createSignal(initial());
-  const [errors, setErrors] = createSignal<Partial<Record<GeneralField, MessageKey>>>({});
-  const [apiError, setApiError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
-  const [saved, setSaved] = createSignal(false);
   const check = () =>
     validate<GeneralField>(form(), {
       maxRetries: [between(0, 10)],
@@ -257,15 +226,9 @@ function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: Webho
             : "validate.range",
       ],
     });
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setSaved(false);
-    const found = check();
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    setApiError(null);
-    try {
+  const state = createForm<GeneralField>({
+    check,
+    send: async () => {
       const value = form();
       const result = await adminApi.webhooks.put({
         enabled: value.enabled,
@@ -275,15 +238,11 @@ function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: Webho
         targets: props.config.targets.map(targetInputOf),
       });
       props.onSaved(result);
-      setSaved(true);
-    } catch (error) {
-      setApiError(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const errors = state.errors;
   return (
-    <form class="card form" onSubmit={submit} noValidate data-testid="webhook-general">
+    <form class="card form" onSubmit={state.submit} noValidate data-testid="webhook-general">
       <h2>{t("webhooks.general")}</h2>
       <div class="form-grid">
         <label class="check">
@@ -328,15 +287,7 @@ function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: Webho
           />
         </Field>
       </div>
-      <ErrorBox error={apiError()} />
-      <div class="actions">
-        <Show when={saved()}>
-          <span class="muted">{t("common.saved")}</span>
-        </Show>
-        <button type="submit" class="primary" disabled={busy()} data-testid="save-general">
-          {t("common.save")}
-        </button>
-      </div>
+      <FormActions form={state} submitLabel={t("common.save")} submitTestId="save-general" />
     </form>
   );
 }
