@@ -131,6 +131,7 @@ async function planAccounts(
     // A source without times (the admin sync export) keeps the ones an earlier import wrote.
     if (existing && settings.createdAt === EPOCH)
       settings = { ...settings, createdAt: existing.createdAt, updatedAt: existing.updatedAt };
+    if (existing && mapped.value.baseUrlIsOurs) settings = { ...settings, baseUrl: existing.baseUrl };
     const checked = accountRecordSchema.safeParse({ ...settings, credentials: envelope });
     if (!checked.success) {
       report.skipped.push({
@@ -139,7 +140,10 @@ async function planAccounts(
       });
       continue;
     }
-    const record = checked.data;
+    let record = checked.data;
+    // Changed here and changed back, or only what is ours changed: only the time moved.
+    if (existing && canonical({ ...existing, updatedAt: "" }) === canonical({ ...record, updatedAt: "" }))
+      record = { ...record, updatedAt: existing.updatedAt };
     const change = changeOf(existing, record, indexed.has(record.id));
     tally(report, c.id, change, mapped);
     report.byType[record.type] = (report.byType[record.type] ?? 0) + 1;

@@ -23,6 +23,11 @@ export type Credentials = { apiKey: string } | OauthCredentials | BedrockCredent
 export interface MappedAccount {
   settings: AccountSettings;
   credentials: Credentials;
+  /**
+   * The original stores no base URL for this type (it calls the official API): one set here
+   * (a gateway, a regional endpoint) is ours to keep.
+   */
+  baseUrlIsOurs: boolean;
 }
 
 const EPOCH = "1970-01-01T00:00:00.000Z";
@@ -293,6 +298,9 @@ const SETTINGS: Record<NonNullable<AccountFamily["type"]>, readonly string[]> = 
   "openai-oauth": ["maxConcurrentTasks", "supportedModels"],
 };
 
+/** The settings fields that carry an account's base URL in the original. */
+const URL_FIELDS = new Set(["apiUrl", "azureEndpoint", "baseUrl", "baseApi"]);
+
 /** What refuses an account before anything is read: modes of the original we do not serve. */
 function unsupported(family: AccountFamily, f: Fields): string | null {
   if (family.type === "bedrock" && f.credentialType === "bearer_token")
@@ -484,7 +492,8 @@ export function mapAccount(
     notMapped.push(
       ...unmappedFields(f, handled, { defaults: DEFAULTS, labels: LABELS, ignorePrefixes: STATE_PREFIXES }),
     );
-    return { ok: true, value: { settings, credentials }, notMapped, notes };
+    const baseUrlIsOurs = !settingFields.some((field) => URL_FIELDS.has(field));
+    return { ok: true, value: { settings, credentials, baseUrlIsOurs }, notMapped, notes };
   } catch (error) {
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
     throw error;

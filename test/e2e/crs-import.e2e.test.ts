@@ -2,8 +2,9 @@
 // fixture of test/migrations) is imported into the running stack's keyspace; then every imported
 // key authenticates with its original string through the real relay, is upgraded to our hash on
 // first use, keeps its limits and usage, and an imported Console account serves the requests; a
-// group-bound key is served by the group's member; imported users own their keys; the original's
-// JSON export reads into the same records.
+// group-bound key is served by the group's member; the imported Azure, Bedrock, Droid and CCR
+// accounts each serve requests, and their usage is recorded; imported users own their keys; the
+// original's JSON export reads into the same records.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { hashRelayKey } from "../../worker/keyspace/crypto.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
 import { enhancedExportOf } from "../migrations/crs-exports.ts";
 import {
+  BEDROCK_ACCESS_KEY,
   CRS_ENCRYPTION_KEY,
   crsHash,
   type FixtureStamps,
@@ -25,6 +27,7 @@ import {
 import { startSourceRedis } from "../migrations/helpers.ts";
 import { adminCall, adminToken } from "./harness/relay.ts";
 import { startTestStack, type TestStack } from "./harness/stack.ts";
+import { usageOf as keyTotals, minus, sentTotals, settledUsage } from "./harness/usage.ts";
 
 let upstream: FakeUpstream;
 let stack: TestStack;
@@ -79,6 +82,35 @@ async function keyOf(id: string): Promise<KeyView> {
   return (await adminCall<{ key: KeyView }>(stack, token, "GET", `/keys/${id}`)).key;
 }
 
+async function accountRequests(id: string): Promise<number> {
+  const usage = await adminCall<{ total: Counters }>(stack, token, "GET", `/accounts/${id}/usage`);
+  return usage.total.requests;
+}
+
+/**
+ * Runs one request that `accountId` must serve for `keyId`: the fake saw `credential` once more,
+ * and the key's recorded usage grew by exactly what the fake sent, the account's by one request.
+ */
+async function expectServed(keyId: string, accountId: string, credential: string, call: () => Promise<void>) {
+  const since = upstream.stats().usageSent.length;
+  const byCredential = upstream.stats().byCredential[credential]?.requests ?? 0;
+  const before = await keyTotals(stack, token, keyId);
+  const accountBefore = await accountRequests(accountId);
+  await call();
+  expect(upstream.stats().byCredential[credential]?.requests).toBe(byCredential + 1);
+  const after = await settledUsage(stack, token, keyId, before.requests + 1);
+  const sent = sentTotals(upstream, since);
+  expect(sent.requests).toBe(1);
+  expect(sent.inputTokens).toBeGreaterThan(0);
+  expect(minus(after, before)).toEqual(sent);
+  expect(
+    await until(
+      () => accountRequests(accountId),
+      (n) => n > accountBefore,
+    ),
+  ).toBe(accountBefore + 1);
+}
+
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -96,7 +128,11 @@ beforeAll(async () => {
   });
   token = await adminToken(stack);
   source = await startSourceRedis();
-  stamps = await writeCrsFixture(source.client, { consoleApiUrl: `${upstream.url}/v1/messages` });
+  stamps = await writeCrsFixture(source.client, {
+    consoleApiUrl: `${upstream.url}/v1/messages`,
+    azureEndpoint: upstream.url,
+    ccrApiUrl: upstream.url,
+  });
   report = await runCrsImport({
     from: source.url,
     crsEncryptionKey: CRS_ENCRYPTION_KEY,
@@ -116,7 +152,7 @@ afterAll(async () => {
 
 describe("a Claude Relay Service import into the running relay", () => {
   it("brings keys, accounts, groups, users, webhooks and usage over", () => {
-    expect(report.relayKeys.writes.created).toBe(6);
+    expect(report.relayKeys.writes.created).toBe(8);
     expect(report.accounts.writes.created).toBe(11);
     expect(report.groups.writes.created).toBe(2);
     expect(report.users.writes.created).toBe(3);
@@ -209,6 +245,111 @@ describe("a Claude Relay Service import into the running relay", () => {
     expect((await keyOf(IDS.frank)).boundAccounts).toEqual({ claude: `group:${IDS.group}` });
   });
 
+  it("serves requests from the imported Azure, Bedrock, Droid and CCR accounts, and records their usage", async () => {
+    // The original keeps no base URL for Bedrock and Droid accounts (they call AWS and Factory):
+    // point the imported ones at the fake upstream, as an operator with a gateway would.
+    for (const [id, baseUrl] of [
+      [IDS.bedrock, upstream.url],
+      [IDS.droid, `${upstream.url}/api/llm`],
+    ] as const) {
+      const patched = await adminCall<{ account: { baseUrl: string } }>(
+        stack,
+        token,
+        "PATCH",
+        `/accounts/${id}`,
+        {
+          baseUrl,
+        },
+      );
+      expect(patched.account.baseUrl).toBe(baseUrl);
+    }
+
+    // Azure at /azure, for a key bound to no Azure account: the imported one serves the Azure
+    // pool. (Grace is new here: no earlier request of hers is still being recorded.)
+    await expectServed(IDS.grace, IDS.azure, SECRETS.azureApiKey, async () => {
+      const response = await fetch(`${stack.relayUrl}/azure/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SECRETS.grace}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "Say hello" }] }),
+      });
+      const body = (await response.json()) as { choices?: { message: { content: string } }[] };
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(body.choices?.[0]?.message.content).toBe("Hello from fake upstream");
+      const last = upstream.stats().lastRequest;
+      // Its deployment and api-version, from the original's record.
+      expect(last?.path).toBe("/openai/deployments/gpt-4o/chat/completions?api-version=2024-02-01");
+      expect(last?.headers["api-key"]).toBe(SECRETS.azureApiKey);
+    });
+
+    // Droid at /droid/claude: the first of the original's API keys, its User-Agent.
+    await expectServed(IDS.grace, IDS.droid, SECRETS.droidKey, async () => {
+      const response = await fetch(`${stack.relayUrl}/droid/claude/v1/messages`, {
+        method: "POST",
+        headers: {
+          "x-api-key": SECRETS.grace,
+          "content-type": "application/json",
+          "anthropic-version": "2023-06-01",
+        },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          max_tokens: 32,
+          messages: [{ role: "user", content: "Say hello" }],
+        }),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(body.content).toEqual([expect.objectContaining({ text: "Hello from fake upstream" })]);
+      const last = upstream.stats().lastRequest;
+      expect(last?.path).toBe("/api/llm/a/v1/messages");
+      expect(last?.headers["user-agent"]).toBe("factory-cli/0.30.0");
+    });
+
+    // Bedrock, for the key bound to it in the original (bedrockAccountId): SigV4-signed with the
+    // original's AWS key (the fake verifies the signature), in the original's region.
+    await expectServed(IDS.grace, IDS.bedrock, BEDROCK_ACCESS_KEY, async () => {
+      const grace = await send(SECRETS.grace);
+      expect(grace.status, JSON.stringify(grace.body)).toBe(200);
+      expect(grace.body.content).toEqual([expect.objectContaining({ text: "Hello from fake upstream" })]);
+      const last = upstream.stats().lastRequest;
+      expect(last?.path).toMatch(/^\/model\/[^/]+\/invoke$/);
+      expect(last?.headers.authorization).toContain(`Credential=${BEDROCK_ACCESS_KEY}/`);
+      expect(last?.headers.authorization).toContain("/us-west-2/bedrock/aws4_request");
+    });
+
+    // CCR, outside the shared pool, for the key bound to it in the original (ccrAccountId).
+    await expectServed(IDS.heidi, IDS.ccr, SECRETS.ccrKey, async () => {
+      const heidi = await send(SECRETS.heidi);
+      expect(heidi.status, JSON.stringify(heidi.body)).toBe(200);
+      expect(upstream.stats().lastRequest?.headers["x-api-key"]).toBe(SECRETS.ccrKey);
+    });
+  });
+
+  it("keeps dedicated and CCR accounts out of the shared pool: unbound keys never reach them", async () => {
+    const ccrBefore = upstream.stats().byCredential[SECRETS.ccrKey]?.requests ?? 0;
+    const accounts = await adminCall<{ accounts: { id: string; shared: boolean; schedulable: boolean }[] }>(
+      stack,
+      token,
+      "GET",
+      "/accounts",
+    );
+    const byId = new Map(accounts.accounts.map((a) => [a.id, a]));
+    // Dedicated in the original: schedulable, serving only the keys bound to it.
+    expect(byId.get(IDS.consoleDedicated)).toMatchObject({ shared: false, schedulable: true });
+    expect(byId.get(IDS.ccr)).toMatchObject({ shared: false, schedulable: true });
+    // Erin is bound to nothing: with her owner enabled she uses the shared pool only.
+    await adminCall(stack, token, "POST", `/users/${IDS.userErin}/enable`);
+    for (let i = 0; i < 3; i++) {
+      const erin = await until(
+        () => send(SECRETS.erin),
+        (r) => r.status === 200,
+      );
+      expect(erin.status, JSON.stringify(erin.body)).toBe(200);
+    }
+    await adminCall(stack, token, "POST", `/users/${IDS.userErin}/disable`);
+    expect(upstream.stats().byCredential[SECRETS.ccrKey]?.requests ?? 0).toBe(ccrBefore);
+    expect(upstream.stats().byCredential[SECRETS.dedicatedApiKey]).toBeUndefined();
+  });
+
   it("keeps each imported user's keys working and theirs; the user logs in once an admin sets a password", async () => {
     const owned = await adminCall<{ keys: KeyView[] }>(stack, token, "GET", `/users/${IDS.userAlice}/keys`);
     // Alice's key works (above) and is hers.
@@ -265,16 +406,16 @@ describe("a Claude Relay Service import into the running relay", () => {
       expect(fromFile.source).toContain("(data export, version 2.0)");
       // The Claude OAuth and Gemini accounts it carries are equal, credentials included.
       expect(fromFile.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
-      // Carol, Dave and Erin are equal; Alice, Bob and Frank are bound to accounts and groups
-      // the export format does not carry.
-      expect(fromFile.relayKeys.writes).toEqual({ created: 0, updated: 3, unchanged: 3 });
+      // Carol, Dave and Erin are equal; Alice, Bob, Frank, Grace and Heidi are bound to accounts
+      // and groups the export format does not carry.
+      expect(fromFile.relayKeys.writes).toEqual({ created: 0, updated: 5, unchanged: 3 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it("upgrades each key to our hash after its first use, and it keeps working", async () => {
-    for (const name of ["alice", "bob", "carol", "dave", "erin", "frank"] as const) {
+    for (const name of ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"] as const) {
       const ours = await hashRelayKey(stack.secrets.KEY_HASH_SECRET, SECRETS[name]);
       const id = await until(
         () => stack.keyspace.findRelayKeyIdByHash(ours),
@@ -312,7 +453,8 @@ describe("a Claude Relay Service import into the running relay", () => {
       encryptionKey: stack.secrets.ENCRYPTION_KEY,
       apply: false,
     });
-    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 6 });
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
+    // The gateway base URLs set here on the Bedrock and Droid accounts (the original has none) stay.
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
     expect(again.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
     // Alice's password set here and her last login are kept; nothing else moved.

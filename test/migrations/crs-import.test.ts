@@ -699,7 +699,7 @@ describe("an import", () => {
     expect(await dump(target.direct)).toEqual(before);
   });
 
-  it("keeps what was set here since: a user's password, a webhook target added here", async () => {
+  it("keeps what was set here since: a user's password, a webhook target added here, a Bedrock account's gateway", async () => {
     const keyspace = new Keyspace(target.upstash);
     const alice = await storedUser(IDS.userAlice);
     const changedAt = "2026-01-01T00:00:00.000Z";
@@ -723,11 +723,20 @@ describe("an import", () => {
       targets: [...config.targets, mine],
       keyExpiryWarningDays: 7,
     });
+    // The original has no base URL for Bedrock accounts (it calls AWS): one set here stays.
+    const bedrock = await storedAccount(IDS.bedrock);
+    await keyspace.putAccount({
+      ...bedrock,
+      baseUrl: "https://bedrock-gateway.example.com",
+      updatedAt: changedAt,
+    });
 
     const before = await dump(target.direct);
     const again = await runImport(true);
     expect(again.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
     expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
+    expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
+    expect((await storedAccount(IDS.bedrock)).baseUrl).toBe("https://bedrock-gateway.example.com");
     expect(await dump(target.direct)).toEqual(before);
     expect(await verifyPassword("set-by-the-admin", (await storedUser(IDS.userAlice)).passwordHash)).toBe(
       true,
