@@ -8,11 +8,29 @@ export interface ParsedBody<T> {
   value: T;
 }
 
+/**
+ * Client headers are forwarded to the upstream, which refuses oversized ones — often by dropping
+ * the connection, which would count against the account. Real clients send a few KB.
+ */
+export const MAX_HEADER_BYTES = 32 * 1024;
+
+function headerBytes(headers: Headers): number {
+  let total = 0;
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
+}
+
 export async function readJsonBody<T>(
   request: Request,
   maxBytes: number,
   schema: z.ZodType<T>,
 ): Promise<ParsedBody<T>> {
+  if (headerBytes(request.headers) > MAX_HEADER_BYTES) {
+    throw new RelayError("invalid_request", `Request headers are larger than ${MAX_HEADER_BYTES} bytes`, {
+      status: 431,
+      code: "request_header_fields_too_large",
+    });
+  }
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new RelayError("too_large", `Request body is larger than ${maxBytes} bytes`);

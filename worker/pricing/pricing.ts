@@ -46,11 +46,13 @@ export function findPrice(table: PriceTable, model: string): ModelPrice | undefi
     (n) => n.replace(/(-v\d+(:\d+)?|@\d{8})$/, ""),
     (n) => n.replace(/-\d{8}$/, ""),
   ];
+  // Own keys only: a model named "constructor" or "__proto__" has no price.
+  const priceOf = (name: string) => (Object.hasOwn(table, name) ? table[name] : undefined);
   let name = model;
-  if (table[name]) return table[name];
+  if (priceOf(name)) return priceOf(name);
   for (const step of steps) {
     name = step(name);
-    if (table[name]) return table[name];
+    if (priceOf(name)) return priceOf(name);
   }
   return undefined;
 }

@@ -82,7 +82,12 @@ function clientHeaders(upstream: Response, requestId: string): Headers {
 
 /** An upstream error in the client's protocol: passed through when already in that shape. */
 async function upstreamError(ctx: ForwardContext, response: Response): Promise<Response> {
-  const text = await response.text();
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    // The upstream hung up after its status line (a 431 often does): the status says enough.
+  }
   const headers = clientHeaders(response, ctx.requestId);
   headers.set("content-type", "application/json");
   try {

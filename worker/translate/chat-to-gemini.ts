@@ -52,7 +52,8 @@ function imagePart(url: string, field: string): Json {
   const stored =
     /^gs:\/\//i.test(url) || /^https:\/\/generativelanguage\.googleapis\.com\/.*\/files\//i.test(url);
   const extension = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase();
-  const mimeType = extension ? EXTENSION_TYPES[extension] : undefined;
+  const mimeType =
+    extension && Object.hasOwn(EXTENSION_TYPES, extension) ? EXTENSION_TYPES[extension] : undefined;
   if (stored && mimeType) return { fileData: { mimeType, fileUri: url } };
   if (isHttpUrl(url) || stored) {
     return refuse(field, "Gemini does not fetch image URLs; send the image inline as a base64 data: URL");
@@ -142,7 +143,9 @@ function generationConfig(request: ChatRequest): Json {
     }
   }
   if (request.reasoningEffort !== undefined) {
-    const budget = THINKING_BUDGET[request.reasoningEffort];
+    // Own keys only: "constructor" or "toString" is an unknown effort, not Object's method.
+    const effort = request.reasoningEffort;
+    const budget = Object.hasOwn(THINKING_BUDGET, effort) ? THINKING_BUDGET[effort] : undefined;
     if (budget === undefined)
       refuse("reasoning_effort", `${JSON.stringify(request.reasoningEffort)} is not a known effort`);
     config.thinkingConfig = { thinkingBudget: budget };

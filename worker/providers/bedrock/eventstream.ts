@@ -37,6 +37,15 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** Header text; bytes that are not UTF-8 are a corrupt frame like any other (not a TypeError). */
+function utf8Text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new EventStreamError("event-stream header is not UTF-8");
+  }
+}
+
 function parseHeaders(bytes: Uint8Array, view: DataView, start: number, end: number) {
   const headers: Record<string, HeaderValue> = {};
   let at = start;
@@ -47,7 +56,7 @@ function parseHeaders(bytes: Uint8Array, view: DataView, start: number, end: num
     need(1);
     const nameLength = bytes[at++] as number;
     need(nameLength + 1);
-    const name = utf8.decode(bytes.subarray(at, at + nameLength));
+    const name = utf8Text(bytes.subarray(at, at + nameLength));
     at += nameLength;
     const type = bytes[at++] as number;
     let value: HeaderValue;
@@ -84,7 +93,7 @@ function parseHeaders(bytes: Uint8Array, view: DataView, start: number, end: num
         at += 2;
         need(length);
         const raw = bytes.slice(at, at + length);
-        value = type === 7 ? utf8.decode(raw) : raw;
+        value = type === 7 ? utf8Text(raw) : raw;
         at += length;
         break;
       }

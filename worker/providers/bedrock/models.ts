@@ -28,6 +28,9 @@ const BUILT_IN: Record<string, string> = {
   "claude-3-haiku-20240307": "us.anthropic.claude-3-haiku-20240307-v1:0",
 };
 
+/** Own keys only: a client's model named "constructor" or "toString" is no built-in model. */
+const ownValue = (model: string) => (Object.hasOwn(BUILT_IN, model) ? BUILT_IN[model] : undefined);
+
 const isBedrockId = (model: string) => /^([a-z]+\.)?anthropic\./.test(model) || model.startsWith("arn:aws");
 
 /**
@@ -35,10 +38,11 @@ const isBedrockId = (model: string) => /^([a-z]+\.)?anthropic\./.test(model) || 
  * built-in mapping (Claude Code's `[1m]` suffix ignored), then the account's default model.
  */
 export function bedrockModelId(model: string, settings: BedrockSettings): string {
-  const own = settings.modelMapping?.[model];
+  const mapping = settings.modelMapping;
+  const own = mapping && Object.hasOwn(mapping, model) ? mapping[model] : undefined;
   if (own) return own;
   if (isBedrockId(model)) return model;
-  const builtIn = BUILT_IN[model] ?? BUILT_IN[model.replace(/\[1m\]$/, "")];
+  const builtIn = ownValue(model) ?? ownValue(model.replace(/\[1m\]$/, ""));
   if (builtIn) return builtIn;
   return settings.defaultModel ?? model;
 }

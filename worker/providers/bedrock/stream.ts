@@ -35,15 +35,19 @@ export function anthropicErrorEvent(type: string, message: string): string {
   return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type, message } })}\n\n`;
 }
 
+/** An in-stream exception ends an AWS event stream: nothing after it is part of the answer. */
+const isException = (message: EventStreamMessage) =>
+  message.headers[":message-type"] === "exception" || message.headers[":message-type"] === "error";
+
 /** One frame as SSE text ("" for frames that carry nothing for the client). */
 export function sseOf(message: EventStreamMessage): string {
   const kind = message.headers[":message-type"];
-  if (kind === "exception" || kind === "error") {
+  if (isException(message)) {
     const name = String(message.headers[":exception-type"] ?? message.headers[":error-code"] ?? "exception");
     const body = payloadJson(message);
     const text = body.message ?? body.Message ?? message.headers[":error-message"] ?? "Bedrock stream failed";
     return anthropicErrorEvent(
-      STREAM_ERROR_TYPES[name] ?? "api_error",
+      (Object.hasOwn(STREAM_ERROR_TYPES, name) ? STREAM_ERROR_TYPES[name] : undefined) ?? "api_error",
       `AWS Bedrock (${name}): ${String(text)}`,
     );
   }
@@ -74,6 +78,8 @@ export function bedrockSseBody(upstream: ReadableStream<Uint8Array>): ReadableSt
   const decoder = new EventStreamDecoder();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      // The events of this chunk before a bad frame still reach the client (and the meter).
+      let out = "";
       try {
         for (;;) {
           const next = await reader.read();
@@ -82,8 +88,15 @@ export function bedrockSseBody(upstream: ReadableStream<Uint8Array>): ReadableSt
             controller.close();
             return;
           }
-          let out = "";
-          for (const message of decoder.push(next.value)) out += sseOf(message);
+          for (const message of decoder.push(next.value)) {
+            out += sseOf(message);
+            if (isException(message)) {
+              reader.cancel().catch(() => {});
+              controller.enqueue(encoder.encode(out));
+              controller.close();
+              return;
+            }
+          }
           if (out) {
             controller.enqueue(encoder.encode(out));
             return;
@@ -95,7 +108,7 @@ export function bedrockSseBody(upstream: ReadableStream<Uint8Array>): ReadableSt
           error instanceof EventStreamError
             ? `AWS Bedrock stream unreadable: ${error.message}`
             : "Upstream connection lost mid-response";
-        controller.enqueue(encoder.encode(anthropicErrorEvent("api_error", message)));
+        controller.enqueue(encoder.encode(out + anthropicErrorEvent("api_error", message)));
         controller.close();
       }
     },
