@@ -7,7 +7,7 @@ import { type MessageKey, t } from "../i18n/index.ts";
 import { createForm } from "../lib/form.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
-import { Field, TextInput } from "./Field.tsx";
+import { AreaField, TextField } from "./Field.tsx";
 import { FormActions } from "./FormShell.tsx";
 
 /** The relay accepts https URLs and data: images only (no script, no mixed content). */
@@ -40,21 +40,32 @@ function BrandingForm(props: { initial: Branding }) {
   return (
     <form class="form" onSubmit={state.submit} noValidate data-testid="branding-form">
       <div class="form-grid">
-        <Field label={t("branding.siteName")} hint={t("branding.siteNameHint")}>
-          <TextInput name="siteName" value={siteName()} onInput={setSiteName} placeholder="edge-relay" />
-        </Field>
-        <Field label={t("branding.logoUrl")} error={state.errors().logoUrl} hint={t("branding.logoHint")}>
-          <TextInput name="logoUrl" value={logoUrl()} onInput={setLogoUrl} inputmode="url" />
-        </Field>
-        <Field label={t("branding.notice")} hint={t("branding.noticeHint")} wide>
-          <textarea
-            name="notice"
-            rows="2"
-            maxLength={1000}
-            value={notice()}
-            onInput={(e) => setNotice(e.currentTarget.value)}
-          />
-        </Field>
+        <TextField
+          label={t("branding.siteName")}
+          hint={t("branding.siteNameHint")}
+          name="siteName"
+          value={siteName()}
+          onInput={setSiteName}
+          placeholder="edge-relay"
+        />
+        <TextField
+          label={t("branding.logoUrl")}
+          error={state.errors().logoUrl}
+          hint={t("branding.logoHint")}
+          name="logoUrl"
+          value={logoUrl()}
+          onInput={setLogoUrl}
+          inputmode="url"
+        />
+        <AreaField
+          label={t("branding.notice")}
+          hint={t("branding.noticeHint")}
+          wide
+          name="notice"
+          maxLength={1000}
+          value={notice()}
+          onInput={(v) => setNotice(v)}
+        />
       </div>
       <FormActions form={state} submitLabel={t("common.save")} submitTestId="save-branding" />
     </form>

@@ -3,7 +3,7 @@
 import { For } from "solid-js";
 import { type MessageKey, t } from "../i18n/index.ts";
 import type { NumberLimit } from "../lib/keys.ts";
-import { Field, TextInput } from "./Field.tsx";
+import { TextField } from "./Field.tsx";
 
 const LIMIT_GROUPS: {
   title: MessageKey;
@@ -50,19 +50,16 @@ export function KeyLimitFields(props: {
           <div class="form-grid">
             <For each={group.fields}>
               {(item) => (
-                <Field
+                <TextField
                   label={t(item.label)}
                   error={props.errors[item.field]}
                   hint={item.hint ? t(item.hint) : undefined}
-                >
-                  <TextInput
-                    name={item.field}
-                    inputmode={item.step ? "decimal" : "numeric"}
-                    value={props.values[item.field]}
-                    placeholder="0"
-                    onInput={(v) => props.onInput(item.field, v)}
-                  />
-                </Field>
+                  name={item.field}
+                  inputmode={item.step ? "decimal" : "numeric"}
+                  value={props.values[item.field]}
+                  placeholder="0"
+                  onInput={(v) => props.onInput(item.field, v)}
+                />
               )}
             </For>
           </div>

@@ -52,3 +52,26 @@ export function createForm<F extends string>(options: {
     submit,
   };
 }
+
+type TextKeys<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T] & string;
+
+/**
+ * Binds a form object's text fields to inputs: `{...bind("name")}` gives the input its name, value,
+ * onInput and the field's error mark (getters, so the props stay reactive).
+ */
+export function binder<T extends object>(
+  form: Accessor<T>,
+  setForm: (next: T) => void,
+  errors: Accessor<Partial<Record<string, MessageKey>>> = () => ({}),
+) {
+  return <K extends TextKeys<T>>(name: K) => ({
+    name,
+    get value() {
+      return form()[name] as string;
+    },
+    get error() {
+      return errors()[name];
+    },
+    onInput: (value: string) => setForm({ ...form(), [name]: value }),
+  });
+}

@@ -5,7 +5,7 @@ import { adminApi, type OauthPlatform } from "../api/admin.ts";
 import type { Account, AccountType, OauthAuthorization, Platform } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { AreaField, CheckField, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import {
@@ -40,7 +40,7 @@ import {
   emptyAzure,
   validateAzure,
 } from "../lib/azure-droid.ts";
-import { createForm, type FieldErrors } from "../lib/form.ts";
+import { binder, createForm, type FieldErrors } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { maxLength, required } from "../lib/validate.ts";
 import { AzureFields, DroidFields } from "./AzureDroidFields.tsx";
@@ -71,76 +71,44 @@ function SettingsFields(props: {
   errors: Partial<Record<SettingsField, MessageKey>>;
   onChange: (form: SettingsForm) => void;
 }) {
-  const set = <K extends keyof SettingsForm>(field: K, value: SettingsForm[K]) =>
-    props.onChange({ ...props.form, [field]: value });
+  const bind = binder(
+    () => props.form,
+    (next) => props.onChange(next),
+    () => props.errors,
+  );
+  const check = (field: "schedulable" | "shared") => ({
+    get checked() {
+      return props.form[field];
+    },
+    onChange: (on: boolean) => props.onChange({ ...props.form, [field]: on }),
+  });
   return (
     <div class="form-grid">
-      <Field label={t("common.name")} error={props.errors.name}>
-        <TextInput name="account-name" value={props.form.name} onInput={(v) => set("name", v)} />
-      </Field>
-      <Field label={t("accounts.baseUrl")} error={props.errors.baseUrl} hint={t("accounts.baseUrlHint")}>
-        <TextInput
-          name="baseUrl"
-          inputmode="url"
-          placeholder="https://…"
-          value={props.form.baseUrl}
-          onInput={(v) => set("baseUrl", v)}
-        />
-      </Field>
-      <Field label={t("accounts.priority")} error={props.errors.priority} hint={t("accounts.priorityHint")}>
-        <TextInput
-          name="priority"
-          inputmode="numeric"
-          value={props.form.priority}
-          onInput={(v) => set("priority", v)}
-        />
-      </Field>
-      <Field
+      <TextField label={t("common.name")} {...bind("name")} name="account-name" />
+      <TextField
+        label={t("accounts.baseUrl")}
+        hint={t("accounts.baseUrlHint")}
+        inputmode="url"
+        placeholder="https://…"
+        {...bind("baseUrl")}
+      />
+      <TextField
+        label={t("accounts.priority")}
+        hint={t("accounts.priorityHint")}
+        inputmode="numeric"
+        {...bind("priority")}
+      />
+      <TextField
         label={t("limits.concurrency")}
-        error={props.errors.concurrencyLimit}
         hint={t("keyForm.zeroHint")}
-      >
-        <TextInput
-          name="concurrencyLimit"
-          inputmode="numeric"
-          placeholder="0"
-          value={props.form.concurrencyLimit}
-          onInput={(v) => set("concurrencyLimit", v)}
-        />
-      </Field>
-      <Field label={t("accounts.models")} hint={t("accounts.modelsHint")} wide>
-        <textarea
-          name="models"
-          rows="2"
-          value={props.form.models}
-          onInput={(e) => set("models", e.currentTarget.value)}
-        />
-      </Field>
-      <Field label={t("common.description")} error={props.errors.description} wide>
-        <textarea
-          name="account-description"
-          rows="2"
-          value={props.form.description}
-          onInput={(e) => set("description", e.currentTarget.value)}
-        />
-      </Field>
-      <label class="check">
-        <input
-          type="checkbox"
-          checked={props.form.schedulable}
-          onChange={(e) => set("schedulable", e.currentTarget.checked)}
-        />
-        {t("accounts.schedulable")}
-      </label>
-      <label class="check">
-        <input
-          type="checkbox"
-          name="account-shared"
-          checked={props.form.shared}
-          onChange={(e) => set("shared", e.currentTarget.checked)}
-        />
-        {t("accounts.shared")}
-      </label>
+        inputmode="numeric"
+        placeholder="0"
+        {...bind("concurrencyLimit")}
+      />
+      <AreaField label={t("accounts.models")} hint={t("accounts.modelsHint")} wide {...bind("models")} />
+      <AreaField label={t("common.description")} wide {...bind("description")} name="account-description" />
+      <CheckField label={t("accounts.schedulable")} name="account-schedulable" {...check("schedulable")} />
+      <CheckField label={t("accounts.shared")} name="account-shared" {...check("shared")} />
     </div>
   );
 }
@@ -152,58 +120,47 @@ function BedrockFields(props: {
   editing: boolean;
   onChange: (form: BedrockForm) => void;
 }) {
-  const set = (field: BedrockField, value: string) => props.onChange({ ...props.form, [field]: value });
-  const secret = (field: BedrockField, label: MessageKey, hint?: MessageKey) => (
-    <Field label={t(label)} error={props.errors[field]} hint={hint ? t(hint) : undefined}>
-      <TextInput
-        name={field}
-        type="password"
-        autocomplete="off"
-        value={props.form[field]}
-        onInput={(v) => set(field, v)}
-      />
-    </Field>
+  const bind = binder(
+    () => props.form,
+    (next) => props.onChange(next),
+    () => props.errors,
   );
   return (
     <div class="form-grid" data-testid="bedrock-fields">
-      <Field label={t("bedrock.region")} error={props.errors.region} hint={t("bedrock.regionHint")}>
-        <TextInput name="region" value={props.form.region} onInput={(v) => set("region", v)} />
-      </Field>
-      <Field
+      <TextField label={t("bedrock.region")} hint={t("bedrock.regionHint")} {...bind("region")} />
+      <TextField
         label={t("bedrock.accessKeyId")}
-        error={props.errors.accessKeyId}
         hint={props.editing ? t("bedrock.newKeyHint") : undefined}
-      >
-        <TextInput
-          name="accessKeyId"
-          autocomplete="off"
-          value={props.form.accessKeyId}
-          onInput={(v) => set("accessKeyId", v)}
-        />
-      </Field>
-      {secret("secretAccessKey", "bedrock.secretAccessKey")}
-      {secret("sessionToken", "bedrock.sessionToken", "bedrock.sessionTokenHint")}
-      <Field
+        autocomplete="off"
+        {...bind("accessKeyId")}
+      />
+      <TextField
+        label={t("bedrock.secretAccessKey")}
+        type="password"
+        autocomplete="off"
+        {...bind("secretAccessKey")}
+      />
+      <TextField
+        label={t("bedrock.sessionToken")}
+        hint={t("bedrock.sessionTokenHint")}
+        type="password"
+        autocomplete="off"
+        {...bind("sessionToken")}
+      />
+      <AreaField
         label={t("bedrock.modelMapping")}
-        error={props.errors.modelMapping}
         hint={t("bedrock.modelMappingHint")}
         wide
-      >
-        <textarea
-          name="modelMapping"
-          rows="3"
-          placeholder="claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-          value={props.form.modelMapping}
-          onInput={(e) => set("modelMapping", e.currentTarget.value)}
-        />
-      </Field>
-      <Field label={t("bedrock.defaultModel")} hint={t("bedrock.defaultModelHint")} wide>
-        <TextInput
-          name="defaultModel"
-          value={props.form.defaultModel}
-          onInput={(v) => set("defaultModel", v)}
-        />
-      </Field>
+        rows="3"
+        placeholder="claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        {...bind("modelMapping")}
+      />
+      <TextField
+        label={t("bedrock.defaultModel")}
+        hint={t("bedrock.defaultModelHint")}
+        wide
+        {...bind("defaultModel")}
+      />
     </div>
   );
 }
@@ -253,18 +210,14 @@ function AuthorizeStep(props: {
           </Show>
         </li>
         <li>
-          <Field
+          <AreaField
             label={t(props.platform === "openai" ? "oauth.pasteCallback" : "oauth.pasteCode")}
             error={props.error}
             wide
-          >
-            <textarea
-              name="code"
-              rows="2"
-              value={props.code}
-              onInput={(e) => props.onCode(e.currentTarget.value)}
-            />
-          </Field>
+            name="code"
+            value={props.code}
+            onInput={(v) => props.onCode(v)}
+          />
         </li>
       </ol>
     </div>
@@ -371,35 +324,34 @@ export function AddAccountDialog(props: {
       submitLabel={t("accounts.add")}
       submitTestId="save-account"
     >
-      <Field label={t("accounts.type")}>
-        <select
-          name="type"
-          value={type()}
-          onChange={(e) => {
-            setType(e.currentTarget.value as AccountType);
-            setSessionId("");
-            setCode("");
-          }}
-        >
-          <For each={Object.values(TYPES_OF).flat()}>
-            {(ty) => <option value={ty}>{t(TYPE_LABEL[ty])}</option>}
-          </For>
-        </select>
-      </Field>
+      <SelectField
+        label={t("accounts.type")}
+        name="type"
+        value={type()}
+        onChange={(next) => {
+          setType(next);
+          setSessionId("");
+          setCode("");
+        }}
+      >
+        <For each={Object.values(TYPES_OF).flat()}>
+          {(ty) => <option value={ty}>{t(TYPE_LABEL[ty])}</option>}
+        </For>
+      </SelectField>
       <Switch>
         <Match when={type() === "bedrock"}>
           <BedrockFields form={bedrock()} errors={errors()} editing={false} onChange={setBedrock} />
         </Match>
         <Match when={isApiKeyType(type())}>
-          <Field label={t("accounts.apiKey")} error={errors().apiKey}>
-            <TextInput
-              name="apiKey"
-              type="password"
-              autocomplete="off"
-              value={apiKey()}
-              onInput={setApiKey}
-            />
-          </Field>
+          <TextField
+            label={t("accounts.apiKey")}
+            error={errors().apiKey}
+            name="apiKey"
+            type="password"
+            autocomplete="off"
+            value={apiKey()}
+            onInput={setApiKey}
+          />
           <Show when={type() === "azure-openai"}>
             <AzureFields form={azure()} errors={errors()} onChange={setAzure} />
           </Show>
@@ -418,15 +370,14 @@ export function AddAccountDialog(props: {
               <div class="form-grid">
                 <For each={IMPORT_FIELDS[platform()] as readonly ImportField[]}>
                   {(f) => (
-                    <Field label={t(IMPORT_LABEL[f])}>
-                      <TextInput
-                        name={f}
-                        type={f === "projectId" || f === "chatgptAccountId" ? "text" : "password"}
-                        autocomplete="off"
-                        value={tokens()[f] ?? ""}
-                        onInput={(v) => setTokens({ ...tokens(), [f]: v })}
-                      />
-                    </Field>
+                    <TextField
+                      label={t(IMPORT_LABEL[f])}
+                      name={f}
+                      type={f === "projectId" || f === "chatgptAccountId" ? "text" : "password"}
+                      autocomplete="off"
+                      value={tokens()[f] ?? ""}
+                      onInput={(v) => setTokens({ ...tokens(), [f]: v })}
+                    />
                   )}
                 </For>
                 <Show when={errors().tokens}>{(e) => <p class="field-error">{t(e())}</p>}</Show>
@@ -441,9 +392,13 @@ export function AddAccountDialog(props: {
               onSession={setSessionId}
             />
             <Show when={platform() === "gemini"}>
-              <Field label={t("oauth.projectId")} hint={t("oauth.projectHint")}>
-                <TextInput name="projectId" value={projectId()} onInput={setProjectId} />
-              </Field>
+              <TextField
+                label={t("oauth.projectId")}
+                hint={t("oauth.projectHint")}
+                name="projectId"
+                value={projectId()}
+                onInput={setProjectId}
+              />
             </Show>
           </Show>
         </Match>
@@ -533,9 +488,16 @@ export function EditAccountDialog(props: {
         <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
       </Show>
       <Show when={isApiKeyType(props.account.type)}>
-        <Field label={t("accounts.newApiKey")} error={errors().apiKey} hint={t("accounts.newApiKeyHint")}>
-          <TextInput name="apiKey" type="password" autocomplete="off" value={apiKey()} onInput={setApiKey} />
-        </Field>
+        <TextField
+          label={t("accounts.newApiKey")}
+          error={errors().apiKey}
+          hint={t("accounts.newApiKeyHint")}
+          name="apiKey"
+          type="password"
+          autocomplete="off"
+          value={apiKey()}
+          onInput={setApiKey}
+        />
       </Show>
     </ModalForm>
   );

@@ -5,7 +5,7 @@ import { adminApi } from "../api/admin.ts";
 import type { AccountGroup } from "../api/ops-types.ts";
 import { PLATFORMS, type Platform } from "../api/types.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { AreaField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { t } from "../i18n/index.ts";
@@ -29,6 +29,7 @@ function GroupDialog(props: GroupDialogProps) {
   const [description, setDescription] = createSignal(props.editing?.description ?? "");
   const [members, setMembers] = createSignal<string[]>(props.editing?.memberIds ?? []);
   const candidates = createMemo(() => props.accounts.filter((a) => a.platform === platform()));
+  const nameOf = (id: string) => props.accounts.find((a) => a.id === id)?.name ?? id;
   const state = createForm<"name">({
     check: () => validate({ name: name() }, { name: [required] }),
     send: async () => {
@@ -50,53 +51,40 @@ function GroupDialog(props: GroupDialogProps) {
       submitTestId="save-group"
     >
       <div class="form-grid">
-        <Field label={t("common.name")} error={state.errors().name}>
-          <TextInput name="name" value={name()} onInput={setName} />
-        </Field>
-        <Field label={t("groups.platform")} hint={props.editing ? t("groups.platformFixed") : undefined}>
-          <select
-            name="platform"
-            value={platform()}
-            disabled={Boolean(props.editing)}
-            onChange={(e) => setPlatform(e.currentTarget.value as Platform)}
-          >
-            <For each={PLATFORMS}>{(p) => <option value={p}>{PLATFORM_LABEL[p]}</option>}</For>
-          </select>
-        </Field>
-        <Field label={t("common.description")} wide>
-          <textarea
-            name="description"
-            rows="2"
-            value={description()}
-            onInput={(e) => setDescription(e.currentTarget.value)}
-          />
-        </Field>
-        <div class="field wide">
-          <span class="label">{t("groups.members")}</span>
-          <Show when={candidates().length > 0} fallback={<p class="muted">{t("groups.noAccounts")}</p>}>
-            <div class="checks">
-              <For each={candidates()}>
-                {(a) => (
-                  <label class="check">
-                    <input
-                      type="checkbox"
-                      name={`member-${a.name}`}
-                      checked={members().includes(a.id)}
-                      onChange={(e) =>
-                        setMembers(
-                          e.currentTarget.checked
-                            ? [...members(), a.id]
-                            : members().filter((id) => id !== a.id),
-                        )
-                      }
-                    />
-                    {a.name}
-                  </label>
-                )}
-              </For>
-            </div>
-          </Show>
-        </div>
+        <TextField
+          label={t("common.name")}
+          error={state.errors().name}
+          name="name"
+          value={name()}
+          onInput={setName}
+        />
+        <SelectField
+          label={t("groups.platform")}
+          hint={props.editing ? t("groups.platformFixed") : undefined}
+          name="platform"
+          value={platform()}
+          disabled={Boolean(props.editing)}
+          onChange={setPlatform}
+        >
+          <For each={PLATFORMS}>{(p) => <option value={p}>{PLATFORM_LABEL[p]}</option>}</For>
+        </SelectField>
+        <AreaField
+          label={t("common.description")}
+          wide
+          name="description"
+          value={description()}
+          onInput={(v) => setDescription(v)}
+        />
+        <CheckList
+          label={t("groups.members")}
+          wide
+          options={candidates().map((a) => a.id)}
+          selected={members()}
+          onChange={setMembers}
+          name={(id) => `member-${nameOf(id)}`}
+          text={nameOf}
+          empty={<p class="muted">{t("groups.noAccounts")}</p>}
+        />
       </div>
     </ModalForm>
   );

@@ -1,15 +1,15 @@
 // Create or edit a relay key: every limit and restriction the API takes, checked before sending.
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import { CLIENT_IDS, PLATFORMS, type RelayKey } from "../api/types.ts";
 import { BindingFields, bindingBody } from "../components/BindingFields.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { AreaField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { t } from "../i18n/index.ts";
-import { createForm } from "../lib/form.ts";
+import { binder, createForm } from "../lib/form.ts";
 import {
   emptyKeyForm,
   type KeyForm,
@@ -46,13 +46,12 @@ export function KeyFormDialog(props: Props) {
     },
   });
   const errors = state.errors;
+  const bind = binder(form, setForm, errors);
 
   const update = <K extends keyof KeyForm>(field: K, value: KeyForm[K]) =>
     setForm({ ...form(), [field]: value });
   const setLimit = (field: NumberLimit, value: string) =>
     setForm({ ...form(), limits: { ...form().limits, [field]: value } });
-  const toggle = <T extends string>(list: T[], value: T, on: boolean): T[] =>
-    on ? [...new Set([...list, value])] : list.filter((v) => v !== value);
 
   return (
     <ModalForm
@@ -67,60 +66,35 @@ export function KeyFormDialog(props: Props) {
       <fieldset>
         <legend>{t("keyForm.basics")}</legend>
         <div class="form-grid">
-          <Field label={t("common.name")} error={errors().name}>
-            <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
-          </Field>
-          <Field label={t("keyForm.tags")} error={errors().tags} hint={t("keyForm.tagsHint")}>
-            <TextInput name="tags" value={form().tags} onInput={(v) => update("tags", v)} />
-          </Field>
-          <Field label={t("common.description")} error={errors().description} wide>
-            <textarea
-              name="description"
-              rows="2"
-              value={form().description}
-              onInput={(e) => update("description", e.currentTarget.value)}
-            />
-          </Field>
+          <TextField label={t("common.name")} {...bind("name")} />
+          <TextField label={t("keyForm.tags")} hint={t("keyForm.tagsHint")} {...bind("tags")} />
+          <AreaField label={t("common.description")} wide {...bind("description")} />
         </div>
       </fieldset>
 
       <fieldset>
         <legend>{t("keyForm.expiry")}</legend>
         <div class="form-grid">
-          <Field label={t("keyForm.expiryMode")}>
-            <select
-              name="expiryMode"
-              value={form().expiryMode}
-              onChange={(e) => update("expiryMode", e.currentTarget.value as KeyForm["expiryMode"])}
-            >
-              <option value="never">{t("keyForm.never")}</option>
-              <option value="fixed">{t("keyForm.fixed")}</option>
-              <option value="activation">{t("keyForm.activation")}</option>
-            </select>
-          </Field>
+          <SelectField
+            label={t("keyForm.expiryMode")}
+            name="expiryMode"
+            value={form().expiryMode}
+            onChange={(v) => update("expiryMode", v)}
+          >
+            <option value="never">{t("keyForm.never")}</option>
+            <option value="fixed">{t("keyForm.fixed")}</option>
+            <option value="activation">{t("keyForm.activation")}</option>
+          </SelectField>
           <Show when={form().expiryMode === "fixed"}>
-            <Field label={t("keyForm.expiresAt")} error={errors().expiresAt}>
-              <TextInput
-                name="expiresAt"
-                type="datetime-local"
-                value={form().expiresAt}
-                onInput={(v) => update("expiresAt", v)}
-              />
-            </Field>
+            <TextField label={t("keyForm.expiresAt")} type="datetime-local" {...bind("expiresAt")} />
           </Show>
           <Show when={form().expiryMode === "activation"}>
-            <Field
+            <TextField
               label={t("keyForm.activationDays")}
-              error={errors().activationDays}
               hint={t("keyForm.activationHint")}
-            >
-              <TextInput
-                name="activationDays"
-                inputmode="decimal"
-                value={form().activationDays}
-                onInput={(v) => update("activationDays", v)}
-              />
-            </Field>
+              inputmode="decimal"
+              {...bind("activationDays")}
+            />
           </Show>
         </div>
       </fieldset>
@@ -130,56 +104,32 @@ export function KeyFormDialog(props: Props) {
       <fieldset>
         <legend>{t("keyForm.restrictions")}</legend>
         <div class="form-grid">
-          <div class="field">
-            <span class="label">{t("limits.permissions")}</span>
-            <div class="checks">
-              <For each={PLATFORMS}>
-                {(p) => (
-                  <label class="check">
-                    <input
-                      type="checkbox"
-                      name={`permission-${p}`}
-                      checked={form().permissions.includes(p)}
-                      onChange={(e) =>
-                        update("permissions", toggle(form().permissions, p, e.currentTarget.checked))
-                      }
-                    />
-                    {PLATFORM_LABEL[p]}
-                  </label>
-                )}
-              </For>
-            </div>
-            <span class="hint">{t("keyForm.permissionsHint")}</span>
-          </div>
-          <div class="field">
-            <span class="label">{t("limits.allowedClients")}</span>
-            <div class="checks">
-              <For each={CLIENT_IDS}>
-                {(c) => (
-                  <label class="check">
-                    <input
-                      type="checkbox"
-                      name={`client-${c}`}
-                      checked={form().allowedClients.includes(c)}
-                      onChange={(e) =>
-                        update("allowedClients", toggle(form().allowedClients, c, e.currentTarget.checked))
-                      }
-                    />
-                    {CLIENT_LABEL[c]}
-                  </label>
-                )}
-              </For>
-            </div>
-            <span class="hint">{t("keyForm.clientsHint")}</span>
-          </div>
-          <Field label={t("limits.restrictedModels")} hint={t("keyForm.modelsHint")} wide>
-            <textarea
-              name="restrictedModels"
-              rows="2"
-              value={form().restrictedModels}
-              onInput={(e) => update("restrictedModels", e.currentTarget.value)}
-            />
-          </Field>
+          <CheckList
+            label={t("limits.permissions")}
+            hint={t("keyForm.permissionsHint")}
+            options={PLATFORMS}
+            selected={form().permissions}
+            onChange={(v) => update("permissions", v)}
+            name={(p) => `permission-${p}`}
+            text={(p) => PLATFORM_LABEL[p]}
+          />
+          <CheckList
+            label={t("limits.allowedClients")}
+            hint={t("keyForm.clientsHint")}
+            options={CLIENT_IDS}
+            selected={form().allowedClients}
+            onChange={(v) => update("allowedClients", v)}
+            name={(c) => `client-${c}`}
+            text={(c) => CLIENT_LABEL[c]}
+          />
+          <AreaField
+            label={t("limits.restrictedModels")}
+            hint={t("keyForm.modelsHint")}
+            wide
+            name="restrictedModels"
+            value={form().restrictedModels}
+            onInput={(v) => update("restrictedModels", v)}
+          />
         </div>
       </fieldset>
 

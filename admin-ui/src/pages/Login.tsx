@@ -3,7 +3,7 @@
 import { createSignal, Show } from "solid-js";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
 import { type MessageKey, t } from "../i18n/index.ts";
 import { apiBase, setApiBase } from "../lib/api-base.ts";
@@ -53,18 +53,23 @@ export function LoginPage() {
             {t("login.expired")}
           </p>
         </Show>
-        <Field label={t("login.username")} error={errors().username}>
-          <TextInput name="username" autocomplete="username" value={username()} onInput={setUsername} />
-        </Field>
-        <Field label={t("login.password")} error={errors().password}>
-          <TextInput
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            value={password()}
-            onInput={setPassword}
-          />
-        </Field>
+        <TextField
+          label={t("login.username")}
+          error={errors().username}
+          name="username"
+          autocomplete="username"
+          value={username()}
+          onInput={setUsername}
+        />
+        <TextField
+          label={t("login.password")}
+          error={errors().password}
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          value={password()}
+          onInput={setPassword}
+        />
         <ErrorBox error={form.apiError()} />
         <button type="submit" class="primary block" disabled={form.busy()}>
           {form.busy() ? t("login.signingIn") : t("login.submit")}
@@ -77,15 +82,16 @@ export function LoginPage() {
         </div>
         <Show when={showServer()}>
           <div class="server-box">
-            <Field label={t("login.serverUrl")} error={serverError()} hint={t("login.serverHint")}>
-              <TextInput
-                name="api-base"
-                value={server()}
-                onInput={setServer}
-                placeholder="https://relay.example.com"
-                inputmode="url"
-              />
-            </Field>
+            <TextField
+              label={t("login.serverUrl")}
+              error={serverError()}
+              hint={t("login.serverHint")}
+              name="api-base"
+              value={server()}
+              onInput={setServer}
+              placeholder="https://relay.example.com"
+              inputmode="url"
+            />
             <button type="button" class="secondary" onClick={saveServer}>
               {t("common.save")}
             </button>

@@ -7,7 +7,7 @@ import { siteName } from "../branding.ts";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { Chart } from "../components/Chart.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
 import { Meter } from "../components/Meter.tsx";
 import { StatCard } from "../components/StatCard.tsx";
@@ -285,16 +285,16 @@ export function PublicStatsPage() {
         <form class="panel key-form" onSubmit={form.submit} noValidate>
           <p class="muted">{t("stats.intro")}</p>
           <div class="row wrap">
-            <Field label={t("stats.key")} error={form.errors().apiKey}>
-              <TextInput
-                name="apiKey"
-                type="password"
-                autocomplete="off"
-                placeholder="cr_…"
-                value={key()}
-                onInput={setKey}
-              />
-            </Field>
+            <TextField
+              label={t("stats.key")}
+              error={form.errors().apiKey}
+              name="apiKey"
+              type="password"
+              autocomplete="off"
+              placeholder="cr_…"
+              value={key()}
+              onInput={setKey}
+            />
             <button type="submit" class="primary" disabled={form.busy()} data-testid="stats-submit">
               {form.busy() ? t("common.loading") : t("stats.lookUp")}
             </button>

@@ -5,13 +5,13 @@ import { adminApi } from "../api/admin.ts";
 import type { User, UserWithKeyCount } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
-import { createForm } from "../lib/form.ts";
+import { binder, createForm } from "../lib/form.ts";
 import { formatDate, formatDateTime } from "../lib/format.ts";
 import { keyStatus } from "../lib/keys.ts";
 import { KEY_STATUS_LABEL } from "../lib/labels.ts";
@@ -48,8 +48,7 @@ function UserFormDialog(props: {
     },
   });
   const errors = state.errors;
-  const update = <K extends keyof UserForm>(field: K, value: UserForm[K]) =>
-    setForm({ ...form(), [field]: value });
+  const bind = binder(form, setForm, errors);
 
   return (
     <ModalForm
@@ -65,42 +64,28 @@ function UserFormDialog(props: {
         <legend>{t("keyForm.basics")}</legend>
         <div class="form-grid">
           <Show when={creating}>
-            <Field label={t("users.username")} error={errors().username} hint={t("users.usernameHint")}>
-              <TextInput
-                name="username"
-                autocomplete="off"
-                value={form().username}
-                onInput={(v) => update("username", v)}
-              />
-            </Field>
-            <Field label={t("users.password")} error={errors().password} hint={t("users.passwordHint")}>
-              <TextInput
-                name="password"
-                type="password"
-                autocomplete="new-password"
-                value={form().password}
-                onInput={(v) => update("password", v)}
-              />
-            </Field>
+            <TextField
+              label={t("users.username")}
+              hint={t("users.usernameHint")}
+              autocomplete="off"
+              {...bind("username")}
+            />
+            <TextField
+              label={t("users.password")}
+              hint={t("users.passwordHint")}
+              type="password"
+              autocomplete="new-password"
+              {...bind("password")}
+            />
           </Show>
-          <Field label={t("users.displayName")} error={errors().displayName}>
-            <TextInput
-              name="displayName"
-              value={form().displayName}
-              onInput={(v) => update("displayName", v)}
-            />
-          </Field>
-          <Field label={t("users.email")} error={errors().email}>
-            <TextInput name="email" value={form().email} onInput={(v) => update("email", v)} />
-          </Field>
-          <Field label={t("users.maxKeys")} error={errors().maxKeys} hint={t("users.maxKeysHint")}>
-            <TextInput
-              name="maxKeys"
-              inputmode="numeric"
-              value={form().maxKeys}
-              onInput={(v) => update("maxKeys", v)}
-            />
-          </Field>
+          <TextField label={t("users.displayName")} {...bind("displayName")} />
+          <TextField label={t("users.email")} {...bind("email")} />
+          <TextField
+            label={t("users.maxKeys")}
+            hint={t("users.maxKeysHint")}
+            inputmode="numeric"
+            {...bind("maxKeys")}
+          />
         </div>
       </fieldset>
       <p class="note">{t("users.limitsNote")}</p>
@@ -139,15 +124,16 @@ function ResetPasswordDialog(props: {
       submitTestId="reset-submit"
     >
       <p class="note">{t("users.resetNote")}</p>
-      <Field label={t("users.newPassword")} error={state.errors().password} hint={t("users.passwordHint")}>
-        <TextInput
-          name="newPassword"
-          type="password"
-          autocomplete="new-password"
-          value={password()}
-          onInput={setPassword}
-        />
-      </Field>
+      <TextField
+        label={t("users.newPassword")}
+        error={state.errors().password}
+        hint={t("users.passwordHint")}
+        name="newPassword"
+        type="password"
+        autocomplete="new-password"
+        value={password()}
+        onInput={setPassword}
+      />
     </ModalForm>
   );
 }

@@ -11,12 +11,12 @@ import {
   type WebhookTestResult,
 } from "../api/types.ts";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Field, TextInput } from "../components/Field.tsx";
+import { CheckField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { FormActions, ModalForm } from "../components/FormShell.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
-import { createForm } from "../lib/form.ts";
+import { binder, createForm } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { between, num, validate } from "../lib/validate.ts";
@@ -72,6 +72,7 @@ function TargetDialog(props: {
     },
   });
   const errors = state.errors;
+  const bind = binder(form, setForm, errors);
   const update = <K extends keyof TargetForm>(field: K, value: TargetForm[K]) =>
     setForm({ ...form(), [field]: value });
   const spec = () => TYPE_FIELDS[form().type];
@@ -88,118 +89,77 @@ function TargetDialog(props: {
       submitTestId="save-target"
     >
       <div class="form-grid">
-        <Field label={t("webhooks.type")}>
-          <select
-            name="type"
-            value={form().type}
-            onChange={(e) => update("type", e.currentTarget.value as TargetForm["type"])}
-          >
-            <For each={WEBHOOK_TYPES}>{(type) => <option value={type}>{TYPE_LABEL[type]}</option>}</For>
-          </select>
-        </Field>
-        <Field label={t("common.name")} error={errors().name}>
-          <TextInput name="name" value={form().name} onInput={(v) => update("name", v)} />
-        </Field>
-        <Field
+        <SelectField
+          label={t("webhooks.type")}
+          name="type"
+          value={form().type}
+          onChange={(v) => update("type", v)}
+        >
+          <For each={WEBHOOK_TYPES}>{(type) => <option value={type}>{TYPE_LABEL[type]}</option>}</For>
+        </SelectField>
+        <TextField label={t("common.name")} {...bind("name")} />
+        <TextField
           label={t("webhooks.url")}
           error={errors().url}
           hint={spec().url === "optional" ? t("webhooks.urlOptional") : undefined}
           wide
-        >
-          <TextInput
-            name="url"
-            inputmode="url"
-            placeholder="https://"
-            value={form().url}
-            onInput={(v) => update("url", v)}
-          />
-        </Field>
+          name="url"
+          inputmode="url"
+          placeholder="https://"
+          value={form().url}
+          onInput={(v) => update("url", v)}
+        />
         <Show when={spec().secret}>
-          <Field
+          <TextField
             label={spec().secret === "botToken" ? t("webhooks.botToken") : t("webhooks.secret")}
             error={errors().secret}
             hint={storedSecret() ? t("webhooks.secretKept") : t("webhooks.secretHint")}
-          >
-            <TextInput
-              name="secret"
-              type="password"
-              autocomplete="off"
-              value={form().secret}
-              placeholder={storedSecret() ? "••••••••" : ""}
-              onInput={(v) => update("secret", v)}
-            />
-          </Field>
+            name="secret"
+            type="password"
+            autocomplete="off"
+            value={form().secret}
+            placeholder={storedSecret() ? "••••••••" : ""}
+            onInput={(v) => update("secret", v)}
+          />
           <Show when={storedSecret() && spec().secret === "secret"}>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="clearSecret"
-                checked={form().clearSecret}
-                onChange={(e) => update("clearSecret", e.currentTarget.checked)}
-              />
-              {t("webhooks.clearSecret")}
-            </label>
+            <CheckField
+              name="clearSecret"
+              label={t("webhooks.clearSecret")}
+              checked={form().clearSecret}
+              onChange={(v) => update("clearSecret", v)}
+            />
           </Show>
         </Show>
         <Show when={spec().chatId}>
-          <Field label={t("webhooks.chatId")} error={errors().chatId}>
-            <TextInput name="chatId" value={form().chatId} onInput={(v) => update("chatId", v)} />
-          </Field>
+          <TextField label={t("webhooks.chatId")} {...bind("chatId")} />
         </Show>
         <Show when={spec().bark}>
-          <Field label={t("webhooks.deviceKey")} error={errors().deviceKey}>
-            <TextInput name="deviceKey" value={form().deviceKey} onInput={(v) => update("deviceKey", v)} />
-          </Field>
-          <Field label={t("webhooks.sound")} error={errors().sound}>
-            <TextInput name="sound" value={form().sound} onInput={(v) => update("sound", v)} />
-          </Field>
-          <Field label={t("webhooks.group")} error={errors().group}>
-            <TextInput name="group" value={form().group} onInput={(v) => update("group", v)} />
-          </Field>
+          <TextField label={t("webhooks.deviceKey")} {...bind("deviceKey")} />
+          <TextField label={t("webhooks.sound")} {...bind("sound")} />
+          <TextField label={t("webhooks.group")} {...bind("group")} />
         </Show>
-        <Field label={t("webhooks.timeoutMs")} error={errors().timeoutMs} hint={t("webhooks.timeoutHint")}>
-          <TextInput
-            name="timeoutMs"
-            inputmode="numeric"
-            value={form().timeoutMs}
-            onInput={(v) => update("timeoutMs", v)}
-          />
-        </Field>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="enabled"
-            checked={form().enabled}
-            onChange={(e) => update("enabled", e.currentTarget.checked)}
-          />
-          {t("webhooks.targetEnabled")}
-        </label>
-        <div class="field wide">
-          <span class="label">{t("webhooks.events")}</span>
-          <div class="checks">
-            <For each={WEBHOOK_EVENTS}>
-              {(event) => (
-                <label class="check">
-                  <input
-                    type="checkbox"
-                    name={`event-${event}`}
-                    checked={form().events.includes(event)}
-                    onChange={(e) =>
-                      update(
-                        "events",
-                        e.currentTarget.checked
-                          ? [...new Set([...form().events, event])]
-                          : form().events.filter((v) => v !== event),
-                      )
-                    }
-                  />
-                  <span class="mono small">{event}</span>
-                </label>
-              )}
-            </For>
-          </div>
-          <span class="hint">{t("webhooks.eventsHint")}</span>
-        </div>
+        <TextField
+          label={t("webhooks.timeoutMs")}
+          hint={t("webhooks.timeoutHint")}
+          inputmode="numeric"
+          {...bind("timeoutMs")}
+        />
+        <CheckField
+          name="enabled"
+          label={t("webhooks.targetEnabled")}
+          checked={form().enabled}
+          onChange={(v) => update("enabled", v)}
+        />
+        <CheckList
+          label={t("webhooks.events")}
+          hint={t("webhooks.eventsHint")}
+          wide
+          options={WEBHOOK_EVENTS}
+          selected={form().events}
+          onChange={(v) => update("events", v)}
+          name={(event) => `event-${event}`}
+          text={(event) => <span class="mono small">{event}</span>}
+        />
       </div>
     </ModalForm>
   );
@@ -240,52 +200,30 @@ function GeneralSettings(props: { config: WebhookConfig; onSaved: (config: Webho
       props.onSaved(result);
     },
   });
-  const errors = state.errors;
+  const bind = binder(form, setForm, state.errors);
   return (
     <form class="card form" onSubmit={state.submit} noValidate data-testid="webhook-general">
       <h2>{t("webhooks.general")}</h2>
       <div class="form-grid">
-        <label class="check">
-          <input
-            type="checkbox"
-            name="webhooksEnabled"
-            checked={form().enabled}
-            onChange={(e) => setForm({ ...form(), enabled: e.currentTarget.checked })}
-          />
-          {t("webhooks.enabled")}
-        </label>
-        <Field label={t("webhooks.maxRetries")} error={errors().maxRetries} hint="0–10">
-          <TextInput
-            name="maxRetries"
-            inputmode="numeric"
-            value={form().maxRetries}
-            onInput={(v) => setForm({ ...form(), maxRetries: v })}
-          />
-        </Field>
-        <Field
+        <CheckField
+          name="webhooksEnabled"
+          label={t("webhooks.enabled")}
+          checked={form().enabled}
+          onChange={(v) => setForm({ ...form(), enabled: v })}
+        />
+        <TextField label={t("webhooks.maxRetries")} hint="0–10" inputmode="numeric" {...bind("maxRetries")} />
+        <TextField
           label={t("webhooks.retryDelayMs")}
-          error={errors().retryDelayMs}
           hint={t("webhooks.retryHint")}
-        >
-          <TextInput
-            name="retryDelayMs"
-            inputmode="numeric"
-            value={form().retryDelayMs}
-            onInput={(v) => setForm({ ...form(), retryDelayMs: v })}
-          />
-        </Field>
-        <Field
+          inputmode="numeric"
+          {...bind("retryDelayMs")}
+        />
+        <TextField
           label={t("webhooks.expiryDays")}
-          error={errors().keyExpiryWarningDays}
           hint={t("webhooks.expiryHint")}
-        >
-          <TextInput
-            name="keyExpiryWarningDays"
-            inputmode="decimal"
-            value={form().keyExpiryWarningDays}
-            onInput={(v) => setForm({ ...form(), keyExpiryWarningDays: v })}
-          />
-        </Field>
+          inputmode="decimal"
+          {...bind("keyExpiryWarningDays")}
+        />
       </div>
       <FormActions form={state} submitLabel={t("common.save")} submitTestId="save-general" />
     </form>
