@@ -243,8 +243,18 @@ describe("the admin dashboard in Chromium", () => {
     await form.locator("input[name=account-name]").fill("ui-gemini");
     await form.locator("input[name=apiKey]").fill("AIza-ui-test");
     await form.locator("input[name=baseUrl]").fill(upstream.url);
+    // Out of the shared pool: it serves only keys bound to it or to its groups.
+    await form.locator("input[name=account-shared]").uncheck();
     await form.locator("[data-testid=save-account]").click();
     await page.locator("[data-testid=account-row]", { hasText: "ui-gemini" }).waitFor();
+    const listed = await adminCall<{ accounts: { name: string; shared: boolean }[] }>(
+      stack,
+      token,
+      "GET",
+      "/accounts",
+    );
+    expect(listed.accounts.find((a) => a.name === "ui-gemini")?.shared).toBe(false);
+    expect(listed.accounts.find((a) => a.name === "ui-console")?.shared).toBe(true);
     await page.getByRole("tab", { name: /Claude/ }).click();
     // The OAuth types offer their authorization link; the pasted code is asked for before sending.
     for (const [type, host] of [
