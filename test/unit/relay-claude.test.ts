@@ -287,6 +287,31 @@ describe("Claude route: KeyGate limits on the request path", () => {
     expect(usage.total.requests).toBe(1);
   });
 
+  it("gives back the account picked for a request its key then refuses", async () => {
+    token = await freshKeyspace();
+    // The pool is asked while the gate decides: a one-request account must not stay taken by a
+    // request the gate refused, or the next good request would find no account.
+    await createConsoleAccount(token, "ok", { concurrencyLimit: 1 });
+    const restricted = await createKey(token, { limits: { restrictedModels: ["claude-sonnet-4-5"] } });
+    for (let i = 0; i < 3; i++) {
+      const refused = await messages(restricted.secret, {});
+      expect(refused.status).toBe(403);
+      await refused.text();
+    }
+    const good = await createKey(token, {});
+    const served = await waitFor(
+      async () => {
+        const response = await messages(good.secret, {});
+        await response.text();
+        return response.status;
+      },
+      (status) => status === 200,
+      // Well inside the lease TTL (2 s here), which would otherwise free the account.
+      1_000,
+    );
+    expect(served).toBe(200);
+  });
+
   it("shows the key's live state in the admin API", async () => {
     token = await freshKeyspace();
     await createConsoleAccount(token, "ok");

@@ -35,6 +35,8 @@ export interface ForwardContext {
   services: Services;
   /** What the account pool needs to pick an account (exclusions are added while failing over). */
   routing: Omit<AcquireRequest, "exclude">;
+  /** The first account, asked for while the key's gate was deciding (see pipeline.ts). */
+  firstAccount?: Promise<Acquired>;
   provider: Provider;
   requestId: string;
   /** False for calls that carry no billable usage (count_tokens): relayed as they come. */
@@ -115,10 +117,13 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let acquired: Acquired;
     try {
-      acquired = await acquireAccount(ctx.env, ctx.services, ctx.provider.pool ?? ctx.provider.platform, {
-        ...ctx.routing,
-        exclude,
-      });
+      acquired =
+        attempt === 0 && ctx.firstAccount
+          ? await ctx.firstAccount
+          : await acquireAccount(ctx.env, ctx.services, ctx.provider.pool ?? ctx.provider.platform, {
+              ...ctx.routing,
+              exclude,
+            });
     } catch (error) {
       // Out of accounts after a failure: the client gets that failure, not "no account".
       if (lastFailure) break;

@@ -15,7 +15,8 @@ import { emptyUsage } from "../usage/tokens.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
 import { identifyClients } from "./clients.ts";
 import { type Finished, forward } from "./forward.ts";
-import { admit } from "./gate.ts";
+import { type Admission, admit } from "./gate.ts";
+import { acquireAccount } from "./schedule.ts";
 
 export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 
@@ -51,18 +52,38 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
   const provider = typeof options.provider === "function" ? options.provider(body.value) : options.provider;
   const target = options.target(body.value, url);
-  const admission = await admit(
-    c.env,
-    s,
-    key,
-    {
-      model: target.model,
-      platform: provider.platform,
-      clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
-      counted: options.meter,
-    },
-    waitUntil,
-  );
+  const routing = {
+    model: target.model,
+    sessionHash: await provider.sessionHash(body.value, c.req.raw.headers),
+    boundAccountId: key.boundAccounts[provider.platform],
+  };
+  // The key's gate and the account pool are asked at once: one round trip of waiting, not two.
+  // An account picked for a request the gate then refuses goes back unused. A key whose requests
+  // may queue for a slot asks the pool only once admitted, so no account waits in its queue.
+  const firstAccount =
+    key.limits.concurrencyQueueSeconds > 0
+      ? undefined
+      : acquireAccount(c.env, s, provider.pool ?? provider.platform, { ...routing, exclude: [] });
+  // Its failure is forward()'s to report, once the gate has admitted the request.
+  firstAccount?.catch(() => {});
+  let admission: Admission;
+  try {
+    admission = await admit(
+      c.env,
+      s,
+      key,
+      {
+        model: target.model,
+        platform: provider.platform,
+        clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
+        counted: options.meter,
+      },
+      waitUntil,
+    );
+  } catch (error) {
+    if (firstAccount) waitUntil(firstAccount.then((acquired) => acquired.giveBack()).catch(() => {}));
+    throw error;
+  }
 
   let resolveEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
@@ -108,17 +129,13 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   };
 
   try {
-    const routing = {
-      model: target.model,
-      sessionHash: await provider.sessionHash(body.value, c.req.raw.headers),
-      boundAccountId: key.boundAccounts[provider.platform],
-    };
     return await forward(
       {
         env: c.env,
         services: s,
         provider,
         routing,
+        firstAccount,
         requestId,
         meter: options.meter,
         waitUntil,

@@ -18,6 +18,8 @@ export function poolOf(env: Env, services: Services, platform: PoolName) {
 export interface Acquired {
   account: AccountRecord;
   release(outcome: AccountOutcome): Promise<void>;
+  /** Returns an account that was never used (the key's gate refused the request): no verdict. */
+  giveBack(): Promise<void>;
   /** Renews the account's credentials (single-flight in the pool); the fresh record, or null. */
   refreshCredentials(): Promise<AccountRecord | null>;
 }
@@ -59,6 +61,11 @@ export async function acquireAccount(
       // The happy path on an account without a concurrency limit needs no call at all.
       if (!result.lease && outcome.kind === "ok" && !result.reportOk) return;
       await pool.release(result.lease?.id ?? null, result.account.id, outcome, request.sessionHash);
+    },
+    async giveBack() {
+      if (released) return;
+      released = true;
+      if (result.lease) await pool.release(result.lease.id, result.account.id, { kind: "client-error" });
     },
     async refreshCredentials() {
       const refreshed = await pool.refreshCredentials(result.account.id);
