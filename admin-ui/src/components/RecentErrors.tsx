@@ -1,11 +1,12 @@
 // The dashboard's recent-errors panel: the latest failed requests (status ≥ 400) as the usage
 // flush recorded them: when, which key and account, model, status and what the client was told.
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import { lang, t } from "../i18n/index.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { createLoader } from "../lib/loader.ts";
 import { Link } from "../router.tsx";
+import { DataTable } from "./DataTable.tsx";
 import { ErrorBox } from "./ErrorBox.tsx";
 
 export function RecentErrors(props: { refreshMs?: number; reloadSignal: () => number }) {
@@ -16,51 +17,38 @@ export function RecentErrors(props: { refreshMs?: number; reloadSignal: () => nu
     <section class="panel" data-testid="recent-errors">
       <h2>{t("errors.title")}</h2>
       <ErrorBox error={errors.error()} />
-      <Show when={errors.data()}>
-        {(list) => (
-          <Show when={list().length > 0} fallback={<p class="muted">{t("errors.none")}</p>}>
-            <div class="table-wrap">
-              <table class="cards errors-table">
-                <thead>
-                  <tr>
-                    <th>{t("errors.time")}</th>
-                    <th>{t("errors.key")}</th>
-                    <th>{t("errors.account")}</th>
-                    <th>{t("errors.model")}</th>
-                    <th class="num">{t("common.status")}</th>
-                    <th>{t("errors.error")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={list()}>
-                    {(e) => (
-                      <tr data-testid="error-row">
-                        <td class="small">{formatDateTime(e.at, lang())}</td>
-                        <td data-label={t("errors.key")}>
-                          <Link href={`/keys/${e.keyId}`}>{e.keyName ?? e.keyId}</Link>
-                        </td>
-                        <td data-label={t("errors.account")}>{e.accountName ?? e.accountId ?? "—"}</td>
-                        <td data-label={t("errors.model")} class="mono small">
-                          {e.model}
-                        </td>
-                        <td class="num" data-label={t("common.status")}>
-                          <span class="badge error">{e.status}</span>
-                        </td>
-                        <td data-label={t("errors.error")} class="small">
-                          <span class="mono">{e.errorType}</span>
-                          <Show when={e.message}>
-                            <div class="muted break">{e.message}</div>
-                          </Show>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
-        )}
-      </Show>
+      <DataTable
+        rows={errors.data()}
+        empty={t("errors.none")}
+        class="errors-table"
+        rowTestId="error-row"
+        columns={[
+          { head: t("errors.time"), cellClass: "small", cell: (e) => formatDateTime(e.at, lang()) },
+          {
+            head: t("errors.key"),
+            cell: (e) => <Link href={`/keys/${e.keyId}`}>{e.keyName ?? e.keyId}</Link>,
+          },
+          { head: t("errors.account"), cell: (e) => e.accountName ?? e.accountId ?? "—" },
+          { head: t("errors.model"), cellClass: "mono small", cell: (e) => e.model },
+          {
+            head: t("common.status"),
+            class: "num",
+            cell: (e) => <span class="badge error">{e.status}</span>,
+          },
+          {
+            head: t("errors.error"),
+            cellClass: "small",
+            cell: (e) => (
+              <>
+                <span class="mono">{e.errorType}</span>
+                <Show when={e.message}>
+                  <div class="muted break">{e.message}</div>
+                </Show>
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

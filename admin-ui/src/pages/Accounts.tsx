@@ -4,6 +4,8 @@ import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
+import { OutcomeBadge } from "../components/Badge.tsx";
+import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { lang, t } from "../i18n/index.ts";
@@ -27,23 +29,17 @@ function TestButton(props: { id: string }) {
     });
   return (
     <>
-      <button
-        type="button"
-        class="small secondary"
-        disabled={test.busy()}
-        onClick={run}
-        data-testid="test-account"
-      >
+      <RowButton testId="test-account" disabled={test.busy()} onClick={run}>
         {test.busy() ? t("accounts.testing") : t("accounts.test")}
-      </button>
+      </RowButton>
       <Show when={result() ?? test.error()}>
         <div class="test-result small" data-testid="test-result" role="status">
           <Show when={result()} fallback={<span class="error-text">{errorText(test.error())}</span>}>
             {(r) => (
               <>
-                <span class={`badge ${r().ok ? "active" : "error"}`}>
+                <OutcomeBadge ok={r().ok}>
                   {r().ok ? t("accounts.testOk") : t("accounts.testFailed")}
-                </span>{" "}
+                </OutcomeBadge>{" "}
                 {r().status > 0 ? `HTTP ${r().status} · ` : ""}
                 {r().latencyMs} ms · {r().model}
                 <Show when={r().message}>
@@ -157,82 +153,60 @@ export function AccountsPage() {
       </div>
       <ErrorBox error={accounts.error()} />
       <ErrorBox error={confirm.pageError()} />
-      <Show when={accounts.data()}>
-        <Show when={ofTab().length > 0} fallback={<p class="muted">{t("accounts.none")}</p>}>
-          <div class="table-wrap">
-            <table class="cards" data-testid="accounts-table">
-              <thead>
-                <tr>
-                  <th>{t("common.name")}</th>
-                  <th>{t("common.status")}</th>
-                  <th class="num">{t("accounts.priority")}</th>
-                  <th class="num">{t("limits.concurrency")}</th>
-                  <th>{t("accounts.usage")}</th>
-                  <th>{t("accounts.lastUsed")}</th>
-                  <th class="actions-col">{t("common.actions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={ofTab()}>
-                  {(a) => (
-                    <tr data-testid="account-row">
-                      <td>
-                        <div class="strong">{a.name}</div>
-                        <div class="muted small">{t(TYPE_LABEL[a.type])}</div>
-                        <Show when={a.baseUrl}>
-                          <div class="muted mono small">{a.baseUrl}</div>
-                        </Show>
-                      </td>
-                      <td data-label={t("common.status")}>{statusCell(a)}</td>
-                      <td class="num" data-label={t("accounts.priority")}>
-                        {a.priority}
-                      </td>
-                      <td class="num" data-label={t("limits.concurrency")}>
-                        {a.health.activeLeases} / {a.concurrencyLimit > 0 ? a.concurrencyLimit : "∞"}
-                      </td>
-                      <td data-label={t("accounts.usage")}>
-                        <AccountUsageCell id={a.id} tick={tick} />
-                      </td>
-                      <td class="small" data-label={t("accounts.lastUsed")}>
-                        {formatDateTime(a.health.lastUsedAt, lang())}
-                      </td>
-                      <td class="actions-col">
-                        <div class="row-actions">
-                          <button type="button" class="small secondary" onClick={() => setEditing(a)}>
-                            {t("common.edit")}
-                          </button>
-                          <button
-                            type="button"
-                            class="small secondary"
-                            disabled={action.busy()}
-                            onClick={() => act(() => adminApi.accounts.resetStatus(a.id))}
-                          >
-                            {t("accounts.reset")}
-                          </button>
-                          <button
-                            type="button"
-                            class="small secondary"
-                            disabled={action.busy()}
-                            onClick={() =>
-                              act(() => adminApi.accounts.update(a.id, { isActive: !a.isActive }))
-                            }
-                          >
-                            {a.isActive ? t("common.disable") : t("common.enable")}
-                          </button>
-                          <button type="button" class="small danger" onClick={() => confirm.ask(a)}>
-                            {t("common.delete")}
-                          </button>
-                          <TestButton id={a.id} />
-                        </div>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
-      </Show>
+      <DataTable
+        rows={accounts.data() ? ofTab() : undefined}
+        empty={t("accounts.none")}
+        testId="accounts-table"
+        rowTestId="account-row"
+        columns={[
+          {
+            head: t("common.name"),
+            cell: (a) => (
+              <>
+                <div class="strong">{a.name}</div>
+                <div class="muted small">{t(TYPE_LABEL[a.type])}</div>
+                <Show when={a.baseUrl}>
+                  <div class="muted mono small">{a.baseUrl}</div>
+                </Show>
+              </>
+            ),
+          },
+          { head: t("common.status"), cell: statusCell },
+          { head: t("accounts.priority"), class: "num", cell: (a) => a.priority },
+          {
+            head: t("limits.concurrency"),
+            class: "num",
+            cell: (a) => `${a.health.activeLeases} / ${a.concurrencyLimit > 0 ? a.concurrencyLimit : "∞"}`,
+          },
+          { head: t("accounts.usage"), cell: (a) => <AccountUsageCell id={a.id} tick={tick} /> },
+          {
+            head: t("accounts.lastUsed"),
+            cellClass: "small",
+            cell: (a) => formatDateTime(a.health.lastUsedAt, lang()),
+          },
+        ]}
+        actions={(a) => (
+          <>
+            <RowButton onClick={() => setEditing(a)}>{t("common.edit")}</RowButton>
+            <RowButton
+              disabled={action.busy()}
+              onClick={() => act(() => adminApi.accounts.resetStatus(a.id))}
+            >
+              {t("accounts.reset")}
+            </RowButton>
+            <RowButton
+              disabled={action.busy()}
+              onClick={() => act(() => adminApi.accounts.update(a.id, { isActive: !a.isActive }))}
+            >
+              {toggleLabel(a.isActive)}
+            </RowButton>
+            <RowButton danger onClick={() => confirm.ask(a)}>
+              {t("common.delete")}
+            </RowButton>
+            <TestButton id={a.id} />
+          </>
+        )}
+      />
 
       <Show when={adding()}>
         <AddAccountDialog

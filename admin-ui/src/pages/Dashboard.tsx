@@ -3,6 +3,7 @@
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { HealthStatus, TopEntry, Usage } from "../api/types.ts";
+import { DataTable } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { RecentErrors } from "../components/RecentErrors.tsx";
 import { StatCard } from "../components/StatCard.tsx";
@@ -35,36 +36,24 @@ function TopTable(props: {
   return (
     <div class="panel" data-testid={props.testId}>
       <h3>{props.title}</h3>
-      <Show when={(props.entries?.length ?? 0) > 0} fallback={<p class="muted">{t("common.noData")}</p>}>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th class="num">{t("common.requests")}</th>
-                <th class="num">{t("common.tokensTitle")}</th>
-                <th class="num">{t("common.cost")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={props.entries}>
-                {(entry) => (
-                  <tr>
-                    <td>
-                      <Show when={props.link} fallback={entry.name ?? entry.id}>
-                        {(link) => <Link href={link()(entry)}>{entry.name ?? entry.id}</Link>}
-                      </Show>
-                    </td>
-                    <td class="num">{formatNumber(entry.requests, lang())}</td>
-                    <td class="num">{formatTokens(entry.allTokens)}</td>
-                    <td class="num">{formatCost(entry.cost)}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
-      </Show>
+      <DataTable
+        plain
+        rows={props.entries ?? []}
+        empty={t("common.noData")}
+        columns={[
+          {
+            head: t("common.name"),
+            cell: (entry) => (
+              <Show when={props.link} fallback={entry.name ?? entry.id}>
+                {(link) => <Link href={link()(entry)}>{entry.name ?? entry.id}</Link>}
+              </Show>
+            ),
+          },
+          { head: t("common.requests"), class: "num", cell: (entry) => formatNumber(entry.requests, lang()) },
+          { head: t("common.tokensTitle"), class: "num", cell: (entry) => formatTokens(entry.allTokens) },
+          { head: t("common.cost"), class: "num", cell: (entry) => formatCost(entry.cost) },
+        ]}
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { AccountGroup } from "../api/ops-types.ts";
 import { PLATFORMS, type Platform } from "../api/types.ts";
+import { DataTable, RowButton } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { AreaField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
@@ -116,69 +117,57 @@ export function GroupsPage() {
       <p class="muted">{t("groups.intro")}</p>
       <ErrorBox error={data.error()} />
       <ErrorBox error={confirm.pageError()} />
-      <Show when={data.data()}>
-        {(d) => (
-          <Show when={d().groups.length > 0} fallback={<p class="muted">{t("groups.none")}</p>}>
-            <div class="table-wrap">
-              <table class="cards" data-testid="groups-table">
-                <thead>
-                  <tr>
-                    <th>{t("common.name")}</th>
-                    <th>{t("groups.platform")}</th>
-                    <th>{t("groups.members")}</th>
-                    <th>{t("groups.boundKeys")}</th>
-                    <th class="actions-col">{t("common.actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={d().groups}>
-                    {(g) => (
-                      <tr data-testid="group-row">
-                        <td>
-                          <div class="strong">{g.name}</div>
-                          <Show when={g.description}>
-                            <div class="muted small">{g.description}</div>
-                          </Show>
-                        </td>
-                        <td data-label={t("groups.platform")}>{PLATFORM_LABEL[g.platform]}</td>
-                        <td data-label={t("groups.members")} class="small">
-                          <Show when={g.memberIds.length > 0} fallback={<span class="muted">—</span>}>
-                            {g.memberIds.map((id) => accountName(id) ?? id).join(", ")}
-                          </Show>
-                        </td>
-                        <td data-label={t("groups.boundKeys")} class="small">
-                          <For each={g.boundKeys} fallback={<span class="muted">—</span>}>
-                            {(k, i) => (
-                              <>
-                                {i() > 0 ? ", " : ""}
-                                <Link href={`/keys/${k.id}`}>{k.name}</Link>
-                              </>
-                            )}
-                          </For>
-                        </td>
-                        <td class="actions-col">
-                          <div class="row-actions">
-                            <button
-                              type="button"
-                              class="small secondary"
-                              onClick={() => setDialog({ editing: g })}
-                            >
-                              {t("common.edit")}
-                            </button>
-                            <button type="button" class="small danger" onClick={() => confirm.ask(g)}>
-                              {t("common.delete")}
-                            </button>
-                          </div>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+      <DataTable
+        rows={data.data()?.groups}
+        empty={t("groups.none")}
+        testId="groups-table"
+        rowTestId="group-row"
+        columns={[
+          {
+            head: t("common.name"),
+            cell: (g) => (
+              <>
+                <div class="strong">{g.name}</div>
+                <Show when={g.description}>
+                  <div class="muted small">{g.description}</div>
+                </Show>
+              </>
+            ),
+          },
+          { head: t("groups.platform"), cell: (g) => PLATFORM_LABEL[g.platform] },
+          {
+            head: t("groups.members"),
+            cellClass: "small",
+            cell: (g) => (
+              <Show when={g.memberIds.length > 0} fallback={<span class="muted">—</span>}>
+                {g.memberIds.map((id) => accountName(id) ?? id).join(", ")}
+              </Show>
+            ),
+          },
+          {
+            head: t("groups.boundKeys"),
+            cellClass: "small",
+            cell: (g) => (
+              <For each={g.boundKeys} fallback={<span class="muted">—</span>}>
+                {(k, i) => (
+                  <>
+                    {i() > 0 ? ", " : ""}
+                    <Link href={`/keys/${k.id}`}>{k.name}</Link>
+                  </>
+                )}
+              </For>
+            ),
+          },
+        ]}
+        actions={(g) => (
+          <>
+            <RowButton onClick={() => setDialog({ editing: g })}>{t("common.edit")}</RowButton>
+            <RowButton danger onClick={() => confirm.ask(g)}>
+              {t("common.delete")}
+            </RowButton>
+          </>
         )}
-      </Show>
+      />
 
       <Show when={dialog()}>
         {(open) => (

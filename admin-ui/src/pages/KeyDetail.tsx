@@ -2,6 +2,8 @@
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { Counters, KeyLimits, KeyLive, RelayKey } from "../api/types.ts";
+import { KeyStatusBadge } from "../components/Badge.tsx";
+import { DataTable, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { Meter } from "../components/Meter.tsx";
 import { StatCard } from "../components/StatCard.tsx";
@@ -15,8 +17,7 @@ import {
   formatTokens,
   microToUsd,
 } from "../lib/format.ts";
-import { keyStatus } from "../lib/keys.ts";
-import { CLIENT_LABEL, KEY_STATUS_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
+import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader } from "../lib/loader.ts";
 import { Link, navigate } from "../router.tsx";
 import { KeyFormDialog } from "./KeyForm.tsx";
@@ -151,10 +152,7 @@ export function KeyDetailPage(props: { id: string }) {
           <>
             <div class="page-head">
               <h1>
-                {k().name}{" "}
-                <span class={`badge ${keyStatus(k(), Date.now())}`}>
-                  {t(KEY_STATUS_LABEL[keyStatus(k(), Date.now())])}
-                </span>
+                {k().name} <KeyStatusBadge keyRecord={k()} />
               </h1>
               <div class="row">
                 <button type="button" class="secondary" onClick={refresh} data-testid="refresh">
@@ -164,7 +162,7 @@ export function KeyDetailPage(props: { id: string }) {
                   {t("common.edit")}
                 </button>
                 <button type="button" class="secondary" onClick={() => actions.toggle(k())}>
-                  {k().isActive ? t("common.disable") : t("common.enable")}
+                  {toggleLabel(k().isActive)}
                 </button>
                 <button type="button" class="danger" onClick={() => actions.askDelete(k())}>
                   {t("common.delete")}
@@ -236,46 +234,43 @@ export function KeyDetailPage(props: { id: string }) {
 
             <section class="panel">
               <h2>{t("keyDetail.recent")}</h2>
-              <Show
-                when={(usage.data()?.recent.length ?? 0) > 0}
-                fallback={<p class="muted">{t("common.noData")}</p>}
-              >
-                <div class="table-wrap">
-                  <table data-testid="recent">
-                    <thead>
-                      <tr>
-                        <th>{t("keyDetail.time")}</th>
-                        <th>{t("keyDetail.model")}</th>
-                        <th class="num">{t("common.status")}</th>
-                        <th class="num">{t("keyDetail.input")}</th>
-                        <th class="num">{t("keyDetail.output")}</th>
-                        <th class="num">{t("keyDetail.cache")}</th>
-                        <th class="num">{t("common.cost")}</th>
-                        <th class="num">{t("keyDetail.duration")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={usage.data()?.recent}>
-                        {(r) => (
-                          <tr>
-                            <td>{formatDateTime(r.at, lang())}</td>
-                            <td class="mono">{r.model}</td>
-                            <td class="num">{r.status}</td>
-                            <td class="num">{formatNumber(r.usage.input_tokens, lang())}</td>
-                            <td class="num">{formatNumber(r.usage.output_tokens, lang())}</td>
-                            <td class="num">
-                              {formatNumber(r.usage.cache_creation_input_tokens, lang())} /{" "}
-                              {formatNumber(r.usage.cache_read_input_tokens, lang())}
-                            </td>
-                            <td class="num">{formatCost(microToUsd(r.costMicroUsd))}</td>
-                            <td class="num">{formatNumber(Math.round(r.durationMs), lang())} ms</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
+              <DataTable
+                plain
+                rows={usage.data()?.recent ?? []}
+                empty={t("common.noData")}
+                testId="recent"
+                columns={[
+                  { head: t("keyDetail.time"), cell: (r) => formatDateTime(r.at, lang()) },
+                  { head: t("keyDetail.model"), cellClass: "mono", cell: (r) => r.model },
+                  { head: t("common.status"), class: "num", cell: (r) => r.status },
+                  {
+                    head: t("keyDetail.input"),
+                    class: "num",
+                    cell: (r) => formatNumber(r.usage.input_tokens, lang()),
+                  },
+                  {
+                    head: t("keyDetail.output"),
+                    class: "num",
+                    cell: (r) => formatNumber(r.usage.output_tokens, lang()),
+                  },
+                  {
+                    head: t("keyDetail.cache"),
+                    class: "num",
+                    cell: (r) =>
+                      `${formatNumber(r.usage.cache_creation_input_tokens, lang())} / ${formatNumber(r.usage.cache_read_input_tokens, lang())}`,
+                  },
+                  {
+                    head: t("common.cost"),
+                    class: "num",
+                    cell: (r) => formatCost(microToUsd(r.costMicroUsd)),
+                  },
+                  {
+                    head: t("keyDetail.duration"),
+                    class: "num",
+                    cell: (r) => `${formatNumber(Math.round(r.durationMs), lang())} ms`,
+                  },
+                ]}
+              />
             </section>
 
             <Show when={editing()}>

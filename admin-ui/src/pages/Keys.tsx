@@ -2,14 +2,15 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { RelayKey } from "../api/types.ts";
+import { KeyStatusBadge } from "../components/Badge.tsx";
+import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { KeyLiveBars } from "../components/KeyLiveBars.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { formatDate } from "../lib/format.ts";
-import { allTags, filterKeys, type KeyFilter, keyExpiresAt, keyStatus, type SortField } from "../lib/keys.ts";
-import { KEY_STATUS_LABEL } from "../lib/labels.ts";
+import { allTags, filterKeys, type KeyFilter, keyExpiresAt, type SortField } from "../lib/keys.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { Link } from "../router.tsx";
 import { KeyFormDialog, SecretDialog } from "./KeyForm.tsx";
@@ -140,99 +141,71 @@ export function KeysPage() {
 
       <ErrorBox error={keys.error()} />
       <ErrorBox error={actions.error()} />
-      <Show when={keys.data()}>
-        <Show when={visible().length > 0} fallback={<p class="muted">{t("keys.none")}</p>}>
-          <div class="table-wrap">
-            <table class="keys-table cards" data-testid="keys-table">
-              <thead>
-                <tr>
-                  <th>{t("common.name")}</th>
-                  <th>{t("common.status")}</th>
-                  <th class="bars-col">{t("keys.spend")}</th>
-                  <th>{t("keys.expires")}</th>
-                  <th>{t("common.created")}</th>
-                  <th class="actions-col">{t("common.actions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={shown()}>
-                  {(key) => (
-                    <tr data-testid="key-row" data-key-id={key.id}>
-                      <td>
-                        <Link href={`/keys/${key.id}`} class="strong">
-                          {key.name}
-                        </Link>
-                        <div class="muted mono small">{key.preview}</div>
-                        <div class="chips">
-                          <For each={key.tags}>{(tag) => <span class="tag">{tag}</span>}</For>
-                        </div>
-                      </td>
-                      <td data-label={t("common.status")}>
-                        <span class={`badge ${keyStatus(key, Date.now())}`}>
-                          {t(KEY_STATUS_LABEL[keyStatus(key, Date.now())])}
-                        </span>
-                      </td>
-                      <td class="bars-col" data-label={t("keys.spend")}>
-                        <KeyLiveBars keyRecord={key} tick={tick} />
-                      </td>
-                      <td data-label={t("keys.expires")}>{expiryText(key)}</td>
-                      <td data-label={t("common.created")}>{formatDate(key.createdAt, lang())}</td>
-                      <td class="actions-col">
-                        <div class="row-actions">
-                          <button
-                            type="button"
-                            class="small secondary"
-                            data-testid="edit-key"
-                            onClick={() => setEditing(key)}
-                          >
-                            {t("common.edit")}
-                          </button>
-                          <button
-                            type="button"
-                            class="small secondary"
-                            data-testid="toggle-key"
-                            onClick={() => actions.toggle(key)}
-                          >
-                            {key.isActive ? t("common.disable") : t("common.enable")}
-                          </button>
-                          <button
-                            type="button"
-                            class="small danger"
-                            data-testid="delete-key"
-                            onClick={() => actions.askDelete(key)}
-                          >
-                            {t("common.delete")}
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-          <Show when={pages() > 1}>
-            <div class="pager">
-              <button
-                type="button"
-                class="secondary small"
-                disabled={page() === 0}
-                onClick={() => setPage(page() - 1)}
-              >
-                ‹
-              </button>
-              <span>{t("common.page", { page: page() + 1, pages: pages() })}</span>
-              <button
-                type="button"
-                class="secondary small"
-                disabled={page() >= pages() - 1}
-                onClick={() => setPage(page() + 1)}
-              >
-                ›
-              </button>
-            </div>
-          </Show>
-        </Show>
+      <DataTable
+        rows={keys.data() ? shown() : undefined}
+        empty={t("keys.none")}
+        testId="keys-table"
+        class="keys-table"
+        rowTestId="key-row"
+        rowAttrs={(key) => ({ "data-key-id": key.id })}
+        columns={[
+          {
+            head: t("common.name"),
+            cell: (key) => (
+              <>
+                <Link href={`/keys/${key.id}`} class="strong">
+                  {key.name}
+                </Link>
+                <div class="muted mono small">{key.preview}</div>
+                <div class="chips">
+                  <For each={key.tags}>{(tag) => <span class="tag">{tag}</span>}</For>
+                </div>
+              </>
+            ),
+          },
+          { head: t("common.status"), cell: (key) => <KeyStatusBadge keyRecord={key} /> },
+          {
+            head: t("keys.spend"),
+            class: "bars-col",
+            cell: (key) => <KeyLiveBars keyRecord={key} tick={tick} />,
+          },
+          { head: t("keys.expires"), cell: (key) => expiryText(key) },
+          { head: t("common.created"), cell: (key) => formatDate(key.createdAt, lang()) },
+        ]}
+        actions={(key) => (
+          <>
+            <RowButton testId="edit-key" onClick={() => setEditing(key)}>
+              {t("common.edit")}
+            </RowButton>
+            <RowButton testId="toggle-key" onClick={() => actions.toggle(key)}>
+              {toggleLabel(key.isActive)}
+            </RowButton>
+            <RowButton testId="delete-key" danger onClick={() => actions.askDelete(key)}>
+              {t("common.delete")}
+            </RowButton>
+          </>
+        )}
+      />
+      <Show when={pages() > 1}>
+        <div class="pager">
+          <button
+            type="button"
+            class="secondary small"
+            disabled={page() === 0}
+            onClick={() => setPage(page() - 1)}
+          >
+            ‹
+          </button>
+          <span>{t("common.page", { page: page() + 1, pages: pages() })}</span>
+          <button
+            type="button"
+            class="secondary small"
+            disabled={page() >= pages() - 1}
+            onClick={() => setPage(page() + 1)}
+          >
+            ›
+          </button>
+        </div>
       </Show>
 
       <Show when={editing()}>

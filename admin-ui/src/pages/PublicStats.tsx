@@ -1,11 +1,13 @@
 // The public usage page: a key's owner pastes the key and sees usage, limits and what is left.
 // No admin login; the key goes only to the relay's stats API and is kept in memory, nowhere else.
-import { createMemo, createSignal, For, Show } from "solid-js";
+import { createMemo, createSignal, Show } from "solid-js";
 import { userModelStats, userStats } from "../api/stats.ts";
 import type { ModelPeriod, ModelStat, StatsUsage, UserStats } from "../api/types.ts";
 import { siteName } from "../branding.ts";
+import { ActiveBadge } from "../components/Badge.tsx";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { Chart } from "../components/Chart.tsx";
+import { DataTable } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { TextField } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
@@ -48,10 +50,7 @@ function Report(props: {
       <section class="panel">
         <div class="panel-head">
           <h2>
-            {s().name}{" "}
-            <span class={`badge ${s().isActive ? "active" : "disabled"}`}>
-              {s().isActive ? t("status.active") : t("status.disabled")}
-            </span>
+            {s().name} <ActiveBadge active={s().isActive} />
           </h2>
         </div>
         <dl class="facts">
@@ -197,36 +196,19 @@ function Report(props: {
             <option value="alltime">{t("dashboard.total")}</option>
           </select>
         </div>
-        <Show when={props.models.length > 0} fallback={<p class="muted">{t("common.noData")}</p>}>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t("keyDetail.model")}</th>
-                  <th class="num">{t("common.requests")}</th>
-                  <th class="num">{t("keyDetail.input")}</th>
-                  <th class="num">{t("keyDetail.output")}</th>
-                  <th class="num">{t("common.tokensTitle")}</th>
-                  <th class="num">{t("common.cost")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={props.models}>
-                  {(m) => (
-                    <tr>
-                      <td class="mono">{m.model}</td>
-                      <td class="num">{formatNumber(m.requests, lang())}</td>
-                      <td class="num">{formatTokens(m.inputTokens)}</td>
-                      <td class="num">{formatTokens(m.outputTokens)}</td>
-                      <td class="num">{formatTokens(m.allTokens)}</td>
-                      <td class="num">{formatCost(m.cost)}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
+        <DataTable
+          plain
+          rows={props.models}
+          empty={t("common.noData")}
+          columns={[
+            { head: t("keyDetail.model"), cellClass: "mono", cell: (m) => m.model },
+            { head: t("common.requests"), class: "num", cell: (m) => formatNumber(m.requests, lang()) },
+            { head: t("keyDetail.input"), class: "num", cell: (m) => formatTokens(m.inputTokens) },
+            { head: t("keyDetail.output"), class: "num", cell: (m) => formatTokens(m.outputTokens) },
+            { head: t("common.tokensTitle"), class: "num", cell: (m) => formatTokens(m.allTokens) },
+            { head: t("common.cost"), class: "num", cell: (m) => formatCost(m.cost) },
+          ]}
+        />
       </section>
     </div>
   );

@@ -2,6 +2,7 @@
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { PricingInfo } from "../api/types.ts";
+import { OutcomeBadge } from "../components/Badge.tsx";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
@@ -266,9 +267,9 @@ export function SettingsPage() {
               <dd>{s().version}</dd>
               <dt>{t("settings.keyspace")}</dt>
               <dd>
-                <span class={`badge ${s().keyspace.ok ? "active" : "error"}`}>
+                <OutcomeBadge ok={s().keyspace.ok}>
                   {s().keyspace.ok ? t("settings.ok") : t("settings.down")}
-                </span>{" "}
+                </OutcomeBadge>{" "}
                 {s().keyspace.latencyMs} ms
               </dd>
               <dt>{t("nav.keys")}</dt>

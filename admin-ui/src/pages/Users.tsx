@@ -1,9 +1,11 @@
 // Portal users: list (keys held, status), create (a generated password shown once), edit max keys
 // and default key limits, disable/enable (carried onto their keys), reset a password, their keys.
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { User, UserWithKeyCount } from "../api/types.ts";
+import { ActiveBadge, KeyStatusBadge } from "../components/Badge.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
+import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
@@ -13,8 +15,6 @@ import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { binder, createForm } from "../lib/form.ts";
 import { formatDate, formatDateTime } from "../lib/format.ts";
-import { keyStatus } from "../lib/keys.ts";
-import { KEY_STATUS_LABEL } from "../lib/labels.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import {
   emptyUserForm,
@@ -163,43 +163,27 @@ function UserKeysDialog(props: { user: UserWithKeyCount; onClose: () => void }) 
   return (
     <Modal title={t("users.keysTitle", { name: props.user.username })} onClose={props.onClose} wide>
       <ErrorBox error={keys.error()} />
-      <Show when={keys.data()} fallback={<Show when={!keys.error()}>{t("common.loading")}</Show>}>
-        {(list) => (
-          <Show when={list().length > 0} fallback={<p class="muted">{t("users.noKeys")}</p>}>
-            <div class="table-wrap">
-              <table class="cards" data-testid="user-keys">
-                <thead>
-                  <tr>
-                    <th>{t("common.name")}</th>
-                    <th>{t("common.status")}</th>
-                    <th>{t("common.created")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={list()}>
-                    {(key) => (
-                      <tr>
-                        <td>
-                          <Link href={`/keys/${key.id}`} class="strong">
-                            {key.name}
-                          </Link>
-                          <div class="muted mono small">{key.preview}</div>
-                        </td>
-                        <td data-label={t("common.status")}>
-                          <span class={`badge ${keyStatus(key, Date.now())}`}>
-                            {t(KEY_STATUS_LABEL[keyStatus(key, Date.now())])}
-                          </span>
-                        </td>
-                        <td data-label={t("common.created")}>{formatDate(key.createdAt, lang())}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
-        )}
-      </Show>
+      <DataTable
+        rows={keys.data()}
+        loading={<Show when={!keys.error()}>{t("common.loading")}</Show>}
+        empty={t("users.noKeys")}
+        testId="user-keys"
+        columns={[
+          {
+            head: t("common.name"),
+            cell: (key) => (
+              <>
+                <Link href={`/keys/${key.id}`} class="strong">
+                  {key.name}
+                </Link>
+                <div class="muted mono small">{key.preview}</div>
+              </>
+            ),
+          },
+          { head: t("common.status"), cell: (key) => <KeyStatusBadge keyRecord={key} /> },
+          { head: t("common.created"), cell: (key) => formatDate(key.createdAt, lang()) },
+        ]}
+      />
       <div class="actions">
         <button type="button" class="secondary" onClick={() => props.onClose()}>
           {t("common.close")}
@@ -243,90 +227,53 @@ export function UsersPage() {
 
       <ErrorBox error={users.error()} />
       <ErrorBox error={action.error()} />
-      <Show when={users.data()}>
-        {(list) => (
-          <Show when={list().length > 0} fallback={<p class="muted">{t("users.none")}</p>}>
-            <div class="table-wrap">
-              <table class="cards" data-testid="users-table">
-                <thead>
-                  <tr>
-                    <th>{t("users.username")}</th>
-                    <th>{t("common.status")}</th>
-                    <th>{t("users.keys")}</th>
-                    <th>{t("users.lastLogin")}</th>
-                    <th>{t("common.created")}</th>
-                    <th class="actions-col">{t("common.actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={list()}>
-                    {(user) => (
-                      <tr data-testid="user-row" data-user-id={user.id}>
-                        <td>
-                          <span class="strong">{user.username}</span>
-                          <Show when={user.displayName || user.email}>
-                            <div class="muted small">
-                              {[user.displayName, user.email].filter(Boolean).join(" · ")}
-                            </div>
-                          </Show>
-                        </td>
-                        <td data-label={t("common.status")}>
-                          <span class={`badge ${user.isActive ? "active" : "disabled"}`}>
-                            {user.isActive ? t("status.active") : t("status.disabled")}
-                          </span>
-                        </td>
-                        <td data-label={t("users.keys")} data-testid="user-key-count">
-                          {t("users.keyCount", { count: user.keyCount, max: user.maxKeys })}
-                        </td>
-                        <td data-label={t("users.lastLogin")}>
-                          {user.lastLoginAt ? formatDateTime(user.lastLoginAt, lang()) : "—"}
-                        </td>
-                        <td data-label={t("common.created")}>{formatDate(user.createdAt, lang())}</td>
-                        <td class="actions-col">
-                          <div class="row-actions">
-                            <button
-                              type="button"
-                              class="small secondary"
-                              data-testid="edit-user"
-                              onClick={() => setEditing(user)}
-                            >
-                              {t("common.edit")}
-                            </button>
-                            <button
-                              type="button"
-                              class="small secondary"
-                              data-testid="user-keys-button"
-                              onClick={() => setShowKeys(user)}
-                            >
-                              {t("users.keys")}
-                            </button>
-                            <button
-                              type="button"
-                              class="small secondary"
-                              data-testid="reset-password"
-                              onClick={() => setResetting(user)}
-                            >
-                              {t("users.resetPassword")}
-                            </button>
-                            <button
-                              type="button"
-                              class="small secondary"
-                              data-testid="toggle-user"
-                              onClick={() => toggle(user)}
-                            >
-                              {user.isActive ? t("common.disable") : t("common.enable")}
-                            </button>
-                          </div>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+      <DataTable
+        rows={users.data()}
+        empty={t("users.none")}
+        testId="users-table"
+        rowTestId="user-row"
+        rowAttrs={(user) => ({ "data-user-id": user.id })}
+        columns={[
+          {
+            head: t("users.username"),
+            cell: (user) => (
+              <>
+                <span class="strong">{user.username}</span>
+                <Show when={user.displayName || user.email}>
+                  <div class="muted small">{[user.displayName, user.email].filter(Boolean).join(" · ")}</div>
+                </Show>
+              </>
+            ),
+          },
+          { head: t("common.status"), cell: (user) => <ActiveBadge active={user.isActive} /> },
+          {
+            head: t("users.keys"),
+            cellTestId: "user-key-count",
+            cell: (user) => t("users.keyCount", { count: user.keyCount, max: user.maxKeys }),
+          },
+          {
+            head: t("users.lastLogin"),
+            cell: (user) => (user.lastLoginAt ? formatDateTime(user.lastLoginAt, lang()) : "—"),
+          },
+          { head: t("common.created"), cell: (user) => formatDate(user.createdAt, lang()) },
+        ]}
+        actions={(user) => (
+          <>
+            <RowButton testId="edit-user" onClick={() => setEditing(user)}>
+              {t("common.edit")}
+            </RowButton>
+            <RowButton testId="user-keys-button" onClick={() => setShowKeys(user)}>
+              {t("users.keys")}
+            </RowButton>
+            <RowButton testId="reset-password" onClick={() => setResetting(user)}>
+              {t("users.resetPassword")}
+            </RowButton>
+            <RowButton testId="toggle-user" onClick={() => toggle(user)}>
+              {toggleLabel(user.isActive)}
+            </RowButton>
+          </>
         )}
-      </Show>
+      />
 
       <Show when={editing()}>
         {(which) => {

@@ -10,6 +10,8 @@ import {
   type WebhookTargetInput,
   type WebhookTestResult,
 } from "../api/types.ts";
+import { ActiveBadge, OutcomeBadge } from "../components/Badge.tsx";
+import { DataTable, RowButton } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { CheckField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { FormActions, ModalForm } from "../components/FormShell.tsx";
@@ -317,9 +319,9 @@ export function WebhooksPage() {
                     <For each={list()}>
                       {(r) => (
                         <li>
-                          <span class={`badge ${r.ok ? "active" : "error"}`}>
+                          <OutcomeBadge ok={r.ok}>
                             {r.ok ? t("webhooks.sent") : t("webhooks.failed")}
-                          </span>{" "}
+                          </OutcomeBadge>{" "}
                           {nameOf(r.targetId)} · {r.status ?? "—"} · {r.durationMs} ms
                           <Show when={r.error}>
                             <span class="muted"> · {r.error}</span>
@@ -330,86 +332,60 @@ export function WebhooksPage() {
                   </ul>
                 )}
               </Show>
-              <Show
-                when={current().targets.length > 0}
-                fallback={<p class="muted">{t("webhooks.noTargets")}</p>}
-              >
-                <div class="table-wrap">
-                  <table class="cards" data-testid="targets-table">
-                    <thead>
-                      <tr>
-                        <th>{t("common.name")}</th>
-                        <th>{t("webhooks.type")}</th>
-                        <th>{t("webhooks.events")}</th>
-                        <th>{t("webhooks.secret")}</th>
-                        <th>{t("common.status")}</th>
-                        <th class="actions-col">{t("common.actions")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={current().targets}>
-                        {(target) => (
-                          <tr data-testid="target-row" data-target-id={target.id}>
-                            <td>
-                              <span class="strong">{target.name || target.id}</span>
-                              <Show when={target.url}>
-                                <div class="muted mono small">{target.url}</div>
-                              </Show>
-                            </td>
-                            <td data-label={t("webhooks.type")}>{TYPE_LABEL[target.type]}</td>
-                            <td data-label={t("webhooks.events")} class="small">
-                              {target.events.length === 0
-                                ? t("webhooks.allEvents")
-                                : target.events.join(", ")}
-                            </td>
-                            <td data-label={t("webhooks.secret")}>
-                              {TYPE_FIELDS[target.type].secret
-                                ? secretIsSet(target)
-                                  ? t("webhooks.secretSet")
-                                  : t("webhooks.secretNotSet")
-                                : "—"}
-                            </td>
-                            <td data-label={t("common.status")}>
-                              <span class={`badge ${target.enabled ? "active" : "disabled"}`}>
-                                {target.enabled ? t("status.active") : t("status.disabled")}
-                              </span>
-                            </td>
-                            <td class="actions-col">
-                              <div class="row-actions">
-                                <button
-                                  type="button"
-                                  class="small secondary"
-                                  data-testid="test-target"
-                                  disabled={testing() !== null}
-                                  onClick={() => test(target.id)}
-                                >
-                                  {testing() === target.id ? t("webhooks.sending") : t("webhooks.test")}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="small secondary"
-                                  data-testid="edit-target"
-                                  onClick={() => setEditing(target)}
-                                >
-                                  {t("common.edit")}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="small danger"
-                                  data-testid="remove-target"
-                                  onClick={() => confirm.ask(target)}
-                                >
-                                  {t("common.remove")}
-                                </button>
-                              </div>
-                            </td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
+              <DataTable
+                rows={current().targets}
+                empty={t("webhooks.noTargets")}
+                testId="targets-table"
+                rowTestId="target-row"
+                rowAttrs={(target) => ({ "data-target-id": target.id })}
+                columns={[
+                  {
+                    head: t("common.name"),
+                    cell: (target) => (
+                      <>
+                        <span class="strong">{target.name || target.id}</span>
+                        <Show when={target.url}>
+                          <div class="muted mono small">{target.url}</div>
+                        </Show>
+                      </>
+                    ),
+                  },
+                  { head: t("webhooks.type"), cell: (target) => TYPE_LABEL[target.type] },
+                  {
+                    head: t("webhooks.events"),
+                    cellClass: "small",
+                    cell: (target) =>
+                      target.events.length === 0 ? t("webhooks.allEvents") : target.events.join(", "),
+                  },
+                  {
+                    head: t("webhooks.secret"),
+                    cell: (target) =>
+                      TYPE_FIELDS[target.type].secret
+                        ? secretIsSet(target)
+                          ? t("webhooks.secretSet")
+                          : t("webhooks.secretNotSet")
+                        : "—",
+                  },
+                  { head: t("common.status"), cell: (target) => <ActiveBadge active={target.enabled} /> },
+                ]}
+                actions={(target) => (
+                  <>
+                    <RowButton
+                      testId="test-target"
+                      disabled={testing() !== null}
+                      onClick={() => test(target.id)}
+                    >
+                      {testing() === target.id ? t("webhooks.sending") : t("webhooks.test")}
+                    </RowButton>
+                    <RowButton testId="edit-target" onClick={() => setEditing(target)}>
+                      {t("common.edit")}
+                    </RowButton>
+                    <RowButton testId="remove-target" danger onClick={() => confirm.ask(target)}>
+                      {t("common.remove")}
+                    </RowButton>
+                  </>
+                )}
+              />
             </section>
 
             <Show when={editing()}>
@@ -447,52 +423,38 @@ export function WebhooksPage() {
               <Show when={data().queue.waiting > 0}>
                 <p class="muted">{t("webhooks.waiting", { count: data().queue.waiting })}</p>
               </Show>
-              <Show
-                when={data().deliveries.length > 0}
-                fallback={<p class="muted">{t("webhooks.noDeliveries")}</p>}
-              >
-                <div class="table-wrap">
-                  <table class="cards" data-testid="deliveries-table">
-                    <thead>
-                      <tr>
-                        <th>{t("keyDetail.time")}</th>
-                        <th>{t("webhooks.event")}</th>
-                        <th>{t("webhooks.target")}</th>
-                        <th>{t("webhooks.attempt")}</th>
-                        <th>{t("webhooks.outcome")}</th>
-                        <th>{t("webhooks.httpStatus")}</th>
-                        <th>{t("keyDetail.duration")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={data().deliveries}>
-                        {(row) => (
-                          <tr data-testid="delivery-row">
-                            <td>{formatDateTime(row.at, lang())}</td>
-                            <td data-label={t("webhooks.event")} class="mono small">
-                              {row.eventType}
-                            </td>
-                            <td data-label={t("webhooks.target")}>
-                              {nameOf(row.targetId)} <span class="muted small">({row.targetType})</span>
-                            </td>
-                            <td data-label={t("webhooks.attempt")}>{row.attempt}</td>
-                            <td data-label={t("webhooks.outcome")}>
-                              <span class={`badge ${row.ok ? "active" : "error"}`}>
-                                {t(OUTCOME_LABEL[row.outcome])}
-                              </span>
-                              <Show when={row.error}>
-                                <div class="muted small">{row.error}</div>
-                              </Show>
-                            </td>
-                            <td data-label={t("webhooks.httpStatus")}>{row.status ?? "—"}</td>
-                            <td data-label={t("keyDetail.duration")}>{row.durationMs} ms</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
+              <DataTable
+                rows={data().deliveries}
+                empty={t("webhooks.noDeliveries")}
+                testId="deliveries-table"
+                rowTestId="delivery-row"
+                columns={[
+                  { head: t("keyDetail.time"), cell: (row) => formatDateTime(row.at, lang()) },
+                  { head: t("webhooks.event"), cellClass: "mono small", cell: (row) => row.eventType },
+                  {
+                    head: t("webhooks.target"),
+                    cell: (row) => (
+                      <>
+                        {nameOf(row.targetId)} <span class="muted small">({row.targetType})</span>
+                      </>
+                    ),
+                  },
+                  { head: t("webhooks.attempt"), cell: (row) => row.attempt },
+                  {
+                    head: t("webhooks.outcome"),
+                    cell: (row) => (
+                      <>
+                        <OutcomeBadge ok={row.ok}>{t(OUTCOME_LABEL[row.outcome])}</OutcomeBadge>
+                        <Show when={row.error}>
+                          <div class="muted small">{row.error}</div>
+                        </Show>
+                      </>
+                    ),
+                  },
+                  { head: t("webhooks.httpStatus"), cell: (row) => row.status ?? "—" },
+                  { head: t("keyDetail.duration"), cell: (row) => `${row.durationMs} ms` },
+                ]}
+              />
             </>
           )}
         </Show>
