@@ -1,12 +1,12 @@
 // The relay at a glance: totals, usage over time (overall and split by model, account or key),
 // top keys and models, recent errors, account health.
-import { createSignal, For, type JSX, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
-import type { HealthStatus, TopEntry, Usage } from "../api/types.ts";
+import type { HealthStatus, TopEntry } from "../api/types.ts";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { RecentErrors } from "../components/RecentErrors.tsx";
-import { StatCard } from "../components/StatCard.tsx";
+import { StatCard, UsageCards } from "../components/StatCard.tsx";
 import { UsageBreakdownCharts } from "../components/UsageBreakdownCharts.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
 import { lang, t } from "../i18n/index.ts";
@@ -17,15 +17,6 @@ import { Link } from "../router.tsx";
 
 const REFRESH_MS = 30_000;
 type Period = "today" | "month" | "total";
-
-function usageSub(u: Usage): JSX.Element {
-  return (
-    <>
-      {t("dashboard.requestsN", { n: formatNumber(u.requests, lang()) })} · {formatTokens(u.allTokens)}{" "}
-      {t("common.tokens")}
-    </>
-  );
-}
 
 function TopTable(props: {
   title: string;
@@ -98,31 +89,16 @@ export function DashboardPage() {
       <ErrorBox error={summary.error()} />
       <Show when={summary.data()}>
         {(s) => (
-          <div class="stat-grid">
-            <StatCard
-              testId="stat-today"
-              label={t("dashboard.today")}
-              value={formatCost(s().today.cost)}
-              sub={usageSub(s().today)}
-            />
-            <StatCard
-              testId="stat-month"
-              label={t("dashboard.month")}
-              value={formatCost(s().month.cost)}
-              sub={usageSub(s().month)}
-            />
-            <StatCard
-              testId="stat-total"
-              label={t("dashboard.total")}
-              value={formatCost(s().total.cost)}
-              sub={usageSub(s().total)}
-            />
+          <UsageCards
+            testIdPrefix="stat"
+            usage={(period) => ({ ...s()[period], tokens: s()[period].allTokens })}
+          >
             <StatCard
               label={t("dashboard.inventory")}
               value={`${formatNumber(s().keys.total, lang())} / ${formatNumber(s().accounts.total, lang())}`}
               sub={t("dashboard.keysAccounts")}
             />
-          </div>
+          </UsageCards>
         )}
       </Show>
 

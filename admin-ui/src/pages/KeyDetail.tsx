@@ -5,8 +5,8 @@ import type { Counters, KeyLimits, KeyLive, RelayKey } from "../api/types.ts";
 import { KeyStatusBadge } from "../components/Badge.tsx";
 import { DataTable, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { Meter } from "../components/Meter.tsx";
-import { StatCard } from "../components/StatCard.tsx";
+import { LimitMeters } from "../components/LimitMeters.tsx";
+import { UsageCards } from "../components/StatCard.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import {
@@ -63,53 +63,19 @@ function LivePanel(props: { keyRecord: RelayKey; live: KeyLive }) {
   return (
     <section class="panel" data-testid="live">
       <h2>{t("keyDetail.live")}</h2>
-      <div class="meters">
-        <Meter
-          testId="live-daily"
-          label={t("limits.dailyCost")}
-          used={microToUsd(props.live.spend.dayCostMicroUsd)}
-          limit={l().dailyCostLimit}
-          format={formatCost}
-        />
-        <Meter
-          label={t("limits.totalCost")}
-          used={microToUsd(props.live.spend.totalCostMicroUsd)}
-          limit={l().totalCostLimit}
-          format={formatCost}
-        />
-        <Meter
-          label={t("limits.weeklyCost")}
-          used={microToUsd(props.live.spend.weekCostMicroUsd)}
-          limit={l().weeklyCostLimit}
-          format={formatCost}
-        />
-        <Meter
-          label={t("limits.tokens")}
-          used={props.live.spend.totalTokens}
-          limit={l().tokenLimit}
-          format={formatTokens}
-        />
-        <Meter
-          label={t("limits.concurrency")}
-          used={props.live.activeLeases}
-          limit={l().concurrencyLimit}
-          format={(v) => String(v)}
-        />
-        <Show when={l().rateLimitWindowMinutes > 0}>
-          <Meter
-            label={t("limits.windowRequests")}
-            used={props.live.window?.requests ?? 0}
-            limit={l().rateLimitRequests}
-            format={(v) => String(v)}
-          />
-          <Meter
-            label={t("limits.windowCost")}
-            used={microToUsd(props.live.window?.costMicroUsd ?? 0)}
-            limit={l().rateLimitCost}
-            format={formatCost}
-          />
-        </Show>
-      </div>
+      <LimitMeters
+        dailyTestId="live-daily"
+        limits={l()}
+        used={{
+          dailyCost: microToUsd(props.live.spend.dayCostMicroUsd),
+          totalCost: microToUsd(props.live.spend.totalCostMicroUsd),
+          weeklyCost: microToUsd(props.live.spend.weekCostMicroUsd),
+          tokens: props.live.spend.totalTokens,
+          concurrency: props.live.activeLeases,
+          windowRequests: props.live.window?.requests ?? 0,
+          windowCost: microToUsd(props.live.window?.costMicroUsd ?? 0),
+        }}
+      />
       <p class="muted small">
         {t("keyDetail.queued", { n: props.live.queued })}
         <Show when={windowEnd()}>
@@ -208,25 +174,15 @@ export function KeyDetailPage(props: { id: string }) {
             <ErrorBox error={usage.error()} />
             <Show when={usage.data()}>
               {(u) => (
-                <div class="stat-grid" data-testid="key-usage">
-                  <StatCard
-                    testId="key-today"
-                    label={t("dashboard.today")}
-                    value={formatCost(countersCost(u().today))}
-                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().today.requests, lang()) })} · ${formatTokens(countersTokens(u().today))} ${t("common.tokens")}`}
-                  />
-                  <StatCard
-                    label={t("dashboard.month")}
-                    value={formatCost(countersCost(u().month))}
-                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().month.requests, lang()) })} · ${formatTokens(countersTokens(u().month))} ${t("common.tokens")}`}
-                  />
-                  <StatCard
-                    testId="key-total"
-                    label={t("dashboard.total")}
-                    value={formatCost(countersCost(u().total))}
-                    sub={`${t("dashboard.requestsN", { n: formatNumber(u().total.requests, lang()) })} · ${formatTokens(countersTokens(u().total))} ${t("common.tokens")}`}
-                  />
-                </div>
+                <UsageCards
+                  testId="key-usage"
+                  testIdPrefix="key"
+                  usage={(period) => ({
+                    cost: countersCost(u()[period]),
+                    requests: u()[period].requests,
+                    tokens: countersTokens(u()[period]),
+                  })}
+                />
               )}
             </Show>
 

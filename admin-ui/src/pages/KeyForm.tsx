@@ -3,11 +3,10 @@ import { createSignal, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import { CLIENT_IDS, PLATFORMS, type RelayKey } from "../api/types.ts";
 import { BindingFields, bindingBody } from "../components/BindingFields.tsx";
-import { CopyButton } from "../components/CopyButton.tsx";
 import { AreaField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
-import { Modal } from "../components/Modal.tsx";
+import { SecretOnceDialog } from "../components/SecretOnceDialog.tsx";
 import { t } from "../i18n/index.ts";
 import { binder, createForm } from "../lib/form.ts";
 import {
@@ -140,17 +139,13 @@ export function KeyFormDialog(props: Props) {
 
 export function SecretDialog(props: { secret: string; name: string; onClose: () => void }) {
   return (
-    <Modal title={t("keys.createdTitle", { name: props.name })} onClose={props.onClose} sticky>
-      <p class="note">{t("keys.secretOnce")}</p>
-      <div class="secret">
-        <code data-testid="secret">{props.secret}</code>
-        <CopyButton text={props.secret} />
-      </div>
-      <div class="actions">
-        <button type="button" class="primary" onClick={() => props.onClose()} data-testid="secret-done">
-          {t("keys.secretSaved")}
-        </button>
-      </div>
-    </Modal>
+    <SecretOnceDialog
+      title={t("keys.createdTitle", { name: props.name })}
+      note={t("keys.secretOnce")}
+      secret={props.secret}
+      secretTestId="secret"
+      doneTestId="secret-done"
+      onClose={props.onClose}
+    />
   );
 }

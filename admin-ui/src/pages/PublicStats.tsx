@@ -2,7 +2,7 @@
 // No admin login; the key goes only to the relay's stats API and is kept in memory, nowhere else.
 import { createMemo, createSignal, Show } from "solid-js";
 import { userModelStats, userStats } from "../api/stats.ts";
-import type { ModelPeriod, ModelStat, StatsUsage, UserStats } from "../api/types.ts";
+import type { ModelPeriod, ModelStat, UserStats } from "../api/types.ts";
 import { siteName } from "../branding.ts";
 import { ActiveBadge } from "../components/Badge.tsx";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
@@ -11,25 +11,14 @@ import { DataTable } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { TextField } from "../components/Field.tsx";
 import { Switchers } from "../components/Layout.tsx";
-import { Meter } from "../components/Meter.tsx";
-import { StatCard } from "../components/StatCard.tsx";
+import { LimitMeters } from "../components/LimitMeters.tsx";
+import { UsageCards } from "../components/StatCard.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { createForm } from "../lib/form.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens } from "../lib/format.ts";
 import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { toColumns } from "../lib/series.ts";
-
-function usageCard(label: string, u: StatsUsage, testId: string) {
-  return (
-    <StatCard
-      testId={testId}
-      label={label}
-      value={formatCost(u.cost)}
-      sub={`${t("dashboard.requestsN", { n: formatNumber(u.requests, lang()) })} · ${formatTokens(u.allTokens)} ${t("common.tokens")}`}
-    />
-  );
-}
 
 function Report(props: {
   stats: UserStats;
@@ -81,72 +70,27 @@ function Report(props: {
         </dl>
       </section>
 
-      <div class="stat-grid">
-        {usageCard(t("dashboard.today"), s().usage.today, "stats-today")}
-        {usageCard(t("dashboard.month"), s().usage.month, "stats-month")}
-        {usageCard(t("dashboard.total"), s().usage.total, "stats-total")}
-      </div>
+      <UsageCards
+        testIdPrefix="stats"
+        usage={(period) => ({ ...s().usage[period], tokens: s().usage[period].allTokens })}
+      />
 
       <section class="panel" data-testid="stats-limits">
         <h2>{t("stats.limits")}</h2>
-        <div class="meters">
-          <Meter
-            label={t("limits.dailyCost")}
-            used={l().currentDailyCost}
-            limit={l().dailyCostLimit}
-            format={formatCost}
-            showLeft
-          />
-          <Meter
-            label={t("limits.totalCost")}
-            used={l().currentTotalCost}
-            limit={l().totalCostLimit}
-            format={formatCost}
-            showLeft
-          />
-          <Show when={l().weeklyCostLimit > 0}>
-            <Meter
-              label={t("limits.weeklyCost")}
-              used={l().currentWeeklyCost}
-              limit={l().weeklyCostLimit}
-              format={formatCost}
-              showLeft
-            />
-          </Show>
-          <Show when={l().tokenLimit > 0}>
-            <Meter
-              label={t("limits.tokens")}
-              used={l().currentTotalTokens}
-              limit={l().tokenLimit}
-              format={formatTokens}
-              showLeft
-            />
-          </Show>
-          <Show when={l().rateLimitWindowMinutes > 0}>
-            <Meter
-              label={t("limits.windowRequests")}
-              used={l().windowRequests}
-              limit={l().rateLimitRequests}
-              format={(v) => String(v)}
-              showLeft
-            />
-            <Meter
-              label={t("limits.windowCost")}
-              used={l().windowCost}
-              limit={l().rateLimitCost}
-              format={formatCost}
-              showLeft
-            />
-          </Show>
-          <Show when={l().concurrencyLimit > 0}>
-            <Meter
-              label={t("limits.concurrency")}
-              used={l().activeRequests}
-              limit={l().concurrencyLimit}
-              format={(v) => String(v)}
-            />
-          </Show>
-        </div>
+        <LimitMeters
+          limits={l()}
+          showLeft
+          onlySet
+          used={{
+            dailyCost: l().currentDailyCost,
+            totalCost: l().currentTotalCost,
+            weeklyCost: l().currentWeeklyCost,
+            tokens: l().currentTotalTokens,
+            concurrency: l().activeRequests,
+            windowRequests: l().windowRequests,
+            windowCost: l().windowCost,
+          }}
+        />
         <Show when={l().windowEndsAt}>
           {(end) => (
             <p class="muted small">

@@ -4,13 +4,13 @@ import { createSignal, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { User, UserWithKeyCount } from "../api/types.ts";
 import { ActiveBadge, KeyStatusBadge } from "../components/Badge.tsx";
-import { CopyButton } from "../components/CopyButton.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
 import { Modal } from "../components/Modal.tsx";
+import { SecretOnceDialog } from "../components/SecretOnceDialog.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { binder, createForm } from "../lib/form.ts";
@@ -140,18 +140,14 @@ function ResetPasswordDialog(props: {
 
 function PasswordDialog(props: { username: string; password: string; onClose: () => void }) {
   return (
-    <Modal title={t("users.passwordTitle", { name: props.username })} onClose={props.onClose} sticky>
-      <p class="note">{t("users.passwordOnce")}</p>
-      <div class="secret">
-        <code data-testid="user-password">{props.password}</code>
-        <CopyButton text={props.password} />
-      </div>
-      <div class="actions">
-        <button type="button" class="primary" onClick={() => props.onClose()} data-testid="password-done">
-          {t("keys.secretSaved")}
-        </button>
-      </div>
-    </Modal>
+    <SecretOnceDialog
+      title={t("users.passwordTitle", { name: props.username })}
+      note={t("users.passwordOnce")}
+      secret={props.password}
+      secretTestId="user-password"
+      doneTestId="password-done"
+      onClose={props.onClose}
+    />
   );
 }
 
