@@ -1,10 +1,17 @@
 // Account groups: a key bound to `group:<id>` is served only by the group's members (failover
 // included), unbound keys use the whole pool, and the admin API guards membership and deletion.
 import { beforeEach, describe, expect, it } from "vitest";
-import { healthy } from "../../durable-objects/account-pool/health.ts";
 import { type Candidate, choose, eligible } from "../../durable-objects/account-pool/selection.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
-import { admin, createConsoleAccount, createKey, freshKeyspace, messages } from "./helpers.ts";
+import {
+  accountRecord,
+  admin,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  messages,
+  poolCandidate,
+  messageText as textOf,
+} from "./helpers.ts";
 
 interface Group {
   id: string;
@@ -14,32 +21,7 @@ interface Group {
   boundKeys: { id: string; name: string }[];
 }
 
-const textOf = async (response: Response) => {
-  const body = (await response.json()) as { content?: { text: string }[] };
-  return body.content?.[0]?.text;
-};
-
-function candidate(id: string, priority = 50): Candidate {
-  const record: AccountRecord = {
-    v: 1,
-    id,
-    type: "claude-console",
-    platform: "claude",
-    name: id,
-    description: "",
-    baseUrl: "",
-    priority,
-    schedulable: true,
-    shared: true,
-    isActive: true,
-    concurrencyLimit: 0,
-    models: [],
-    credentials: "v1.x.y.z",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-  };
-  return { record, health: healthy(), activeLeases: 0 };
-}
+const candidate = (id: string, priority = 50): Candidate => poolCandidate(accountRecord(id, { priority }));
 
 describe("group selection (pure)", () => {
   const all = [candidate("outsider", 1), candidate("m1", 50), candidate("m2", 60)];

@@ -2,42 +2,13 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applyOutcome, DEFAULT_HEALTH_POLICY, healthy } from "../../durable-objects/account-pool/health.ts";
-import { type Candidate, choose } from "../../durable-objects/account-pool/selection.ts";
+import { choose } from "../../durable-objects/account-pool/selection.ts";
 import { services } from "../../worker/env.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
 import { claudeSessionHash, sessionIdFromUserId } from "../../worker/providers/claude/session.ts";
-import { testEnv } from "./helpers.ts";
+import { accountRecord as account, poolCandidate as candidate, testEnv } from "./helpers.ts";
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 
-function account(id: string, extra: Partial<AccountRecord> = {}): AccountRecord {
-  return {
-    v: 1,
-    id,
-    type: "claude-console",
-    platform: "claude",
-    name: id,
-    description: "",
-    baseUrl: "",
-    priority: 50,
-    schedulable: true,
-    shared: true,
-    isActive: true,
-    concurrencyLimit: 0,
-    models: [],
-    credentials: "v1.x.y.z",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-    ...extra,
-  };
-}
-
-const candidate = (record: AccountRecord, extra: Partial<Candidate> = {}): Candidate => ({
-  record,
-  health: healthy(),
-  activeLeases: 0,
-  ...extra,
-});
 const request = { model: "claude-sonnet-4-5", exclude: [] as string[] };
 
 describe("selection", () => {

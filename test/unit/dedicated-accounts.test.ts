@@ -1,37 +1,21 @@
 // Dedicated (non-shared) accounts: they stay out of the pool unbound keys use, and serve only a
 // key bound to them or to a group they belong to — sticky sessions and failover included.
 import { beforeEach, describe, expect, it } from "vitest";
-import { healthy } from "../../durable-objects/account-pool/health.ts";
 import { type Candidate, choose, eligible } from "../../durable-objects/account-pool/selection.ts";
 import type { AccountRecord } from "../../worker/keyspace/records.ts";
-import { admin, createConsoleAccount, createKey, freshKeyspace, messages } from "./helpers.ts";
+import {
+  accountRecord,
+  admin,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  messages,
+  poolCandidate,
+  messageText as textOf,
+} from "./helpers.ts";
 
-function candidate(id: string, priority: number, shared: boolean): Candidate {
-  const record: AccountRecord = {
-    v: 1,
-    id,
-    type: "claude-console",
-    platform: "claude",
-    name: id,
-    description: "",
-    baseUrl: "",
-    priority,
-    schedulable: true,
-    shared,
-    isActive: true,
-    concurrencyLimit: 0,
-    models: [],
-    credentials: "v1.x.y.z",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-  };
-  return { record, health: healthy(), activeLeases: 0 };
-}
-
-const textOf = async (response: Response) => {
-  const body = (await response.json()) as { content?: { text: string }[] };
-  return body.content?.[0]?.text;
-};
+const candidate = (id: string, priority: number, shared: boolean): Candidate =>
+  poolCandidate(accountRecord(id, { priority, shared }));
 
 describe("dedicated selection (pure)", () => {
   const all = [candidate("vip", 1, false), candidate("other-vip", 2, false), candidate("pool", 50, true)];

@@ -1,7 +1,12 @@
 // Shared helpers for tests that drive the Worker inside workerd through SELF.fetch.
 import { env, SELF } from "cloudflare:test";
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import { healthy } from "../../durable-objects/account-pool/health.ts";
+import type { Candidate } from "../../durable-objects/account-pool/selection.ts";
 import { ensureAdminCredential } from "../../worker/admin/bootstrap.ts";
 import { type Env, services } from "../../worker/env.ts";
+import type { AccountRecord } from "../../worker/keyspace/records.ts";
 
 export const testEnv = env as unknown as Env & { TEST_FAKE_UPSTREAM_URL: string };
 export const upstreamUrl = testEnv.TEST_FAKE_UPSTREAM_URL;
@@ -104,3 +109,139 @@ export async function fakeUsageFor(requestId: string): Promise<FakeUsage | undef
   const stats = (await (await fetch(`${upstreamUrl}/__stats`)).json()) as { usageSent: FakeUsage[] };
   return stats.usageSent.find((u) => u.requestId === requestId);
 }
+
+/** A usage report as the fake upstream sent it, with the protocol it spoke. */
+export type SentUsage = FakeUsage & {
+  protocol: string;
+  model: string;
+  completed: boolean;
+  ephemeral_5m_input_tokens: number;
+  ephemeral_1h_input_tokens: number;
+  reasoning_tokens?: number;
+};
+
+export interface FakeStats {
+  usageSent: SentUsage[];
+  oauth: { tokenRequests: number; byGrant: Record<string, number> };
+  lastRequest: { path: string; headers: Record<string, string>; body: Record<string, unknown> };
+}
+
+export const fakeStats = async () => (await (await fetch(`${upstreamUrl}/__stats`)).json()) as FakeStats;
+
+export const sentFor = async (requestId: string | null) =>
+  (await fakeStats()).usageSent.find((u) => u.requestId === requestId);
+
+export type KeyCounters = {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  costMicroUsd: number;
+};
+
+export const keyUsage = async (token: string, keyId: string) =>
+  (await admin<{ total: KeyCounters }>(token, "GET", `/keys/${keyId}/usage`)).body.total;
+
+/**
+ * Waits until the key has metered one request more than `before`; returns what the fake sent for
+ * `response` and how much the key's counters grew.
+ */
+export async function settledUsage(token: string, keyId: string, before: KeyCounters, response: Response) {
+  const sent = await sentFor(response.headers.get("request-id") ?? response.headers.get("x-request-id"));
+  const after = await waitFor(
+    () => keyUsage(token, keyId),
+    (u) => u.requests === before.requests + 1,
+  );
+  return {
+    sent,
+    delta: {
+      input: after.inputTokens - before.inputTokens,
+      output: after.outputTokens - before.outputTokens,
+      cacheRead: after.cacheReadTokens - before.cacheReadTokens,
+      cost: after.costMicroUsd - before.costMicroUsd,
+    },
+  };
+}
+
+export type AccountView = {
+  id: string;
+  name: string;
+  type: string;
+  platform: string;
+  baseUrl?: string;
+  settings?: Record<string, unknown>;
+  health: { status: string; until?: string | null };
+};
+
+/** Creates an account through the admin API at `/accounts/<kind>`; throws unless it was created. */
+export async function createAccount(token: string, kind: string, body: Record<string, unknown>) {
+  const created = await admin<{ account: AccountView }>(token, "POST", `/accounts/${kind}`, body);
+  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
+  return created.body.account;
+}
+
+export const listAccounts = async (token: string) =>
+  (await admin<{ accounts: AccountView[] }>(token, "GET", "/accounts")).body.accounts;
+
+/**
+ * One fuzz test per path: every generated body is answered without a 5xx of the relay's own and
+ * without a stack trace.
+ */
+export function fuzzEachPath<T>(
+  paths: string[],
+  bodies: fc.Arbitrary<T>,
+  send: (path: string, body: T) => Promise<Response>,
+) {
+  for (const path of paths) {
+    it(`${path} answers any body without a 5xx from the relay`, async () => {
+      await fc.assert(
+        fc.asyncProperty(bodies, async (body) => {
+          const response = await send(path, body);
+          const text = await response.text();
+          expect(response.status === 500 || response.status === 502, `${response.status} ${text}`).toBe(
+            false,
+          );
+          expect(text).not.toMatch(/\.ts:\d+/);
+        }),
+        { numRuns: 40 },
+      );
+    }, 60_000);
+  }
+}
+
+/** A stored Claude Console account record for the pure selection tests; `extra` overrides fields. */
+export function accountRecord(id: string, extra: Partial<AccountRecord> = {}): AccountRecord {
+  return {
+    v: 1,
+    id,
+    type: "claude-console",
+    platform: "claude",
+    name: id,
+    description: "",
+    baseUrl: "",
+    priority: 50,
+    schedulable: true,
+    shared: true,
+    isActive: true,
+    concurrencyLimit: 0,
+    models: [],
+    credentials: "v1.x.y.z",
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+    ...extra,
+  };
+}
+
+/** A healthy, idle pool candidate for `record`; `extra` overrides health or leases. */
+export const poolCandidate = (record: AccountRecord, extra: Partial<Candidate> = {}): Candidate => ({
+  record,
+  health: healthy(),
+  activeLeases: 0,
+  ...extra,
+});
+
+/** The first text block of an Anthropic Messages answer (the fake's `text-<x>` scenarios answer `<x>`). */
+export const messageText = async (response: Response) => {
+  const body = (await response.json()) as { content?: { text: string }[] };
+  return body.content?.[0]?.text;
+};

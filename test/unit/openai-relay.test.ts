@@ -3,42 +3,32 @@
 // and the ChatGPT OAuth flow (authorization link, code exchange, import, single-flight refresh).
 import { SELF } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { admin, BASE, createKey, type FakeUsage, freshKeyspace, upstreamUrl, waitFor } from "./helpers.ts";
+import {
+  admin,
+  BASE,
+  createAccount,
+  createKey,
+  fakeStats,
+  freshKeyspace,
+  keyUsage,
+  listAccounts,
+  sentFor,
+  settledUsage,
+  upstreamUrl,
+  waitFor,
+} from "./helpers.ts";
 
 let token: string;
 
-interface FakeStats {
-  usageSent: Array<FakeUsage & { protocol: string; completed: boolean; reasoning_tokens?: number }>;
-  oauth: { tokenRequests: number; byGrant: Record<string, number> };
-  lastRequest: { path: string; headers: Record<string, string>; body: Record<string, unknown> };
-}
-const fakeStats = async () => (await (await fetch(`${upstreamUrl}/__stats`)).json()) as FakeStats;
-const sentFor = async (requestId: string | null) =>
-  (await fakeStats()).usageSent.find((u) => u.requestId === requestId);
-
-type Counters = { requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number };
-const keyUsage = async (keyId: string) =>
-  (await admin<{ total: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body.total;
-
-type AccountList = {
-  accounts: Array<{ id: string; name: string; health: { status: string; until: string | null } }>;
-};
-
 async function openaiApiAccount(scenario: string, extra: Record<string, unknown> = {}) {
-  const created = await admin<{ account: { id: string; type: string; platform: string } }>(
-    token,
-    "POST",
-    "/accounts/openai-api",
-    {
-      name: `oai-${scenario}`,
-      apiKey: `sk-proj-${scenario}-${crypto.randomUUID()}`,
-      baseUrl: `${upstreamUrl}/s/${scenario}`,
-      ...extra,
-    },
-  );
-  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
-  expect(created.body.account).toMatchObject({ type: "openai-api", platform: "openai" });
-  return created.body.account.id;
+  const account = await createAccount(token, "openai-api", {
+    name: `oai-${scenario}`,
+    apiKey: `sk-proj-${scenario}-${crypto.randomUUID()}`,
+    baseUrl: `${upstreamUrl}/s/${scenario}`,
+    ...extra,
+  });
+  expect(account).toMatchObject({ type: "openai-api", platform: "openai" });
+  return account.id;
 }
 
 const CODEX_HEADERS = {
@@ -146,7 +136,7 @@ describe("OpenAI route: relaying through API-key accounts", () => {
     const sent = await sentFor(response.headers.get("request-id"));
     expect(sent?.protocol).toBe("openai-responses");
     const usage = await waitFor(
-      () => keyUsage(keyId),
+      () => keyUsage(token, keyId),
       (u) => u.requests === 1,
     );
     expect(usage).toMatchObject({
@@ -158,7 +148,7 @@ describe("OpenAI route: relaying through API-key accounts", () => {
   });
 
   it("streams SSE with its event lines to response.completed, and records cached and reasoning tokens", async () => {
-    const before = await keyUsage(keyId);
+    const before = await keyUsage(token, keyId);
     await openaiApiAccount("cache-read", { priority: 1 });
     const response = await responses(secret, { stream: true, reasoning: { effort: "low" } }, CODEX_HEADERS);
     expect(response.status).toBe(200);
@@ -168,17 +158,13 @@ describe("OpenAI route: relaying through API-key accounts", () => {
       expect(text).toContain(`event: ${event}\n`);
     }
     expect(text.trimEnd().split("\n\n").at(-1)).toMatch(/^event: response\.completed\n/);
-    const sent = await sentFor(response.headers.get("request-id"));
+    const { sent, delta } = await settledUsage(token, keyId, before, response);
     expect(sent?.completed).toBe(true);
     expect(sent?.cache_read_input_tokens).toBeGreaterThan(0);
     expect(sent?.reasoning_tokens).toBeGreaterThan(0);
-    const usage = await waitFor(
-      () => keyUsage(keyId),
-      (u) => u.requests === before.requests + 1,
-    );
-    expect(usage.inputTokens - before.inputTokens).toBe(sent?.input_tokens);
-    expect(usage.cacheReadTokens - before.cacheReadTokens).toBe(sent?.cache_read_input_tokens);
-    expect(usage.outputTokens - before.outputTokens).toBe(sent?.output_tokens);
+    expect(delta.input).toBe(sent?.input_tokens);
+    expect(delta.cacheRead).toBe(sent?.cache_read_input_tokens);
+    expect(delta.output).toBe(sent?.output_tokens);
   });
 
   it("sends the account's key to {base}/v1/responses and never the relay key", async () => {
@@ -210,8 +196,7 @@ describe("OpenAI route: upstream failures", () => {
     const response = await responses(key.secret, { stream: true });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("response.completed");
-    const { body } = await admin<AccountList>(token, "GET", "/accounts");
-    const health = body.accounts.find((a) => a.id === limited)?.health;
+    const health = (await listAccounts(token)).find((a) => a.id === limited)?.health;
     expect(health?.status).toBe("rate-limited");
     const until = Date.parse(health?.until ?? "");
     expect(until).toBeGreaterThan(Date.now() + 100_000);
@@ -236,8 +221,7 @@ describe("OpenAI route: upstream failures", () => {
     const response = await responses(key.secret, {});
     expect(response.status).toBe(200);
     await response.text();
-    const { body } = await admin<AccountList>(token, "GET", "/accounts");
-    expect(body.accounts.find((a) => a.id === refused)?.health.status).toBe("unauthorized");
+    expect((await listAccounts(token)).find((a) => a.id === refused)?.health.status).toBe("unauthorized");
   });
 
   it("ends a stream the upstream cut with response.failed and records what was used", async () => {
@@ -251,7 +235,7 @@ describe("OpenAI route: upstream failures", () => {
     expect(text).not.toContain("response.completed");
     expect(text).toMatch(/event: response\.failed\ndata: \{"type":"response\.failed"/);
     const usage = await waitFor(
-      () => keyUsage(key.id),
+      () => keyUsage(token, key.id),
       (u) => u.requests === 1,
     );
     expect(usage.requests).toBe(1);
