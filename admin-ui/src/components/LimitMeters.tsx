@@ -1,8 +1,8 @@
 // A key's spend against its limits as bars: the admin's key page (from its KeyGate) and the public
 // usage page (from the stats API) show the same limits in the same order.
-import { Show } from "solid-js";
+import { Index } from "solid-js";
 import type { KeyLimits } from "../api/types.ts";
-import { t } from "../i18n/index.ts";
+import { type MessageKey, t } from "../i18n/index.ts";
 import { formatCost, formatTokens } from "../lib/format.ts";
 import { Meter } from "./Meter.tsx";
 
@@ -17,7 +17,22 @@ export interface LimitUse {
   windowCost: number;
 }
 
+interface Bar {
+  label: MessageKey;
+  used: number;
+  limit: number;
+  format: (value: number) => string;
+  show: boolean;
+}
+
 const count = (v: number) => String(v);
+const bar = (label: MessageKey, used: number, limit: number, format: Bar["format"], show = true): Bar => ({
+  label,
+  used,
+  limit,
+  format,
+  show,
+});
 
 export function LimitMeters(props: {
   limits: KeyLimits;
@@ -28,67 +43,36 @@ export function LimitMeters(props: {
   onlySet?: boolean;
   dailyTestId?: string;
 }) {
-  const l = () => props.limits;
-  const shown = (limit: number) => !props.onlySet || limit > 0;
+  const bars = (): Bar[] => {
+    const l = props.limits;
+    const u = props.used;
+    const optional = (limit: number) => !props.onlySet || limit > 0;
+    const windowed = l.rateLimitWindowMinutes > 0;
+    return [
+      bar("limits.dailyCost", u.dailyCost, l.dailyCostLimit, formatCost),
+      bar("limits.totalCost", u.totalCost, l.totalCostLimit, formatCost),
+      bar("limits.weeklyCost", u.weeklyCost, l.weeklyCostLimit, formatCost, optional(l.weeklyCostLimit)),
+      bar("limits.tokens", u.tokens, l.tokenLimit, formatTokens, optional(l.tokenLimit)),
+      bar("limits.concurrency", u.concurrency, l.concurrencyLimit, count, optional(l.concurrencyLimit)),
+      bar("limits.windowRequests", u.windowRequests, l.rateLimitRequests, count, windowed),
+      bar("limits.windowCost", u.windowCost, l.rateLimitCost, formatCost, windowed),
+    ].filter((b) => b.show);
+  };
   return (
     <div class="meters">
-      <Meter
-        testId={props.dailyTestId}
-        label={t("limits.dailyCost")}
-        used={props.used.dailyCost}
-        limit={l().dailyCostLimit}
-        format={formatCost}
-        showLeft={props.showLeft}
-      />
-      <Meter
-        label={t("limits.totalCost")}
-        used={props.used.totalCost}
-        limit={l().totalCostLimit}
-        format={formatCost}
-        showLeft={props.showLeft}
-      />
-      <Show when={shown(l().weeklyCostLimit)}>
-        <Meter
-          label={t("limits.weeklyCost")}
-          used={props.used.weeklyCost}
-          limit={l().weeklyCostLimit}
-          format={formatCost}
-          showLeft={props.showLeft}
-        />
-      </Show>
-      <Show when={shown(l().tokenLimit)}>
-        <Meter
-          label={t("limits.tokens")}
-          used={props.used.tokens}
-          limit={l().tokenLimit}
-          format={formatTokens}
-          showLeft={props.showLeft}
-        />
-      </Show>
-      <Show when={shown(l().concurrencyLimit)}>
-        <Meter
-          label={t("limits.concurrency")}
-          used={props.used.concurrency}
-          limit={l().concurrencyLimit}
-          format={count}
-        />
-      </Show>
-      <Show when={l().rateLimitWindowMinutes > 0}>
-        <Meter
-          label={t("limits.windowRequests")}
-          used={props.used.windowRequests}
-          limit={l().rateLimitRequests}
-          format={count}
-          showLeft={props.showLeft}
-        />
-        <Meter
-          label={t("limits.windowCost")}
-          used={props.used.windowCost}
-          limit={l().rateLimitCost}
-          format={formatCost}
-          showLeft={props.showLeft}
-        />
-      </Show>
+      <Index each={bars()}>
+        {(item) => (
+          <Meter
+            testId={item().label === "limits.dailyCost" ? props.dailyTestId : undefined}
+            label={t(item().label)}
+            used={item().used}
+            limit={item().limit}
+            format={item().format}
+            // Requests in flight have nothing "left".
+            showLeft={props.showLeft && item().label !== "limits.concurrency"}
+          />
+        )}
+      </Index>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { OutcomeBadge } from "../components/Badge.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { createConfirm } from "../components/Modal.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber } from "../lib/format.ts";
@@ -125,17 +126,11 @@ export function AccountsPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.accounts")}</h1>
-        <div class="row">
-          <button type="button" class="secondary" onClick={() => void reload()}>
-            {t("common.refresh")}
-          </button>
-          <button type="button" class="primary" data-testid="new-account" onClick={() => setAdding(true)}>
-            {t("accounts.add")}
-          </button>
-        </div>
-      </div>
+      <PageHead title={t("nav.accounts")} onRefresh={() => void reload()}>
+        <button type="button" class="primary" data-testid="new-account" onClick={() => setAdding(true)}>
+          {t("accounts.add")}
+        </button>
+      </PageHead>
       <div class="tabs" role="tablist">
         <For each={TABS}>
           {(p) => (

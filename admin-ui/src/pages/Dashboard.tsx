@@ -5,6 +5,7 @@ import { adminApi } from "../api/admin.ts";
 import type { HealthStatus, TopEntry } from "../api/types.ts";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { RecentErrors } from "../components/RecentErrors.tsx";
 import { StatCard, UsageCards } from "../components/StatCard.tsx";
 import { UsageBreakdownCharts } from "../components/UsageBreakdownCharts.tsx";
@@ -80,12 +81,7 @@ export function DashboardPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.dashboard")}</h1>
-        <button type="button" class="secondary" data-testid="refresh" onClick={refresh}>
-          {t("common.refresh")}
-        </button>
-      </div>
+      <PageHead title={t("nav.dashboard")} onRefresh={refresh} />
       <ErrorBox error={summary.error()} />
       <Show when={summary.data()}>
         {(s) => (

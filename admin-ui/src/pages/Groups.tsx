@@ -9,6 +9,7 @@ import { ErrorBox } from "../components/ErrorBox.tsx";
 import { AreaField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { createConfirm } from "../components/Modal.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { createForm } from "../lib/form.ts";
@@ -108,12 +109,11 @@ export function GroupsPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.groups")}</h1>
+      <PageHead title={t("nav.groups")}>
         <button type="button" class="primary" data-testid="new-group" onClick={() => setDialog({})}>
           {t("groups.add")}
         </button>
-      </div>
+      </PageHead>
       <p class="muted">{t("groups.intro")}</p>
       <ErrorBox error={data.error()} />
       <ErrorBox error={confirm.pageError()} />

@@ -6,6 +6,7 @@ import { KeyStatusBadge } from "../components/Badge.tsx";
 import { DataTable, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { LimitMeters } from "../components/LimitMeters.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { UsageCards } from "../components/StatCard.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
@@ -116,25 +117,24 @@ export function KeyDetailPage(props: { id: string }) {
       <Show when={key.data()}>
         {(k) => (
           <>
-            <div class="page-head">
-              <h1>
-                {k().name} <KeyStatusBadge keyRecord={k()} />
-              </h1>
-              <div class="row">
-                <button type="button" class="secondary" onClick={refresh} data-testid="refresh">
-                  {t("common.refresh")}
-                </button>
-                <button type="button" class="secondary" onClick={() => setEditing(true)}>
-                  {t("common.edit")}
-                </button>
-                <button type="button" class="secondary" onClick={() => actions.toggle(k())}>
-                  {toggleLabel(k().isActive)}
-                </button>
-                <button type="button" class="danger" onClick={() => actions.askDelete(k())}>
-                  {t("common.delete")}
-                </button>
-              </div>
-            </div>
+            <PageHead
+              title={
+                <>
+                  {k().name} <KeyStatusBadge keyRecord={k()} />
+                </>
+              }
+              onRefresh={refresh}
+            >
+              <button type="button" class="secondary" onClick={() => setEditing(true)}>
+                {t("common.edit")}
+              </button>
+              <button type="button" class="secondary" onClick={() => actions.toggle(k())}>
+                {toggleLabel(k().isActive)}
+              </button>
+              <button type="button" class="danger" onClick={() => actions.askDelete(k())}>
+                {t("common.delete")}
+              </button>
+            </PageHead>
             <ErrorBox error={actions.error()} />
             <section class="panel">
               <dl class="facts">

@@ -6,13 +6,14 @@ import { KeyStatusBadge } from "../components/Badge.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { KeyLiveBars } from "../components/KeyLiveBars.tsx";
+import { KeyName } from "../components/KeyName.tsx";
 import { createConfirm } from "../components/Modal.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { formatDate } from "../lib/format.ts";
 import { allTags, filterKeys, type KeyFilter, keyExpiresAt, type SortField } from "../lib/keys.ts";
 import { createLoader, once } from "../lib/loader.ts";
-import { Link } from "../router.tsx";
 import { KeyFormDialog, SecretDialog } from "./KeyForm.tsx";
 
 const PAGE_SIZE = 20;
@@ -74,24 +75,17 @@ export function KeysPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.keys")}</h1>
-        <div class="row">
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              void keys.reload();
-              setTick(tick() + 1);
-            }}
-          >
-            {t("common.refresh")}
-          </button>
-          <button type="button" class="primary" data-testid="new-key" onClick={() => setEditing("new")}>
-            {t("keys.create")}
-          </button>
-        </div>
-      </div>
+      <PageHead
+        title={t("nav.keys")}
+        onRefresh={() => {
+          void keys.reload();
+          setTick(tick() + 1);
+        }}
+      >
+        <button type="button" class="primary" data-testid="new-key" onClick={() => setEditing("new")}>
+          {t("keys.create")}
+        </button>
+      </PageHead>
 
       <div class="toolbar">
         <input
@@ -153,10 +147,7 @@ export function KeysPage() {
             head: t("common.name"),
             cell: (key) => (
               <>
-                <Link href={`/keys/${key.id}`} class="strong">
-                  {key.name}
-                </Link>
-                <div class="muted mono small">{key.preview}</div>
+                <KeyName keyRecord={key} />
                 <div class="chips">
                   <For each={key.tags}>{(tag) => <span class="tag">{tag}</span>}</For>
                 </div>

@@ -5,6 +5,7 @@ import type { PricingInfo } from "../api/types.ts";
 import { OutcomeBadge } from "../components/Badge.tsx";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { apiBase } from "../lib/api-base.ts";
@@ -208,9 +209,7 @@ export function SettingsPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.settings")}</h1>
-      </div>
+      <PageHead title={t("nav.settings")} />
       <section class="panel" data-testid="pricing">
         <div class="panel-head">
           <h2>{t("pricing.title")}</h2>

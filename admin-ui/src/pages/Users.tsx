@@ -9,7 +9,9 @@ import { ErrorBox } from "../components/ErrorBox.tsx";
 import { TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { KeyLimitFields } from "../components/KeyLimitFields.tsx";
+import { KeyName } from "../components/KeyName.tsx";
 import { Modal } from "../components/Modal.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { SecretOnceDialog } from "../components/SecretOnceDialog.tsx";
 import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
@@ -25,7 +27,6 @@ import {
   userFormFrom,
   validateUserForm,
 } from "../lib/users.ts";
-import { Link } from "../router.tsx";
 
 function UserFormDialog(props: {
   editing?: UserWithKeyCount;
@@ -167,14 +168,7 @@ function UserKeysDialog(props: { user: UserWithKeyCount; onClose: () => void }) 
         columns={[
           {
             head: t("common.name"),
-            cell: (key) => (
-              <>
-                <Link href={`/keys/${key.id}`} class="strong">
-                  {key.name}
-                </Link>
-                <div class="muted mono small">{key.preview}</div>
-              </>
-            ),
+            cell: (key) => <KeyName keyRecord={key} />,
           },
           { head: t("common.status"), cell: (key) => <KeyStatusBadge keyRecord={key} /> },
           { head: t("common.created"), cell: (key) => formatDate(key.createdAt, lang()) },
@@ -209,17 +203,11 @@ export function UsersPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.users")}</h1>
-        <div class="row">
-          <button type="button" class="secondary" onClick={() => void users.reload()}>
-            {t("common.refresh")}
-          </button>
-          <button type="button" class="primary" data-testid="new-user" onClick={() => setEditing("new")}>
-            {t("users.create")}
-          </button>
-        </div>
-      </div>
+      <PageHead title={t("nav.users")} onRefresh={() => void users.reload()}>
+        <button type="button" class="primary" data-testid="new-user" onClick={() => setEditing("new")}>
+          {t("users.create")}
+        </button>
+      </PageHead>
 
       <ErrorBox error={users.error()} />
       <ErrorBox error={action.error()} />

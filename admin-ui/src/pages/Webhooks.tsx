@@ -16,6 +16,7 @@ import { ErrorBox } from "../components/ErrorBox.tsx";
 import { CheckField, CheckList, SelectField, TextField } from "../components/Field.tsx";
 import { FormActions, ModalForm } from "../components/FormShell.tsx";
 import { createConfirm } from "../components/Modal.tsx";
+import { PageHead } from "../components/PageHead.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { binder, createForm } from "../lib/form.ts";
@@ -265,21 +266,13 @@ export function WebhooksPage() {
 
   return (
     <div class="page">
-      <div class="page-head">
-        <h1>{t("nav.webhooks")}</h1>
-        <div class="row">
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              void config.reload();
-              void log.reload();
-            }}
-          >
-            {t("common.refresh")}
-          </button>
-        </div>
-      </div>
+      <PageHead
+        title={t("nav.webhooks")}
+        onRefresh={() => {
+          void config.reload();
+          void log.reload();
+        }}
+      />
       <ErrorBox error={config.error()} />
       <Show when={config.data()}>
         {(current) => (
