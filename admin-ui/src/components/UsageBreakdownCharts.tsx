@@ -9,6 +9,7 @@ import { createLoader } from "../lib/loader.ts";
 import { stampToSeconds } from "../lib/series.ts";
 import { Chart, type ChartSeries } from "./Chart.tsx";
 import { ErrorBox } from "./ErrorBox.tsx";
+import { Segmented } from "./Segmented.tsx";
 
 type Owner = "model" | "account" | "key";
 type Metric = keyof BreakdownPoint;
@@ -64,20 +65,12 @@ export function UsageBreakdownCharts(props: { refreshMs?: number; reloadSignal?:
       <div class="panel-head">
         <h2>{t("breakdown.title")}</h2>
         <div class="row wrap">
-          <fieldset class="segmented" aria-label={t("breakdown.split")}>
-            <For each={OWNERS}>
-              {([o, label]) => (
-                <button
-                  type="button"
-                  classList={{ on: owner() === o }}
-                  onClick={() => setOwner(o)}
-                  data-testid={`breakdown-${o}`}
-                >
-                  {t(label)}
-                </button>
-              )}
-            </For>
-          </fieldset>
+          <Segmented
+            label={t("breakdown.split")}
+            value={owner()}
+            onChange={setOwner}
+            options={OWNERS.map(([o, label]) => ({ value: o, label: t(label), testId: `breakdown-${o}` }))}
+          />
           <select
             value={metric()}
             aria-label={t("breakdown.metric")}

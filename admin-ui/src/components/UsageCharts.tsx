@@ -7,6 +7,7 @@ import { createLoader } from "../lib/loader.ts";
 import { toColumns } from "../lib/series.ts";
 import { Chart } from "./Chart.tsx";
 import { ErrorBox } from "./ErrorBox.tsx";
+import { Segmented } from "./Segmented.tsx";
 
 type Granularity = "hourly" | "daily";
 
@@ -37,24 +38,15 @@ export function UsageCharts(props: {
     <section class="panel">
       <div class="panel-head">
         <h2>{t("charts.title")}</h2>
-        <fieldset class="segmented" aria-label={t("charts.granularity")}>
-          <button
-            type="button"
-            classList={{ on: granularity() === "hourly" }}
-            onClick={() => setGranularity("hourly")}
-            data-testid="hourly"
-          >
-            {t("charts.hourly")}
-          </button>
-          <button
-            type="button"
-            classList={{ on: granularity() === "daily" }}
-            onClick={() => setGranularity("daily")}
-            data-testid="daily"
-          >
-            {t("charts.daily")}
-          </button>
-        </fieldset>
+        <Segmented
+          label={t("charts.granularity")}
+          value={granularity()}
+          onChange={setGranularity}
+          options={[
+            { value: "hourly", label: t("charts.hourly"), testId: "hourly" },
+            { value: "daily", label: t("charts.daily"), testId: "daily" },
+          ]}
+        />
       </div>
       <ErrorBox error={series.error()} />
       <div class="chart-grid">

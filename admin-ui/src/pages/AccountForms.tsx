@@ -1,12 +1,13 @@
 // Adding accounts of every type (API key; OAuth by authorization link + pasted code, or by
 // importing tokens) and editing an account's settings.
-import { createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
+import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { adminApi, type OauthPlatform } from "../api/admin.ts";
 import type { Account, AccountType, OauthAuthorization, Platform } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { AreaField, CheckField, SelectField, TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
+import { Segmented } from "../components/Segmented.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import {
   type BedrockField,
@@ -308,12 +309,6 @@ export function AddAccountDialog(props: {
   const form = createForm({ check, send });
   const errors = form.errors;
 
-  const tab = (value: "link" | "import", label: MessageKey): JSX.Element => (
-    <button type="button" classList={{ on: mode() === value }} onClick={() => setMode(value)}>
-      {t(label)}
-    </button>
-  );
-
   return (
     <ModalForm
       title={t("accounts.addTitle")}
@@ -360,10 +355,14 @@ export function AddAccountDialog(props: {
           </Show>
         </Match>
         <Match when={!isApiKeyType(type()) && type() !== "bedrock"}>
-          <fieldset class="segmented">
-            {tab("link", "oauth.byLink")}
-            {tab("import", "oauth.byImport")}
-          </fieldset>
+          <Segmented
+            value={mode()}
+            onChange={setMode}
+            options={[
+              { value: "link", label: t("oauth.byLink") },
+              { value: "import", label: t("oauth.byImport") },
+            ]}
+          />
           <Show
             when={mode() === "link"}
             fallback={
