@@ -1,69 +1,24 @@
 // Adding and editing Azure OpenAI and Droid accounts in the dashboard (Chromium, built UI, real
 // stack), then a request through each served by the fake upstream's Azure and Factory paths.
-import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken } from "../e2e/harness/relay.ts";
-import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
-import { chromiumAvailable, launchChromium } from "./browser.ts";
-import { UI_DIST } from "./paths.ts";
-import { type StaticServer, serveStatic } from "./static-server.ts";
+import { type DashboardSession, openAccountsPage } from "./helpers.ts";
 
 const AZURE_KEY = "azure-ui-secret-key-0001";
 const DROID_KEY = "fk-ui-secret-key-0001";
 
-let upstream: FakeUpstream;
-let ui: StaticServer;
-let stack: TestStack;
-let browser: Browser;
-let page: Page;
-let token: string;
-const problems: string[] = [];
-
-interface AccountView {
-  id: string;
-  name: string;
-  type: string;
-  platform: string;
-  baseUrl: string;
-  settings?: Record<string, unknown>;
-}
+let app: DashboardSession;
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error("Chromium not found (see test/ui/browser.ts)");
-  upstream = await startFakeUpstream();
-  ui = await serveStatic(UI_DIST);
-  stack = await startTestStack({ extraVars: { ADMIN_UI_ORIGIN: ui.url } });
-  token = await adminToken(stack);
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(`${ui.url}/?api=${encodeURIComponent(stack.relayUrl)}`);
-  await page.fill("input[name=username]", stack.adminLogin.username);
-  await page.fill("input[name=password]", stack.adminLogin.password);
-  await page.click("button[type=submit]");
-  await page.locator("[data-testid=stat-today]").waitFor();
-  await page.click("nav >> text=Accounts");
+  app = await openAccountsPage();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await ui?.close();
-  await upstream?.close();
+  await app?.stop();
 });
-
-const accountOf = async (type: string) =>
-  (await adminCall<{ accounts: AccountView[] }>(stack, token, "GET", "/accounts")).accounts.find(
-    (a) => a.type === type,
-  );
-
-async function keySecret(name: string): Promise<string> {
-  return (await adminCall<{ secret: string }>(stack, token, "POST", "/keys", { name })).secret;
-}
 
 describe("Azure OpenAI and Droid accounts in the dashboard", () => {
   it("adds an Azure account with validation, edits its api-version, and it serves /azure", async () => {
+    const { page, upstream, stack, accountOf, keySecret } = app;
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");
     await form.locator("select[name=type]").selectOption("azure-openai");
@@ -110,6 +65,7 @@ describe("Azure OpenAI and Droid accounts in the dashboard", () => {
   });
 
   it("adds a Droid account on its own tab, and it serves /droid", async () => {
+    const { page, upstream, stack, accountOf, keySecret, problems } = app;
     await page.locator("[role=tab]", { hasText: "Droid" }).click();
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");

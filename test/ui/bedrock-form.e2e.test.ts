@@ -1,65 +1,25 @@
 // Adding and editing an AWS Bedrock account in the dashboard (Chromium, built UI, real stack),
 // then a Claude request served by it through the fake upstream, which checks the signature.
-import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken } from "../e2e/harness/relay.ts";
-import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
-import { chromiumAvailable, launchChromium } from "./browser.ts";
-import { UI_DIST } from "./paths.ts";
-import { type StaticServer, serveStatic } from "./static-server.ts";
+import { type DashboardSession, openAccountsPage } from "./helpers.ts";
 
 const ACCESS_KEY = "AKIAFAKEBEDROCK00001";
 const SECRET = BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "";
 
-let upstream: FakeUpstream;
-let ui: StaticServer;
-let stack: TestStack;
-let browser: Browser;
-let page: Page;
-let token: string;
-const problems: string[] = [];
-
-interface AccountView {
-  id: string;
-  name: string;
-  type: string;
-  settings?: Record<string, unknown>;
-}
+let app: DashboardSession;
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error("Chromium not found (see test/ui/browser.ts)");
-  upstream = await startFakeUpstream();
-  ui = await serveStatic(UI_DIST);
-  stack = await startTestStack({ extraVars: { ADMIN_UI_ORIGIN: ui.url } });
-  token = await adminToken(stack);
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  page.on("pageerror", (error) => problems.push(error.message));
+  app = await openAccountsPage();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await ui?.close();
-  await upstream?.close();
+  await app?.stop();
 });
-
-const bedrockAccount = async () =>
-  (await adminCall<{ accounts: AccountView[] }>(stack, token, "GET", "/accounts")).accounts.find(
-    (a) => a.type === "bedrock",
-  );
 
 describe("Bedrock accounts in the dashboard", () => {
   it("adds one with validation, edits its mapping, and it serves a Claude request", async () => {
-    await page.goto(`${ui.url}/?api=${encodeURIComponent(stack.relayUrl)}`);
-    await page.fill("input[name=username]", stack.adminLogin.username);
-    await page.fill("input[name=password]", stack.adminLogin.password);
-    await page.click("button[type=submit]");
-    await page.locator("[data-testid=stat-today]").waitFor();
-
-    await page.click("nav >> text=Accounts");
+    const { page, upstream, stack, accountOf, keySecret, problems } = app;
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");
     await form.locator("select[name=type]").selectOption("bedrock");
@@ -82,7 +42,7 @@ describe("Bedrock accounts in the dashboard", () => {
     await row.waitFor();
     expect(await page.content()).not.toContain(SECRET);
 
-    const created = await bedrockAccount();
+    const created = await accountOf("bedrock");
     expect(created?.settings).toEqual({
       region: "eu-central-1",
       modelMapping: { "claude-sonnet-4-5": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" },
@@ -97,12 +57,10 @@ describe("Bedrock accounts in the dashboard", () => {
     await dialog.locator("input[name=region]").fill("us-east-2");
     await dialog.locator("button[type=submit]").click();
     await dialog.waitFor({ state: "detached" });
-    const edited = await bedrockAccount();
+    const edited = await accountOf("bedrock");
     expect(edited?.settings).toEqual({ region: "us-east-2" });
 
-    const { secret } = await adminCall<{ secret: string }>(stack, token, "POST", "/keys", {
-      name: "ui-bedrock",
-    });
+    const secret = await keySecret("ui-bedrock");
     const response = await fetch(`${stack.relayUrl}/api/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": secret, "content-type": "application/json" },

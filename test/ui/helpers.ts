@@ -1,0 +1,85 @@
+// The setup the dashboard's account-form tests share: the fake upstream, the built UI, a relay
+// stack that lets the UI's origin in, and one logged-in Chromium page on the Accounts page.
+import type { Browser, Page } from "playwright-core";
+import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, adminToken } from "../e2e/harness/relay.ts";
+import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
+import { chromiumAvailable, launchChromium } from "./browser.ts";
+import { UI_DIST } from "./paths.ts";
+import { type StaticServer, serveStatic } from "./static-server.ts";
+
+export interface AccountView {
+  id: string;
+  name: string;
+  type: string;
+  platform: string;
+  baseUrl: string;
+  settings?: Record<string, unknown>;
+}
+
+export interface DashboardSession {
+  upstream: FakeUpstream;
+  ui: StaticServer;
+  stack: TestStack;
+  browser: Browser;
+  page: Page;
+  token: string;
+  /** Uncaught errors in the page; a test ends by expecting none. */
+  problems: string[];
+  /** The first stored account of this type, read through the admin API. */
+  accountOf(type: string): Promise<AccountView | undefined>;
+  /** A new relay key's secret. */
+  keySecret(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything, logs the admin in and opens the Accounts page. What was started is stopped
+ * again (last first) by `stop`, or at once when a later step fails.
+ */
+export async function openAccountsPage(): Promise<DashboardSession> {
+  if (!chromiumAvailable()) throw new Error("Chromium not found (see test/ui/browser.ts)");
+  const started: Array<{ close(): Promise<void> }> = [];
+  const stop = async () => {
+    for (const thing of started.splice(0).reverse()) await thing.close();
+  };
+  try {
+    const upstream = await startFakeUpstream();
+    started.push(upstream);
+    const ui = await serveStatic(UI_DIST);
+    started.push(ui);
+    const stack = await startTestStack({ extraVars: { ADMIN_UI_ORIGIN: ui.url } });
+    started.push({ close: () => stack.stop() });
+    const token = await adminToken(stack);
+    const browser = await launchChromium();
+    started.push(browser);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${ui.url}/?api=${encodeURIComponent(stack.relayUrl)}`);
+    await page.fill("input[name=username]", stack.adminLogin.username);
+    await page.fill("input[name=password]", stack.adminLogin.password);
+    await page.click("button[type=submit]");
+    await page.locator("[data-testid=stat-today]").waitFor();
+    await page.click("nav >> text=Accounts");
+    return {
+      upstream,
+      ui,
+      stack,
+      browser,
+      page,
+      token,
+      problems,
+      accountOf: async (type) =>
+        (await adminCall<{ accounts: AccountView[] }>(stack, token, "GET", "/accounts")).accounts.find(
+          (a) => a.type === type,
+        ),
+      keySecret: async (name) =>
+        (await adminCall<{ secret: string }>(stack, token, "POST", "/keys", { name })).secret,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
