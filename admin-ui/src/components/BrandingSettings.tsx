@@ -6,8 +6,9 @@ import { setBranding } from "../branding.ts";
 import { type MessageKey, t } from "../i18n/index.ts";
 import { createForm } from "../lib/form.ts";
 import { createLoader, once } from "../lib/loader.ts";
+import { AreaField } from "./ChoiceFields.tsx";
 import { ErrorBox } from "./ErrorBox.tsx";
-import { AreaField, TextField } from "./Field.tsx";
+import { TextField } from "./Field.tsx";
 import { FormActions } from "./FormShell.tsx";
 
 /** The relay accepts https URLs and data: images only (no script, no mixed content). */

@@ -3,9 +3,10 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { adminApi, type OauthPlatform } from "../api/admin.ts";
 import type { Account, AccountType, OauthAuthorization, Platform } from "../api/types.ts";
+import { AreaField, CheckField, SelectField } from "../components/ChoiceFields.tsx";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { AreaField, CheckField, SelectField, TextField } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { ModalForm } from "../components/FormShell.tsx";
 import { Segmented } from "../components/Segmented.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";

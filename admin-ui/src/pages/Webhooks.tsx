@@ -11,9 +11,10 @@ import {
   type WebhookTestResult,
 } from "../api/types.ts";
 import { ActiveBadge, OutcomeBadge } from "../components/Badge.tsx";
+import { CheckField, CheckList, SelectField } from "../components/ChoiceFields.tsx";
 import { DataTable, RowButton } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
-import { CheckField, CheckList, SelectField, TextField } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { FormActions, ModalForm } from "../components/FormShell.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { PageHead } from "../components/PageHead.tsx";
