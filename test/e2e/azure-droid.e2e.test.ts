@@ -5,40 +5,21 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminToken, operatorCli } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
-import { minus, sentTotals, settledUsage, usageOf } from "./harness/usage.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { cliJson, cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
+import { expectMetered } from "./harness/usage.ts";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
-let token: string;
 let keyId: string;
 let secret: string;
 
-async function cli(args: string[]) {
-  const result = await operatorCli(stack, [...args, "--json"]);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
-
-/** Runs `call`, then checks the key's usage grew by exactly what the fake sent meanwhile. */
-async function expectMetered(call: () => Promise<void>, requests: number) {
-  const since = upstream.stats().usageSent.length;
-  const before = await usageOf(stack, token, keyId);
-  await call();
-  const after = await settledUsage(stack, token, keyId, before.requests + requests);
-  const sent = sentTotals(upstream, since);
-  expect(sent.requests).toBe(requests);
-  expect(sent.inputTokens).toBeGreaterThan(0);
-  expect(minus(after, before)).toEqual(sent);
-}
-
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
-  await cli([
+  session = await startRelaySession();
+  ({ stack, upstream } = session);
+  await cliJson(stack, [
     "accounts",
     "add-azure",
     "--name",
@@ -50,7 +31,7 @@ beforeAll(async () => {
     "--deployment",
     "gpt4o-prod",
   ]);
-  await cli([
+  await cliJson(stack, [
     "accounts",
     "add-droid",
     "--name",
@@ -60,24 +41,18 @@ beforeAll(async () => {
     "--base-url",
     `${upstream.url}/api/llm`,
   ]);
-  const created = (await cli(["keys", "create", "--name", "e2e-azure-droid"])) as {
-    key: { id: string };
-    secret: string;
-  };
-  keyId = created.key.id;
-  secret = created.secret;
+  ({ id: keyId, secret } = await cliKey(stack, "e2e-azure-droid"));
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("Azure OpenAI through the relay with the openai SDK (baseURL <relay>/azure)", () => {
   const client = () => new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/azure`, maxRetries: 0 });
 
   it("chat completions, JSON and streamed, reach the deployment with the account's api-key", async () => {
-    await expectMetered(async () => {
+    await expectMetered(session, keyId, 2, async () => {
       const completion = await client().chat.completions.create({
         model: "gpt-4o",
         messages: [{ role: "user", content: "Say hello" }],
@@ -101,11 +76,11 @@ describe("Azure OpenAI through the relay with the openai SDK (baseURL <relay>/az
       expect(text).toBe("Hello from fake upstream");
       // The relay asked for the usage chunk for its meter; the client did not, and does not see it.
       expect(sawUsage).toBe(false);
-    }, 2);
+    });
   });
 
   it("Responses, JSON and streamed, go to the preview api-version with the deployment as model", async () => {
-    await expectMetered(async () => {
+    await expectMetered(session, keyId, 2, async () => {
       const response = await client().responses.create({ model: "gpt-4o", input: "Say hello" });
       expect(response.output_text).toBe("Hello from fake upstream");
       const last = upstream.stats().lastRequest;
@@ -121,7 +96,7 @@ describe("Azure OpenAI through the relay with the openai SDK (baseURL <relay>/az
       }
       expect(completed).toBe(true);
       expect(text).toBe("Hello from fake upstream");
-    }, 2);
+    });
   });
 
   it("the model list is the original's, azure/-prefixed", async () => {
@@ -137,7 +112,7 @@ describe("Droid through the relay", () => {
       baseURL: `${stack.relayUrl}/droid/claude`,
       maxRetries: 0,
     });
-    await expectMetered(async () => {
+    await expectMetered(session, keyId, 2, async () => {
       const message = await client.messages.create({
         model: "claude-sonnet-4-5",
         max_tokens: 64,
@@ -155,11 +130,11 @@ describe("Droid through the relay", () => {
       });
       const final = await stream.finalMessage();
       expect(final.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
-    }, 2);
+    });
   });
 
   it("openai SDK at <relay>/droid/openai/v1 (Responses) and <relay>/droid/comm/v1 (chat, streamed)", async () => {
-    await expectMetered(async () => {
+    await expectMetered(session, keyId, 2, async () => {
       const responses = new OpenAI({
         apiKey: secret,
         baseURL: `${stack.relayUrl}/droid/openai/v1`,
@@ -179,7 +154,7 @@ describe("Droid through the relay", () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
       expect(text).toBe("Hello from fake upstream");
       expect(upstream.stats().lastRequest?.path).toBe("/api/llm/o/v1/chat/completions");
-    }, 2);
+    });
   });
 
   it("the key's stats page shows the usage (CRS's /apiStats)", async () => {

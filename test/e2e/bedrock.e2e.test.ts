@@ -5,13 +5,15 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken, operatorCli } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
-import { minus, sentTotals, settledUsage, usageOf } from "./harness/usage.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, operatorCli } from "./harness/relay.ts";
+import { cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
+import { expectMetered } from "./harness/usage.ts";
 
 const ACCESS_KEY = "AKIAFAKEBEDROCK00002";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
@@ -19,9 +21,8 @@ let keyId: string;
 let secret: string;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
+  session = await startRelaySession();
+  ({ stack, upstream, token } = session);
   const account = await operatorCli(stack, [
     "accounts",
     "add-bedrock",
@@ -51,79 +52,67 @@ beforeAll(async () => {
     },
   });
   expect(account.stdout).not.toContain(BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "-");
-  const created = await operatorCli(stack, ["keys", "create", "--name", "bedrock-e2e", "--json"]);
-  expect(created.code, created.stderr).toBe(0);
-  ({
-    key: { id: keyId },
-    secret,
-  } = JSON.parse(created.stdout) as { key: { id: string }; secret: string });
+  ({ id: keyId, secret } = await cliKey(stack, "bedrock-e2e"));
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("Anthropic SDK served by a Bedrock account", () => {
   it("messages.create and messages.stream go out SigV4-signed and their usage is recorded exactly", async () => {
-    const since = upstream.stats().usageSent.length;
-    const before = await usageOf(stack, token, keyId);
     const client = new Anthropic({ apiKey: secret, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+    await expectMetered(session, keyId, 2, async (since) => {
+      const message = await client.messages.create({
+        model: "claude-haiku-4-5",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "Say hello" }],
+      });
+      expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
+      expect(message.model).toBe("claude-haiku-4-5-20251001");
 
-    const message = await client.messages.create({
-      model: "claude-haiku-4-5",
-      max_tokens: 64,
-      messages: [{ role: "user", content: "Say hello" }],
+      const stream = client.messages.stream({
+        model: "claude-sonnet-4-20250514",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "Say hello again" }],
+      });
+      const deltas: string[] = [];
+      stream.on("text", (text) => deltas.push(text));
+      const final = await stream.finalMessage();
+      expect(deltas.join("")).toBe("Hello from fake upstream");
+      expect(final.stop_reason).toBe("end_turn");
+      expect(final.usage.output_tokens).toBeGreaterThan(0);
+
+      const stats = upstream.stats();
+      expect(stats.byCredential[ACCESS_KEY]?.requests).toBe(2);
+      expect(stats.byCredential["(bad signature)"]).toBeUndefined();
+      expect(stats.usageSent.slice(since).map((u) => [u.protocol, u.model, u.stream])).toEqual([
+        ["bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", false],
+        ["bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", true],
+      ]);
+      expect(stats.lastRequest?.headers.authorization).toMatch(/\/eu-central-1\/bedrock\/aws4_request/);
     });
-    expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
-    expect(message.model).toBe("claude-haiku-4-5-20251001");
-
-    const stream = client.messages.stream({
-      model: "claude-sonnet-4-20250514",
-      max_tokens: 64,
-      messages: [{ role: "user", content: "Say hello again" }],
-    });
-    const deltas: string[] = [];
-    stream.on("text", (text) => deltas.push(text));
-    const final = await stream.finalMessage();
-    expect(deltas.join("")).toBe("Hello from fake upstream");
-    expect(final.stop_reason).toBe("end_turn");
-    expect(final.usage.output_tokens).toBeGreaterThan(0);
-
-    const stats = upstream.stats();
-    expect(stats.byCredential[ACCESS_KEY]?.requests).toBe(2);
-    expect(stats.byCredential["(bad signature)"]).toBeUndefined();
-    expect(stats.usageSent.slice(since).map((u) => [u.protocol, u.model, u.stream])).toEqual([
-      ["bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", false],
-      ["bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", true],
-    ]);
-    expect(stats.lastRequest?.headers.authorization).toMatch(/\/eu-central-1\/bedrock\/aws4_request/);
-
-    const after = await settledUsage(stack, token, keyId, before.requests + 2);
-    expect(minus(after, before)).toEqual(sentTotals(upstream, since));
   });
 
   it("Chat Completions (openai SDK) for a claude-* model is served by the Bedrock account", async () => {
-    const since = upstream.stats().usageSent.length;
-    const before = await usageOf(stack, token, keyId);
     const client = new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
-    const stream = await client.chat.completions.create({
-      model: "claude-sonnet-4-20250514",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Say hello" }],
+    await expectMetered(session, keyId, 1, async (since) => {
+      const stream = await client.chat.completions.create({
+        model: "claude-sonnet-4-20250514",
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "Say hello" }],
+      });
+      let text = "";
+      let reportedUsage = 0;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        reportedUsage = chunk.usage?.completion_tokens ?? reportedUsage;
+      }
+      expect(text).toBe("Hello from fake upstream");
+      expect(reportedUsage).toBeGreaterThan(0);
+      expect(upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
     });
-    let text = "";
-    let reportedUsage = 0;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      reportedUsage = chunk.usage?.completion_tokens ?? reportedUsage;
-    }
-    expect(text).toBe("Hello from fake upstream");
-    expect(reportedUsage).toBeGreaterThan(0);
-    expect(upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
-    const after = await settledUsage(stack, token, keyId, before.requests + 1);
-    expect(minus(after, before)).toEqual(sentTotals(upstream, since));
 
     const recent = await adminCall<{ recent: Array<{ model: string; costMicroUsd: number }> }>(
       stack,

@@ -3,10 +3,12 @@
 // dependency) on CRS's unified route and the bare /v1 route, streaming and not; the recorded usage
 // equals what the fake sent, whatever protocol it spoke.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall } from "./harness/relay.ts";
+import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
@@ -87,9 +89,8 @@ async function streamedText(response: Response): Promise<{ text: string; usage: 
 }
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
+  session = await startRelaySession();
+  ({ stack, upstream, token } = session);
   await adminCall(stack, token, "POST", "/accounts/claude-console", {
     name: "claude-1",
     apiKey: "sk-ant-e2e",
@@ -105,16 +106,11 @@ beforeAll(async () => {
     apiKey: "sk-proj-e2e",
     baseUrl: upstream.url,
   });
-  const created = await adminCall<{ key: { id: string }; secret: string }>(stack, token, "POST", "/keys", {
-    name: "chat-e2e",
-  });
-  keyId = created.key.id;
-  secret = created.secret;
+  ({ id: keyId, secret } = await apiKey(stack, token, "chat-e2e"));
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("OpenAI chat completions through the relay, one backend per model family", () => {

@@ -2,11 +2,13 @@
 // Anthropic SDK and the real Claude Code CLI talking to the relay, served by the fake upstream.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminToken, CLI_BIN_DIR, hasCli, operatorCli, RUN_CLI, run } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { CLI_BIN_DIR, hasCli, operatorCli, RUN_CLI, run } from "./harness/relay.ts";
+import { cliJson, cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
 import { sentTotals as sentSince, settledUsage as settledFor, usageOf as usageFor } from "./harness/usage.ts";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
@@ -18,10 +20,9 @@ const settledUsage = (id: string, requests: number) => settledFor(stack, token, 
 const sentTotals = (since: number) => sentSince(upstream, since);
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
-  const account = await operatorCli(stack, [
+  session = await startRelaySession();
+  ({ stack, upstream, token } = session);
+  await cliJson(stack, [
     "accounts",
     "add-console",
     "--name",
@@ -30,20 +31,13 @@ beforeAll(async () => {
     "sk-ant-e2e",
     "--base-url",
     upstream.url,
-    "--json",
   ]);
-  expect(account.code, account.stderr).toBe(0);
-  const created = await operatorCli(stack, ["keys", "create", "--name", "e2e", "--json"]);
-  expect(created.code, created.stderr).toBe(0);
-  const parsed = JSON.parse(created.stdout) as { key: { id: string }; secret: string };
-  keyId = parsed.key.id;
-  secret = parsed.secret;
+  ({ id: keyId, secret } = await cliKey(stack, "e2e"));
   expect(secret).toMatch(/^cr_[0-9a-f]{64}$/);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("Anthropic SDK through the relay", () => {

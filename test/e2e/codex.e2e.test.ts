@@ -2,9 +2,10 @@
 // key, then plain Responses calls in OpenAI's wire format and the real Codex CLI
 // (`codex exec`, base_url http://HOST/openai), with the usage recorded as the fake sent it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
+import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
 import {
   minus,
   sentTotals as sentSince,
@@ -12,6 +13,7 @@ import {
   usageOf as usageFor,
 } from "./harness/usage.ts";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
@@ -24,9 +26,8 @@ const settledUsage = (id: string, requests: number) => settledFor(stack, token, 
 const sentTotals = (since: number) => sentSince(upstream, since);
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
+  session = await startRelaySession();
+  ({ stack, upstream, token } = session);
   const account = await adminCall<{ account: { id: string; type: string } }>(
     stack,
     token,
@@ -36,16 +37,11 @@ beforeAll(async () => {
   );
   expect(account.account.type).toBe("openai-api");
   apiAccountId = account.account.id;
-  const created = await adminCall<{ key: { id: string }; secret: string }>(stack, token, "POST", "/keys", {
-    name: "codex-e2e",
-  });
-  keyId = created.key.id;
-  secret = created.secret;
+  ({ id: keyId, secret } = await apiKey(stack, token, "codex-e2e"));
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("OpenAI Responses through the relay (plain fetch, OpenAI's wire format)", () => {

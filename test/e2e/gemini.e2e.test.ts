@@ -1,11 +1,13 @@
 // Gemini through the running stack: a Gemini API-key account on the fake upstream, driven with
 // plain fetch in Google's wire format (the GenAI SDK is not a dependency) and by the real Gemini CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
-import { adminCall, adminToken, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
-import { startTestStack, type TestStack } from "./harness/stack.ts";
+import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
+import { adminCall, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
+import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import type { TestStack } from "./harness/stack.ts";
 import { sentTotals as sentSince, settledUsage as settledFor, usageOf as usageFor } from "./harness/usage.ts";
 
+let session: RelaySession;
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
@@ -33,25 +35,19 @@ const textOf = (response: unknown): string =>
     .join("") ?? "";
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  stack = await startTestStack();
-  token = await adminToken(stack);
+  session = await startRelaySession();
+  ({ stack, upstream, token } = session);
   const account = await adminCall<{ account: { id: string } }>(stack, token, "POST", "/accounts/gemini-api", {
     name: "gemini-1",
     apiKey: "AIza-e2e",
     baseUrl: upstream.url,
   });
   apiAccountId = account.account.id;
-  const created = await adminCall<{ key: { id: string }; secret: string }>(stack, token, "POST", "/keys", {
-    name: "gemini-e2e",
-  });
-  keyId = created.key.id;
-  secret = created.secret;
+  ({ id: keyId, secret } = await apiKey(stack, token, "gemini-e2e"));
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await upstream?.close();
+  await session?.stop();
 });
 
 describe("Gemini wire format through the relay", () => {

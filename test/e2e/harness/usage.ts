@@ -1,5 +1,6 @@
 // What end-to-end tests compare: a key's recorded usage (admin API, after the write-behind) and
 // what the fake upstream says it sent.
+import { expect } from "vitest";
 import type { FakeUpstream } from "../../../dev/fake-upstream/server.ts";
 import { adminCall } from "./relay.ts";
 import type { TestStack } from "./stack.ts";
@@ -50,3 +51,24 @@ export const minus = (a: Counters, b: Counters): Counters => ({
   cacheCreateTokens: a.cacheCreateTokens - b.cacheCreateTokens,
   cacheReadTokens: a.cacheReadTokens - b.cacheReadTokens,
 });
+
+/**
+ * Runs `call` (told how many records the fake had sent before it), then expects the fake to have
+ * sent `requests` usage records meanwhile and the key's usage to have grown by exactly their sum.
+ */
+export async function expectMetered(
+  session: { stack: TestStack; token: string; upstream: FakeUpstream },
+  keyId: string,
+  requests: number,
+  call: (since: number) => Promise<void>,
+) {
+  const { stack, token, upstream } = session;
+  const since = upstream.stats().usageSent.length;
+  const before = await usageOf(stack, token, keyId);
+  await call(since);
+  const sent = sentTotals(upstream, since);
+  expect(sent.requests).toBe(requests);
+  expect(sent.inputTokens).toBeGreaterThan(0);
+  const after = await settledUsage(stack, token, keyId, before.requests + requests);
+  expect(minus(after, before)).toEqual(sent);
+}
