@@ -43,16 +43,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").trim();
 }
 
-/** `--api-key -` reads the key from stdin, which keeps it out of shell history and `ps`. */
-async function readApiKey(context: Context): Promise<string | undefined> {
-  const given = optString(context.values, "api-key");
-  const key = given === "-" ? await readStdin() : given;
-  if (key === "") throw usageError("--api-key is empty");
-  if (key !== undefined) context.client.addSecret(key);
-  return key;
+/**
+ * A secret flag's value; `-` reads it from stdin, which keeps it out of shell history and `ps`.
+ * The client redacts it from any error text.
+ */
+async function readSecret(context: Context, option: string): Promise<string | undefined> {
+  const given = optString(context.values, option);
+  const secret = given === "-" ? await readStdin() : given;
+  if (secret === "") throw usageError(`--${option} is empty`);
+  if (secret !== undefined) context.client.addSecret(secret);
+  return secret;
 }
 
-/** Body fields shared by add-console and set; only flags actually given are sent. */
+/** Body fields shared by the add-… commands and set; only flags actually given are sent. */
 function readAccountFields(values: Values): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   const name = optString(values, "name");
@@ -84,31 +87,47 @@ const accountPath = (id: string): string => `/admin/accounts/${encodeURIComponen
 const show = (context: Context, raw: unknown, text: string): void =>
   context.print(context.json ? JSON.stringify(raw, null, 2) : text);
 
-/** `accounts add-…` for the account types whose credential is one API key. */
-function addApiKeyAccount(verb: string, type: string, what: string, keyHelp: string): Command {
+const apiKeyOption = (help: string): OptionSpec => ({
+  type: "string",
+  value: "KEY",
+  required: true,
+  help: `${help}; '-' reads it from stdin`,
+});
+
+interface AddSpec {
+  verb: string;
+  /** The admin API's account type: POST /admin/accounts/<type>. */
+  type: string;
+  summary: string;
+  /** The type's own flags, listed after --name. */
+  options: Options;
+  /** False where the type's own flags name the upstream (Azure's --endpoint). */
+  baseUrl?: boolean;
+  /** The type's own body fields, read from its flags. */
+  fields(context: Context): Promise<Record<string, unknown>>;
+}
+
+/** `accounts add-…`: the shared fields and flags, plus the type's own. */
+function addAccount(spec: AddSpec): Command {
+  const { "base-url": _baseUrl, ...withoutBaseUrl } = commonOptions;
   return {
-    path: ["accounts", verb],
+    path: ["accounts", spec.verb],
     args: [],
-    summary: `Add ${what}`,
+    summary: spec.summary,
     options: {
       name: { type: "string", value: "NAME", required: true, help: "Account name" },
-      "api-key": {
-        type: "string",
-        value: "KEY",
-        required: true,
-        help: `${keyHelp}; '-' reads it from stdin`,
-      },
-      ...commonOptions,
+      ...spec.options,
+      ...(spec.baseUrl === false ? withoutBaseUrl : commonOptions),
       priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
       unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
     },
     async run(context) {
       const fields = readAccountFields(context.values);
       if (context.values.unschedulable === true) fields.schedulable = false;
-      fields.apiKey = await readApiKey(context);
+      Object.assign(fields, await spec.fields(context));
       const { data, raw } = await context.client.request(
         "POST",
-        `/admin/accounts/${type}`,
+        `/admin/accounts/${spec.type}`,
         accountResponseSchema,
         fields,
       );
@@ -116,6 +135,16 @@ function addApiKeyAccount(verb: string, type: string, what: string, keyHelp: str
     },
   };
 }
+
+/** `accounts add-…` for the account types whose credential is one API key. */
+const addApiKeyAccount = (verb: string, type: string, what: string, keyHelp: string): Command =>
+  addAccount({
+    verb,
+    type,
+    summary: `Add ${what}`,
+    options: { "api-key": apiKeyOption(keyHelp) },
+    fields: async (context) => ({ apiKey: await readSecret(context, "api-key") }),
+  });
 
 /** `--model-map claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0,…` */
 function parseModelMap(text: string | undefined): Record<string, string> | undefined {
@@ -130,12 +159,11 @@ function parseModelMap(text: string | undefined): Record<string, string> | undef
 }
 
 /** `accounts add-bedrock`: an AWS access key, the region, optionally which model ids to call. */
-const addBedrockAccount: Command = {
-  path: ["accounts", "add-bedrock"],
-  args: [],
+const addBedrockAccount = addAccount({
+  verb: "add-bedrock",
+  type: "bedrock",
   summary: "Add an AWS Bedrock account (serves Claude requests)",
   options: {
-    name: { type: "string", value: "NAME", required: true, help: "Account name" },
     region: { type: "string", value: "REGION", required: true, help: "AWS region, e.g. us-east-1" },
     "access-key-id": { type: "string", value: "ID", required: true, help: "AWS access key id" },
     "secret-access-key": {
@@ -151,52 +179,33 @@ const addBedrockAccount: Command = {
       help: "model=bedrock-id pairs, comma-separated (before the built-in mapping)",
     },
     "default-model": { type: "string", value: "ID", help: "Bedrock model id for models no mapping knows" },
-    ...commonOptions,
-    unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
   },
-  async run(context) {
+  async fields(context) {
     const { values } = context;
-    const fields = readAccountFields(values);
-    if (values.unschedulable === true) fields.schedulable = false;
-    const given = optString(values, "secret-access-key");
-    const secret = given === "-" ? await readStdin() : given;
-    if (!secret) throw usageError("--secret-access-key is empty");
-    context.client.addSecret(secret);
+    const secretAccessKey = await readSecret(context, "secret-access-key");
     const sessionToken = optString(values, "session-token");
     if (sessionToken) context.client.addSecret(sessionToken);
     const modelMapping = parseModelMap(optString(values, "model-map"));
     const defaultModel = optString(values, "default-model");
-    Object.assign(fields, {
+    return {
       region: optString(values, "region"),
       accessKeyId: optString(values, "access-key-id"),
-      secretAccessKey: secret,
+      secretAccessKey,
       ...(sessionToken ? { sessionToken } : {}),
       ...(modelMapping ? { modelMapping } : {}),
       ...(defaultModel ? { defaultModel } : {}),
-    });
-    const { data, raw } = await context.client.request(
-      "POST",
-      "/admin/accounts/bedrock",
-      accountResponseSchema,
-      fields,
-    );
-    show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    };
   },
-};
+});
 
 /** `accounts add-azure`: an Azure OpenAI resource's endpoint, deployment, api-versions and key. */
-const addAzureAccount: Command = {
-  path: ["accounts", "add-azure"],
-  args: [],
+const addAzureAccount = addAccount({
+  verb: "add-azure",
+  type: "azure-openai",
   summary: "Add an Azure OpenAI account (served at /azure)",
+  baseUrl: false,
   options: {
-    name: { type: "string", value: "NAME", required: true, help: "Account name" },
-    "api-key": {
-      type: "string",
-      value: "KEY",
-      required: true,
-      help: "Azure api-key; '-' reads it from stdin",
-    },
+    "api-key": apiKeyOption("Azure api-key"),
     endpoint: { type: "string", value: "URL", required: true, help: "https://NAME.openai.azure.com" },
     deployment: { type: "string", value: "NAME", required: true, help: "Deployment name" },
     "api-version": { type: "string", value: "V", help: "Chat/embeddings api-version (default 2024-10-21)" },
@@ -205,31 +214,20 @@ const addAzureAccount: Command = {
       value: "V",
       help: "Responses api-version (default 2025-04-01-preview)",
     },
-    description: { type: "string", value: "TEXT", help: "Description" },
-    priority: { type: "string", value: "P", help: "1-100, lower is tried first (default 50)" },
-    unschedulable: { type: "boolean", help: "Add it without scheduling requests onto it" },
-    dedicated: dedicatedOption,
   },
-  async run(context) {
+  async fields(context) {
     const { values } = context;
-    const fields = readAccountFields(values);
-    if (values.unschedulable === true) fields.schedulable = false;
-    fields.apiKey = await readApiKey(context);
-    fields.endpoint = optString(values, "endpoint");
-    fields.deployment = optString(values, "deployment");
     const apiVersion = optString(values, "api-version");
     const responsesApiVersion = optString(values, "responses-api-version");
-    if (apiVersion !== undefined) fields.apiVersion = apiVersion;
-    if (responsesApiVersion !== undefined) fields.responsesApiVersion = responsesApiVersion;
-    const { data, raw } = await context.client.request(
-      "POST",
-      "/admin/accounts/azure-openai",
-      accountResponseSchema,
-      fields,
-    );
-    show(context, raw, `Added account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    return {
+      apiKey: await readSecret(context, "api-key"),
+      endpoint: optString(values, "endpoint"),
+      deployment: optString(values, "deployment"),
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
+      ...(responsesApiVersion !== undefined ? { responsesApiVersion } : {}),
+    };
   },
-};
+});
 
 export const accountCommands: Command[] = [
   {
@@ -302,7 +300,7 @@ export const accountCommands: Command[] = [
       const isActive = optSwitch(values, "enable", "disable");
       if (schedulable !== undefined) fields.schedulable = schedulable;
       if (isActive !== undefined) fields.isActive = isActive;
-      const apiKey = await readApiKey(context);
+      const apiKey = await readSecret(context, "api-key");
       if (apiKey !== undefined) fields.apiKey = apiKey;
       if (Object.keys(fields).length === 0) throw usageError("nothing to change: give at least one flag");
       const id = context.args[0] ?? "";
