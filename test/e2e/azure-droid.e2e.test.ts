@@ -5,21 +5,16 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { cliJson, cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
-import type { TestStack } from "./harness/stack.ts";
 import { expectMetered } from "./harness/usage.ts";
 
-let session: RelaySession;
-let stack: TestStack;
-let upstream: FakeUpstream;
+let e2e: RelaySession;
 let keyId: string;
 let secret: string;
 
 beforeAll(async () => {
-  session = await startRelaySession();
-  ({ stack, upstream } = session);
-  await cliJson(stack, [
+  e2e = await startRelaySession();
+  await cliJson(e2e.stack, [
     "accounts",
     "add-azure",
     "--name",
@@ -27,11 +22,11 @@ beforeAll(async () => {
     "--api-key",
     "azure-e2e-key",
     "--endpoint",
-    upstream.url,
+    e2e.upstream.url,
     "--deployment",
     "gpt4o-prod",
   ]);
-  await cliJson(stack, [
+  await cliJson(e2e.stack, [
     "accounts",
     "add-droid",
     "--name",
@@ -39,26 +34,26 @@ beforeAll(async () => {
     "--api-key",
     "fk-e2e-key",
     "--base-url",
-    `${upstream.url}/api/llm`,
+    `${e2e.upstream.url}/api/llm`,
   ]);
-  ({ id: keyId, secret } = await cliKey(stack, "e2e-azure-droid"));
+  ({ id: keyId, secret } = await cliKey(e2e.stack, "e2e-azure-droid"));
 });
 
 afterAll(async () => {
-  await session?.stop();
+  await e2e?.stop();
 });
 
 describe("Azure OpenAI through the relay with the openai SDK (baseURL <relay>/azure)", () => {
-  const client = () => new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/azure`, maxRetries: 0 });
+  const client = () => new OpenAI({ apiKey: secret, baseURL: `${e2e.stack.relayUrl}/azure`, maxRetries: 0 });
 
   it("chat completions, JSON and streamed, reach the deployment with the account's api-key", async () => {
-    await expectMetered(session, keyId, 2, async () => {
+    await expectMetered(e2e, keyId, 2, async () => {
       const completion = await client().chat.completions.create({
         model: "gpt-4o",
         messages: [{ role: "user", content: "Say hello" }],
       });
       expect(completion.choices[0]?.message.content).toBe("Hello from fake upstream");
-      const last = upstream.stats().lastRequest;
+      const last = e2e.upstream.stats().lastRequest;
       expect(last?.path).toBe("/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21");
       expect(last?.headers["api-key"]).toBe("azure-e2e-key");
 
@@ -80,10 +75,10 @@ describe("Azure OpenAI through the relay with the openai SDK (baseURL <relay>/az
   });
 
   it("Responses, JSON and streamed, go to the preview api-version with the deployment as model", async () => {
-    await expectMetered(session, keyId, 2, async () => {
+    await expectMetered(e2e, keyId, 2, async () => {
       const response = await client().responses.create({ model: "gpt-4o", input: "Say hello" });
       expect(response.output_text).toBe("Hello from fake upstream");
-      const last = upstream.stats().lastRequest;
+      const last = e2e.upstream.stats().lastRequest;
       expect(last?.path).toBe("/openai/responses?api-version=2025-04-01-preview");
       expect(last?.body).toMatchObject({ model: "gpt4o-prod" });
 
@@ -109,17 +104,17 @@ describe("Droid through the relay", () => {
   it("Anthropic SDK at <relay>/droid/claude: messages.create and messages.stream", async () => {
     const client = new Anthropic({
       apiKey: secret,
-      baseURL: `${stack.relayUrl}/droid/claude`,
+      baseURL: `${e2e.stack.relayUrl}/droid/claude`,
       maxRetries: 0,
     });
-    await expectMetered(session, keyId, 2, async () => {
+    await expectMetered(e2e, keyId, 2, async () => {
       const message = await client.messages.create({
         model: "claude-sonnet-4-5",
         max_tokens: 64,
         messages: [{ role: "user", content: "Say hello" }],
       });
       expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from fake upstream" });
-      const last = upstream.stats().lastRequest;
+      const last = e2e.upstream.stats().lastRequest;
       expect(last?.path).toBe("/api/llm/a/v1/messages");
       expect(last?.headers).toMatchObject({ authorization: "Bearer fk-e2e-key", "x-factory-client": "cli" });
 
@@ -134,17 +129,21 @@ describe("Droid through the relay", () => {
   });
 
   it("openai SDK at <relay>/droid/openai/v1 (Responses) and <relay>/droid/comm/v1 (chat, streamed)", async () => {
-    await expectMetered(session, keyId, 2, async () => {
+    await expectMetered(e2e, keyId, 2, async () => {
       const responses = new OpenAI({
         apiKey: secret,
-        baseURL: `${stack.relayUrl}/droid/openai/v1`,
+        baseURL: `${e2e.stack.relayUrl}/droid/openai/v1`,
         maxRetries: 0,
       });
       const response = await responses.responses.create({ model: "gpt-5", input: "Say hello" });
       expect(response.output_text).toBe("Hello from fake upstream");
-      expect(upstream.stats().lastRequest?.path).toBe("/api/llm/o/v1/responses");
+      expect(e2e.upstream.stats().lastRequest?.path).toBe("/api/llm/o/v1/responses");
 
-      const comm = new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/droid/comm/v1`, maxRetries: 0 });
+      const comm = new OpenAI({
+        apiKey: secret,
+        baseURL: `${e2e.stack.relayUrl}/droid/comm/v1`,
+        maxRetries: 0,
+      });
       const stream = await comm.chat.completions.create({
         model: "gpt-5",
         messages: [{ role: "user", content: "Say hello" }],
@@ -153,12 +152,12 @@ describe("Droid through the relay", () => {
       let text = "";
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
       expect(text).toBe("Hello from fake upstream");
-      expect(upstream.stats().lastRequest?.path).toBe("/api/llm/o/v1/chat/completions");
+      expect(e2e.upstream.stats().lastRequest?.path).toBe("/api/llm/o/v1/chat/completions");
     });
   });
 
   it("the key's stats page shows the usage (CRS's /apiStats)", async () => {
-    const response = await fetch(`${stack.relayUrl}/apiStats/api/user-stats`, {
+    const response = await fetch(`${e2e.stack.relayUrl}/apiStats/api/user-stats`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ apiKey: secret }),

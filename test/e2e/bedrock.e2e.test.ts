@@ -5,25 +5,19 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
-import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, operatorCli } from "./harness/relay.ts";
 import { cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
-import type { TestStack } from "./harness/stack.ts";
 import { expectMetered } from "./harness/usage.ts";
 
 const ACCESS_KEY = "AKIAFAKEBEDROCK00002";
 
-let session: RelaySession;
-let stack: TestStack;
-let upstream: FakeUpstream;
-let token: string;
+let e2e: RelaySession;
 let keyId: string;
 let secret: string;
 
 beforeAll(async () => {
-  session = await startRelaySession();
-  ({ stack, upstream, token } = session);
-  const account = await operatorCli(stack, [
+  e2e = await startRelaySession();
+  const account = await operatorCli(e2e.stack, [
     "accounts",
     "add-bedrock",
     "--name",
@@ -37,7 +31,7 @@ beforeAll(async () => {
     "--model-map",
     "claude-haiku-4-5=eu.anthropic.claude-haiku-4-5-20251001-v1:0",
     "--base-url",
-    upstream.url,
+    e2e.upstream.url,
     "--json",
   ]);
   expect(account.code, account.stderr).toBe(0);
@@ -52,17 +46,17 @@ beforeAll(async () => {
     },
   });
   expect(account.stdout).not.toContain(BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "-");
-  ({ id: keyId, secret } = await cliKey(stack, "bedrock-e2e"));
+  ({ id: keyId, secret } = await cliKey(e2e.stack, "bedrock-e2e"));
 });
 
 afterAll(async () => {
-  await session?.stop();
+  await e2e?.stop();
 });
 
 describe("Anthropic SDK served by a Bedrock account", () => {
   it("messages.create and messages.stream go out SigV4-signed and their usage is recorded exactly", async () => {
-    const client = new Anthropic({ apiKey: secret, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
-    await expectMetered(session, keyId, 2, async (since) => {
+    const client = new Anthropic({ apiKey: secret, baseURL: `${e2e.stack.relayUrl}/api`, maxRetries: 0 });
+    await expectMetered(e2e, keyId, 2, async (since) => {
       const message = await client.messages.create({
         model: "claude-haiku-4-5",
         max_tokens: 64,
@@ -83,7 +77,7 @@ describe("Anthropic SDK served by a Bedrock account", () => {
       expect(final.stop_reason).toBe("end_turn");
       expect(final.usage.output_tokens).toBeGreaterThan(0);
 
-      const stats = upstream.stats();
+      const stats = e2e.upstream.stats();
       expect(stats.byCredential[ACCESS_KEY]?.requests).toBe(2);
       expect(stats.byCredential["(bad signature)"]).toBeUndefined();
       expect(stats.usageSent.slice(since).map((u) => [u.protocol, u.model, u.stream])).toEqual([
@@ -95,8 +89,8 @@ describe("Anthropic SDK served by a Bedrock account", () => {
   });
 
   it("Chat Completions (openai SDK) for a claude-* model is served by the Bedrock account", async () => {
-    const client = new OpenAI({ apiKey: secret, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
-    await expectMetered(session, keyId, 1, async (since) => {
+    const client = new OpenAI({ apiKey: secret, baseURL: `${e2e.stack.relayUrl}/v1`, maxRetries: 0 });
+    await expectMetered(e2e, keyId, 1, async (since) => {
       const stream = await client.chat.completions.create({
         model: "claude-sonnet-4-20250514",
         stream: true,
@@ -111,12 +105,12 @@ describe("Anthropic SDK served by a Bedrock account", () => {
       }
       expect(text).toBe("Hello from fake upstream");
       expect(reportedUsage).toBeGreaterThan(0);
-      expect(upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
+      expect(e2e.upstream.stats().usageSent.slice(since)[0]?.protocol).toBe("bedrock");
     });
 
     const recent = await adminCall<{ recent: Array<{ model: string; costMicroUsd: number }> }>(
-      stack,
-      token,
+      e2e.stack,
+      e2e.token,
       "GET",
       `/keys/${keyId}/usage`,
     );

@@ -3,15 +3,10 @@
 // dependency) on CRS's unified route and the bare /v1 route, streaming and not; the recorded usage
 // equals what the fake sent, whatever protocol it spoke.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall } from "./harness/relay.ts";
 import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
-import type { TestStack } from "./harness/stack.ts";
 
-let session: RelaySession;
-let stack: TestStack;
-let upstream: FakeUpstream;
-let token: string;
+let e2e: RelaySession;
 let keyId: string;
 let secret: string;
 
@@ -24,7 +19,7 @@ interface Counters {
 }
 
 async function usageOf(id: string): Promise<Counters> {
-  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${id}/usage`)).total;
+  return (await adminCall<{ total: Counters }>(e2e.stack, e2e.token, "GET", `/keys/${id}/usage`)).total;
 }
 
 async function settledUsage(id: string, requests: number): Promise<Counters> {
@@ -37,7 +32,7 @@ async function settledUsage(id: string, requests: number): Promise<Counters> {
 }
 
 function sentTotals(since: number) {
-  const sent = upstream.stats().usageSent.slice(since);
+  const sent = e2e.upstream.stats().usageSent.slice(since);
   return {
     requests: sent.length,
     inputTokens: sent.reduce((s, u) => s + u.input_tokens, 0),
@@ -49,7 +44,7 @@ function sentTotals(since: number) {
 }
 
 const chat = (path: string, body: Record<string, unknown>, key = secret) =>
-  fetch(`${stack.relayUrl}${path}`, {
+  fetch(`${e2e.stack.relayUrl}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({
@@ -89,28 +84,27 @@ async function streamedText(response: Response): Promise<{ text: string; usage: 
 }
 
 beforeAll(async () => {
-  session = await startRelaySession();
-  ({ stack, upstream, token } = session);
-  await adminCall(stack, token, "POST", "/accounts/claude-console", {
+  e2e = await startRelaySession();
+  await adminCall(e2e.stack, e2e.token, "POST", "/accounts/claude-console", {
     name: "claude-1",
     apiKey: "sk-ant-e2e",
-    baseUrl: upstream.url,
+    baseUrl: e2e.upstream.url,
   });
-  await adminCall(stack, token, "POST", "/accounts/gemini-api", {
+  await adminCall(e2e.stack, e2e.token, "POST", "/accounts/gemini-api", {
     name: "gemini-1",
     apiKey: "AIza-e2e",
-    baseUrl: upstream.url,
+    baseUrl: e2e.upstream.url,
   });
-  await adminCall(stack, token, "POST", "/accounts/openai-api", {
+  await adminCall(e2e.stack, e2e.token, "POST", "/accounts/openai-api", {
     name: "openai-1",
     apiKey: "sk-proj-e2e",
-    baseUrl: upstream.url,
+    baseUrl: e2e.upstream.url,
   });
-  ({ id: keyId, secret } = await apiKey(stack, token, "chat-e2e"));
+  ({ id: keyId, secret } = await apiKey(e2e.stack, e2e.token, "chat-e2e"));
 });
 
 afterAll(async () => {
-  await session?.stop();
+  await e2e?.stop();
 });
 
 describe("OpenAI chat completions through the relay, one backend per model family", () => {
@@ -123,7 +117,7 @@ describe("OpenAI chat completions through the relay, one backend per model famil
   for (const backend of backends) {
     it(`${backend.model}: JSON on /api/v1 and a stream on /v1, usage recorded as the upstream sent it`, async () => {
       const before = await usageOf(keyId);
-      const since = upstream.stats().usageSent.length;
+      const since = e2e.upstream.stats().usageSent.length;
 
       const json = await chat("/api/v1/chat/completions", { model: backend.model, max_tokens: 64 });
       expect(json.status).toBe(200);
@@ -131,7 +125,7 @@ describe("OpenAI chat completions through the relay, one backend per model famil
       expect(completion.object).toBe("chat.completion");
       expect(completion.choices[0]?.message.content).toBe("Hello from fake upstream");
       expect(completion.choices[0]?.finish_reason).toBe("stop");
-      expect(upstream.stats().lastRequest?.path).toContain(backend.path);
+      expect(e2e.upstream.stats().lastRequest?.path).toContain(backend.path);
 
       const stream = await chat("/v1/chat/completions", {
         model: backend.model,
@@ -155,7 +149,7 @@ describe("OpenAI chat completions through the relay, one backend per model famil
   }
 
   it("lists the models at /v1/models, and answers refusals and key errors in OpenAI's shape", async () => {
-    const list = await fetch(`${stack.relayUrl}/v1/models`, {
+    const list = await fetch(`${e2e.stack.relayUrl}/v1/models`, {
       headers: { authorization: `Bearer ${secret}` },
     });
     expect(list.status).toBe(200);

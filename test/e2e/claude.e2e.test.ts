@@ -2,27 +2,21 @@
 // Anthropic SDK and the real Claude Code CLI talking to the relay, served by the fake upstream.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { CLI_BIN_DIR, hasCli, operatorCli, RUN_CLI, run } from "./harness/relay.ts";
 import { cliJson, cliKey, type RelaySession, startRelaySession } from "./harness/session.ts";
-import type { TestStack } from "./harness/stack.ts";
 import { sentTotals as sentSince, settledUsage as settledFor, usageOf as usageFor } from "./harness/usage.ts";
 
-let session: RelaySession;
-let stack: TestStack;
-let upstream: FakeUpstream;
-let token: string;
+let e2e: RelaySession;
 let keyId: string;
 let secret: string;
 
-const usageOf = (id: string) => usageFor(stack, token, id);
-const settledUsage = (id: string, requests: number) => settledFor(stack, token, id, requests);
-const sentTotals = (since: number) => sentSince(upstream, since);
+const usageOf = (id: string) => usageFor(e2e.stack, e2e.token, id);
+const settledUsage = (id: string, requests: number) => settledFor(e2e.stack, e2e.token, id, requests);
+const sentTotals = (since: number) => sentSince(e2e.upstream, since);
 
 beforeAll(async () => {
-  session = await startRelaySession();
-  ({ stack, upstream, token } = session);
-  await cliJson(stack, [
+  e2e = await startRelaySession();
+  await cliJson(e2e.stack, [
     "accounts",
     "add-console",
     "--name",
@@ -30,20 +24,20 @@ beforeAll(async () => {
     "--api-key",
     "sk-ant-e2e",
     "--base-url",
-    upstream.url,
+    e2e.upstream.url,
   ]);
-  ({ id: keyId, secret } = await cliKey(stack, "e2e"));
+  ({ id: keyId, secret } = await cliKey(e2e.stack, "e2e"));
   expect(secret).toMatch(/^cr_[0-9a-f]{64}$/);
 });
 
 afterAll(async () => {
-  await session?.stop();
+  await e2e?.stop();
 });
 
 describe("Anthropic SDK through the relay", () => {
   it("non-streaming and streaming calls succeed and the recorded usage equals what the upstream sent", async () => {
-    const since = upstream.stats().usageSent.length;
-    const client = new Anthropic({ apiKey: secret, baseURL: `${stack.relayUrl}/api`, maxRetries: 0 });
+    const since = e2e.upstream.stats().usageSent.length;
+    const client = new Anthropic({ apiKey: secret, baseURL: `${e2e.stack.relayUrl}/api`, maxRetries: 0 });
     const message = await client.messages.create({
       model: "claude-sonnet-4-5",
       max_tokens: 64,
@@ -74,7 +68,7 @@ describe("Anthropic SDK through the relay", () => {
   it("answers errors in Anthropic's shape that the SDK understands", async () => {
     const bad = new Anthropic({
       apiKey: `cr_${"f".repeat(64)}`,
-      baseURL: `${stack.relayUrl}/api`,
+      baseURL: `${e2e.stack.relayUrl}/api`,
       maxRetries: 0,
     });
     await expect(
@@ -90,14 +84,14 @@ describe("Anthropic SDK through the relay", () => {
   });
 
   it("shows the key and account in the operator CLI", async () => {
-    const keys = await operatorCli(stack, ["keys", "list"]);
+    const keys = await operatorCli(e2e.stack, ["keys", "list"]);
     expect(keys.code).toBe(0);
     expect(keys.stdout).toContain("e2e");
     expect(keys.stdout).not.toContain(secret);
-    const live = await operatorCli(stack, ["keys", "live", keyId, "--json"]);
+    const live = await operatorCli(e2e.stack, ["keys", "live", keyId, "--json"]);
     expect(live.code).toBe(0);
     expect(JSON.parse(live.stdout)).toMatchObject({ activeLeases: 0 });
-    const status = await operatorCli(stack, ["status", "--json"]);
+    const status = await operatorCli(e2e.stack, ["status", "--json"]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ keyspace: { ok: true }, accounts: { total: 1 } });
   });
@@ -107,7 +101,7 @@ describe("Anthropic SDK through the relay", () => {
 describe.skipIf(!hasCli("claude") && !process.env.CI)("the real Claude Code CLI through the relay", () => {
   it("completes one turn and its usage is recorded", async () => {
     const before = await usageOf(keyId);
-    const result = await run("bash", [RUN_CLI, "claude", `${stack.relayUrl}/api`, secret], {
+    const result = await run("bash", [RUN_CLI, "claude", `${e2e.stack.relayUrl}/api`, secret], {
       ...process.env,
       CLI_BIN_DIR,
       CLI_TIMEOUT: "90",

@@ -1,25 +1,20 @@
 // Gemini through the running stack: a Gemini API-key account on the fake upstream, driven with
 // plain fetch in Google's wire format (the GenAI SDK is not a dependency) and by the real Gemini CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
 import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
-import type { TestStack } from "./harness/stack.ts";
 import { sentTotals as sentSince, settledUsage as settledFor, usageOf as usageFor } from "./harness/usage.ts";
 
-let session: RelaySession;
-let stack: TestStack;
-let upstream: FakeUpstream;
-let token: string;
+let e2e: RelaySession;
 let keyId: string;
 let secret: string;
 let apiAccountId: string;
 
-const usageOf = (id: string) => usageFor(stack, token, id);
-const settledUsage = (id: string, requests: number) => settledFor(stack, token, id, requests);
-const sentTotals = (since: number) => sentSince(upstream, since);
+const usageOf = (id: string) => usageFor(e2e.stack, e2e.token, id);
+const settledUsage = (id: string, requests: number) => settledFor(e2e.stack, e2e.token, id, requests);
+const sentTotals = (since: number) => sentSince(e2e.upstream, since);
 
-const model = (method: string) => `${stack.relayUrl}/gemini/v1beta/models/gemini-2.5-pro:${method}`;
+const model = (method: string) => `${e2e.stack.relayUrl}/gemini/v1beta/models/gemini-2.5-pro:${method}`;
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: "POST",
@@ -35,24 +30,29 @@ const textOf = (response: unknown): string =>
     .join("") ?? "";
 
 beforeAll(async () => {
-  session = await startRelaySession();
-  ({ stack, upstream, token } = session);
-  const account = await adminCall<{ account: { id: string } }>(stack, token, "POST", "/accounts/gemini-api", {
-    name: "gemini-1",
-    apiKey: "AIza-e2e",
-    baseUrl: upstream.url,
-  });
+  e2e = await startRelaySession();
+  const account = await adminCall<{ account: { id: string } }>(
+    e2e.stack,
+    e2e.token,
+    "POST",
+    "/accounts/gemini-api",
+    {
+      name: "gemini-1",
+      apiKey: "AIza-e2e",
+      baseUrl: e2e.upstream.url,
+    },
+  );
   apiAccountId = account.account.id;
-  ({ id: keyId, secret } = await apiKey(stack, token, "gemini-e2e"));
+  ({ id: keyId, secret } = await apiKey(e2e.stack, e2e.token, "gemini-e2e"));
 });
 
 afterAll(async () => {
-  await session?.stop();
+  await e2e?.stop();
 });
 
 describe("Gemini wire format through the relay", () => {
   it("generateContent and streamGenerateContent succeed and the recorded usage equals what the upstream sent", async () => {
-    const since = upstream.stats().usageSent.length;
+    const since = e2e.upstream.stats().usageSent.length;
     const json = await post(model("generateContent"), {
       contents: [{ role: "user", parts: [{ text: "Say hello" }] }],
       generationConfig: { thinkingConfig: { includeThoughts: true } },
@@ -84,7 +84,7 @@ describe("Gemini wire format through the relay", () => {
     // Unmetered: not a request of the key (the two generate calls before it are all there is).
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await settledUsage(keyId, 2)).requests).toBe(2);
-    const list = await fetch(`${stack.relayUrl}/gemini/v1beta/models?key=${secret}`);
+    const list = await fetch(`${e2e.stack.relayUrl}/gemini/v1beta/models?key=${secret}`);
     expect(list.status).toBe(200);
     expect(JSON.stringify(await list.json())).toContain("models/gemini-2.5-pro");
     const refused = await post(
@@ -101,8 +101,8 @@ describe("Gemini wire format through the relay", () => {
 describe.skipIf(!hasCli("gemini") && !process.env.CI)("the real Gemini CLI through the relay", () => {
   it("completes one turn and its usage is recorded", async () => {
     const before = await usageOf(keyId);
-    const since = upstream.stats().usageSent.length;
-    const result = await run("bash", [RUN_CLI, "gemini", `${stack.relayUrl}/gemini`, secret], {
+    const since = e2e.upstream.stats().usageSent.length;
+    const result = await run("bash", [RUN_CLI, "gemini", `${e2e.stack.relayUrl}/gemini`, secret], {
       ...process.env,
       CLI_BIN_DIR,
       CLI_TIMEOUT: "90",
@@ -119,24 +119,24 @@ describe.skipIf(!hasCli("gemini") && !process.env.CI)("the real Gemini CLI throu
   });
 
   it("completes one turn served by an OAuth (Code Assist) account, its answer unwrapped", async () => {
-    await adminCall(stack, token, "POST", "/accounts/gemini-oauth/import", {
+    await adminCall(e2e.stack, e2e.token, "POST", "/accounts/gemini-oauth/import", {
       name: "gemini-oauth-1",
       accessToken: "ya29.e2e",
       expiresAt: Date.now() + 3_600_000,
       projectId: "e2e-project",
-      baseUrl: upstream.url,
+      baseUrl: e2e.upstream.url,
     });
-    await adminCall(stack, token, "PATCH", `/accounts/${apiAccountId}`, { schedulable: false });
+    await adminCall(e2e.stack, e2e.token, "PATCH", `/accounts/${apiAccountId}`, { schedulable: false });
     const before = await usageOf(keyId);
-    const since = upstream.stats().usageSent.length;
-    const result = await run("bash", [RUN_CLI, "gemini", `${stack.relayUrl}/gemini`, secret], {
+    const since = e2e.upstream.stats().usageSent.length;
+    const result = await run("bash", [RUN_CLI, "gemini", `${e2e.stack.relayUrl}/gemini`, secret], {
       ...process.env,
       CLI_BIN_DIR,
       CLI_TIMEOUT: "90",
     });
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain("Hello from fake upstream");
-    const last = upstream.stats().lastRequest;
+    const last = e2e.upstream.stats().lastRequest;
     expect(last?.path).toBe("/v1internal:streamGenerateContent?alt=sse");
     expect(last?.headers.authorization).toBe("Bearer ya29.e2e");
     expect(last?.body).toMatchObject({ model: "gemini-2.5-pro", project: "e2e-project" });
