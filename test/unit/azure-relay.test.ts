@@ -12,6 +12,7 @@ import {
   BASE,
   createAccount,
   createKey,
+  expectUnauthorizedFailover,
   fakeStats,
   freshKeyspace,
   fuzzEachPath,
@@ -276,13 +277,7 @@ describe("Azure routes: scheduling, errors and permissions", () => {
 
   it("parks an account the upstream answers 401 as unauthorized and serves from the next one", async () => {
     token = await freshKeyspace();
-    const refused = await azureAccount("401", { priority: 1 });
-    await azureAccount("ok", { priority: 2 });
-    const key = await createKey(token);
-    const response = await chat(key.secret);
-    expect(response.status).toBe(200);
-    await response.text();
-    expect((await listAccounts(token)).find((a) => a.id === refused.id)?.health.status).toBe("unauthorized");
+    await expectUnauthorizedFailover(token, azureAccount, (secret) => chat(secret));
   });
 
   it("parks a 429'd account as rate-limited; with no other account the client gets the 429 in OpenAI's shape", async () => {

@@ -13,6 +13,7 @@ import {
   BASE,
   createAccount,
   createKey,
+  expectUnauthorizedFailover,
   fakeStats,
   freshKeyspace,
   fuzzEachPath,
@@ -285,13 +286,7 @@ describe("Droid OAuth (Factory / WorkOS login) accounts", () => {
 describe("Droid routes: errors and permissions", () => {
   it("parks an account the upstream answers 401 as unauthorized and serves from the next one", async () => {
     token = await freshKeyspace();
-    const refused = await droidAccount("401", { priority: 1 });
-    await droidAccount("ok", { priority: 2 });
-    const key = await createKey(token);
-    const response = await messages(key.secret);
-    expect(response.status).toBe(200);
-    await response.text();
-    expect((await listAccounts(token)).find((a) => a.id === refused.id)?.health.status).toBe("unauthorized");
+    await expectUnauthorizedFailover(token, droidAccount, (secret) => messages(secret));
   });
 
   it("parks a 429'd account as rate-limited and fails over; alone, the client gets a 429 in its protocol's shape", async () => {

@@ -10,7 +10,7 @@ import { codeFromPaste } from "../../worker/providers/gemini/oauth.ts";
 import { geminiSessionHash } from "../../worker/providers/gemini/session.ts";
 import { usageFromJson, usageFromSse } from "../../worker/providers/gemini/usage.ts";
 import type { ClientCall } from "../../worker/providers/provider.ts";
-import { testEnv } from "./helpers.ts";
+import { accountRecord, testEnv } from "./helpers.ts";
 
 const config = services(testEnv).config;
 
@@ -96,27 +96,8 @@ describe("Gemini usage meter", () => {
   });
 });
 
-function account(type: AccountRecord["type"], baseUrl = ""): AccountRecord {
-  const now = new Date().toISOString();
-  return {
-    v: 1,
-    id: "acct",
-    type,
-    platform: "gemini",
-    name: type,
-    description: "",
-    baseUrl,
-    priority: 50,
-    schedulable: true,
-    shared: true,
-    isActive: true,
-    concurrencyLimit: 0,
-    models: [],
-    credentials: "sealed",
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const account = (type: AccountRecord["type"], baseUrl = ""): AccountRecord =>
+  accountRecord("acct", { type, platform: "gemini", name: type, baseUrl, credentials: "sealed" });
 
 const apiKeyCredentials = { apiKey: "AIza-account-key" };
 const oauthCredentials = {

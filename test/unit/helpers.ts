@@ -245,3 +245,22 @@ export const messageText = async (response: Response) => {
   const body = (await response.json()) as { content?: { text: string }[] };
   return body.content?.[0]?.text;
 };
+
+/**
+ * With an account the upstream answers 401 first (`<scenario>` "401") and a good one next, the
+ * request is served and the refused account is parked as unauthorized. Expects an emptied keyspace.
+ */
+export async function expectUnauthorizedFailover(
+  token: string,
+  addAccount: (scenario: string, extra: Record<string, unknown>) => Promise<string | { id: string }>,
+  send: (secret: string) => Promise<Response>,
+) {
+  const refused = await addAccount("401", { priority: 1 });
+  const refusedId = typeof refused === "string" ? refused : refused.id;
+  await addAccount("ok", { priority: 2 });
+  const key = await createKey(token);
+  const response = await send(key.secret);
+  expect(response.status).toBe(200);
+  await response.text();
+  expect((await listAccounts(token)).find((a) => a.id === refusedId)?.health.status).toBe("unauthorized");
+}

@@ -8,6 +8,7 @@ import {
   BASE,
   createAccount,
   createKey,
+  expectUnauthorizedFailover,
   fakeStats,
   freshKeyspace,
   keyUsage,
@@ -215,13 +216,7 @@ describe("OpenAI route: upstream failures", () => {
 
   it("parks an account the upstream answers 401 and serves from the next one", async () => {
     token = await freshKeyspace();
-    const refused = await openaiApiAccount("401", { priority: 1 });
-    await openaiApiAccount("ok", { priority: 2 });
-    const key = await createKey(token);
-    const response = await responses(key.secret, {});
-    expect(response.status).toBe(200);
-    await response.text();
-    expect((await listAccounts(token)).find((a) => a.id === refused)?.health.status).toBe("unauthorized");
+    await expectUnauthorizedFailover(token, openaiApiAccount, (secret) => responses(secret, {}));
   });
 
   it("ends a stream the upstream cut with response.failed and records what was used", async () => {

@@ -11,7 +11,7 @@ import { buildOpenaiRequest } from "../../worker/providers/openai/upstream.ts";
 import { usageFromJson, usageFromSse } from "../../worker/providers/openai/usage.ts";
 import type { ClientCall } from "../../worker/providers/provider.ts";
 import { meterStream } from "../../worker/relay/meter.ts";
-import { testEnv } from "./helpers.ts";
+import { accountRecord, testEnv } from "./helpers.ts";
 
 const config = services(testEnv).config;
 
@@ -172,27 +172,14 @@ describe("OpenAI usage meter", () => {
   });
 });
 
-function account(overrides: Partial<AccountRecord>): AccountRecord {
-  return {
-    v: 1,
-    id: "acct-1",
+const account = (overrides: Partial<AccountRecord>): AccountRecord =>
+  accountRecord("acct-1", {
     type: "openai-api",
     platform: "openai",
     name: "t",
-    description: "",
-    baseUrl: "",
-    priority: 50,
-    schedulable: true,
-    shared: true,
-    isActive: true,
-    concurrencyLimit: 0,
-    models: [],
     credentials: "sealed",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
     ...overrides,
-  };
-}
+  });
 
 const CODEX_HEADERS = {
   authorization: "Bearer cr_relaykey",
