@@ -16,10 +16,9 @@ import {
 import { bareModel } from "../providers/azure/upstream.ts";
 import { isRestricted } from "../providers/gemini/models.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
-import { type RouteContext, relay } from "../relay/pipeline.ts";
-import { asObject } from "../translate/chat.ts";
-import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+import { relay } from "../relay/pipeline.ts";
 import { periodStamps } from "../usage/periods.ts";
+import { relayNativeChat } from "./native-chat.ts";
 
 /** The original defaults a chat request without a model to gpt-4 (the deployment decides anyway). */
 const DEFAULT_CHAT_MODEL = "gpt-4";
@@ -49,37 +48,14 @@ azureRoutes.get("/health", (c) =>
   c.json({ status: "healthy", service: "azure-openai-relay", timestamp: new Date().toISOString() }),
 );
 
-/**
- * A stream without `stream_options.include_usage` carries no usage: it is switched on for the
- * meter and its usage-only chunk, which the client did not ask for, taken out again.
- */
-async function chatCompletions(c: RouteContext): Promise<Response> {
-  let injected = false;
-  const response = await relay(c, {
-    provider: (body) => {
-      injected = body.stream === true && asObject(body.stream_options)?.include_usage !== true;
-      if (!injected) return azureChatProvider;
-      const text = withStreamUsage(body);
-      return {
-        ...azureChatProvider,
-        buildRequest: (call, account, credentials, config) =>
-          azureChatProvider.buildRequest({ ...call, body: text }, account, credentials, config),
-      };
-    },
-    schema: chatBody,
-    target: (body) => ({
-      path: "chat/completions",
-      search: "",
-      model: bareModel(body.model || DEFAULT_CHAT_MODEL),
-      stream: body.stream === true,
-    }),
-    meter: true,
-  });
-  if (!injected || !response.ok || !response.body) return response;
-  return new Response(response.body.pipeThrough(dropUsageChunk()), response);
-}
-
-azureRoutes.post("/chat/completions", chatCompletions);
+azureRoutes.post("/chat/completions", (c) =>
+  relayNativeChat(c, azureChatProvider, chatBody, (body) => ({
+    path: "chat/completions",
+    search: "",
+    model: bareModel(body.model || DEFAULT_CHAT_MODEL),
+    stream: body.stream === true,
+  })),
+);
 
 azureRoutes.post("/responses", (c) =>
   relay(c, {

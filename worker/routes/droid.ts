@@ -10,9 +10,8 @@ import type { RelayVariables } from "../http/context.ts";
 import { droidChatProvider, droidClaudeProvider, droidResponsesProvider } from "../providers/droid/index.ts";
 import { isRestricted } from "../providers/gemini/models.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
-import { type RouteContext, relay } from "../relay/pipeline.ts";
-import { asObject } from "../translate/chat.ts";
-import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+import { relay } from "../relay/pipeline.ts";
+import { relayNativeChat } from "./native-chat.ts";
 
 const model = z.string({ error: "model is required" }).min(1, "model is required");
 const messagesBody = z.looseObject({
@@ -53,29 +52,7 @@ droidRoutes.post("/claude/v1/messages", (c) =>
   relay(c, { provider: droidClaudeProvider, schema: messagesBody, target, meter: true }),
 );
 
-/** A chat stream is metered off its usage chunk: asked for when the client did not, and dropped again. */
-async function chatCompletions(c: RouteContext): Promise<Response> {
-  let injected = false;
-  const response = await relay(c, {
-    provider: (body) => {
-      injected = body.stream === true && asObject(body.stream_options)?.include_usage !== true;
-      if (!injected) return droidChatProvider;
-      const text = withStreamUsage(body);
-      return {
-        ...droidChatProvider,
-        buildRequest: (call, account, credentials, config) =>
-          droidChatProvider.buildRequest({ ...call, body: text }, account, credentials, config),
-      };
-    },
-    schema: chatBody,
-    target,
-    meter: true,
-  });
-  if (!injected || !response.ok || !response.body) return response;
-  return new Response(response.body.pipeThrough(dropUsageChunk()), response);
-}
-
-droidRoutes.post("/comm/v1/chat/completions", chatCompletions);
+droidRoutes.post("/comm/v1/chat/completions", (c) => relayNativeChat(c, droidChatProvider, chatBody, target));
 
 for (const path of ["/openai/v1/responses", "/openai/responses"]) {
   droidRoutes.post(path, (c) =>
