@@ -109,7 +109,7 @@ export function computeUsage(request: MessagesRequest, text: string, cacheRead: 
   };
 }
 
-function wireUsage(usage: Usage, outputTokens: number): Record<string, unknown> {
+export function wireUsage(usage: Usage, outputTokens: number): Record<string, unknown> {
   return {
     input_tokens: usage.input_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,

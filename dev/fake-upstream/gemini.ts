@@ -130,9 +130,10 @@ export function normalizedUsage(usage: UsageMetadata): NormalizedUsage {
   });
 }
 
-type Part = { text: string; thought?: true };
+/** A function call part comes from tools.ts. */
+type Part = { text: string; thought?: true } | { functionCall: { name: string; args: unknown } };
 
-function response(
+export function response(
   request: GenerateRequest,
   responseId: string,
   parts: Part[],
@@ -152,9 +153,9 @@ function response(
 }
 
 /** Code Assist answers `{response: GenerateContentResponse}`, per chunk when streaming. */
-const wrap = (body: unknown, codeAssist: boolean): unknown => (codeAssist ? { response: body } : body);
+export const wrap = (body: unknown, codeAssist: boolean): unknown => (codeAssist ? { response: body } : body);
 
-const thoughtParts = (request: GenerateRequest): Part[] =>
+export const thoughtParts = (request: GenerateRequest): Part[] =>
   request.includeThoughts ? [{ text: THOUGHT_TEXT, thought: true }] : [];
 
 export function responseJson(
@@ -189,6 +190,14 @@ export function streamChunks(
     const body = response(request, options.responseId, [{ text: piece }], final);
     bodies.push({ body, words: wordCount(piece), text: true });
   });
+  return wireChunks(bodies, options);
+}
+
+/** Frames response bodies as the stream chunks described at streamChunks. */
+export function wireChunks(
+  bodies: Array<{ body: unknown; words: number; text: boolean }>,
+  options: { codeAssist: boolean; sse: boolean },
+): StreamChunk[] {
   return bodies.map(({ body, words, text: carriesText }, index) => {
     const data = wrap(body, options.codeAssist);
     const last = index === bodies.length - 1;

@@ -12,7 +12,8 @@ import * as droid from "./droid.ts";
 import * as gemini from "./gemini.ts";
 import { FakeOauth, type OauthStats } from "./oauth.ts";
 import * as openai from "./openai.ts";
-import type { NormalizedUsage, StreamChunk } from "./wire.ts";
+import * as tools from "./tools.ts";
+import { isRecord, type NormalizedUsage, type StreamChunk } from "./wire.ts";
 
 export interface FakeUpstream {
   url: string;
@@ -84,6 +85,8 @@ export interface Scenario {
   holdMs: number;
   resetMidStream: boolean;
   cacheRead: boolean;
+  /** `tools`: call an offered tool, and echo a tool's result (tools.ts). */
+  tools: boolean;
   text?: string;
 }
 
@@ -94,7 +97,14 @@ const ERROR_STATUSES = new Set(["401", "403", "429", "500", "529"]);
 
 /** Returns the scenario, or an error message (unknown parts are errors so that typos in a base URL show up). */
 export function parseScenario(name: string): Scenario | string {
-  const scenario: Scenario = { name, slowMs: 0, holdMs: 0, resetMidStream: false, cacheRead: false };
+  const scenario: Scenario = {
+    name,
+    slowMs: 0,
+    holdMs: 0,
+    resetMidStream: false,
+    cacheRead: false,
+    tools: false,
+  };
   for (const part of name.split("+")) {
     const [, kind, value] = /^(429-reset|slow|hold)-(\d+)$/.exec(part) ?? [];
     if (part === "ok") continue;
@@ -106,6 +116,7 @@ export function parseScenario(name: string): Scenario | string {
     else if (kind === "hold") scenario.holdMs = Number(value);
     else if (part === "reset-mid-stream") scenario.resetMidStream = true;
     else if (part === "cache-read") scenario.cacheRead = true;
+    else if (part === "tools") scenario.tools = true;
     else if (part.startsWith("text-")) {
       try {
         scenario.text = decodeURIComponent(part.slice("text-".length));
@@ -466,7 +477,12 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (route.kind === "count_tokens") {
       return sendJson(res, 200, { input_tokens: anthropic.countInputTokens(request) });
     }
-    const text = scenario.text ?? DEFAULT_TEXT;
+    const turn = scenario.tools ? tools.anthropicTurn(parsed.value) : undefined;
+    if (turn?.kind === "call") {
+      const { usage, payload } = tools.anthropicReply(request, turn.call, scenario.cacheRead);
+      return serve(res, { protocol: "anthropic", model: request.model, usage, payload }, scenario, context);
+    }
+    const text = turn?.kind === "result" ? turn.text : (scenario.text ?? DEFAULT_TEXT);
     const usage = anthropic.computeUsage(request, text, scenario.cacheRead);
     const id = anthropic.newMessageId();
     const payload: Reply["payload"] = request.stream
@@ -505,10 +521,24 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       ? gemini.parseCodeAssistRequest(parsed.value)
       : gemini.parseGenerateRequest(parsed.value, route.model ?? "");
     if (typeof request === "string") return fail(400, request);
-    const text = scenario.text ?? DEFAULT_TEXT;
+    const sse = url.searchParams.get("alt") === "sse";
+    const inner = codeAssist && isRecord(parsed.value) ? parsed.value.request : parsed.value;
+    const turn = scenario.tools ? tools.geminiTurn(inner) : undefined;
+    if (turn?.kind === "call") {
+      const stream = route.kind === "stream_generate";
+      const options = { cacheRead: scenario.cacheRead, codeAssist, stream, sse };
+      const { usage, payload } = tools.geminiReply(request, turn.call, options);
+      const reply: Reply = {
+        protocol: "gemini",
+        model: request.model,
+        usage: gemini.normalizedUsage(usage),
+        payload,
+      };
+      return serve(res, reply, scenario, context);
+    }
+    const text = turn?.kind === "result" ? turn.text : (scenario.text ?? DEFAULT_TEXT);
     const metadata = gemini.computeUsage(request, text, scenario.cacheRead);
     const responseId = gemini.newResponseId();
-    const sse = url.searchParams.get("alt") === "sse";
     const payload: Reply["payload"] =
       route.kind === "stream_generate"
         ? {
@@ -531,7 +561,11 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     const fail = (status: number, message: string) => sendError(res, "openai", status, message);
     if (route.kind === "models") return sendJson(res, 200, openai.modelsList());
     if (!parsed.ok) return fail(400, "We could not parse the JSON body of your request.");
-    const text = scenario.text ?? DEFAULT_TEXT;
+    const turnOf = (of: (body: unknown) => tools.ToolTurn | undefined) =>
+      scenario.tools ? of(parsed.value) : undefined;
+    const turn = turnOf(route.kind === "responses" ? tools.responsesTurn : tools.chatTurn);
+    const text = turn?.kind === "result" ? turn.text : (scenario.text ?? DEFAULT_TEXT);
+    const call = turn?.kind === "call" ? turn.call : undefined;
     const ids = openai.newIds();
     const stream = (chunks: StreamChunk[]): Reply["payload"] => ({
       kind: "stream",
@@ -541,10 +575,14 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (route.kind === "responses") {
       const request = openai.parseResponsesRequest(parsed.value);
       if (typeof request === "string") return fail(400, request);
-      const usage = openai.responsesUsage(request, text, scenario.cacheRead);
-      const payload = request.stream
-        ? stream(openai.responseEvents(ids, request.model, text, usage))
-        : { kind: "json" as const, body: openai.responseJson(ids, request.model, text, usage) };
+      const usage = call
+        ? tools.withOutput(openai.responsesUsage(request, "", scenario.cacheRead), call)
+        : openai.responsesUsage(request, text, scenario.cacheRead);
+      const payload = call
+        ? tools.responsesReply(ids, request, call, usage)
+        : request.stream
+          ? stream(openai.responseEvents(ids, request.model, text, usage))
+          : { kind: "json" as const, body: openai.responseJson(ids, request.model, text, usage) };
       const reply: Reply = {
         protocol: "openai-responses",
         model: request.model,
@@ -567,11 +605,20 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     }
     const request = openai.parseChatRequest(parsed.value);
     if (typeof request === "string") return fail(400, request);
-    const usage = openai.chatUsage(request, text, scenario.cacheRead);
-    const chunks = () => openai.chatChunks(ids.chat, request, text, usage);
+    const usage = call
+      ? tools.withOutput(openai.chatUsage(request, "", scenario.cacheRead), call)
+      : openai.chatUsage(request, text, scenario.cacheRead);
+    const chunks = () =>
+      call
+        ? tools.chatChunks(ids.chat, request, call, usage)
+        : openai.chatChunks(ids.chat, request, text, usage);
+    const body = () =>
+      call
+        ? tools.chatJson(ids.chat, request.model, call, usage)
+        : openai.chatJson(ids.chat, request.model, text, usage);
     const payload = request.stream
       ? stream(route.azure ? azure.withPromptFilter(chunks()) : chunks())
-      : { kind: "json" as const, body: openai.chatJson(ids.chat, request.model, text, usage) };
+      : { kind: "json" as const, body: body() };
     const reply: Reply = {
       protocol: "openai-chat",
       model: request.model,
