@@ -11,6 +11,7 @@ import {
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { mergedSettings } from "./account-settings.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
+import { accountResult, newAccountRoute } from "./new-account-route.ts";
 import {
   accountHealthSchema,
   accountViewSchema,
@@ -23,7 +24,6 @@ import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
-const accountResult = z.object({ account: accountViewSchema });
 const notFound = jsonContent(errorSchema, "No such account");
 
 const routes = {
@@ -40,15 +40,11 @@ const routes = {
       ),
     },
   }),
-  createConsole: createRoute({
-    method: "post",
-    path: "/accounts/claude-console",
-    tags,
-    security,
-    summary: "Add a Claude Console account (API key, optional custom base URL)",
-    request: { body: { content: { "application/json": { schema: consoleAccountBody } }, required: true } },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
+  createConsole: newAccountRoute(
+    "/accounts/claude-console",
+    "Add a Claude Console account (API key, optional custom base URL)",
+    consoleAccountBody,
+  ),
   resetStatus: createRoute({
     method: "post",
     path: "/accounts/{id}/reset-status",

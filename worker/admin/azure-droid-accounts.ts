@@ -1,12 +1,16 @@
 // Adding Azure OpenAI accounts (endpoint, deployment, api-versions, api-key) and Droid
 // (Factory.ai) accounts (API key, optional user agent). Changes go through PATCH /accounts/{id}.
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import type { AccountSettingsMap, OauthCredentials } from "../keyspace/records.ts";
 import { azureAccountFields } from "../providers/azure/settings.ts";
 import { refreshDroidTokens } from "../providers/droid/oauth.ts";
 import { droidAccountFields } from "../providers/droid/settings.ts";
 import { addAccount } from "./accounts.ts";
+import type { AdminApp } from "./app.ts";
+import { newAccountRoute } from "./new-account-route.ts";
+import { consoleAccountBody } from "./schemas.ts";
+import { accountView } from "./views.ts";
 
 /**
  * A Factory login's tokens as stored: a refresh token alone is exchanged now, as the original
@@ -22,14 +26,6 @@ async function droidOauthCredentials(
   if (accessToken) return { accessToken, refreshToken, expiresAt: expiresAt ?? 0, scopes: [] };
   return refreshDroidTokens(services(env).config, refreshToken, organizationId);
 }
-
-import { type AdminApp, jsonContent } from "./app.ts";
-import { accountViewSchema, consoleAccountBody } from "./schemas.ts";
-import { accountView } from "./views.ts";
-
-const security = [{ adminJwt: [] }];
-const tags = ["accounts"];
-const accountResult = z.object({ account: accountViewSchema });
 
 /** The settings every account takes (name, priority, models, …). */
 const shared = consoleAccountBody.omit({ apiKey: true }).shape;
@@ -49,26 +45,16 @@ const droidAccountBody = z
   .openapi("NewDroidAccount");
 
 const routes = {
-  createAzure: createRoute({
-    method: "post",
-    path: "/accounts/azure-openai",
-    tags,
-    security,
-    summary:
-      "Add an Azure OpenAI account: endpoint (stored as baseUrl), deployment, api-versions, api-key; served at /azure",
-    request: { body: { content: { "application/json": { schema: azureAccountBody } }, required: true } },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
-  createDroid: createRoute({
-    method: "post",
-    path: "/accounts/droid",
-    tags,
-    security,
-    summary:
-      "Add a Droid (Factory.ai) account with its API key; served at /droid (baseUrl: Factory's LLM API by default)",
-    request: { body: { content: { "application/json": { schema: droidAccountBody } }, required: true } },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
+  createAzure: newAccountRoute(
+    "/accounts/azure-openai",
+    "Add an Azure OpenAI account: endpoint (stored as baseUrl), deployment, api-versions, api-key; served at /azure",
+    azureAccountBody,
+  ),
+  createDroid: newAccountRoute(
+    "/accounts/droid",
+    "Add a Droid (Factory.ai) account with its API key; served at /droid (baseUrl: Factory's LLM API by default)",
+    droidAccountBody,
+  ),
 };
 
 export function registerAzureDroidAccounts(app: AdminApp) {

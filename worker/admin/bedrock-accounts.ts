@@ -9,12 +9,12 @@ import { bedrockAccountFields } from "../providers/bedrock/settings.ts";
 import { accountsChanged } from "../relay/schedule.ts";
 import { addAccount, sealCredentials } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
-import { accountViewSchema, consoleAccountBody, errorSchema, idParam } from "./schemas.ts";
+import { accountResult, newAccountRoute } from "./new-account-route.ts";
+import { consoleAccountBody, errorSchema, idParam } from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
-const accountResult = z.object({ account: accountViewSchema });
 
 /** The settings every account takes (name, priority, models, baseUrl for a test upstream, …). */
 const shared = consoleAccountBody.omit({ apiKey: true }).shape;
@@ -27,16 +27,11 @@ const bedrockAccountBody = z
 const bedrockCredentialsBody = bedrockCredentialsSchema.strict().openapi("BedrockCredentials");
 
 const routes = {
-  create: createRoute({
-    method: "post",
-    path: "/accounts/bedrock",
-    tags,
-    security,
-    summary:
-      "Add an AWS Bedrock account (access key, region, optional model mapping); it serves Claude requests",
-    request: { body: { content: { "application/json": { schema: bedrockAccountBody } }, required: true } },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
+  create: newAccountRoute(
+    "/accounts/bedrock",
+    "Add an AWS Bedrock account (access key, region, optional model mapping); it serves Claude requests",
+    bedrockAccountBody,
+  ),
   credentials: createRoute({
     method: "put",
     path: "/accounts/{id}/bedrock-credentials",

@@ -17,13 +17,13 @@ import {
 } from "../providers/gemini/oauth.ts";
 import { type AccountSettings, addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
-import { accountViewSchema, consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
+import { accountResult, newAccountRoute } from "./new-account-route.ts";
+import { consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
 const SESSION_SECONDS = 600;
-const accountResult = z.object({ account: accountViewSchema });
 const pkceSchema = z.object({ platform: z.literal("gemini"), verifier: z.string(), state: z.string() });
 
 const projectId = z
@@ -60,15 +60,11 @@ export const geminiImportBody = settingsBody
   .openapi("GeminiOauthImport");
 
 const routes = {
-  createApi: createRoute({
-    method: "post",
-    path: "/accounts/gemini-api",
-    tags,
-    security,
-    summary: "Add a Gemini API-key account (optional custom base URL)",
-    request: { body: { content: { "application/json": { schema: geminiApiAccountBody } }, required: true } },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
+  createApi: newAccountRoute(
+    "/accounts/gemini-api",
+    "Add a Gemini API-key account (optional custom base URL)",
+    geminiApiAccountBody,
+  ),
   authorize: createRoute({
     method: "post",
     path: "/accounts/gemini-oauth/authorize",

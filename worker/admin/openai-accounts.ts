@@ -14,14 +14,14 @@ import {
 } from "../providers/openai/oauth.ts";
 import { addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
-import { accountViewSchema, consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
+import { accountResult, newAccountRoute } from "./new-account-route.ts";
+import { consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
 const SESSION_SECONDS = 600;
 const pkceSchema = z.object({ verifier: z.string(), state: z.string() });
-const accountResult = z.object({ account: accountViewSchema });
 
 /** The settings every account takes (name, baseUrl, priority, …), as the Console account body has them. */
 const settingsBody = consoleAccountBody.omit({ apiKey: true });
@@ -49,17 +49,11 @@ const openaiImportBody = settingsBody
   .openapi("OpenaiOauthImport");
 
 const routes = {
-  createApi: createRoute({
-    method: "post",
-    path: "/accounts/openai-api",
-    tags,
-    security,
-    summary: "Add an OpenAI API-key account (optional custom base URL: a chained relay or a compatible API)",
-    request: {
-      body: { content: { "application/json": { schema: openaiApiAccountBody } }, required: true },
-    },
-    responses: { 201: jsonContent(accountResult, "Created") },
-  }),
+  createApi: newAccountRoute(
+    "/accounts/openai-api",
+    "Add an OpenAI API-key account (optional custom base URL: a chained relay or a compatible API)",
+    openaiApiAccountBody,
+  ),
   authorize: createRoute({
     method: "post",
     path: "/accounts/openai-oauth/authorize",
