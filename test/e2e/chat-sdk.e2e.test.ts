@@ -201,6 +201,46 @@ describe.each(backends)("openai SDK → relay → $model", ({ model, protocol })
   });
 });
 
+describe.each(backends)("tool_choice and parallel results, $model", ({ model }) => {
+  it("tool_choice none reaches the upstream as its own 'no tools' setting: plain text comes back", async () => {
+    await expectMetered(e2e, keyId, 1, async () => {
+      const completion = await client("/api/v1").chat.completions.create({
+        model,
+        messages: QUESTION,
+        tools: [WEATHER],
+        tool_choice: "none",
+      });
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+      expect(completion.choices[0]?.message.content).toBe("Hello from fake upstream");
+    });
+  });
+
+  it("two role:tool results (one as content parts) come back in order in the final text", async () => {
+    const calls = [
+      {
+        id: "call_lisbon",
+        type: "function" as const,
+        function: { name: "get_weather", arguments: '{"city":"Lisbon"}' },
+      },
+      {
+        id: "call_porto",
+        type: "function" as const,
+        function: { name: "get_weather", arguments: '{"city":"Porto"}' },
+      },
+    ];
+    const messages: ChatCompletionMessageParam[] = [
+      ...QUESTION,
+      { role: "assistant", content: null, tool_calls: calls },
+      { role: "tool", tool_call_id: "call_lisbon", content: "18 degrees" },
+      { role: "tool", tool_call_id: "call_porto", content: [{ type: "text", text: "15 degrees" }] },
+    ];
+    await expectMetered(e2e, keyId, 1, async () => {
+      const final = await client("/api/v1").chat.completions.create({ model, messages, tools: [WEATHER] });
+      expect(final.choices[0]?.message.content).toBe("Tool said: 18 degrees Tool said: 15 degrees");
+    });
+  });
+});
+
 describe("what reached the upstream in its own protocol", () => {
   it("the tool result went to each backend as its native tool-result shape, paired with the call", async () => {
     const expected = {
