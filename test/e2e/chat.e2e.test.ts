@@ -1,7 +1,7 @@
 // OpenAI Chat Completions through the running stack: Claude, Gemini and OpenAI API-key accounts on
-// the fake upstream, driven with plain fetch in OpenAI's wire format (the openai SDK is not a
-// dependency) on CRS's unified route and the bare /v1 route, streaming and not; the recorded usage
-// equals what the fake sent, whatever protocol it spoke.
+// the fake upstream, driven with plain fetch in OpenAI's wire format (the raw events; the openai
+// SDK and tool calls: chat-sdk.e2e.test.ts) on CRS's unified route and the bare /v1 route,
+// streaming and not; the recorded usage equals what the fake sent, whatever protocol it spoke.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminCall } from "./harness/relay.ts";
 import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";

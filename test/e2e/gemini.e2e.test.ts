@@ -1,5 +1,5 @@
 // Gemini through the running stack: a Gemini API-key account on the fake upstream, driven with
-// plain fetch in Google's wire format (the GenAI SDK is not a dependency) and by the real Gemini CLI.
+// plain fetch in Google's wire format and by the real Gemini CLI (the GenAI SDK: gemini-sdk.e2e.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminCall, CLI_BIN_DIR, hasCli, RUN_CLI, run } from "./harness/relay.ts";
 import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
