@@ -1,8 +1,8 @@
 // What an Azure OpenAI account holds besides its endpoint (the record's baseUrl) and its api-key
 // (the sealed credentials): the deployment its chat/embeddings calls go to and the api-versions.
 import { z } from "zod";
-import { RelayError } from "../../http/errors.ts";
 import type { AccountRecord } from "../../keyspace/records.ts";
+import { requiredSettings } from "../settings.ts";
 
 /** Azure's current GA version for chat completions and embeddings. */
 export const DEFAULT_API_VERSION = "2024-10-21";
@@ -35,12 +35,5 @@ export const azureAccountFields = {
   ...azureSettingsSchema.shape,
 };
 
-export function azureSettingsOf(account: AccountRecord): AzureSettings {
-  const parsed = azureSettingsSchema.safeParse(account.settings ?? {});
-  if (!parsed.success) {
-    throw new RelayError("unavailable", `Azure account ${account.name} has no valid deployment setting`, {
-      status: 502,
-    });
-  }
-  return parsed.data;
-}
+export const azureSettingsOf = (account: AccountRecord): AzureSettings =>
+  requiredSettings(azureSettingsSchema, account, "Azure", "deployment");

@@ -1,8 +1,8 @@
 // What a Bedrock account holds besides its access key (the sealed credentials), in the record's
 // `settings`: the region it calls and which model ids it sends (not secret, so shown to admins).
 import { z } from "zod";
-import { RelayError } from "../../http/errors.ts";
 import type { AccountRecord } from "../../keyspace/records.ts";
+import { requiredSettings } from "../settings.ts";
 
 export const bedrockSettingsSchema = z
   .object({
@@ -24,12 +24,5 @@ export const bedrockAccountFields = {
   ...bedrockSettingsSchema.shape,
 };
 
-export function bedrockSettingsOf(account: AccountRecord): BedrockSettings {
-  const parsed = bedrockSettingsSchema.safeParse(account.settings ?? {});
-  if (!parsed.success) {
-    throw new RelayError("unavailable", `Bedrock account ${account.name} has no valid region setting`, {
-      status: 502,
-    });
-  }
-  return parsed.data;
-}
+export const bedrockSettingsOf = (account: AccountRecord): BedrockSettings =>
+  requiredSettings(bedrockSettingsSchema, account, "Bedrock", "region");

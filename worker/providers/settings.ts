@@ -1,0 +1,24 @@
+// An account type's `settings` read back from the stored record, for the types that cannot serve
+// without them (Azure's deployment, Bedrock's region).
+import type { z } from "zod";
+import { RelayError } from "../http/errors.ts";
+import type { AccountRecord } from "../keyspace/records.ts";
+
+/**
+ * The settings `schema` reads from `account`; a record without valid ones answers 502, naming the
+ * account type (`kind`) and the `setting` it lacks.
+ */
+export function requiredSettings<T>(
+  schema: z.ZodType<T>,
+  account: AccountRecord,
+  kind: string,
+  setting: string,
+): T {
+  const parsed = schema.safeParse(account.settings ?? {});
+  if (!parsed.success) {
+    throw new RelayError("unavailable", `${kind} account ${account.name} has no valid ${setting} setting`, {
+      status: 502,
+    });
+  }
+  return parsed.data;
+}
