@@ -5,6 +5,7 @@ import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toBase64Url } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
+import { callTokenEndpoint } from "../oauth-token.ts";
 
 export const CLAUDE_SCOPES = [
   "org:create_api_key",
@@ -51,36 +52,12 @@ export async function authorizationUrl(config: Config, session: PkceSession): Pr
 }
 
 async function tokenRequest(config: Config, body: Record<string, string>): Promise<OauthCredentials> {
-  let response: Response;
-  try {
-    response = await fetch(config.CLAUDE_OAUTH_TOKEN_URL, {
-      method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "claude-cli/1.0.56 (external, cli)" },
-      body: JSON.stringify({ client_id: config.CLAUDE_OAUTH_CLIENT_ID, ...body }),
-    });
-  } catch {
-    throw new RelayError("unavailable", "The Claude OAuth token endpoint could not be reached", {
-      status: 502,
-    });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new RelayError(
-      "invalid_request",
-      `Claude OAuth token endpoint refused (${response.status}): ${text.slice(0, 200)}`,
-      {
-        status: response.status >= 500 ? 502 : 400,
-      },
-    );
-  }
-  let parsed: z.infer<typeof tokenAnswer>;
-  try {
-    parsed = tokenAnswer.parse(JSON.parse(text));
-  } catch {
-    throw new RelayError("api_error", "Claude OAuth token endpoint answered without an access token", {
-      status: 502,
-    });
-  }
+  const request = new Request(config.CLAUDE_OAUTH_TOKEN_URL, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "claude-cli/1.0.56 (external, cli)" },
+    body: JSON.stringify({ client_id: config.CLAUDE_OAUTH_CLIENT_ID, ...body }),
+  });
+  const parsed = await callTokenEndpoint(request, tokenAnswer, { name: "Claude OAuth token endpoint" });
   return {
     accessToken: parsed.access_token,
     refreshToken: parsed.refresh_token,

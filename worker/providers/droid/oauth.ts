@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
+import { callTokenEndpoint } from "../oauth-token.ts";
 
 /** What the original assumes when WorkOS names no lifetime. */
 const DEFAULT_LIFETIME_SECONDS = 8 * 3600;
@@ -34,30 +35,15 @@ export async function refreshDroidTokens(
     client_id: config.DROID_OAUTH_CLIENT_ID,
   });
   if (organizationId) form.set("organization_id", organizationId);
-  let response: Response;
-  try {
-    response = await fetch(config.DROID_OAUTH_TOKEN_URL, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: form.toString(),
-    });
-  } catch {
-    throw new RelayError("unavailable", "The WorkOS token endpoint could not be reached", { status: 502 });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new RelayError(
-      "invalid_request",
-      `WorkOS refused the Droid refresh token (${response.status}): ${text.slice(0, 200)}`,
-      { status: response.status >= 500 ? 502 : 400 },
-    );
-  }
-  let parsed: z.infer<typeof workosAnswer>;
-  try {
-    parsed = workosAnswer.parse(JSON.parse(text));
-  } catch {
-    throw new RelayError("api_error", "WorkOS answered without an access token", { status: 502 });
-  }
+  const request = new Request(config.DROID_OAUTH_TOKEN_URL, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: form.toString(),
+  });
+  const parsed = await callTokenEndpoint(request, workosAnswer, {
+    name: "WorkOS token endpoint",
+    refusal: "WorkOS refused the Droid refresh token",
+  });
   return {
     accessToken: parsed.access_token,
     refreshToken: parsed.refresh_token ?? refreshToken,

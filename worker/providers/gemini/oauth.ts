@@ -7,6 +7,7 @@ import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toBase64Url } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
+import { callTokenEndpoint } from "../oauth-token.ts";
 import { asObject, type Json } from "./codeassist.ts";
 
 export const GEMINI_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
@@ -50,35 +51,15 @@ export async function authorizationUrl(config: Config, session: PkceSession): Pr
 async function tokenRequest(config: Config, fields: Record<string, string>): Promise<OauthCredentials> {
   const form = new URLSearchParams({ client_id: config.GEMINI_OAUTH_CLIENT_ID, ...fields });
   if (config.GEMINI_OAUTH_CLIENT_SECRET) form.set("client_secret", config.GEMINI_OAUTH_CLIENT_SECRET);
-  let response: Response;
-  try {
-    response = await fetch(config.GEMINI_OAUTH_TOKEN_URL, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: form.toString(),
-    });
-  } catch {
-    throw new RelayError("unavailable", "The Google OAuth token endpoint could not be reached", {
-      status: 502,
-    });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    const hint = config.GEMINI_OAUTH_CLIENT_SECRET ? "" : " (GEMINI_OAUTH_CLIENT_SECRET is not set)";
-    throw new RelayError(
-      "invalid_request",
-      `Google OAuth token endpoint refused (${response.status})${hint}: ${text.slice(0, 200)}`,
-      { status: response.status >= 500 ? 502 : 400 },
-    );
-  }
-  let parsed: z.infer<typeof tokenAnswer>;
-  try {
-    parsed = tokenAnswer.parse(JSON.parse(text));
-  } catch {
-    throw new RelayError("api_error", "Google OAuth token endpoint answered without an access token", {
-      status: 502,
-    });
-  }
+  const request = new Request(config.GEMINI_OAUTH_TOKEN_URL, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: form.toString(),
+  });
+  const parsed = await callTokenEndpoint(request, tokenAnswer, {
+    name: "Google OAuth token endpoint",
+    hint: config.GEMINI_OAUTH_CLIENT_SECRET ? "" : " (GEMINI_OAUTH_CLIENT_SECRET is not set)",
+  });
   return {
     accessToken: parsed.access_token,
     refreshToken: parsed.refresh_token,

@@ -6,6 +6,7 @@ import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toBase64Url, toHex } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
+import { callTokenEndpoint } from "../oauth-token.ts";
 import { chatgptAccountIdOf } from "./jwt.ts";
 
 export const OPENAI_SCOPES = ["openid", "profile", "email", "offline_access"];
@@ -72,30 +73,9 @@ async function tokenRequest(
   encoding: "form" | "json",
   previous?: OauthCredentials,
 ): Promise<OauthCredentials> {
-  let response: Response;
-  try {
-    response = await fetch(openaiTokenRequest(config, fields, encoding));
-  } catch {
-    throw new RelayError("unavailable", "The OpenAI OAuth token endpoint could not be reached", {
-      status: 502,
-    });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new RelayError(
-      "invalid_request",
-      `OpenAI OAuth token endpoint refused (${response.status}): ${text.slice(0, 200)}`,
-      { status: response.status >= 500 ? 502 : 400 },
-    );
-  }
-  let parsed: z.infer<typeof tokenAnswer>;
-  try {
-    parsed = tokenAnswer.parse(JSON.parse(text));
-  } catch {
-    throw new RelayError("api_error", "OpenAI OAuth token endpoint answered without an access token", {
-      status: 502,
-    });
-  }
+  const parsed = await callTokenEndpoint(openaiTokenRequest(config, fields, encoding), tokenAnswer, {
+    name: "OpenAI OAuth token endpoint",
+  });
   const chatgptAccountId =
     chatgptAccountIdOf(parsed.id_token) ??
     chatgptAccountIdOf(parsed.access_token) ??
