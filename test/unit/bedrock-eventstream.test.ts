@@ -7,7 +7,21 @@ import { bedrockSseBody } from "../../worker/providers/bedrock/stream.ts";
 
 const encoder = new TextEncoder();
 
-/** A frame with string headers, built by hand from the format's definition. */
+/** A frame around already encoded header bytes, built by hand from the format's definition. */
+function rawFrame(headerBytes: number[], payload: Uint8Array): Uint8Array {
+  const total = 12 + headerBytes.length + payload.length + 4;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, total);
+  view.setUint32(4, headerBytes.length);
+  view.setUint32(8, crc32(bytes, 0, 8));
+  bytes.set(headerBytes, 12);
+  bytes.set(payload, 12 + headerBytes.length);
+  view.setUint32(total - 4, crc32(bytes, 0, total - 4));
+  return bytes;
+}
+
+/** A frame with string headers. */
 function frame(headers: Record<string, string>, payload: Uint8Array): Uint8Array {
   const headerParts: number[] = [];
   for (const [name, value] of Object.entries(headers)) {
@@ -15,16 +29,7 @@ function frame(headers: Record<string, string>, payload: Uint8Array): Uint8Array
     const v = encoder.encode(value);
     headerParts.push(n.length, ...n, 7, v.length >> 8, v.length & 0xff, ...v);
   }
-  const total = 12 + headerParts.length + payload.length + 4;
-  const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, total);
-  view.setUint32(4, headerParts.length);
-  view.setUint32(8, crc32(bytes, 0, 8));
-  bytes.set(headerParts, 12);
-  bytes.set(payload, 12 + headerParts.length);
-  view.setUint32(total - 4, crc32(bytes, 0, total - 4));
-  return bytes;
+  return rawFrame(headerParts, payload);
 }
 
 const base64 = (text: string) => btoa(String.fromCharCode(...encoder.encode(text)));
@@ -123,17 +128,9 @@ describe("event-stream decoder", () => {
   });
 
   it("decodes the other header value types", () => {
-    // bool true, int32, bytes: built by hand since `frame` writes strings only.
+    // bool true, int32, bytes: encoded by hand since `frame` writes strings only.
     const headers = [1, 0x61, 0, 1, 0x62, 4, 0, 0, 1, 0, 1, 0x63, 6, 0, 2, 9, 8];
-    const total = 12 + headers.length + 4;
-    const bytes = new Uint8Array(total);
-    const view = new DataView(bytes.buffer);
-    view.setUint32(0, total);
-    view.setUint32(4, headers.length);
-    view.setUint32(8, crc32(bytes, 0, 8));
-    bytes.set(headers, 12);
-    view.setUint32(total - 4, crc32(bytes, 0, total - 4));
-    const [message] = new EventStreamDecoder().push(bytes);
+    const [message] = new EventStreamDecoder().push(rawFrame(headers, new Uint8Array()));
     expect(message?.headers).toEqual({ a: true, b: 256, c: new Uint8Array([9, 8]) });
   });
 });

@@ -10,6 +10,7 @@ import { emptyUsage } from "../../worker/usage/tokens.ts";
 import {
   admin,
   BASE,
+  createAccount,
   createConsoleAccount,
   createKey,
   freshKeyspace,
@@ -28,23 +29,15 @@ beforeEach(async () => {
   await fetch(`${upstreamUrl}/__reset`, { method: "POST" });
 });
 
-async function createBedrockAccount(extra: Record<string, unknown> = {}, scenario = "ok") {
-  const created = await admin<{ account: { id: string; settings?: unknown } }>(
-    token,
-    "POST",
-    "/accounts/bedrock",
-    {
-      name: `bedrock-${scenario}`,
-      accessKeyId: KEY_ID,
-      secretAccessKey: SECRET,
-      region: "us-west-2",
-      baseUrl: `${upstreamUrl}/s/${scenario}`,
-      ...extra,
-    },
-  );
-  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
-  return created.body.account;
-}
+const createBedrockAccount = (extra: Record<string, unknown> = {}, scenario = "ok") =>
+  createAccount(token, "bedrock", {
+    name: `bedrock-${scenario}`,
+    accessKeyId: KEY_ID,
+    secretAccessKey: SECRET,
+    region: "us-west-2",
+    baseUrl: `${upstreamUrl}/s/${scenario}`,
+    ...extra,
+  });
 
 interface Recent {
   model: string;
