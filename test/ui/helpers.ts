@@ -1,6 +1,7 @@
 // The setup the dashboard's account-form tests share: the fake upstream, the built UI, a relay
 // stack that lets the UI's origin in, and one logged-in Chromium page on the Accounts page.
 import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken } from "../e2e/harness/relay.ts";
 import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
@@ -82,4 +83,13 @@ export async function openAccountsPage(): Promise<DashboardSession> {
     await stop();
     throw error;
   }
+}
+
+/** The headers every page of the dashboard is served with, wherever it is served from. */
+export function expectDashboardSecurityHeaders(headers: Headers) {
+  const policy = headers.get("content-security-policy") ?? "";
+  expect(policy).toContain("script-src 'self'");
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(headers.get("x-frame-options")).toBe("DENY");
+  expect(headers.get("x-content-type-options")).toBe("nosniff");
 }
