@@ -13,6 +13,14 @@ export interface TokenEndpoint {
   hint?: string;
 }
 
+/** A form-encoded POST to a token endpoint, as Google and WorkOS take it. */
+export const tokenFormRequest = (url: string, form: URLSearchParams): Request =>
+  new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: form.toString(),
+  });
+
 export async function callTokenEndpoint<T>(
   request: Request,
   schema: z.ZodType<T>,

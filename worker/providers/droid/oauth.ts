@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenFormRequest } from "../oauth-token.ts";
 
 /** What the original assumes when WorkOS names no lifetime. */
 const DEFAULT_LIFETIME_SECONDS = 8 * 3600;
@@ -35,11 +35,7 @@ export async function refreshDroidTokens(
     client_id: config.DROID_OAUTH_CLIENT_ID,
   });
   if (organizationId) form.set("organization_id", organizationId);
-  const request = new Request(config.DROID_OAUTH_TOKEN_URL, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: form.toString(),
-  });
+  const request = tokenFormRequest(config.DROID_OAUTH_TOKEN_URL, form);
   const parsed = await callTokenEndpoint(request, workosAnswer, {
     name: "WorkOS token endpoint",
     refusal: "WorkOS refused the Droid refresh token",

@@ -7,7 +7,7 @@ import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toBase64Url } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenFormRequest } from "../oauth-token.ts";
 import { asObject, type Json } from "./codeassist.ts";
 
 export const GEMINI_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
@@ -51,11 +51,7 @@ export async function authorizationUrl(config: Config, session: PkceSession): Pr
 async function tokenRequest(config: Config, fields: Record<string, string>): Promise<OauthCredentials> {
   const form = new URLSearchParams({ client_id: config.GEMINI_OAUTH_CLIENT_ID, ...fields });
   if (config.GEMINI_OAUTH_CLIENT_SECRET) form.set("client_secret", config.GEMINI_OAUTH_CLIENT_SECRET);
-  const request = new Request(config.GEMINI_OAUTH_TOKEN_URL, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: form.toString(),
-  });
+  const request = tokenFormRequest(config.GEMINI_OAUTH_TOKEN_URL, form);
   const parsed = await callTokenEndpoint(request, tokenAnswer, {
     name: "Google OAuth token endpoint",
     hint: config.GEMINI_OAUTH_CLIENT_SECRET ? "" : " (GEMINI_OAUTH_CLIENT_SECRET is not set)",
