@@ -13,6 +13,7 @@ import {
   createAccount,
   createConsoleAccount,
   createKey,
+  expectCutMessagesStream,
   freshKeyspace,
   messages,
   upstreamUrl,
@@ -273,11 +274,7 @@ describe("Bedrock accounts in the Claude pool", () => {
   it("cuts a broken Bedrock stream with an Anthropic error event and records what arrived", async () => {
     await createBedrockAccount({}, "reset-mid-stream");
     const key = await createKey(token);
-    const response = await messages(key.secret, { stream: true });
-    expect(response.status).toBe(200);
-    const text = await response.text();
-    expect(text).toContain("event: message_start");
-    expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
+    await expectCutMessagesStream(await messages(key.secret, { stream: true }));
     const usage = await keyUsage(key.id, 1);
     expect(usage.total.inputTokens).toBeGreaterThan(0);
   });

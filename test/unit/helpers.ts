@@ -264,3 +264,11 @@ export async function expectUnauthorizedFailover(
   await response.text();
   expect((await listAccounts(token)).find((a) => a.id === refusedId)?.health.status).toBe("unauthorized");
 }
+
+/** A Messages stream the upstream cut (`reset-mid-stream`): begun, then ended with an error event. */
+export async function expectCutMessagesStream(response: Response) {
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  expect(text).toContain("event: message_start");
+  expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
+}
