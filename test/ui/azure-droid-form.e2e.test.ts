@@ -1,24 +1,16 @@
 // Adding and editing Azure OpenAI and Droid accounts in the dashboard (Chromium, built UI, real
 // stack), then a request through each served by the fake upstream's Azure and Factory paths.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DashboardSession, openAccountsPage } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { accountsPageForTests } from "./helpers.ts";
 
 const AZURE_KEY = "azure-ui-secret-key-0001";
 const DROID_KEY = "fk-ui-secret-key-0001";
 
-let app: DashboardSession;
-
-beforeAll(async () => {
-  app = await openAccountsPage();
-});
-
-afterAll(async () => {
-  await app?.stop();
-});
+const app = accountsPageForTests();
 
 describe("Azure OpenAI and Droid accounts in the dashboard", () => {
   it("adds an Azure account with validation, edits its api-version, and it serves /azure", async () => {
-    const { page, upstream, stack, accountOf, keySecret } = app;
+    const { page, upstream, stack, accountOf, keySecret } = app();
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");
     await form.locator("select[name=type]").selectOption("azure-openai");
@@ -65,7 +57,7 @@ describe("Azure OpenAI and Droid accounts in the dashboard", () => {
   });
 
   it("adds a Droid account on its own tab, and it serves /droid", async () => {
-    const { page, upstream, stack, accountOf, keySecret, problems } = app;
+    const { page, upstream, stack, accountOf, keySecret, problems } = app();
     await page.locator("[role=tab]", { hasText: "Droid" }).click();
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");

@@ -1,25 +1,17 @@
 // Adding and editing an AWS Bedrock account in the dashboard (Chromium, built UI, real stack),
 // then a Claude request served by it through the fake upstream, which checks the signature.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
-import { type DashboardSession, openAccountsPage } from "./helpers.ts";
+import { accountsPageForTests } from "./helpers.ts";
 
 const ACCESS_KEY = "AKIAFAKEBEDROCK00001";
 const SECRET = BEDROCK_TEST_CREDENTIALS[ACCESS_KEY]?.secret ?? "";
 
-let app: DashboardSession;
-
-beforeAll(async () => {
-  app = await openAccountsPage();
-});
-
-afterAll(async () => {
-  await app?.stop();
-});
+const app = accountsPageForTests();
 
 describe("Bedrock accounts in the dashboard", () => {
   it("adds one with validation, edits its mapping, and it serves a Claude request", async () => {
-    const { page, upstream, stack, accountOf, keySecret, problems } = app;
+    const { page, upstream, stack, accountOf, keySecret, problems } = app();
     await page.locator("[data-testid=new-account]").click();
     const form = page.locator("[data-testid=account-form]");
     await form.locator("select[name=type]").selectOption("bedrock");

@@ -1,7 +1,7 @@
 // The setup the dashboard's account-form tests share: the fake upstream, the built UI, a relay
 // stack that lets the UI's origin in, and one logged-in Chromium page on the Accounts page.
 import type { Browser, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken } from "../e2e/harness/relay.ts";
 import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
@@ -83,6 +83,24 @@ export async function openAccountsPage(): Promise<DashboardSession> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Opens the Accounts page before the file's tests and stops everything after them; the tests
+ * read the session through the function returned.
+ */
+export function accountsPageForTests(): () => DashboardSession {
+  let session: DashboardSession | undefined;
+  beforeAll(async () => {
+    session = await openAccountsPage();
+  });
+  afterAll(async () => {
+    await session?.stop();
+  });
+  return () => {
+    if (!session) throw new Error("the dashboard did not start");
+    return session;
+  };
 }
 
 /** The headers every page of the dashboard is served with, wherever it is served from. */
