@@ -1,9 +1,18 @@
-// Abuse and secrets: forged admin tokens, brute force, and credentials that must never show up
-// in answers or logs.
+// Abuse and secrets: forged admin tokens, brute force, credentials that must never show up in
+// answers or logs, and one user's key or session reading nothing of another's.
 import { SELF } from "cloudflare:test";
 import { SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { admin, BASE, createConsoleAccount, createKey, freshKeyspace, messages, testEnv } from "./helpers.ts";
+import {
+  admin,
+  BASE,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  messages,
+  testEnv,
+  waitFor,
+} from "./helpers.ts";
 
 let token: string;
 
@@ -97,5 +106,143 @@ describe("secrets stay secret", () => {
     expect(text).not.toContain(key.secret);
     expect(text).not.toContain(key.secret.slice(3, 40));
     expect(text).not.toMatch(/sk-ant-500-/);
+  });
+});
+
+describe("a key of one user cannot read another's stats", () => {
+  interface Owner {
+    id: string;
+    session: string;
+    key: { id: string; secret: string };
+  }
+  let alice: Owner;
+  let bob: Owner;
+  let adminToken: string;
+
+  const portal = async (session: string, method: string, path: string) => {
+    const response = await SELF.fetch(`${BASE}/users${path}`, {
+      method,
+      headers: { authorization: `Bearer ${session}` },
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  const stats = async (path: string, body: unknown, ip: string) => {
+    const response = await SELF.fetch(`${BASE}/apiStats/api/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  async function owner(username: string, model: string, requests: number): Promise<Owner> {
+    const password = `${username}-password-1`;
+    const created = await admin<{ user: { id: string } }>(adminToken, "POST", "/users", {
+      username,
+      password,
+    });
+    expect(created.status).toBe(201);
+    const login = await SELF.fetch(`${BASE}/users/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password }),
+    });
+    const session = ((await login.json()) as { token: string }).token;
+    const made = await SELF.fetch(`${BASE}/users/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `${username}'s key` }),
+    });
+    expect(made.status).toBe(201);
+    const { key, secret } = (await made.json()) as { key: { id: string }; secret: string };
+    for (let i = 0; i < requests; i++) await (await messages(secret, { model })).text();
+    return { id: created.body.user.id, session, key: { id: key.id, secret } };
+  }
+
+  beforeAll(async () => {
+    adminToken = await freshKeyspace();
+    await createConsoleAccount(adminToken, "ok");
+    alice = await owner("alice", "claude-sonnet-4-5", 2);
+    bob = await owner("bob", "claude-haiku-4-5", 3);
+    for (const who of [alice, bob]) {
+      await waitFor(
+        async () => (await portal(who.session, "GET", `/keys/${who.key.id}/usage`)).text,
+        (text) =>
+          (JSON.parse(text) as { total?: { requests: number } }).total?.requests === (who === alice ? 2 : 3),
+      );
+    }
+  });
+
+  it("the public stats API answers the key's own numbers, whatever other id the body names", async () => {
+    let ip = 0;
+    for (const path of ["get-key-id", "user-stats", "user-model-stats"]) {
+      for (const extra of [
+        { apiId: bob.key.id },
+        { keyId: bob.key.id, id: bob.key.id, userId: bob.id },
+        { apiKey: [alice.key.secret, bob.key.secret] },
+      ]) {
+        const body = { apiKey: alice.key.secret, ...extra };
+        const answer = await stats(path, body, `198.51.100.${++ip}`);
+        if (Array.isArray(body.apiKey)) {
+          // Not a key at all: refused, and nothing of either key shown.
+          expect(answer.status).toBe(401);
+          expect(answer.text).not.toContain(alice.key.id);
+        } else {
+          expect(answer.status, answer.text).toBe(200);
+          if (path !== "user-model-stats") expect(answer.text).toContain(alice.key.id);
+          if (path === "user-stats") {
+            const data = (JSON.parse(answer.text) as { data: { usage: { total: { requests: number } } } })
+              .data;
+            expect(data.usage.total.requests).toBe(2);
+          }
+          if (path === "user-model-stats") {
+            expect(answer.text).toContain("claude-sonnet-4-5");
+            expect(answer.text).not.toContain("claude-haiku-4-5");
+          }
+        }
+        expect(answer.text).not.toContain(bob.key.id);
+        expect(answer.text).not.toContain(bob.key.secret.slice(0, 24));
+      }
+    }
+  });
+
+  it("the user portal shows one user's session nothing of another's key, by id or by guessing", async () => {
+    const mine = await portal(alice.session, "GET", "/keys");
+    expect(mine.text).toContain(alice.key.id);
+    expect(mine.text).not.toContain(bob.key.id);
+    const other = bob.key.id;
+    for (const id of [
+      other,
+      other.toUpperCase(),
+      `${other}%20`,
+      encodeURIComponent(`../keys/${other}`),
+      `${alice.key.id}%2F..%2F${other}`,
+      crypto.randomUUID(),
+    ]) {
+      for (const [method, path] of [
+        ["GET", `/keys/${id}`],
+        ["GET", `/keys/${id}/usage`],
+        ["DELETE", `/keys/${id}`],
+      ] as const) {
+        const answer = await portal(alice.session, method, path);
+        expect(answer.status, `${method} ${path}`).toBe(404);
+        expect(answer.text).not.toContain("haiku");
+      }
+    }
+    expect((await portal(bob.session, "GET", `/keys/${other}`)).status).toBe(200);
+  });
+
+  it("a relay key is no portal session and a session no relay key", async () => {
+    for (const credential of [bob.key.secret, alice.key.secret]) {
+      expect((await portal(credential, "GET", "/keys")).status).toBe(401);
+      expect((await portal(credential, "GET", `/keys/${bob.key.id}/usage`)).status).toBe(401);
+    }
+    expect((await stats("user-stats", { apiKey: alice.session }, "198.51.100.200")).status).toBe(401);
+    expect((await messages(alice.session, {})).status).toBe(401);
+    // Another user's session cannot use an admin route to read usage either.
+    const viaAdmin = await SELF.fetch(`${BASE}/admin/keys/${bob.key.id}/usage`, {
+      headers: { authorization: `Bearer ${alice.session}` },
+    });
+    expect(viaAdmin.status).toBe(401);
   });
 });

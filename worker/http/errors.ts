@@ -1,6 +1,7 @@
 // One error type for the whole relay, rendered in the caller's protocol: Anthropic, OpenAI,
 // Google, or the admin API's own JSON. Never a stack trace.
 
+import { HTTPException } from "hono/http-exception";
 import { describeError, log } from "./log.ts";
 
 export type Protocol = "anthropic" | "openai" | "google" | "admin";
@@ -114,9 +115,16 @@ export function errorResponse(protocol: Protocol, error: RelayError, requestId?:
   return new Response(JSON.stringify(errorBody(protocol, error)), { status: error.status, headers });
 }
 
-/** Anything thrown that is not a RelayError becomes a bare 500: logged here, details never sent. */
+/**
+ * Anything thrown that is not a RelayError becomes a bare 500: logged here, details never sent.
+ * Hono's own 4xx (its validators' "Malformed JSON in request body" for an empty or cut body)
+ * is the client's mistake and keeps its status.
+ */
 export function asRelayError(thrown: unknown, requestId?: string): RelayError {
   if (thrown instanceof RelayError) return thrown;
+  if (thrown instanceof HTTPException && thrown.status >= 400 && thrown.status < 500) {
+    return new RelayError("invalid_request", thrown.message || "Invalid request", { status: thrown.status });
+  }
   log("error", "unhandled error", { requestId, error: describeError(thrown) });
   return new RelayError("api_error", "Internal error in the relay");
 }
