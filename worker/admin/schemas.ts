@@ -61,12 +61,9 @@ const accountSettings = {
   baseUrl: z.url().or(z.literal("")).optional(),
   priority: z.number().int().min(1).max(100).optional(),
   schedulable: z.boolean().optional(),
-  shared: z
-    .boolean()
-    .optional()
-    .openapi({
-      description: "In the shared pool (default); false: serves only keys bound to it or its groups",
-    }),
+  shared: z.boolean().optional().openapi({
+    description: "In the shared pool (default); false: serves only keys bound to it or its groups",
+  }),
   concurrencyLimit: z.number().int().min(0).max(10_000).optional(),
   models: z.array(z.string().min(1)).max(200).optional(),
 };
