@@ -1,10 +1,12 @@
-// The Worker's bindings, validated once per isolate: a missing secret is a clear startup error,
-// not an undefined deep in a request.
+// The Worker's bindings, validated once per isolate: a missing or malformed secret is a clear 503
+// and a log line naming it (and GET /health says which), not an undefined deep in a request.
 import { z } from "zod";
 import type { AccountPool } from "../durable-objects/account-pool/index.ts";
 import type { KeyGate } from "../durable-objects/key-gate/index.ts";
 import type { Notifier } from "../durable-objects/notifier/index.ts";
-import { importSealingKey, type SealingKey } from "./keyspace/crypto.ts";
+import { RelayError } from "./http/errors.ts";
+import { log } from "./http/log.ts";
+import { importSealingKey, isSealingKeySecret, type SealingKey } from "./keyspace/crypto.ts";
 import { connectRedis, Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
@@ -83,8 +85,11 @@ const configSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   KEY_HASH_SECRET: z.string().min(16),
-  ENCRYPTION_KEY: z.string().min(32),
-  ENCRYPTION_KEY_PREVIOUS: z.string().min(32).optional(),
+  ENCRYPTION_KEY: z.string().refine(isSealingKeySecret, "must be 32 bytes: 64 hex characters or base64"),
+  ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine(isSealingKeySecret, "must be 32 bytes: 64 hex characters or base64")
+    .optional(),
   JWT_SECRET: z.string().min(16),
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -141,13 +146,23 @@ export interface Services {
 
 const servicesByEnv = new WeakMap<object, Services>();
 
+/** The names of the bindings that are missing or invalid (never their values, which may be secrets). */
+export function configProblems(env: Env): string[] {
+  const parsed = configSchema.safeParse(env);
+  return parsed.success ? [] : [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];
+}
+
 export function services(env: Env): Services {
   let found = servicesByEnv.get(env);
   if (!found) {
     const parsed = configSchema.safeParse(env);
     if (!parsed.success) {
-      const missing = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
-      throw new Error(`edge-relay is misconfigured: check ${missing}`);
+      // The names go to the log and /health; the client learns only that the relay cannot serve.
+      log("error", "edge-relay is misconfigured", { check: configProblems(env) });
+      throw new RelayError(
+        "unavailable",
+        "The relay is misconfigured; its operator can see what to fix at /health",
+      );
     }
     const config = parsed.data;
     found = {

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { uiCors } from "./admin/cors.ts";
 import { adminApp } from "./admin/index.ts";
-import { type Env, services } from "./env.ts";
+import { configProblems, type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
@@ -48,7 +48,14 @@ app.use("*", async (c, next) => {
   }
 });
 
-app.get("/health", (c) => c.json({ status: "healthy", service: "edge-relay", version: VERSION }));
+app.get("/health", (c) => {
+  // Workers have no startup step with the bindings: a deployment checks its configuration here.
+  const check = configProblems(c.env);
+  if (check.length > 0) {
+    return c.json({ status: "misconfigured", service: "edge-relay", version: VERSION, check }, 503);
+  }
+  return c.json({ status: "healthy", service: "edge-relay", version: VERSION });
+});
 
 app.route("/api", claudeRoutes);
 app.route("/claude", claudeRoutes);

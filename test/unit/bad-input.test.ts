@@ -1,15 +1,27 @@
 // Bad input gets a clear 4xx in the client's own error shape, never a 500 or a stack trace:
-// bodies, huge and odd headers, garbage in `?key=`, and names that are Object's own properties.
-import { SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+// bodies, huge and odd headers, garbage in `?key=`, names that are Object's own properties, and a
+// deployment whose bindings are wrong, and stored records of another version or shape.
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BEDROCK_TEST_CREDENTIALS } from "../../dev/fake-upstream/bedrock.ts";
+import { configProblems, type Env, services } from "../../worker/env.ts";
 import { MAX_HEADER_BYTES } from "../../worker/http/body.ts";
 import { RelayError } from "../../worker/http/errors.ts";
+import worker from "../../worker/index.ts";
+import { keys } from "../../worker/keyspace/keys.ts";
 import { findPrice, shippedPrices } from "../../worker/pricing/pricing.ts";
 import { bedrockModelId } from "../../worker/providers/bedrock/models.ts";
 import { parseChatRequest } from "../../worker/translate/chat.ts";
 import { chatToGeminiRequest } from "../../worker/translate/chat-to-gemini.ts";
-import { admin, BASE, createConsoleAccount, createKey, freshKeyspace, upstreamUrl } from "./helpers.ts";
+import {
+  admin,
+  BASE,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  testEnv,
+  upstreamUrl,
+} from "./helpers.ts";
 
 let token: string;
 let secret: string;
@@ -271,5 +283,143 @@ describe("model and option names that are Object.prototype members (found by fuz
         if (response.status >= 400) expectClean4xx(response.status, text, response, inShape);
       }
     }
+  });
+});
+
+// ---- a misconfigured deployment ----
+
+describe("a deployment with a missing or malformed binding", () => {
+  const badValue = "this-is-not-a-32-byte-key-but-it-is-long-enough";
+  const badEnv = { ...testEnv, ENCRYPTION_KEY: badValue, KEY_HASH_SECRET: "short" } as Env;
+
+  async function ask(path: string, init: RequestInit = {}, env: Env = badEnv) {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request(`${BASE}${path}`, init), env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: response.status, text: await response.text() };
+  }
+
+  it("names the bad bindings (never their values) at /health and in the log; requests get a 503 in their shape", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) =>
+      lines.push(args.map(String).join(" ")),
+    );
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) =>
+      lines.push(args.map(String).join(" ")),
+    );
+    try {
+      const health = await ask("/health");
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.text)).toMatchObject({
+        status: "misconfigured",
+        check: ["KEY_HASH_SECRET", "ENCRYPTION_KEY"],
+      });
+      const relayed = await ask("/api/v1/messages", {
+        method: "POST",
+        headers: { "x-api-key": secret, "content-type": "application/json" },
+        body: validBody("/api/v1/messages", "claude-sonnet-4-5"),
+      });
+      expect(relayed.status).toBe(503);
+      expect(anthropicShape(JSON.parse(relayed.text))).toBe(true);
+      const adminAnswer = await ask("/admin/keys", { headers: { authorization: `Bearer ${token}` } });
+      expect(adminAnswer.status).toBe(503);
+      for (const text of [health.text, relayed.text, adminAnswer.text, lines.join("\n")]) {
+        expect(text).not.toContain(badValue);
+        expect(text).not.toContain(secret);
+      }
+      expect(lines.join("\n")).toMatch(/edge-relay is misconfigured.*KEY_HASH_SECRET.*ENCRYPTION_KEY/);
+      expect(lines.join("\n")).not.toMatch(/unhandled error/);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect((await ask("/health", {}, testEnv)).status).toBe(200);
+  });
+
+  it("checks an ENCRYPTION_KEY's format with the rest (it used to pass and fail later, in a request)", () => {
+    expect(configProblems({ ...testEnv, ENCRYPTION_KEY: "x".repeat(48) } as Env)).toEqual(["ENCRYPTION_KEY"]);
+    expect(configProblems({ ...testEnv, ENCRYPTION_KEY_PREVIOUS: "y".repeat(40) } as Env)).toEqual([
+      "ENCRYPTION_KEY_PREVIOUS",
+    ]);
+    expect(configProblems({ ...testEnv, ENCRYPTION_KEY: btoa("k".repeat(32)) } as Env)).toEqual([]);
+    expect(configProblems(testEnv)).toEqual([]);
+  });
+});
+
+// ---- stored records of another version or shape ----
+
+describe("stored records with a wrong `v` or shape", () => {
+  it("are skipped with a log line on the request path and in admin lists, never a 500", async () => {
+    const fresh = await freshKeyspace();
+    const { redis } = services(testEnv).keyspace;
+    const good = await createConsoleAccount(fresh, "ok", { priority: 1 });
+    const spoiled = await createConsoleAccount(fresh, "ok", { priority: 2 });
+    const group = await admin<{ group: { id: string } }>(fresh, "POST", "/groups", {
+      name: "g",
+      platform: "claude",
+      memberIds: [good],
+    });
+    const [newer, garbled, fine, grouped] = [
+      await createKey(fresh, { name: "newer" }),
+      await createKey(fresh, { name: "garbled" }),
+      await createKey(fresh, { name: "fine" }),
+      await createKey(fresh, { name: "grouped", boundAccounts: { claude: `group:${group.body.group.id}` } }),
+    ];
+    const raw = async (key: string) => {
+      const value: unknown = await redis.get(key);
+      return (typeof value === "string" ? JSON.parse(value) : value) as Record<string, unknown>;
+    };
+    const accountKey = keys.account(spoiled);
+    await redis.set(accountKey, JSON.stringify({ ...(await raw(accountKey)), v: 99 }));
+    await redis.set(
+      keys.relayKey(newer.id),
+      JSON.stringify({ ...(await raw(keys.relayKey(newer.id))), v: 2 }),
+    );
+    await redis.set(keys.relayKey(garbled.id), "{not json");
+    const groupKey = keys.accountGroup(group.body.group.id);
+    await redis.set(groupKey, JSON.stringify({ ...(await raw(groupKey)), members: "everyone" }));
+
+    const lines: string[] = [];
+    for (const method of ["log", "warn", "error"] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) =>
+        lines.push(args.map(String).join(" ")),
+      );
+    }
+    try {
+      const send = async (key: string) => {
+        const response = await SELF.fetch(`${BASE}/api/v1/messages`, {
+          method: "POST",
+          headers: { "x-api-key": key, "content-type": "application/json" },
+          body: validBody("/api/v1/messages", "claude-sonnet-4-5"),
+        });
+        return { status: response.status, text: await response.text() };
+      };
+      for (const refused of [newer, garbled]) {
+        const answer = await send(refused.secret);
+        expect(answer.status, answer.text).toBe(401);
+        expect(anthropicShape(JSON.parse(answer.text))).toBe(true);
+      }
+      for (let i = 0; i < 5; i++) {
+        const answer = await send(fine.secret);
+        expect(answer.status, answer.text).toBe(200);
+      }
+      const bound = await send(grouped.secret);
+      expect(bound.status, bound.text).not.toBe(500);
+      expect(anthropicShape(JSON.parse(bound.text)) || bound.status === 200).toBe(true);
+
+      const accounts = await admin<{ accounts: Array<{ id: string }> }>(fresh, "GET", "/accounts");
+      expect(accounts.status).toBe(200);
+      expect(accounts.body.accounts.map((a) => a.id)).toEqual([good]);
+      const listed = await admin<{ keys: Array<{ id: string }> }>(fresh, "GET", "/keys");
+      expect(listed.status).toBe(200);
+      expect(listed.body.keys.map((k) => k.id).sort()).toEqual([fine.id, grouped.id].sort());
+      expect((await admin(fresh, "GET", "/groups")).status).toBe(200);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const log = lines.join("\n");
+    expect(log).toMatch(/corrupt record skipped.*key /);
+    expect(log).toMatch(/unreadable record skipped.*key /);
+    expect(log).toMatch(/corrupt record skipped.*account /);
+    expect(log).not.toMatch(/unhandled error/);
   });
 });

@@ -83,6 +83,16 @@ function decodeSecretBytes(secret: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Whether a secret can be an ENCRYPTION_KEY, checked with the config so a bad one fails at once. */
+export function isSealingKeySecret(secret: string): boolean {
+  try {
+    decodeSecretBytes(secret);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function importSealingKey(secret: string): Promise<SealingKey> {
   const raw = decodeSecretBytes(secret);
   const digest = await crypto.subtle.digest("SHA-256", raw);
