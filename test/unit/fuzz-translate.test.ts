@@ -322,7 +322,8 @@ const json = (text: string): unknown => {
 };
 
 /** Below 500; refusals in OpenAI's error shape; streams end with [DONE] or an error event; no stack. */
-async function expectCleanAnswer(response: Response): Promise<void> {
+async function expectCleanAnswer(response: Response, seen: Set<number>): Promise<void> {
+  seen.add(response.status);
   const text = await response.text();
   expect(response.status, text.slice(0, 300)).toBeLessThan(500);
   expect(text).not.toMatch(/\.ts:\d+|at [A-Za-z.]+ \(/);
@@ -385,10 +386,19 @@ describe("/v1/chat/completions with fuzzed bodies: never a 5xx from the relay", 
   for (const backend of ["claude", "gemini", "responses"] as const) {
     const label = backend === "responses" ? "gpt- (OpenAI API account, native chat)" : `${backend}-`;
     it(`${label} models`, async () => {
+      const seen = new Set<number>();
       await fc.assert(
-        fc.asyncProperty(routeBodies(backend), async (body) => expectCleanAnswer(await post(secret, body))),
+        fc.asyncProperty(routeBodies(backend), async (body) =>
+          expectCleanAnswer(await post(secret, body), seen),
+        ),
         { numRuns: 60 },
       );
+      // Both served and refused bodies were among them: the fuzz reached the upstream too.
+      expect(seen.has(200), [...seen].join()).toBe(true);
+      expect(
+        [...seen].some((s) => s >= 400),
+        [...seen].join(),
+      ).toBe(true);
     }, 120_000);
   }
 });
@@ -410,9 +420,17 @@ describe("/v1/chat/completions to a ChatGPT account (translated to Responses) wi
   });
 
   it("gpt- models", async () => {
+    const seen = new Set<number>();
     await fc.assert(
-      fc.asyncProperty(routeBodies("responses"), async (body) => expectCleanAnswer(await post(secret, body))),
+      fc.asyncProperty(routeBodies("responses"), async (body) =>
+        expectCleanAnswer(await post(secret, body), seen),
+      ),
       { numRuns: 60 },
     );
+    expect(seen.has(200), [...seen].join()).toBe(true);
+    expect(
+      [...seen].some((s) => s >= 400),
+      [...seen].join(),
+    ).toBe(true);
   }, 120_000);
 });
