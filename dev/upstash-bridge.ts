@@ -3,6 +3,7 @@
 //   POST /pipeline    an array of commands              → [{result} | {error}, ...]
 //   POST /multi-exec  the same, in one MULTI/EXEC        → [{result} | {error}, ...]
 //   GET  /__stats     counters for tests                → {requests, commands}
+//   POST /__pause, /__resume   tests take the keyspace down and back → {paused}
 // Every route wants `Authorization: Bearer <token>`. With `Upstash-Encoding: base64` every
 // string in a result is base64 of the raw bytes (nested arrays too); numbers and null stay.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -95,6 +96,14 @@ export async function startUpstashBridge(options: BridgeOptions): Promise<Upstas
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://bridge").pathname.replace(/(.)\/+$/, "$1");
+    // Test control: a client of the bridge (a test inside workerd) takes the keyspace down and
+    // brings it back. With the bridge's token only, and never counted as keyspace traffic.
+    if ((path === "/__pause" || path === "/__resume") && req.method === "POST") {
+      req.resume();
+      if (req.headers.authorization !== expectedAuth) return reply(res, 401, { error: "Unauthorized" });
+      paused = path === "/__pause";
+      return reply(res, 200, { paused });
+    }
     if (path !== "/__stats") counters.requests++;
     if (paused && path !== "/__stats") {
       req.resume();

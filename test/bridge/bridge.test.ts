@@ -288,4 +288,15 @@ describe("auth, stats and pause", () => {
     bridge.resume();
     expect(await redis.get("a")).toBe("1");
   });
+
+  it("POST /__pause and /__resume do the same over HTTP, with the token only", async () => {
+    await redis.set("a", "1");
+    expect((await post("/__pause", [], { token: "wrong" })).status).toBe(401);
+    expect(bridge.isPaused()).toBe(false);
+    expect((await post("/__pause", [])).body).toEqual({ paused: true });
+    await expect(redis.get("a")).rejects.toThrow();
+    // Resuming works while paused (the control paths are not the keyspace).
+    expect((await post("/__resume", [])).body).toEqual({ paused: false });
+    expect(await redis.get("a")).toBe("1");
+  });
 });

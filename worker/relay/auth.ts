@@ -46,6 +46,13 @@ export function forgetCachedKey(hash: string): Promise<void> {
   return forgetKeyCopy(hash);
 }
 
+/** What an isolate loses when it is recycled (tests simulate a fresh isolate with it). */
+export function forgetIsolateKeys(): void {
+  cache.clear();
+  hashes.clear();
+  pending.clear();
+}
+
 async function fetchKey(
   services: Services,
   hash: string,
