@@ -68,6 +68,18 @@ describe("Claude OAuth accounts", () => {
     expect(again.status).toBe(400);
   });
 
+  it("takes an authorization session only at the platform that started it", async () => {
+    const auth = await admin<{ sessionId: string }>(token, "POST", "/accounts/claude-oauth/authorize");
+    const elsewhere = await admin<{ error: { message: string } }>(
+      token,
+      "POST",
+      "/accounts/openai-oauth/exchange",
+      { sessionId: auth.body.sessionId, code: "good-code", name: "wrong-platform" },
+    );
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.message).toMatch(/Unknown or expired OAuth session/);
+  });
+
   it("refuses a code the token endpoint refuses", async () => {
     const auth = await admin<{ sessionId: string }>(token, "POST", "/accounts/claude-oauth/authorize");
     const refused = await admin<{ error: { message: string } }>(

@@ -2,8 +2,6 @@
 // and importing tokens (setup-token or refresh token) as the original accepts them.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { RelayError } from "../http/errors.ts";
-import { keys } from "../keyspace/keys.ts";
 import type { OauthCredentials } from "../keyspace/records.ts";
 import {
   authorizationUrl,
@@ -13,6 +11,7 @@ import {
 } from "../providers/claude/oauth.ts";
 import { addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
+import { startOauthSession, takeOauthSession } from "./oauth-session.ts";
 import {
   accountViewSchema,
   errorSchema,
@@ -24,9 +23,7 @@ import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
-const SESSION_SECONDS = 600;
 const SETUP_TOKEN_DAYS = 365;
-const pkceSchema = z.object({ verifier: z.string(), state: z.string() });
 
 const routes = {
   authorize: createRoute({
@@ -64,28 +61,15 @@ export function registerClaudeOauth(app: AdminApp) {
   app.openapi(routes.authorize, async (c) => {
     const s = services(c.env);
     const session = await newPkceSession();
-    const sessionId = crypto.randomUUID();
-    await s.keyspace.redis.set(keys.oauthSession(sessionId), JSON.stringify(session), {
-      ex: SESSION_SECONDS,
-    });
-    return c.json(
-      {
-        sessionId,
-        authUrl: await authorizationUrl(s.config, session),
-        expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
-      },
-      200,
-    );
+    const started = await startOauthSession(s, "claude", session);
+    return c.json({ ...started, authUrl: await authorizationUrl(s.config, session) }, 200);
   });
 
   app.openapi(routes.exchange, async (c) => {
     const s = services(c.env);
     const { sessionId, code, ...settings } = c.req.valid("json");
-    const raw = await s.keyspace.redis.getdel<string>(keys.oauthSession(sessionId));
-    const session = raw ? pkceSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw) : undefined;
-    if (!session?.success)
-      throw new RelayError("invalid_request", "Unknown or expired OAuth session: start again");
-    const credentials = await exchangeCode(s.config, session.data, code);
+    const session = await takeOauthSession(s, "claude", sessionId);
+    const credentials = await exchangeCode(s.config, session, code);
     const record = await addAccount(c.env, "claude-oauth", "claude", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });

@@ -3,8 +3,6 @@
 // account's Cloud project is found once, here, when it is not given.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { RelayError } from "../http/errors.ts";
-import { keys } from "../keyspace/keys.ts";
 import type { OauthCredentials } from "../keyspace/records.ts";
 import {
   authorizationUrl,
@@ -18,13 +16,12 @@ import {
 import { type AccountSettings, addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { accountResult, newAccountRoute } from "./new-account-route.ts";
+import { startOauthSession, takeOauthSession } from "./oauth-session.ts";
 import { consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
-const SESSION_SECONDS = 600;
-const pkceSchema = z.object({ platform: z.literal("gemini"), verifier: z.string(), state: z.string() });
 
 const projectId = z
   .string()
@@ -126,33 +123,15 @@ export function registerGeminiAccounts(app: AdminApp) {
   app.openapi(routes.authorize, async (c) => {
     const s = services(c.env);
     const session = newPkceSession();
-    const sessionId = crypto.randomUUID();
-    await s.keyspace.redis.set(
-      keys.oauthSession(sessionId),
-      JSON.stringify({ platform: "gemini", ...session }),
-      {
-        ex: SESSION_SECONDS,
-      },
-    );
-    return c.json(
-      {
-        sessionId,
-        authUrl: await authorizationUrl(s.config, session),
-        expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
-      },
-      200,
-    );
+    const started = await startOauthSession(s, "gemini", session);
+    return c.json({ ...started, authUrl: await authorizationUrl(s.config, session) }, 200);
   });
 
   app.openapi(routes.exchange, async (c) => {
     const s = services(c.env);
     const { sessionId, code, projectId: given, ...settings } = c.req.valid("json");
-    const raw = await s.keyspace.redis.getdel<string>(keys.oauthSession(sessionId));
-    const session = raw ? pkceSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw) : undefined;
-    if (!session?.success) {
-      throw new RelayError("invalid_request", "Unknown or expired OAuth session: start again");
-    }
-    const tokens = await exchangeCode(s.config, session.data, code);
+    const session = await takeOauthSession(s, "gemini", sessionId);
+    const tokens = await exchangeCode(s.config, session, code);
     const credentials = await withProject(s, settings, tokens, given);
     const record = await addAccount(c.env, "gemini-oauth", "gemini", settings, credentials);
     return c.json({ account: accountView(record) }, 201);

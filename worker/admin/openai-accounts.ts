@@ -2,8 +2,6 @@
 // accounts through the authorization link + pasted callback, or from imported tokens.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { RelayError } from "../http/errors.ts";
-import { keys } from "../keyspace/keys.ts";
 import type { OauthCredentials } from "../keyspace/records.ts";
 import { chatgptAccountIdOf, expiryOf } from "../providers/openai/jwt.ts";
 import {
@@ -15,13 +13,12 @@ import {
 import { addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { accountResult, newAccountRoute } from "./new-account-route.ts";
+import { startOauthSession, takeOauthSession } from "./oauth-session.ts";
 import { consoleAccountBody, errorSchema, oauthAuthorizeResult } from "./schemas.ts";
 import { accountView } from "./views.ts";
 
 const security = [{ adminJwt: [] }];
 const tags = ["accounts"];
-const SESSION_SECONDS = 600;
-const pkceSchema = z.object({ verifier: z.string(), state: z.string() });
 
 /** The settings every account takes (name, baseUrl, priority, …), as the Console account body has them. */
 const settingsBody = consoleAccountBody.omit({ apiKey: true });
@@ -99,28 +96,15 @@ export function registerOpenaiAccounts(app: AdminApp) {
   app.openapi(routes.authorize, async (c) => {
     const s = services(c.env);
     const session = newOpenaiPkceSession();
-    const sessionId = crypto.randomUUID();
-    await s.keyspace.redis.set(keys.oauthSession(sessionId), JSON.stringify(session), {
-      ex: SESSION_SECONDS,
-    });
-    return c.json(
-      {
-        sessionId,
-        authUrl: await openaiAuthorizationUrl(s.config, session),
-        expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
-      },
-      200,
-    );
+    const started = await startOauthSession(s, "openai", session);
+    return c.json({ ...started, authUrl: await openaiAuthorizationUrl(s.config, session) }, 200);
   });
 
   app.openapi(routes.exchange, async (c) => {
     const s = services(c.env);
     const { sessionId, code, ...settings } = c.req.valid("json");
-    const raw = await s.keyspace.redis.getdel<string>(keys.oauthSession(sessionId));
-    const session = raw ? pkceSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw) : undefined;
-    if (!session?.success)
-      throw new RelayError("invalid_request", "Unknown or expired OAuth session: start again");
-    const credentials = await exchangeOpenaiCode(s.config, session.data, code);
+    const session = await takeOauthSession(s, "openai", sessionId);
+    const credentials = await exchangeOpenaiCode(s.config, session, code);
     const record = await addAccount(c.env, "openai-oauth", "openai", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
