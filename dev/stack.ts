@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectRedis, Keyspace } from "../worker/keyspace/store.ts";
+import { readDevVars } from "./dev-vars.ts";
 import { ensureInitFile, type InitFile } from "./init-file.ts";
 import { describeExit, type ExitInfo, findFreePort, isPortFree, LOOPBACK } from "./process.ts";
 import { RedisNotFoundError, type RedisServer, startRedis } from "./redis.ts";
@@ -166,6 +167,11 @@ Starts the local edge-relay stack: redis-server on a free loopback port (data in
 an Upstash-REST bridge in front of it, and \`wrangler dev\` with dev secrets (.dev/secrets.json,
 generated once). The first start creates the admin login and a relay key, saved in data/init.json.
 
+Optional secrets and vars (CRS_ENCRYPTION_KEY for imported CRS keys, METRICS_TOKEN, OAuth
+client ids, PRICING_URL, …) go in .dev.vars in the project root, one NAME=value a line
+(git-ignored; wrangler's file for local secrets). They override the generated dev secrets and the
+vars of wrangler.jsonc. .dev/worker.env is rewritten on every start: do not edit it.
+
 Environment:
   PORT    relay port (default 8787, or a free port if 8787 is taken)
 
@@ -197,7 +203,11 @@ export async function main(argv: string[]): Promise<number> {
   const initFile = join(REPO_ROOT, "data", "init.json");
   let stack: Stack;
   try {
+    const devVars = readDevVars(join(REPO_ROOT, ".dev.vars"));
+    const names = Object.keys(devVars);
+    if (names.length > 0) console.log(`.dev.vars: ${names.join(", ")}`);
     stack = await startStack({
+      extraVars: devVars,
       stateDir: join(REPO_ROOT, ".dev"),
       initFile,
       persistent: true,
