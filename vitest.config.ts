@@ -37,6 +37,8 @@ export default defineConfig({
   ],
   test: {
     include: ["test/unit/**/*.test.ts"],
+    // Logs (the Worker logs a line per request) are shown for failing tests only.
+    silent: "passed-only",
     globalSetup: ["./test/unit/global-setup.ts"],
     // Tests share one keyspace and some empty it: one file at a time.
     fileParallelism: false,

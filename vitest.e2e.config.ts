@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.e2e.test.ts"],
+    // Logs (the Worker logs a line per request) are shown for failing tests only.
+    silent: "passed-only",
     environment: "node",
     testTimeout: 120_000,
     hookTimeout: 120_000,

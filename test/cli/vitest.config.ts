@@ -1,1 +1,1 @@
-export default { test: { include: ["test/cli/**/*.test.ts"], environment: "node" } };
+export default { test: { include: ["test/cli/**/*.test.ts"], environment: "node", silent: "passed-only" } };

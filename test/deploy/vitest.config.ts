@@ -1,1 +1,8 @@
-export default { test: { include: ["test/deploy/**/*.test.ts"], environment: "node", testTimeout: 60_000 } };
+export default {
+  test: {
+    include: ["test/deploy/**/*.test.ts"],
+    environment: "node",
+    silent: "passed-only",
+    testTimeout: 60_000,
+  },
+};

@@ -1,1 +1,3 @@
-export default { test: { include: ["test/fake-upstream/**/*.test.ts"], environment: "node" } };
+export default {
+  test: { include: ["test/fake-upstream/**/*.test.ts"], environment: "node", silent: "passed-only" },
+};

@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/ui/**/*.test.ts"],
+    // Logs (the Worker logs a line per request) are shown for failing tests only.
+    silent: "passed-only",
     environment: "node",
     globalSetup: ["./test/ui/global-setup.ts"],
     testTimeout: 180_000,
