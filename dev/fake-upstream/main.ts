@@ -17,7 +17,7 @@ Routes (any prefix before them, e.g. /api, /gemini, /openai):
              Anthropic with anthropic-version / anthropic-beta / x-api-key, OpenAI otherwise
 Scenarios by base URL, e.g. http://127.0.0.1:PORT/s/429 or /s/slow-200+hold-1000:
   ok, 429, 429-reset-<unixSeconds>, 529 (503 for Gemini/OpenAI), 500, 401, 403, slow-<ms>, hold-<ms>,
-  reset-mid-stream, cache-read, text-<urlencoded>
+  reset-mid-stream, cut-<bytes>, cache-read, text-<urlencoded>
 Control: GET /__stats, POST /__reset, POST /__control {"scenario":"429"}`;
 
 function parseCli(): { port: number } | undefined {

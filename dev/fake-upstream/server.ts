@@ -84,6 +84,8 @@ export interface Scenario {
   slowMs: number;
   holdMs: number;
   resetMidStream: boolean;
+  /** `cut-<bytes>`: the body broken off after that many bytes, wherever they fall (mid-event too). */
+  cutAtByte?: number;
   cacheRead: boolean;
   /** `tools`: call an offered tool, and echo a tool's result (tools.ts). */
   tools: boolean;
@@ -106,7 +108,7 @@ export function parseScenario(name: string): Scenario | string {
     tools: false,
   };
   for (const part of name.split("+")) {
-    const [, kind, value] = /^(429-reset|slow|hold)-(\d+)$/.exec(part) ?? [];
+    const [, kind, value] = /^(429-reset|slow|hold|cut)-(\d+)$/.exec(part) ?? [];
     if (part === "ok") continue;
     if (ERROR_STATUSES.has(part)) scenario.status ??= Number(part);
     else if (kind === "429-reset") {
@@ -114,6 +116,7 @@ export function parseScenario(name: string): Scenario | string {
       scenario.resetAt ??= Number(value);
     } else if (kind === "slow") scenario.slowMs = Number(value);
     else if (kind === "hold") scenario.holdMs = Number(value);
+    else if (kind === "cut") scenario.cutAtByte = Number(value);
     else if (part === "reset-mid-stream") scenario.resetMidStream = true;
     else if (part === "cache-read") scenario.cacheRead = true;
     else if (part === "tools") scenario.tools = true;
@@ -410,8 +413,8 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
 
   /**
    * Serves any protocol's reply under the scenario. reset-mid-stream cuts a JSON body in half, or
-   * a stream right after its first chunk with reply text; hold-<ms> waits before a JSON body, or
-   * after a stream's first chunk.
+   * a stream right after its first chunk with reply text; cut-<bytes> cuts either after that many
+   * bytes of the body; hold-<ms> waits before a JSON body, or after a stream's first chunk.
    */
   async function serve(
     res: ServerResponse,
@@ -436,9 +439,15 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (payload.kind === "json") {
       if (scenario.holdMs > 0 && !(await wait(scenario.holdMs, context.signal))) return;
       const body = JSON.stringify(payload.body);
-      if (scenario.resetMidStream) {
+      const cutAt = scenario.cutAtByte;
+      const cut = scenario.resetMidStream
+        ? Buffer.from(body.slice(0, body.length >> 1))
+        : cutAt !== undefined && cutAt < Buffer.byteLength(body)
+          ? Buffer.from(body).subarray(0, cutAt)
+          : undefined;
+      if (cut) {
         res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-        await write(res, body.slice(0, body.length >> 1), context.signal);
+        await write(res, cut, context.signal);
         res.socket?.destroy();
         return;
       }
@@ -449,8 +458,16 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     }
 
     res.writeHead(200, { "content-type": payload.contentType, "cache-control": "no-cache" });
+    let sent = 0;
     for (const [index, chunk] of payload.chunks.entries()) {
-      if (!(await write(res, chunk.wire, context.signal))) return;
+      const wire = typeof chunk.wire === "string" ? Buffer.from(chunk.wire) : chunk.wire;
+      if (scenario.cutAtByte !== undefined && sent + wire.byteLength > scenario.cutAtByte) {
+        await write(res, wire.subarray(0, scenario.cutAtByte - sent), context.signal);
+        res.socket?.destroy();
+        return;
+      }
+      if (!(await write(res, wire, context.signal))) return;
+      sent += wire.byteLength;
       record.output_tokens += chunk.words;
       if (scenario.resetMidStream && chunk.text) {
         res.socket?.destroy();

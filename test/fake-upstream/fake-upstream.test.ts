@@ -232,6 +232,32 @@ describe("scenarios", () => {
     expect(record).toMatchObject({ completed: false, output_tokens: 3 });
   });
 
+  it("cut-<bytes> breaks a stream off after exactly that many bytes, mid-event", async () => {
+    const whole = await (await post("/v1/messages", { ...BODY, stream: true })).arrayBuffer();
+    const cutAt = 301;
+    const res = await post(`/s/cut-${cutAt}/v1/messages`, { ...BODY, stream: true });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const received: number[] = [];
+    await expect(
+      (async () => {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) received.push(...next.value);
+      })(),
+    ).rejects.toThrow();
+    expect(received).toHaveLength(cutAt);
+    const prefix = new Uint8Array(whole).subarray(0, cutAt);
+    // The same reply up to the cut, apart from the ids the fake makes up per message.
+    const masked = (bytes: ArrayLike<number>) =>
+      new TextDecoder().decode(Uint8Array.from(bytes)).replace(/msg_[0-9a-f]+/g, "msg_");
+    expect(masked(received)).toBe(masked(prefix));
+    expect(masked(received)).not.toMatch(/\n\n$/);
+  });
+
+  it("cut-<bytes> past the end of the body changes nothing", async () => {
+    const res = await post("/s/cut-1000000/v1/messages", { ...BODY, stream: true });
+    expect(await res.text()).toContain("event: message_stop");
+  });
+
   it("/__control changes the default route and /__reset restores it", async () => {
     const control = await fetch(`${upstream.url}/__control`, {
       method: "POST",
