@@ -17,6 +17,7 @@ import { identifyClients } from "./clients.ts";
 import { type Finished, forward } from "./forward.ts";
 import { type Admission, admit } from "./gate.ts";
 import { acquireAccount } from "./schedule.ts";
+import type { UpstreamQuery } from "./upstream-query.ts";
 
 export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 
@@ -24,8 +25,8 @@ export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>
 export interface Target {
   /** Upstream path, e.g. `/v1/messages` or `/v1beta/models/gemini-2.5-pro:streamGenerateContent`. */
   path: string;
-  /** Query string to forward, with its `?`, or "". */
-  search: string;
+  /** Query string for the upstream, with its `?`, or "": built by upstream-query.ts, never the client's. */
+  search: UpstreamQuery;
   model: string;
   stream: boolean;
 }

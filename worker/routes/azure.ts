@@ -17,6 +17,7 @@ import { bareModel } from "../providers/azure/upstream.ts";
 import { isRestricted } from "../providers/gemini/models.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { relay } from "../relay/pipeline.ts";
+import { NO_QUERY } from "../relay/upstream-query.ts";
 import { periodStamps } from "../usage/periods.ts";
 import { relayNativeChat } from "./native-chat.ts";
 
@@ -51,7 +52,7 @@ azureRoutes.get("/health", (c) =>
 azureRoutes.post("/chat/completions", (c) =>
   relayNativeChat(c, azureChatProvider, chatBody, (body) => ({
     path: "chat/completions",
-    search: "",
+    search: NO_QUERY,
     model: bareModel(body.model || DEFAULT_CHAT_MODEL),
     stream: body.stream === true,
   })),
@@ -63,7 +64,7 @@ azureRoutes.post("/responses", (c) =>
     schema: responsesBody,
     target: (body) => ({
       path: "responses",
-      search: "",
+      search: NO_QUERY,
       model: bareModel(body.model),
       stream: body.stream === true,
     }),
@@ -77,7 +78,7 @@ azureRoutes.post("/embeddings", (c) =>
     schema: embeddingsBody,
     target: (body) => ({
       path: "embeddings",
-      search: "",
+      search: NO_QUERY,
       model: bareModel(body.model || "text-embedding-3-small"),
       stream: false,
     }),

@@ -27,6 +27,7 @@ import { openaiProvider, responsesStreamError } from "../providers/openai/index.
 import type { ClientCall, Provider } from "../providers/provider.ts";
 import { authenticate, extractRelayKey } from "../relay/auth.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
+import { NO_QUERY, relayQuery } from "../relay/upstream-query.ts";
 import { anthropicChatStream, anthropicToChatResponse } from "../translate/anthropic-to-chat.ts";
 import { asObject, type ChatCompletion, type Json, parseChatRequest } from "../translate/chat.ts";
 import {
@@ -150,7 +151,7 @@ function claudePlan(body: ChatBody): Plan {
         claudeProvider.buildRequest(translatedCall(call, text), account, credentials, config),
       sessionHash: (_body, headers) => claudeProvider.sessionHash(upstream, headers),
     },
-    target: { path: "/v1/messages", search: "", model: request.model, stream: request.stream },
+    target: { path: "/v1/messages", search: NO_QUERY, model: request.model, stream: request.stream },
     respond: (response) =>
       translatedAnswer(
         response,
@@ -176,7 +177,7 @@ function geminiPlan(body: ChatBody): Plan {
     },
     target: {
       path: `/v1beta/models/${model}:${method}`,
-      search: request.stream ? "?alt=sse" : "",
+      search: request.stream ? relayQuery({ alt: "sse" }) : NO_QUERY,
       model,
       stream: request.stream,
     },
@@ -224,7 +225,7 @@ function openaiPlan(body: ChatBody): Plan {
       usageFromSse: (text) => (oauth() ? openaiProvider.usageFromSse(text) : chatUsageFromSse(text)),
       streamErrorEvent: (message) => (oauth() ? responsesStreamError(message) : chatStreamError(message)),
     },
-    target: { path: "/chat/completions", search: "", model: body.model, stream },
+    target: { path: "/chat/completions", search: NO_QUERY, model: body.model, stream },
     async respond(response) {
       if (!response.ok) return errorAnswer(response);
       if (!oauth()) {

@@ -8,6 +8,7 @@ import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { type RouteContext, relay } from "../relay/pipeline.ts";
+import { upstreamQuery } from "../relay/upstream-query.ts";
 
 const messagesRequest = z.looseObject({
   model: z.string({ error: "model is required" }).min(1, "model is required"),
@@ -25,7 +26,7 @@ claudeRoutes.use("*", async (c, next) => {
 type MessagesRequest = z.infer<typeof messagesRequest>;
 const toUpstream = (path: string) => (body: MessagesRequest, url: URL) => ({
   path,
-  search: url.search,
+  search: upstreamQuery(url, "anthropic"),
   model: body.model,
   stream: body.stream === true,
 });

@@ -11,6 +11,7 @@ import { droidChatProvider, droidClaudeProvider, droidResponsesProvider } from "
 import { isRestricted } from "../providers/gemini/models.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { relay } from "../relay/pipeline.ts";
+import { NO_QUERY } from "../relay/upstream-query.ts";
 import { relayNativeChat } from "./native-chat.ts";
 
 const model = z.string({ error: "model is required" }).min(1, "model is required");
@@ -43,7 +44,7 @@ droidRoutes.use("/openai/*", async (c, next) => {
 
 const target = (body: { model: string; stream?: boolean | undefined }) => ({
   path: "",
-  search: "",
+  search: NO_QUERY,
   model: body.model,
   stream: body.stream === true,
 });

@@ -25,6 +25,7 @@ import { speaksCodeAssist } from "../providers/gemini/upstream.ts";
 import type { Provider } from "../providers/provider.ts";
 import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
+import { upstreamQuery } from "../relay/upstream-query.ts";
 
 export const geminiRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
 
@@ -64,14 +65,6 @@ type Dialect = "public" | "code-assist";
 
 const isMethod = (m: string | undefined): m is GeminiMethod =>
   (GEMINI_METHODS as readonly string[]).includes(m ?? "");
-
-/** The query to forward: `alt=sse` and the like stay, the relay key (`key=`) does not. */
-function forwardedSearch(url: URL): string {
-  const params = new URLSearchParams(url.search);
-  params.delete("key");
-  const search = params.toString();
-  return search ? `?${search}` : "";
-}
 
 function unknownMethod(c: RouteContext): never {
   throw new RelayError("not_found", `No Gemini method at ${c.req.method} ${new URL(c.req.url).pathname}`);
@@ -114,7 +107,7 @@ function publicCall(c: RouteContext, version: string, segment: string): Promise<
   if (colon <= 0 || !model || !isMethod(method)) unknownMethod(c);
   const target = (_body: unknown, url: URL): Target => ({
     path: publicPath(version, model, method),
-    search: forwardedSearch(url),
+    search: upstreamQuery(url, "gemini"),
     model,
     stream: method === "streamGenerateContent",
   });
@@ -173,14 +166,14 @@ geminiRoutes.post("/:call", async (c) => {
   if (method === "countTokens") {
     return relayGemini(c, "code-assist", method, codeAssistCountRequest, (body, url) => ({
       path: codeAssistPath(method),
-      search: forwardedSearch(url),
+      search: upstreamQuery(url, "gemini"),
       model: bareModel(body.request.model),
       stream: false,
     }));
   }
   return relayGemini(c, "code-assist", method, codeAssistGenerateRequest, (body, url) => ({
     path: codeAssistPath(method),
-    search: forwardedSearch(url),
+    search: upstreamQuery(url, "gemini"),
     model: codeAssistModel(body) ?? bareModel(body.model),
     stream: method === "streamGenerateContent",
   }));

@@ -6,6 +6,7 @@ import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { openaiProvider } from "../providers/openai/index.ts";
 import { relay } from "../relay/pipeline.ts";
+import { NO_QUERY } from "../relay/upstream-query.ts";
 
 const responsesRequest = z.looseObject({
   model: z.string({ error: "model is required" }).min(1, "model is required"),
@@ -20,18 +21,10 @@ openaiRoutes.use("*", async (c, next) => {
   await next();
 });
 
-/** The query as it came, less a relay key sent as `?key=`, which must not travel upstream. */
-function upstreamSearch(url: URL): string {
-  const params = new URLSearchParams(url.search);
-  params.delete("key");
-  const search = params.toString();
-  return search ? `?${search}` : "";
-}
-
 /** The provider adds the version prefix (API) or the Codex backend base (ChatGPT accounts). */
-const toUpstream = (path: string) => (body: ResponsesRequest, url: URL) => ({
+const toUpstream = (path: string) => (body: ResponsesRequest) => ({
   path,
-  search: upstreamSearch(url),
+  search: NO_QUERY,
   model: body.model,
   stream: body.stream === true,
 });
