@@ -10,7 +10,7 @@ import {
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { mgetChunked } from "../framework.ts";
 import { mapGroup } from "./map-groups.ts";
-import { type Change, changeOf, parseJson, tally } from "./plan.ts";
+import { type Change, changeOf, parseJson, recordChanges, tally } from "./plan.ts";
 import type { FamilyReport } from "./report.ts";
 import type { Scanned } from "./scan.ts";
 import type { SourceReader } from "./source.ts";
@@ -46,8 +46,9 @@ export async function planGroups(
     const previous = accountGroupRecordSchema.safeParse(parseJson(existingRaw[i]));
     const existing = previous.success ? previous.data : null;
     const record = mapped.value;
-    const change = changeOf(existing, record, indexed.has(record.id));
-    tally(report, c.id, change, mapped);
+    const isIndexed = indexed.has(record.id);
+    const change = changeOf(existing, record, isIndexed);
+    tally(report, c.id, change, mapped, recordChanges(c.id, existing, record, isIndexed));
     planned.push({ record, change });
   }
   const orphans = scanned.groupMembers.filter((m) => !ids.includes(m.c.id));

@@ -1,11 +1,13 @@
 // Usage and cost aggregates: plan (map-usage.ts computes the buckets; here each is compared with
-// what the target holds) and apply (SET semantics, the original's remaining lifetime).
+// what the target holds) and apply (SET semantics, the original's remaining lifetime). Only the
+// fields the source has are written: a bucket here keeps the others. A sum over a partial source
+// (an export file) is written only where the bucket here has no value of its own.
 import type { Redis } from "@upstash/redis/cloudflare";
-import { keys } from "../../worker/keyspace/keys.ts";
-import { USAGE_FIELDS } from "../../worker/keyspace/store.ts";
-import { type Bucket, type CostValue, planUsage, type UsageHash } from "./map-usage.ts";
+import { keys, type UsagePeriod } from "../../worker/keyspace/keys.ts";
+import { USAGE_FIELDS, type UsageField } from "../../worker/keyspace/store.ts";
+import { type Bucket, type CostValue, type Provenance, planUsage, type UsageHash } from "./map-usage.ts";
 import { type Change, count, hashFields } from "./plan.ts";
-import type { FamilyReport } from "./report.ts";
+import type { FamilyReport, FieldChange } from "./report.ts";
 import type { Scanned } from "./scan.ts";
 import type { SourceReader } from "./source.ts";
 
@@ -13,6 +15,21 @@ export interface PlannedBucket {
   bucket: Bucket;
   key: string;
   change: Change;
+  /** What is written; the bucket's other fields here stay as they are. */
+  fields: readonly UsageField[];
+}
+
+const COUNT_FIELDS = USAGE_FIELDS.filter((f) => f !== "costMicroUsd");
+
+/** Whether values of this provenance are written over a bucket's `held` values here. */
+function writes(provenance: Provenance, held: boolean, partialSource: boolean): boolean {
+  if (provenance === "given") return true;
+  return provenance === "derived" && (!partialSource || !held);
+}
+
+function bucketLabel(b: Bucket): string {
+  const period = (p: UsagePeriod) => (p.kind === "total" ? "total" : `${p.kind} ${p.stamp}`);
+  return `${b.owner} ${b.ownerId} ${period(b.period)}`;
 }
 
 export async function planUsageWrites(
@@ -57,11 +74,40 @@ export async function planUsageWrites(
       const bucket = plan.buckets[i + j];
       const key = bucketKeys[i + j];
       if (!bucket || !key) continue;
-      const fields = hashFields(raw);
-      const same = USAGE_FIELDS.every((f) => Number(fields.get(f) ?? 0) === bucket.counters[f]);
-      const change: Change = fields.size === 0 ? "created" : same ? "unchanged" : "updated";
+      const here = hashFields(raw);
+      const partial = options.source.partial === true;
+      const written: UsageField[] = [];
+      if (
+        writes(
+          bucket.countsFrom,
+          COUNT_FIELDS.some((f) => here.has(f)),
+          partial,
+        )
+      )
+        written.push(...COUNT_FIELDS);
+      if (writes(bucket.costFrom, here.has("costMicroUsd"), partial)) written.push("costMicroUsd");
+      const changes: FieldChange[] = [];
+      for (const f of written) {
+        const before = Number(here.get(f) ?? 0);
+        if (before !== bucket.counters[f])
+          changes.push({
+            id: bucketLabel(bucket),
+            field: f,
+            before: String(before),
+            after: String(bucket.counters[f]),
+          });
+      }
+      const change: Change =
+        written.length === 0
+          ? "unchanged"
+          : here.size === 0
+            ? "created"
+            : changes.length === 0
+              ? "unchanged"
+              : "updated";
       count(report, change);
-      planned.push({ bucket, key, change });
+      if (change === "updated") report.changes.push(...changes);
+      planned.push({ bucket, key, change, fields: written });
     }
   }
   report.imported = planned.length;
@@ -74,8 +120,8 @@ export async function applyUsage(redis: Redis, usage: PlannedUsage): Promise<voi
   const changed = usage.planned.filter((p) => p.change !== "unchanged");
   for (let i = 0; i < changed.length; i += 100) {
     const pipeline = redis.pipeline();
-    for (const { bucket, key } of changed.slice(i, i + 100)) {
-      pipeline.hset(key, Object.fromEntries(USAGE_FIELDS.map((f) => [f, bucket.counters[f]])));
+    for (const { bucket, key, fields } of changed.slice(i, i + 100)) {
+      pipeline.hset(key, Object.fromEntries(fields.map((f) => [f, bucket.counters[f]])));
       if (bucket.ttlSeconds) pipeline.expire(key, bucket.ttlSeconds);
     }
     await pipeline.exec();

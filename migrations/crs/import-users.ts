@@ -7,7 +7,7 @@ import { Keyspace } from "../../worker/keyspace/store.ts";
 import { insertUser, nameKey, putUser } from "../../worker/users/store.ts";
 import { mgetChunked } from "../framework.ts";
 import { IMPORTED_NO_PASSWORD, keepLocal, mapUser, type UserOptions } from "./map-users.ts";
-import { type Change, changeOf, hashFields, parseJson, tally } from "./plan.ts";
+import { type Change, changeOf, hashFields, parseJson, recordChanges, tally } from "./plan.ts";
 import type { FamilyReport } from "./report.ts";
 import type { Scanned } from "./scan.ts";
 import type { SourceReader } from "./source.ts";
@@ -60,7 +60,10 @@ export async function planUsers(
     const record = keepLocal(mapped.value, existing);
     const claimName = byName.get(name) !== c.id;
     const change = changeOf(existing, record, indexed.has(c.id) && !claimName);
-    tally(report, c.id, change, mapped);
+    const changes = recordChanges(c.id, existing, record, indexed.has(c.id));
+    if (existing && claimName)
+      changes.push({ id: c.id, field: "(name index)", before: "not listed", after: "listed" });
+    tally(report, c.id, change, mapped, changes);
     planned.push({ record, change, claimName });
   }
   const locked = planned.filter((u) => u.record.passwordHash === IMPORTED_NO_PASSWORD).length;

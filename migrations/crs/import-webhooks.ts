@@ -7,7 +7,7 @@ import { type WebhookConfig, webhookConfigSchema } from "../../worker/keyspace/r
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { defaultWebhookConfig, saveWebhookConfig } from "../../worker/webhooks/config.ts";
 import { mapWebhooks } from "./map-webhooks.ts";
-import { type Change, canonical, count, parseJson } from "./plan.ts";
+import { type Change, canonical, count, fieldChanges, parseJson } from "./plan.ts";
 import { countNotMapped, type FamilyReport, type ReportedFamily } from "./report.ts";
 import type { Scanned } from "./scan.ts";
 import type { SourceReader } from "./source.ts";
@@ -64,6 +64,8 @@ export async function planWebhooks(
       ? "unchanged"
       : "updated";
   count(report, change);
+  if (change === "updated")
+    report.changes.push(...fieldChanges(`webhook_config:${CONFIG_ID}`, before, after));
   if (!stored.success && (await target.exists(keys.webhookConfig())) === 1)
     report.notes.push("the webhook settings stored here did not match their schema: replaced");
   return { config, change };

@@ -3,12 +3,16 @@
 //
 //  - `npm run data:export` (version 1.0) and `data:export:enhanced` (2.0, scripts/
 //    data-transfer-enhanced.js): {metadata, data: {apiKeys, claudeAccounts, geminiAccounts, admins,
-//    globalModelStats}}; keys carry `usageStats`; secrets are decrypted in 2.0 (our decryption
-//    passes plaintext through), the OAuth bundles are objects. A key in clear is hashed as the
-//    original hashes it. No cost totals are exported: imported usage has none.
+//    globalModelStats}}; keys carry `usageStats` {total, daily, monthly, hourly, models} and, from
+//    exporters that write them, the rated cost in USD: `costTotal`, `costDaily` {day: USD},
+//    `costMonthly` {month: USD} (and `costHourly`), laid out as usage:cost:*; secrets are
+//    decrypted in 2.0 (our decryption passes plaintext through), the OAuth bundles are objects. A
+//    key in clear is hashed as the original hashes it.
 //  - `GET /admin/sync/export-accounts` (src/routes/admin/sync.js): {success, data: {claudeAccounts,
 //    claudeConsoleAccounts, openaiOAuthAccounts, openaiResponsesAccounts}}, each {kind, id, name,
-//    …, credentials: {…}}; secrets decrypted.
+//    …, credentials: {…}}; secrets decrypted; no account type.
+//
+// Either is partial: what a file lacks (a field, a cost, a family) leaves our records alone.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Fields, SourceReader } from "./source.ts";
@@ -44,6 +48,9 @@ class Layout {
   hash(key: string, fields: Fields) {
     if (Object.keys(fields).length > 0) this.entries.set(key, { type: "hash", fields });
   }
+  string(key: string, value: string) {
+    this.entries.set(key, { type: "string", value });
+  }
   /** One record per id; an entry without one is noted, not guessed. */
   record(prefix: string, what: string, record: Obj, index: number, fields: Fields) {
     const id = str(record.id);
@@ -54,6 +61,7 @@ class Layout {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
+const COST_FIELDS = ["costTotal", "costDaily", "costMonthly", "costHourly"] as const;
 
 function usageStatsOf(out: Layout, keyId: string, stats: Obj) {
   if (isObj(stats.total)) out.hash(`usage:${keyId}`, hashOf(stats.total));
@@ -62,6 +70,20 @@ function usageStatsOf(out: Layout, keyId: string, stats: Obj) {
     if (isObj(periods))
       for (const [stamp, data] of Object.entries(periods))
         if (isObj(data)) out.hash(`usage:${kind}:${keyId}:${stamp}`, hashOf(data));
+  }
+  // The rated cost in USD, as the original's usage:cost:* keys hold it (strings or numbers).
+  const usd = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v).trim() : "");
+  const total = usd(stats.costTotal);
+  if (total) out.string(`usage:cost:total:${keyId}`, total);
+  for (const [field, kind] of [
+    ["costDaily", "daily"],
+    ["costMonthly", "monthly"],
+    ["costHourly", "hourly"],
+  ] as const) {
+    const periods = stats[field];
+    if (isObj(periods))
+      for (const [stamp, value] of Object.entries(periods))
+        if (usd(value)) out.string(`usage:cost:${kind}:${keyId}:${stamp}`, usd(value));
   }
   if (isObj(stats.models))
     for (const [model, byKind] of Object.entries(stats.models)) {
@@ -110,7 +132,11 @@ function fromDataExport(file: Obj, crsEncryptionKey: string): Layout {
   for (const family of Object.keys(data))
     if (!["apiKeys", "claudeAccounts", "geminiAccounts", "admins", "globalModelStats"].includes(family))
       out.notes.push(`data.${family}: not a family this export format has, not imported`);
-  out.notes.push("an export file carries no cost totals (usage:cost:*): imported usage has no cost");
+  const withStats = list(data.apiKeys).flatMap((k) => (isObj(k.usageStats) ? [k.usageStats] : []));
+  if (withStats.length > 0 && !withStats.some((u) => COST_FIELDS.some((f) => f in u)))
+    out.notes.push(
+      "the keys' usageStats carry no cost (an exporter that writes none): the costs here are left as they are",
+    );
   return out;
 }
 
@@ -189,7 +215,7 @@ function fromSyncExport(data: Obj): Layout {
       });
     }
   out.notes.push(
-    "the sync export carries no account type (dedicated and group-only accounts arrive as shared), no concurrency limit of OpenAI OAuth accounts and no creation times",
+    "the sync export carries no account type, no concurrency limit of OpenAI OAuth accounts and no creation times: an account already here keeps its own; a new one is imported shared (the original's default, which makes a dedicated account serve every unbound key)",
   );
   return out;
 }
@@ -201,6 +227,7 @@ function readerOf(label: string, layout: Layout): SourceReader {
   return {
     label,
     notes: layout.notes,
+    partial: true,
     async *scan() {
       yield [...entries.keys()];
     },

@@ -28,6 +28,12 @@ export interface MappedAccount {
    * (a gateway, a regional endpoint) is ours to keep.
    */
   baseUrlIsOurs: boolean;
+  /**
+   * Settings the source does not carry (their fields absent, not merely empty: the admin sync
+   * export has no account type, for one): an account already here keeps its own values for them,
+   * a new one gets the original's defaults.
+   */
+  missing: (keyof AccountSettings)[];
 }
 
 const EPOCH = "1970-01-01T00:00:00.000Z";
@@ -367,6 +373,33 @@ function typeSpecific(
   }
 }
 
+/** Our settings whose source fields are all absent from the original's record. */
+function missingSettings(
+  f: Fields,
+  settingFields: readonly string[],
+  isCcr: boolean,
+): (keyof AccountSettings)[] {
+  const absent = (field: string) => f[field] === undefined;
+  const missing: (keyof AccountSettings)[] = [];
+  const from: [keyof AccountSettings, readonly string[]][] = [
+    ["name", ["name"]],
+    ["description", ["description"]],
+    ["priority", ["priority"]],
+    ["schedulable", ["schedulable"]],
+    ["isActive", ["isActive"]],
+    ["createdAt", ["createdAt"]],
+    ["updatedAt", ["updatedAt", "createdAt"]],
+  ];
+  // A CCR account is never shared on import, whatever its type says.
+  if (!isCcr) from.push(["shared", ["accountType"]]);
+  const urlField = settingFields.find((field) => URL_FIELDS.has(field));
+  if (urlField) from.push(["baseUrl", [urlField]]);
+  if (settingFields.includes("maxConcurrentTasks")) from.push(["concurrencyLimit", ["maxConcurrentTasks"]]);
+  if (settingFields.includes("supportedModels")) from.push(["models", ["supportedModels"]]);
+  for (const [setting, fields] of from) if (fields.every(absent)) missing.push(setting);
+  return missing;
+}
+
 export function mapAccount(
   family: AccountFamily,
   id: string,
@@ -493,7 +526,8 @@ export function mapAccount(
       ...unmappedFields(f, handled, { defaults: DEFAULTS, labels: LABELS, ignorePrefixes: STATE_PREFIXES }),
     );
     const baseUrlIsOurs = !settingFields.some((field) => URL_FIELDS.has(field));
-    return { ok: true, value: { settings, credentials, baseUrlIsOurs }, notMapped, notes };
+    const missing = missingSettings(f, settingFields, family.platform === "ccr");
+    return { ok: true, value: { settings, credentials, baseUrlIsOurs, missing }, notMapped, notes };
   } catch (error) {
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
     throw error;

@@ -25,9 +25,9 @@ export interface CrsUser {
 }
 
 export interface KeyContext {
-  /** Accounts this import brings over, by id. */
+  /** Accounts this import brings over, and those already here, by id: what a key may be bound to. */
   accounts: ReadonlyMap<string, Pick<AccountRecord, "id" | "platform">>;
-  /** Account groups this import brings over, by id. */
+  /** Account groups this import brings over, and those already here, by id. */
   groups: ReadonlyMap<string, Pick<AccountGroupRecord, "id" | "platform">>;
   /**
    * Users this import brings over, by id (a key's owner must be one of them); null when the source
@@ -40,6 +40,13 @@ export interface MappedKey {
   record: RelayKeyRecord;
   /** The original's hash of the key: the compatibility index entry. */
   crsHash: string;
+  /**
+   * Platforms whose binding the source does not decide: none of their binding fields is in the
+   * record (`absent`), or the one there names an account or group neither imported nor here
+   * (`unresolved`). A key already here keeps its binding for them, rather than fall to the
+   * shared pool.
+   */
+  bindingsUndecided: { platform: Platform; why: "absent" | "unresolved" }[];
 }
 
 /** Shown instead of the key's first characters until its first use here. */
@@ -147,9 +154,16 @@ function expiryOf(f: Fields, notMapped: string[]): Expiry {
   return { mode: "fixed", expiresAt };
 }
 
-function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<string, string> {
+function bindingsOf(
+  f: Fields,
+  ctx: KeyContext,
+  notMapped: string[],
+): { bound: Record<string, string>; undecided: MappedKey["bindingsUndecided"] } {
   const bound: Partial<Record<Platform, string>> = {};
+  const carried = new Set<Platform>();
+  const unresolved = new Set<Platform>();
   const bind = (field: string, platform: Platform, raw: string | undefined, strip?: RegExp) => {
+    if (raw !== undefined) carried.add(platform);
     const value = raw?.trim();
     if (!value) return;
     let target: string;
@@ -157,6 +171,7 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
       const group = ctx.groups.get(value.slice(GROUP_BINDING_PREFIX.length));
       if (!group) {
         notMapped.push(`${field} (bound account group not imported)`);
+        unresolved.add(platform);
         return;
       }
       if (group.platform !== platform) {
@@ -169,6 +184,7 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
       const account = ctx.accounts.get(id);
       if (!account) {
         notMapped.push(`${field} (bound account not imported)`);
+        unresolved.add(platform);
         return;
       }
       target = id;
@@ -189,7 +205,13 @@ function bindingsOf(f: Fields, ctx: KeyContext, notMapped: string[]): Record<str
   if (f.azureOpenaiAccountId?.trim())
     notMapped.push("azureOpenaiAccountId (keys bind one account per platform here; Azure's pool is its own)");
   if (f.vertexAccountId?.trim()) notMapped.push("vertexAccountId (platform not supported yet)");
-  return bound;
+  const undecided: MappedKey["bindingsUndecided"] = [];
+  for (const platform of PLATFORMS) {
+    if (bound[platform]) continue;
+    if (!carried.has(platform)) undecided.push({ platform, why: "absent" });
+    else if (unresolved.has(platform)) undecided.push({ platform, why: "unresolved" });
+  }
+  return { bound, undecided };
 }
 
 export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promise<Mapped<MappedKey>> {
@@ -264,6 +286,7 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
 
     const createdAt = isoTime(f.createdAt);
     if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
+    const bindings = bindingsOf(f, ctx, notMapped);
     const name = (f.name ?? "").trim() || `Imported key ${id.slice(0, 8)}`;
     if (name.length > 200) notMapped.push("name (cut to 200 characters)");
     const description = f.description ?? "";
@@ -284,13 +307,18 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
       expiry: expiryOf(f, notMapped),
       limits,
-      boundAccounts: bindingsOf(f, ctx, notMapped),
+      boundAccounts: bindings.bound,
     };
     notMapped.push(...unmappedFields(f, HANDLED, { defaults: DEFAULTS, labels: LABELS }));
     const checked = relayKeyRecordSchema.safeParse(record);
     if (!checked.success)
       return { ok: false, reason: `does not fit our schema: ${describeIssue(checked.error.issues)}` };
-    return { ok: true, value: { record: checked.data, crsHash }, notMapped, notes };
+    return {
+      ok: true,
+      value: { record: checked.data, crsHash, bindingsUndecided: bindings.undecided },
+      notMapped,
+      notes,
+    };
   } catch (error) {
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
     throw error;

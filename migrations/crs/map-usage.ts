@@ -12,6 +12,10 @@
 //                                                               per-account cost: left 0)
 //   usage:global:{total|daily|monthly}                        → system buckets; cost = sum of every
 //                                                               key's cost; hourly = sum of key hourly
+//
+// Each bucket says where its counts and its cost come from: given by a source key, derived (a sum
+// over source keys), or absent. Only what the source has is written: a bucket here keeps the
+// values the source lacks (an export without costs must not zero them).
 import type { UsageOwner, UsagePeriod } from "../../worker/keyspace/keys.ts";
 import { emptyCounters, USAGE_FIELDS, type UsageCounters } from "../../worker/keyspace/store.ts";
 import type { UsageSource } from "./classify.ts";
@@ -33,11 +37,18 @@ export interface CostValue {
   ttlMs: number;
 }
 
+/** Where a bucket's numbers come from: a source key, a sum over source keys, or nowhere. */
+export type Provenance = "given" | "derived" | "absent";
+
 export interface Bucket {
   owner: UsageOwner;
   ownerId: string;
   period: UsagePeriod;
   counters: UsageCounters;
+  /** Of the counts (requests and tokens). */
+  countsFrom: Provenance;
+  /** Of costMicroUsd. */
+  costFrom: Provenance;
   /** Seconds; absent for totals (they never expire). */
   ttlSeconds?: number;
 }
@@ -149,11 +160,14 @@ export function planUsage(
     const id = bucketId(owner, ownerId, period);
     let b = buckets.get(id);
     if (!b) {
-      b = { owner, ownerId, period, counters: emptyCounters() };
+      b = { owner, ownerId, period, counters: emptyCounters(), countsFrom: "absent", costFrom: "absent" };
       buckets.set(id, b);
     }
     return b;
   };
+  /** The strongest provenance wins: given over derived over absent. */
+  const from = (current: Provenance, next: Provenance): Provenance =>
+    current === "given" || next === "given" ? "given" : current === "derived" ? current : next;
   const keepTtl = (b: Bucket, ttlMs: number) => {
     if (ttlMs <= 0 || b.period.kind === "total") return;
     const id = bucketId(b.owner, b.ownerId, b.period);
@@ -167,8 +181,11 @@ export function planUsage(
   // every hour), from the sum of the keys' buckets of that period.
   const globalTokens = new Map<string, { period: UsagePeriod; counters: UsageCounters; ttlMs: number }>();
   const keySums = new Map<string, { period: UsagePeriod; counters: UsageCounters; ttlMs: number }>();
-  const modelTotals = new Map<string, UsageCounters>();
-  const modelCosts = new Map<string, { model: string; period: UsagePeriod; micro: number }>();
+  const modelTotals = new Map<string, { counters: UsageCounters; withCost: boolean }>();
+  const modelCosts = new Map<
+    string,
+    { model: string; period: UsagePeriod; micro: number; withCost: boolean }
+  >();
 
   for (const h of hashes) {
     const labels: string[] = [];
@@ -200,13 +217,17 @@ export function planUsage(
       }
     }
     if (s.owner === "key-model") {
+      // The original's older versions kept no cost per key and model: then it is not known.
+      const withCost = h.fields.ratedCostMicro !== undefined;
       const costId = `${s.model}\u0000${periodId(s.period)}`;
-      const cost = modelCosts.get(costId) ?? { model: s.model, period: s.period, micro: 0 };
+      const cost = modelCosts.get(costId) ?? { model: s.model, period: s.period, micro: 0, withCost: false };
       cost.micro += counters.costMicroUsd;
+      cost.withCost ||= withCost;
       modelCosts.set(costId, cost);
       if (s.period.kind === "total") {
-        const total = modelTotals.get(s.model) ?? emptyCounters();
-        add(total, counters, true);
+        const total = modelTotals.get(s.model) ?? { counters: emptyCounters(), withCost: false };
+        add(total.counters, counters, true);
+        total.withCost ||= withCost;
         modelTotals.set(s.model, total);
       }
       if (s.period.kind === "hourly") continue; // only for the model's hourly cost: we keep no such bucket
@@ -216,6 +237,8 @@ export function planUsage(
       }
       const b = bucket("key-model", `${s.keyId}|${s.model}`, s.period);
       add(b.counters, counters, true);
+      b.countsFrom = "given";
+      if (withCost) b.costFrom = "given";
       keepTtl(b, h.ttlMs);
       notMapped.push(...new Set(labels));
       continue;
@@ -226,6 +249,7 @@ export function planUsage(
     }
     const b = bucket(s.owner, s.id, s.period);
     add(b.counters, counters, false);
+    b.countsFrom = "given";
     keepTtl(b, h.ttlMs);
     notMapped.push(...new Set(labels));
   }
@@ -249,28 +273,38 @@ export function planUsage(
     }
     const b = bucket("key", c.keyId, c.period);
     b.counters.costMicroUsd = amount;
+    b.costFrom = "given";
     keepTtl(b, c.ttlMs);
   }
 
-  for (const [model, counters] of modelTotals)
-    add(bucket("model", model, { kind: "total" }).counters, counters, true);
+  for (const [model, total] of modelTotals) {
+    const b = bucket("model", model, { kind: "total" });
+    add(b.counters, total.counters, true);
+    b.countsFrom = from(b.countsFrom, "derived");
+    if (total.withCost) b.costFrom = from(b.costFrom, "derived");
+  }
   for (const cost of modelCosts.values()) {
-    if (cost.period.kind !== "total")
-      bucket("model", cost.model, cost.period).counters.costMicroUsd += cost.micro;
+    if (cost.period.kind === "total" || !cost.withCost) continue;
+    const b = bucket("model", cost.model, cost.period);
+    b.counters.costMicroUsd += cost.micro;
+    b.costFrom = from(b.costFrom, "derived");
   }
   const systemPeriods = new Set([...globalTokens.keys(), ...keySums.keys(), ...systemCost.keys()]);
   for (const id of systemPeriods) {
-    const tokens = globalTokens.get(id) ?? keySums.get(id);
+    const global = globalTokens.get(id);
+    const tokens = global ?? keySums.get(id);
     const cost = systemCost.get(id);
     const period = tokens?.period ?? cost?.period;
     if (!period) continue;
     const b = bucket("system", "all", period);
     if (tokens) {
       add(b.counters, tokens.counters, false);
+      b.countsFrom = global ? "given" : "derived";
       keepTtl(b, tokens.ttlMs);
     }
     if (cost) {
       b.counters.costMicroUsd = cost.micro;
+      b.costFrom = "derived";
       keepTtl(b, cost.ttlMs);
     }
   }
@@ -280,7 +314,9 @@ export function planUsage(
       "hourly usage per key and model is kept only as the models' hourly cost (no such buckets here)",
     );
   if (imported.accounts.size > 0 && hashes.some((h) => h.source.owner === "account"))
-    notes.push("account buckets carry no cost: the original prices account usage on the fly and stores none");
+    notes.push(
+      "account buckets get no cost: the original prices account usage on the fly and stores none (a cost here is kept)",
+    );
 
   const list = [...buckets.entries()].map(([id, b]) => {
     const ttlMs = ttls.get(id);

@@ -1,6 +1,6 @@
 // Small pieces every family's planning shares: reading JSON values, comparing records, and
 // counting what a write would change.
-import { countNotMapped, type FamilyReport } from "./report.ts";
+import { countNotMapped, type FamilyReport, type FieldChange } from "./report.ts";
 
 export type Change = "created" | "updated" | "unchanged";
 
@@ -38,17 +38,78 @@ export function changeOf(existing: unknown, record: unknown, indexed: boolean): 
   return canonical(existing) === canonical(record) && indexed ? "unchanged" : "updated";
 }
 
-/** Counts one imported record: its write, the values it could not carry, its notes. */
+/** Counts one imported record: its write, the values it could not carry, its notes, what it changes. */
 export function tally(
   report: FamilyReport,
   id: string,
   change: Change,
   mapped: { notMapped: readonly string[]; notes: readonly string[] },
+  changes: readonly FieldChange[] = [],
 ): void {
   report.imported++;
   count(report, change);
   countNotMapped(report, mapped.notMapped);
   for (const note of mapped.notes) report.notes.push(`${id}: ${note}`);
+  if (change === "updated") report.changes.push(...changes);
+}
+
+/** Fields whose values are secrets (or sealed ones): a change is shown, the values are not. */
+const HIDDEN = new Set(["credentials", "hash", "passwordHash", "secret", "botToken", "deviceKey", "url"]);
+const ABSENT = "(none)";
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  Boolean(v) && typeof v === "object" && !Array.isArray(v);
+
+/** Every leaf of a record by its dotted path; lists of records with ids are keyed by id. */
+function leaves(value: unknown, path: string, out: Map<string, string>): void {
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((e) => isRecord(e) && typeof e.id === "string")
+  ) {
+    for (const e of value as Record<string, unknown>[]) leaves(e, `${path}[${String(e.id)}]`, out);
+    return;
+  }
+  if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k, out);
+    return;
+  }
+  if (value !== undefined) out.set(path, canonical(value));
+}
+
+/** What writing `after` over `before` changes, field by field (sorted by field). */
+export function fieldChanges(id: string, before: unknown, after: unknown): FieldChange[] {
+  const was = new Map<string, string>();
+  const will = new Map<string, string>();
+  leaves(before, "", was);
+  leaves(after, "", will);
+  const changes: FieldChange[] = [];
+  for (const field of [...new Set([...was.keys(), ...will.keys()])].sort()) {
+    const from = was.get(field);
+    const to = will.get(field);
+    if (from === to) continue;
+    const hidden = HIDDEN.has(field.slice(field.lastIndexOf(".") + 1));
+    changes.push({
+      id,
+      field,
+      before: from === undefined ? ABSENT : hidden ? "(hidden)" : from,
+      after: to === undefined ? ABSENT : hidden ? "(hidden, another value)" : to,
+    });
+  }
+  return changes;
+}
+
+/** A stored record's changes; one that is equal but missing from its index says so. */
+export function recordChanges(
+  id: string,
+  existing: unknown,
+  record: unknown,
+  indexed: boolean,
+): FieldChange[] {
+  if (existing === null || existing === undefined) return [];
+  const changes = fieldChanges(id, existing, record);
+  if (!indexed) changes.push({ id, field: "(index)", before: "not listed", after: "listed" });
+  return changes;
 }
 
 /** A hash as the Upstash client returns it (object, or a flat field/value list). */

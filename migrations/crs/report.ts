@@ -6,6 +6,17 @@ export interface Skipped {
   reason: string;
 }
 
+/** One value a write would change in a record or bucket that is already here. */
+export interface FieldChange {
+  /** The record's id, or the usage bucket ("key <id> daily <day>"). */
+  id: string;
+  /** Dotted path in our record ("boundAccounts.claude", "targets[<id>].url"). */
+  field: string;
+  /** Values as JSON; "(none)" when absent; secrets shown as "(hidden)". */
+  before: string;
+  after: string;
+}
+
 export interface WriteCounts {
   created: number;
   updated: number;
@@ -22,6 +33,8 @@ export interface FamilyReport {
   /** "field (why)" → how many imported records had a value there that we could not carry over. */
   notMapped: Record<string, number>;
   notes: string[];
+  /** Every field an update changes (or would change, in a dry run), before → after. */
+  changes: FieldChange[];
 }
 
 export interface ReportedFamily {
@@ -62,12 +75,16 @@ export function emptyFamily(): FamilyReport {
     skipped: [],
     notMapped: {},
     notes: [],
+    changes: [],
   };
 }
 
 export function countNotMapped(report: FamilyReport, labels: readonly string[]): void {
   for (const label of new Set(labels)) report.notMapped[label] = (report.notMapped[label] ?? 0) + 1;
 }
+
+/** Per family in the text report; the JSON report has every change. */
+const MAX_CHANGES_SHOWN = 500;
 
 function family(name: string, r: FamilyReport, mode: CrsImportReport["mode"], lines: string[]): void {
   const writes =
@@ -85,6 +102,13 @@ function family(name: string, r: FamilyReport, mode: CrsImportReport["mode"], li
     for (const [label, count] of notMapped) lines.push(`      ${label}: ${count}`);
   }
   for (const note of r.notes) lines.push(`    note: ${note}`);
+  if (r.changes.length > 0) {
+    lines.push(mode === "apply" ? "    changed:" : "    would change:");
+    for (const c of r.changes.slice(0, MAX_CHANGES_SHOWN))
+      lines.push(`      ${c.id}: ${c.field} ${c.before} → ${c.after}`);
+    if (r.changes.length > MAX_CHANGES_SHOWN)
+      lines.push(`      … and ${r.changes.length - MAX_CHANGES_SHOWN} more (--json lists them all)`);
+  }
 }
 
 export function formatReport(report: CrsImportReport): string {

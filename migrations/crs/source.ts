@@ -24,6 +24,11 @@ export interface SourceReader {
   close(): Promise<void>;
   /** What the source itself could not carry over (a JSON export's unreadable entries). */
   readonly notes?: readonly string[];
+  /**
+   * The source holds part of the original's data (an export file: some families, recent periods,
+   * the keys that still had a record): sums over it are not totals, and do not replace ours.
+   */
+  readonly partial?: boolean;
 }
 
 const BATCH = 500;

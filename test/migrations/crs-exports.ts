@@ -1,9 +1,12 @@
 // The original's two JSON exports, generated from the fixture keyspace (crs-fixture.ts) as its own
 // code writes them (CRS-REFERENCE §9):
 //  - `data:export:enhanced` (scripts/data-transfer-enhanced.js, version 2.0, decrypted): relay keys
-//    with their usageStats, Claude OAuth and Gemini accounts with secrets in clear and the OAuth
+//    with their usageStats ({total, daily, monthly, hourly, models}, and from the exporter that
+//    carries costs `costTotal`, `costDaily` {date: USD}, `costMonthly` {month: USD}, as its GETs
+//    return them: strings), Claude OAuth and Gemini accounts with secrets in clear and the OAuth
 //    bundles as objects, admins, globalModelStats. (The real exporter lists keys with KEYS and dies
-//    on the index keys of other types; this one reads the hashes it meant to.)
+//    on the index keys of other types; this one reads the hashes it meant to.) `withCosts: false`
+//    gives the older exporter's file, without the cost fields.
 //  - `GET /admin/sync/export-accounts?include_secrets=true` (src/routes/admin/sync.js): Claude OAuth,
 //    Console, OpenAI OAuth and Responses accounts, decrypted, as {kind, id, …, credentials, extra}.
 import type Redis from "ioredis";
@@ -30,7 +33,24 @@ async function byPattern(redis: Redis, pattern: string, match: RegExp): Promise<
   return out;
 }
 
-async function usageStatsOf(redis: Redis, keyId: string): Promise<Obj> {
+async function costsOf(redis: Redis, keyId: string): Promise<Obj> {
+  const costs: Obj = {};
+  const total = await redis.get(`usage:cost:total:${keyId}`);
+  if (total !== null) costs.costTotal = total;
+  for (const [kind, field] of [
+    ["daily", "costDaily"],
+    ["monthly", "costMonthly"],
+  ] as const) {
+    const prefix = `usage:cost:${kind}:${keyId}:`;
+    const periods: Obj = {};
+    for (const key of (await redis.keys(`${prefix}*`)).sort())
+      periods[key.slice(prefix.length)] = await redis.get(key);
+    costs[field] = periods;
+  }
+  return costs;
+}
+
+async function usageStatsOf(redis: Redis, keyId: string, withCosts: boolean): Promise<Obj> {
   const stats: Record<string, Obj> = { total: {}, daily: {}, monthly: {}, hourly: {}, models: {} };
   stats.total = await redis.hgetall(`usage:${keyId}`);
   for (const kind of ["daily", "monthly", "hourly"] as const) {
@@ -49,13 +69,13 @@ async function usageStatsOf(redis: Redis, keyId: string): Promise<Obj> {
       models[model] ??= { daily: {}, monthly: {} };
       models[model][kind][stamp] = data;
     }
-  return stats;
+  return withCosts ? { ...stats, ...(await costsOf(redis, keyId)) } : stats;
 }
 
-export async function enhancedExportOf(redis: Redis): Promise<Obj> {
+export async function enhancedExportOf(redis: Redis, options: { withCosts?: boolean } = {}): Promise<Obj> {
   const apiKeys: Obj[] = [];
   for (const key of await hashesOf(redis, "apikey:*"))
-    apiKeys.push({ ...key, usageStats: await usageStatsOf(redis, key.id ?? "") });
+    apiKeys.push({ ...key, usageStats: await usageStatsOf(redis, key.id ?? "", options.withCosts ?? true) });
   const claudeAccounts = (await hashesOf(redis, "claude:account:*")).map((a) => {
     const out: Obj = { ...a };
     for (const field of ["email", "password", "accessToken", "refreshToken"])

@@ -12,7 +12,7 @@ import { startUpstashBridge } from "../../dev/upstash-bridge.ts";
 import { importFromCrs } from "../../migrations/crs/importer.ts";
 import { openJsonSource } from "../../migrations/crs/json-source.ts";
 import { IMPORTED_NO_PASSWORD } from "../../migrations/crs/map-users.ts";
-import type { CrsImportReport } from "../../migrations/crs/report.ts";
+import { type CrsImportReport, formatReport } from "../../migrations/crs/report.ts";
 import { openRedisSource, openUpstashSource } from "../../migrations/crs/source.ts";
 import {
   hashPassword,
@@ -799,11 +799,57 @@ describe("the original's JSON exports as input", () => {
     });
   }
 
+  async function importRedis(apply: boolean): Promise<CrsImportReport> {
+    const reader = await openRedisSource(source.url);
+    try {
+      return await importFromCrs({
+        source: reader,
+        crsEncryptionKey: CRS_ENCRYPTION_KEY,
+        target: fresh.upstash,
+        targetLabel: fresh.bridge.url,
+        encryptionKey: OURS.encryptionKey,
+        apply,
+      });
+    } finally {
+      await reader.close();
+    }
+  }
+
+  async function freshRecord(key: string): Promise<unknown> {
+    return JSON.parse((await fresh.direct.get(key)) ?? "null");
+  }
+
+  /** What a JSON import must not take away from what the Redis import wrote. */
+  async function importedState() {
+    const ours = new Keyspace(fresh.upstash);
+    const bound = async (id: string) =>
+      relayKeyRecordSchema.parse(await freshRecord(keys.relayKey(id))).boundAccounts;
+    return {
+      aliceCost: (await ours.getUsage("key", IDS.alice, { kind: "total" })).costMicroUsd,
+      aliceToday: (await ours.getUsage("key", IDS.alice, { kind: "daily", stamp: stamps.day })).costMicroUsd,
+      aliceHour: (await ours.getUsage("key", IDS.alice, { kind: "hourly", stamp: stamps.hour })).costMicroUsd,
+      carolCost: (await ours.getUsage("key", IDS.carol, { kind: "total" })).costMicroUsd,
+      system: await ours.getUsage("system", "all", { kind: "total" }),
+      alice: await bound(IDS.alice),
+      bob: await bound(IDS.bob),
+      frank: await bound(IDS.frank),
+      grace: await bound(IDS.grace),
+      heidi: await bound(IDS.heidi),
+      dedicatedShared: accountRecordSchema.parse(await freshRecord(keys.account(IDS.consoleDedicated)))
+        .shared,
+    };
+  }
+
   beforeAll(async () => {
     fresh = await startKeyspace();
     dir = await mkdtemp(join(tmpdir(), "crs-exports-"));
     const enhanced = await enhancedExportOf(source.client);
     await writeFile(file("enhanced.json"), JSON.stringify(enhanced));
+    // The older exporter's file (no cost fields), here also without Carol's key: a partial source.
+    const older = await enhancedExportOf(source.client, { withCosts: false });
+    const olderData = older.data as { apiKeys: { id: string }[] };
+    olderData.apiKeys = olderData.apiKeys.filter((k) => k.id !== IDS.carol);
+    await writeFile(file("older.json"), JSON.stringify(older));
     await writeFile(file("sync.json"), JSON.stringify(await syncExportOf(source.client)));
     await writeFile(
       file("sanitized.json"),
@@ -839,23 +885,26 @@ describe("the original's JSON exports as input", () => {
       writes: { created: 0, updated: 0, unchanged: 2 },
       byType: { "claude-oauth": 1, "gemini-oauth": 1 },
     });
-    // Carol, Dave and Erin are equal; Alice, Bob, Frank, Grace and Heidi lose bindings to
-    // accounts and groups the export does not carry. Deleted and corrupt keys are skipped as from Redis.
+    // Every key is equal: the accounts and groups Alice, Bob, Frank, Grace and Heidi are bound to
+    // are not in the export but are here already, so their bindings stand. Deleted and corrupt
+    // keys are skipped as from Redis.
     expect(report.relayKeys).toMatchObject({
       found: 10,
       imported: 8,
-      writes: { created: 0, updated: 5, unchanged: 3 },
+      writes: { created: 0, updated: 0, unchanged: 8 },
     });
+    expect(report.relayKeys.changes).toEqual([]);
     expect(report.relayKeys.skipped.map((s) => s.id)).toEqual([
       `apikey:${IDS.deleted}`,
       `apikey:${IDS.corrupt}`,
     ]);
     expect(report.users.found).toBe(0);
+    // Its usageStats carry the costs (costTotal, costDaily, costMonthly): every bucket is equal.
     expect(report.usage.imported).toBeGreaterThan(0);
+    expect(report.usage.writes).toMatchObject({ created: 0, updated: 0 });
+    expect(report.usage.changes).toEqual([]);
     const notes = report.reported.find((r) => r.family === "export file");
-    expect(notes?.items).toContain(
-      "an export file carries no cost totals (usage:cost:*): imported usage has no cost",
-    );
+    expect(notes?.items ?? []).not.toContainEqual(expect.stringMatching(/cost/));
     expect(report.reported.find((r) => r.family === "admin credentials")).toBeUndefined();
   });
 
@@ -865,9 +914,9 @@ describe("the original's JSON exports as input", () => {
     expect(report.accounts).toMatchObject({
       found: 6,
       imported: 5,
-      // What that format does not carry: the dedicated account's type, the OpenAI OAuth
-      // account's concurrency limit (said in the report). Times are kept from the earlier import.
-      writes: { created: 0, updated: 2, unchanged: 3 },
+      // What that format does not carry (the dedicated account's type, the OpenAI OAuth account's
+      // concurrency limit, times) is kept from the earlier import: every account is equal.
+      writes: { created: 0, updated: 0, unchanged: 5 },
       byType: { "claude-oauth": 1, "claude-console": 2, "openai-oauth": 1, "openai-api": 1 },
     });
     expect(report.accounts.skipped).toEqual([
@@ -880,6 +929,81 @@ describe("the original's JSON exports as input", () => {
     expect(report.reported.find((r) => r.family === "export file")?.items).toEqual([
       expect.stringMatching(/^the sync export carries no account type/),
     ]);
+  });
+
+  it("applied after a Redis import, an export changes nothing it does not carry: costs, bindings, account types", async () => {
+    const before = await dump(fresh.direct);
+    const imported = await importedState();
+    expect(imported).toMatchObject({
+      aliceCost: 12_345_678,
+      aliceToday: 1_250_000,
+      aliceHour: 1_250_000,
+      carolCost: 10_000,
+      system: { requests: 14, costMicroUsd: 12_357_678 },
+      alice: { claude: IDS.console },
+      bob: { claude: `group:${IDS.group}`, gemini: IDS.geminiApi, openai: IDS.openaiResponses },
+      frank: { claude: `group:${IDS.group}` },
+      grace: { claude: IDS.bedrock },
+      heidi: { claude: IDS.ccr },
+      dedicatedShared: false,
+    });
+
+    const enhanced = await importFile(file("enhanced.json"), true);
+    expect(enhanced.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
+    expect(await importedState()).toEqual(imported);
+
+    const sync = await importFile(file("sync.json"), true);
+    expect(sync.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 5 });
+    expect(await importedState()).toEqual(imported);
+
+    // No cost fields and no Carol: her usage, every cost, and the system totals (a sum over this
+    // file would be smaller) stay as the Redis import wrote them.
+    const older = await importFile(file("older.json"), true);
+    expect(older.usage.writes.updated).toBe(0);
+    expect(await importedState()).toEqual(imported);
+    expect(await dump(fresh.direct)).toEqual(before);
+  });
+
+  it("a dry run lists every field it would change, before → after", async () => {
+    const alice = relayKeyRecordSchema.parse(await freshRecord(keys.relayKey(IDS.alice)));
+    await fresh.direct.set(keys.relayKey(IDS.alice), JSON.stringify({ ...alice, name: "renamed here" }));
+    const dedicated = accountRecordSchema.parse(await freshRecord(keys.account(IDS.consoleDedicated)));
+    await fresh.direct.set(
+      keys.account(IDS.consoleDedicated),
+      JSON.stringify({ ...dedicated, priority: dedicated.priority + 1, shared: true }),
+    );
+    await fresh.direct.hset(keys.usage("key", IDS.alice, { kind: "total" }), { costMicroUsd: 1 });
+    const group = accountGroupRecordSchema.parse(await freshRecord(keys.accountGroup(IDS.group)));
+    await fresh.direct.set(keys.accountGroup(IDS.group), JSON.stringify({ ...group, name: "renamed group" }));
+
+    const report = await importRedis(false);
+    expect(report.groups.changes).toEqual([
+      { id: IDS.group, field: "name", before: '"renamed group"', after: JSON.stringify(group.name) },
+    ]);
+    expect(report.relayKeys.changes).toEqual([
+      { id: IDS.alice, field: "name", before: '"renamed here"', after: '"alice"' },
+    ]);
+    expect(report.accounts.changes).toEqual([
+      {
+        id: IDS.consoleDedicated,
+        field: "priority",
+        before: String(dedicated.priority + 1),
+        after: String(dedicated.priority),
+      },
+      { id: IDS.consoleDedicated, field: "shared", before: "true", after: "false" },
+    ]);
+    expect(report.usage.changes).toEqual([
+      { id: `key ${IDS.alice} total`, field: "costMicroUsd", before: "1", after: "12345678" },
+    ]);
+    const text = formatReport(report);
+    expect(text).toContain(`${IDS.alice}: name "renamed here" → "alice"`);
+    expect(text).toContain(`${IDS.consoleDedicated}: shared true → false`);
+    expect(text).toContain(`key ${IDS.alice} total: costMicroUsd 1 → 12345678`);
+
+    await importRedis(true);
+    const again = await importRedis(false);
+    for (const family of [again.relayKeys, again.accounts, again.groups, again.usage])
+      expect(family.changes).toEqual([]);
   });
 
   it("refuses a sanitized export and a file of another shape, naming why", () => {
@@ -914,7 +1038,17 @@ describe("the original's JSON exports as input", () => {
       },
     );
     const usage = await new Keyspace(fresh.upstash).getUsage("key", IDS.alice, { kind: "total" });
-    expect(usage).toMatchObject({ requests: 12, inputTokens: 1000, costMicroUsd: 0 });
+    expect(usage).toMatchObject({ requests: 12, inputTokens: 1000, costMicroUsd: 12_345_678 });
+    const ours = new Keyspace(fresh.upstash);
+    expect(await ours.getUsage("key", IDS.alice, { kind: "daily", stamp: stamps.day })).toMatchObject({
+      requests: 2,
+      costMicroUsd: 1_250_000,
+    });
+    expect(await ours.getUsage("key", IDS.alice, { kind: "monthly", stamp: stamps.month })).toMatchObject({
+      requests: 3,
+      costMicroUsd: 1_750_000,
+    });
+    expect((await ours.getUsage("key", IDS.carol, { kind: "total" })).costMicroUsd).toBe(10_000);
     const everything = JSON.stringify(await dump(fresh.direct));
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
     const again = await importFile(file("enhanced.json"), true);
