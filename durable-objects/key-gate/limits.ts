@@ -3,6 +3,7 @@
 import type { ErrorKind } from "../../worker/http/errors.ts";
 import type { Platform, RelayKeyRecord } from "../../worker/keyspace/records.ts";
 import { expiresAt } from "../../worker/relay/expiry.ts";
+import { mayUsePlatform, notPermittedMessage } from "../../worker/relay/permission.ts";
 import { DAY, dayStart, weekStart } from "./periods.ts";
 
 export interface RateWindow {
@@ -86,12 +87,8 @@ export function checkLimits(
   const expiry = expiresAt(record);
   if (expiry !== null && expiry <= now)
     return { kind: "authentication", code: "key_expired", message: "API key has expired" };
-  if (limits.permissions.length > 0 && !limits.permissions.includes(request.platform)) {
-    return {
-      kind: "permission",
-      code: "permission_denied",
-      message: `This API key is not allowed to use ${request.platform}`,
-    };
+  if (!mayUsePlatform(limits, request.platform)) {
+    return { kind: "permission", code: "permission_denied", message: notPermittedMessage(request.platform) };
   }
   if (limits.restrictedModels.length > 0 && modelIsRestricted(limits.restrictedModels, request.model)) {
     return {

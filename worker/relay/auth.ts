@@ -1,10 +1,11 @@
 // Step 1 of a request: find the relay key in the request, hash it, and load its record —
-// from the isolate cache when warm, so a warm key costs no keyspace round trip.
+// from the isolate cache when warm, so a warm key costs no keyspace round trip. Routes call it
+// through the `relayKey` middleware (relay-key.ts), once per request.
 import type { Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
-import type { Platform, RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records.ts";
 import { expiresAt } from "./expiry.ts";
 import { forgetKeyCopy, recallKey, rememberKey } from "./key-fallback.ts";
 import { findLegacyKey } from "./legacy-key.ts";
@@ -163,11 +164,4 @@ export async function authenticate(
   const expiry = expiresAt(record);
   if (expiry !== null && expiry <= Date.now()) throw new RelayError("authentication", "API key has expired");
   return record;
-}
-
-export function requirePermission(record: RelayKeyRecord, platform: Platform): void {
-  const permissions = record.limits.permissions;
-  if (permissions.length > 0 && !permissions.includes(platform)) {
-    throw new RelayError("permission", `This API key is not allowed to use ${platform}`);
-  }
 }

@@ -1,10 +1,11 @@
-// The request's walk, in order: auth → KeyGate → account + upstream (forward) → usage meter →
-// after-response work. Every route of every protocol goes through `relay`.
+// The request's walk, in order: auth (the route's `relayKey` middleware, before `relay`) → KeyGate →
+// account + upstream (forward) → usage meter → after-response work. Every route of every protocol
+// goes through `relay`.
 import type { Context } from "hono";
 import type { z } from "zod";
 import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
-import type { RelayVariables } from "../http/context.ts";
+import type { KeyedVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { costOf } from "../pricing/pricing.ts";
@@ -12,14 +13,14 @@ import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { UsageRecord } from "../usage/aggregate.ts";
 import { emptyUsage } from "../usage/tokens.ts";
-import { authenticate, extractRelayKey } from "./auth.ts";
 import { identifyClients } from "./clients.ts";
 import { type Finished, forward } from "./forward.ts";
 import { type Admission, admit } from "./gate.ts";
 import { acquireAccount } from "./schedule.ts";
 import type { UpstreamQuery } from "./upstream-query.ts";
 
-export type RouteContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
+/** A route behind the `relayKey` middleware (relay-key.ts), which authenticated the request. */
+export type RouteContext = Context<{ Bindings: Env; Variables: KeyedVariables }>;
 
 /** Where a request goes upstream and what it asks for. */
 export interface Target {
@@ -49,7 +50,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   const requestId = c.get("requestId");
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
 
-  const key = await authenticate(s, extractRelayKey(c.req.raw, url), waitUntil);
+  const key = c.var.relayKey;
   const body = await readJsonBody(c.req.raw, s.config.MAX_BODY_BYTES, options.schema);
   const provider = typeof options.provider === "function" ? options.provider(body.value) : options.provider;
   const target = options.target(body.value, url);

@@ -15,8 +15,8 @@ import {
 } from "../providers/azure/index.ts";
 import { bareModel } from "../providers/azure/upstream.ts";
 import { isRestricted } from "../providers/gemini/models.ts";
-import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { relay } from "../relay/pipeline.ts";
+import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { NO_QUERY } from "../relay/upstream-query.ts";
 import { periodStamps } from "../usage/periods.ts";
 import { relayNativeChat } from "./native-chat.ts";
@@ -49,7 +49,7 @@ azureRoutes.get("/health", (c) =>
   c.json({ status: "healthy", service: "azure-openai-relay", timestamp: new Date().toISOString() }),
 );
 
-azureRoutes.post("/chat/completions", (c) =>
+azureRoutes.post("/chat/completions", relayKey, (c) =>
   relayNativeChat(c, azureChatProvider, chatBody, (body) => ({
     path: "chat/completions",
     search: NO_QUERY,
@@ -58,7 +58,7 @@ azureRoutes.post("/chat/completions", (c) =>
   })),
 );
 
-azureRoutes.post("/responses", (c) =>
+azureRoutes.post("/responses", relayKey, (c) =>
   relay(c, {
     provider: azureResponsesProvider,
     schema: responsesBody,
@@ -72,7 +72,7 @@ azureRoutes.post("/responses", (c) =>
   }),
 );
 
-azureRoutes.post("/embeddings", (c) =>
+azureRoutes.post("/embeddings", relayKey, (c) =>
   relay(c, {
     provider: azureEmbeddingsProvider,
     schema: embeddingsBody,
@@ -90,9 +90,9 @@ azureRoutes.post("/embeddings", (c) =>
  * The key's own usage, as the original's `GET /azure/usage` gives it (`{object: "usage", data}`),
  * in the relay's counters: all time, today and this month (days in TIMEZONE_OFFSET_HOURS).
  */
-azureRoutes.get("/usage", async (c) => {
+azureRoutes.get("/usage", relayKey, async (c) => {
   const s = services(c.env);
-  const key = await authenticate(s, extractRelayKey(c.req.raw, new URL(c.req.url)));
+  const key = c.var.relayKey;
   const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
   const [total, today, month] = await Promise.all([
     s.keyspace.getUsage("key", key.id, { kind: "total" }),
@@ -119,9 +119,8 @@ const AZURE_MODELS = [
 ];
 const CREATED = 1_735_689_600; // 2025-01-01: the list carries no dates of its own
 
-azureRoutes.get("/models", async (c) => {
-  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
-  requirePermission(key, "openai");
+azureRoutes.get("/models", relayKey, requirePermission("openai"), (c) => {
+  const key = c.var.relayKey;
   const data = AZURE_MODELS.filter(
     (m) =>
       !isRestricted(key.limits.restrictedModels, m) &&

@@ -15,18 +15,19 @@
 // Errors reach the client in OpenAI's shape whatever the backend answered.
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Env, services } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
-import type { AccountRecord, Platform, RelayKeyRecord } from "../keyspace/records.ts";
+import type { AccountRecord, RelayKeyRecord } from "../keyspace/records.ts";
 import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
 import { geminiProvider } from "../providers/gemini/index.ts";
 import { geminiModelList, isRestricted } from "../providers/gemini/models.ts";
 import { openaiProvider, responsesStreamError } from "../providers/openai/index.ts";
 import type { ClientCall, Provider } from "../providers/provider.ts";
-import { authenticate, extractRelayKey } from "../relay/auth.ts";
+import { mayUsePlatform } from "../relay/permission.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
+import { relayKey } from "../relay/relay-key.ts";
 import { NO_QUERY, relayQuery } from "../relay/upstream-query.ts";
 import { anthropicChatStream, anthropicToChatResponse } from "../translate/anthropic-to-chat.ts";
 import { asObject, type ChatCompletion, type Json, parseChatRequest } from "../translate/chat.ts";
@@ -295,24 +296,16 @@ function modelIds(backend: Backend): string[] {
   return OPENAI_MODELS;
 }
 
-function mayUse(key: RelayKeyRecord, platform: Platform): boolean {
-  return key.limits.permissions.length === 0 || key.limits.permissions.includes(platform);
-}
-
 /** The models this key may use: its platforms, less its model blacklist. */
 export function modelsFor(key: RelayKeyRecord) {
   const data = (["claude", "gemini", "openai"] as const).flatMap((backend) =>
-    mayUse(key, backend)
+    mayUsePlatform(key.limits, backend)
       ? modelIds(backend)
           .filter((id) => !isRestricted(key.limits.restrictedModels, id))
           .map((id) => ({ id, object: "model" as const, created: CREATED, owned_by: OWNERS[backend] }))
       : [],
   );
   return { object: "list" as const, data };
-}
-
-async function keyOf(c: RouteContext): Promise<RelayKeyRecord> {
-  return authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
 }
 
 /** Chat completions only: mounted at /api/v1, where GET /models is Claude Code's Anthropic list. */
@@ -325,19 +318,15 @@ for (const routes of [unifiedChatRoutes, chatRoutes]) {
     c.set("protocol", "openai");
     await next();
   });
-  routes.post("/chat/completions", chatCompletions);
-  routes.post("/unified/chat/completions", chatCompletions);
+  routes.post("/chat/completions", relayKey, chatCompletions);
+  routes.post("/unified/chat/completions", relayKey, chatCompletions);
 }
 
-chatRoutes.get("/models", async (c) => {
-  c.set("protocol", "openai");
-  return c.json(modelsFor(await keyOf(c)));
-});
+chatRoutes.get("/models", relayKey, (c) => c.json(modelsFor(c.var.relayKey)));
 
-chatRoutes.get("/models/:model", async (c) => {
-  c.set("protocol", "openai");
+chatRoutes.get("/models/:model", relayKey, (c) => {
   const id = c.req.param("model");
-  const model = modelsFor(await keyOf(c)).data.find((m) => m.id === id);
+  const model = modelsFor(c.var.relayKey).data.find((m) => m.id === id);
   if (!model)
     throw new RelayError("not_found", `The model '${id}' does not exist or this key may not use it`);
   return c.json(model);

@@ -2,12 +2,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { keyView } from "../admin/views.ts";
-import { type Env, services } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
-import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
-import { type RouteContext, relay } from "../relay/pipeline.ts";
+import { relay } from "../relay/pipeline.ts";
+import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { upstreamQuery } from "../relay/upstream-query.ts";
 
 const messagesRequest = z.looseObject({
@@ -32,7 +32,7 @@ const toUpstream = (path: string) => (body: MessagesRequest, url: URL) => ({
 });
 
 for (const path of ["/v1/messages", "/claude/v1/messages"]) {
-  claudeRoutes.post(path, (c) =>
+  claudeRoutes.post(path, relayKey, (c) =>
     relay(c, {
       provider: claudeProvider,
       schema: messagesRequest,
@@ -42,7 +42,7 @@ for (const path of ["/v1/messages", "/claude/v1/messages"]) {
   );
 }
 
-claudeRoutes.post("/v1/messages/count_tokens", (c) =>
+claudeRoutes.post("/v1/messages/count_tokens", relayKey, (c) =>
   relay(c, {
     provider: claudeProvider,
     schema: messagesRequest,
@@ -51,17 +51,8 @@ claudeRoutes.post("/v1/messages/count_tokens", (c) =>
   }),
 );
 
-async function authorised(c: RouteContext) {
-  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
-  requirePermission(key, "claude");
-  return key;
-}
-
-claudeRoutes.get("/v1/models", async (c) => {
-  await authorised(c);
-  return c.json(claudeModelList());
-});
+claudeRoutes.get("/v1/models", relayKey, requirePermission("claude"), (c) => c.json(claudeModelList()));
 
 for (const path of ["/v1/key-info", "/v1/me"]) {
-  claudeRoutes.get(path, async (c) => c.json(keyView(await authorised(c))));
+  claudeRoutes.get(path, relayKey, requirePermission("claude"), (c) => c.json(keyView(c.var.relayKey)));
 }

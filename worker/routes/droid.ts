@@ -5,12 +5,12 @@
 // the shape of the protocol each path speaks.
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Env, services } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { droidChatProvider, droidClaudeProvider, droidResponsesProvider } from "../providers/droid/index.ts";
 import { isRestricted } from "../providers/gemini/models.ts";
-import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { relay } from "../relay/pipeline.ts";
+import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { NO_QUERY } from "../relay/upstream-query.ts";
 import { relayNativeChat } from "./native-chat.ts";
 
@@ -49,14 +49,16 @@ const target = (body: { model: string; stream?: boolean | undefined }) => ({
   stream: body.stream === true,
 });
 
-droidRoutes.post("/claude/v1/messages", (c) =>
+droidRoutes.post("/claude/v1/messages", relayKey, (c) =>
   relay(c, { provider: droidClaudeProvider, schema: messagesBody, target, meter: true }),
 );
 
-droidRoutes.post("/comm/v1/chat/completions", (c) => relayNativeChat(c, droidChatProvider, chatBody, target));
+droidRoutes.post("/comm/v1/chat/completions", relayKey, (c) =>
+  relayNativeChat(c, droidChatProvider, chatBody, target),
+);
 
 for (const path of ["/openai/v1/responses", "/openai/responses"]) {
-  droidRoutes.post(path, (c) =>
+  droidRoutes.post(path, relayKey, (c) =>
     relay(c, { provider: droidResponsesProvider, schema: responsesBody, target, meter: true }),
   );
 }
@@ -69,10 +71,9 @@ const DROID_MODELS = [
 ];
 const CREATED = 1_735_689_600; // 2025-01-01: the list carries no dates of its own
 
-droidRoutes.get("/:surface{claude|comm|openai}/v1/models", async (c) => {
-  c.set("protocol", c.req.param("surface") === "claude" ? "anthropic" : "openai");
-  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
-  requirePermission(key, "droid");
+// The route groups above set the protocol of each surface, so a refused key gets its error shape.
+droidRoutes.get("/:surface{claude|comm|openai}/v1/models", relayKey, requirePermission("droid"), (c) => {
+  const key = c.var.relayKey;
   const data = DROID_MODELS.filter((m) => !isRestricted(key.limits.restrictedModels, m.id)).map((m) => ({
     ...m,
     object: "model" as const,

@@ -6,7 +6,7 @@
 // mapped by the provider and the answer here (codeassist.ts).
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Env, services } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records.ts";
@@ -23,8 +23,8 @@ import { geminiProvider } from "../providers/gemini/index.ts";
 import { geminiModel, geminiModelList, isRestricted } from "../providers/gemini/models.ts";
 import { speaksCodeAssist } from "../providers/gemini/upstream.ts";
 import type { Provider } from "../providers/provider.ts";
-import { authenticate, extractRelayKey, requirePermission } from "../relay/auth.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
+import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { upstreamQuery } from "../relay/upstream-query.ts";
 
 export const geminiRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }>();
@@ -117,16 +117,10 @@ function publicCall(c: RouteContext, version: string, segment: string): Promise<
 }
 
 for (const version of ["v1beta", "v1"]) {
-  geminiRoutes.post(`/${version}/models/:call`, (c) => publicCall(c, version, c.req.param("call")));
+  geminiRoutes.post(`/${version}/models/:call`, relayKey, (c) => publicCall(c, version, c.req.param("call")));
 }
 // Bare `/models/...`, as the original accepts for clients that leave the version out.
-geminiRoutes.post("/models/:call", (c) => publicCall(c, "v1beta", c.req.param("call")));
-
-async function authorised(c: RouteContext) {
-  const key = await authenticate(services(c.env), extractRelayKey(c.req.raw, new URL(c.req.url)));
-  requirePermission(key, "gemini");
-  return key;
-}
+geminiRoutes.post("/models/:call", relayKey, (c) => publicCall(c, "v1beta", c.req.param("call")));
 
 /**
  * Code Assist setup calls. The relay runs every request in the project of the account that serves
@@ -141,7 +135,7 @@ const RELAY_TIER = {
   userDefinedCloudaicompanionProject: false,
 };
 
-function setupAnswer(method: string): unknown {
+function setupAnswer(method: "loadCodeAssist" | "onboardUser"): unknown {
   if (method === "loadCodeAssist") {
     return {
       currentTier: RELAY_TIER,
@@ -156,12 +150,14 @@ function setupAnswer(method: string): unknown {
   };
 }
 
-geminiRoutes.post("/:call", async (c) => {
+for (const method of ["loadCodeAssist", "onboardUser"] as const) {
+  geminiRoutes.post(`/v1internal:${method}`, relayKey, requirePermission("gemini"), (c) =>
+    c.json(setupAnswer(method)),
+  );
+}
+
+geminiRoutes.post("/:call", relayKey, async (c) => {
   const method = /^v1internal:([A-Za-z]+)$/.exec(c.req.param("call"))?.[1];
-  if (method === "loadCodeAssist" || method === "onboardUser") {
-    await authorised(c);
-    return c.json(setupAnswer(method));
-  }
   if (!isMethod(method)) unknownMethod(c);
   if (method === "countTokens") {
     return relayGemini(c, "code-assist", method, codeAssistCountRequest, (body, url) => ({
@@ -180,12 +176,11 @@ geminiRoutes.post("/:call", async (c) => {
 });
 
 for (const path of ["/v1beta/models", "/v1/models", "/models"]) {
-  geminiRoutes.get(path, async (c) => {
-    const key = await authorised(c);
-    return c.json(geminiModelList(key.limits.restrictedModels));
-  });
-  geminiRoutes.get(`${path}/:model`, async (c) => {
-    const key = await authorised(c);
+  geminiRoutes.get(path, relayKey, requirePermission("gemini"), (c) =>
+    c.json(geminiModelList(c.var.relayKey.limits.restrictedModels)),
+  );
+  geminiRoutes.get(`${path}/:model`, relayKey, requirePermission("gemini"), (c) => {
+    const key = c.var.relayKey;
     const model = bareModel(c.req.param("model"));
     if (isRestricted(key.limits.restrictedModels, model)) {
       throw new RelayError("not_found", `Model ${model} is not found`);

@@ -6,6 +6,7 @@ import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { openaiProvider } from "../providers/openai/index.ts";
 import { relay } from "../relay/pipeline.ts";
+import { relayKey } from "../relay/relay-key.ts";
 import { NO_QUERY } from "../relay/upstream-query.ts";
 
 const responsesRequest = z.looseObject({
@@ -30,7 +31,7 @@ const toUpstream = (path: string) => (body: ResponsesRequest) => ({
 });
 
 for (const prefix of ["", "/v1"]) {
-  openaiRoutes.post(`${prefix}/responses`, (c) =>
+  openaiRoutes.post(`${prefix}/responses`, relayKey, (c) =>
     relay(c, {
       provider: openaiProvider,
       schema: responsesRequest,
@@ -39,7 +40,7 @@ for (const prefix of ["", "/v1"]) {
     }),
   );
   // Codex's remote compaction (x-codex-beta-features: remote_compaction_v2) when a thread grows long.
-  openaiRoutes.post(`${prefix}/responses/compact`, (c) =>
+  openaiRoutes.post(`${prefix}/responses/compact`, relayKey, (c) =>
     relay(c, {
       provider: openaiProvider,
       schema: responsesRequest,
