@@ -267,7 +267,7 @@ describe("Gemini answers between dialects", () => {
 
   it("ends a broken stream with a Google-shaped error event on its own", () => {
     const text = new TextDecoder().decode(geminiProvider.streamErrorEvent("lost"));
-    expect(text).toBe('\n\ndata: {"error":{"code":502,"message":"lost","status":"UNAVAILABLE"}}\n\n');
+    expect(text).toBe('data: {"error":{"code":502,"message":"lost","status":"UNAVAILABLE"}}\n\n');
   });
 });
 

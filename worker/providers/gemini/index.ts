@@ -14,11 +14,9 @@ export const geminiProvider: Provider = {
   buildRequest: buildGeminiRequest,
   usageFromSse,
   usageFromJson,
-  // A blank line first, so a cut-off event before it cannot swallow the error.
+  // Sent only after whole events (relay/meter.ts): no blank line needed before it.
   streamErrorEvent: (message) =>
-    encoder.encode(
-      `\n\ndata: ${JSON.stringify({ error: { code: 502, message, status: "UNAVAILABLE" } })}\n\n`,
-    ),
+    encoder.encode(`data: ${JSON.stringify({ error: { code: 502, message, status: "UNAVAILABLE" } })}\n\n`),
   outcome: geminiOutcome,
   sessionHash: (body) => geminiSessionHash(body),
   refresh: {
