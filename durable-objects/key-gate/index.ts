@@ -4,7 +4,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
-import type { UsageRecord } from "../../worker/usage/aggregate.ts";
+import { counts, type UsageRecord } from "../../worker/usage/aggregate.ts";
+import { addMicro } from "../../worker/usage/money.ts";
 import { periodStamps } from "../../worker/usage/periods.ts";
 import { totalTokens } from "../../worker/usage/tokens.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
@@ -25,7 +26,13 @@ import { FLUSH_DELAY_MS as USAGE_FLUSH_DELAY_MS, UsageOutbox } from "./outbox.ts
 export type { AdmitRequest, Denial, Lease };
 
 export type AdmitResult =
-  | { admitted: true; lease: Lease | null; activatedAt?: string }
+  | {
+      admitted: true;
+      lease: Lease | null;
+      activatedAt?: string;
+      /** Start of the rate window the request was counted in (none for uncounted calls). */
+      windowStart?: number;
+    }
   | { admitted: false; denial: Denial }
   /** The gate has no record of the key this recent: call again with the whole record. */
   | { admitted: false; needRecord: true };
@@ -40,6 +47,8 @@ export interface Settlement {
   leaseId: string | null;
   /** What the request used; stored durably before settle answers, then flushed to the keyspace. */
   record: UsageRecord;
+  /** The admission's `windowStart`: a request no upstream answered is given back to that window. */
+  windowStart?: number;
 }
 
 export interface GateSnapshot {
@@ -178,7 +187,7 @@ export class KeyGate extends DurableObject<Env> {
     }
     this.changed();
     this.ensureAlarm();
-    return { admitted: true, lease, activatedAt };
+    return { admitted: true, lease, activatedAt, windowStart: this.window.start };
   }
 
   async renew(leaseId: string): Promise<Lease | null> {
@@ -204,13 +213,21 @@ export class KeyGate extends DurableObject<Env> {
     const now = Date.now();
     if (this.record) this.roll(this.record, now);
     const tokens = totalTokens(record.usage);
+    const cost = record.costMicroUsd;
+    // A request no upstream answered is no request of the key's: its admission is given back,
+    // if the window it was counted in is still running (a later window never counted it).
+    if (!counts(record) && this.window && this.window.start === settlement.windowStart) {
+      this.window.requests = Math.max(0, this.window.requests - 1);
+    }
     if (this.window) {
       this.window.tokens += tokens;
-      this.window.costMicroUsd += record.costMicroUsd;
+      this.window.costMicroUsd = addMicro(this.window.costMicroUsd, cost);
     }
-    this.spend.dayCostMicroUsd += record.costMicroUsd;
-    if (isClaudeFamily(record.model)) this.spend.weekCostMicroUsd += record.costMicroUsd;
-    this.spend.totalCostMicroUsd += record.costMicroUsd;
+    // Sums of exact costs, made in pico-dollars: no rounding drift over many requests.
+    this.spend.dayCostMicroUsd = addMicro(this.spend.dayCostMicroUsd, cost);
+    if (isClaudeFamily(record.model))
+      this.spend.weekCostMicroUsd = addMicro(this.spend.weekCostMicroUsd, cost);
+    this.spend.totalCostMicroUsd = addMicro(this.spend.totalCostMicroUsd, cost);
     this.spend.totalTokens += tokens;
     this.changed();
     await this.outbox.add(record);

@@ -188,6 +188,33 @@ describe("KeyGate limits and admin changes", () => {
     expect(await g.admit(record, request)).toMatchObject({ admitted: false, denial: { kind: "quota" } });
   });
 
+  it("gives a request no upstream answered back to the rate window it was counted in", async () => {
+    const record = key({ rateLimitWindowMinutes: 10, rateLimitRequests: 2 });
+    const g = gate(record);
+    const unserved = (leaseId: string | null, windowStart: number | undefined) => {
+      const s = settlement(leaseId);
+      return { ...s, windowStart, record: { ...s.record, status: 503, served: false } };
+    };
+    for (let i = 0; i < 3; i++) {
+      const admitted = await g.admit(record, request);
+      if (!admitted.admitted) throw new Error(`refused: ${JSON.stringify(admitted)}`);
+      expect(admitted.windowStart).toBe((await g.snapshot()).window?.start);
+      await g.settle(unserved(admitted.lease?.id ?? null, admitted.windowStart));
+    }
+    expect((await g.snapshot()).window?.requests).toBe(0);
+    // A settle of a request counted in an earlier window gives nothing back to this one.
+    const counted = await g.admit(record, request);
+    if (!counted.admitted || counted.windowStart === undefined) throw new Error("refused");
+    await g.settle(unserved(counted.lease?.id ?? null, counted.windowStart - 60_000));
+    expect((await g.snapshot()).window?.requests).toBe(1);
+    // A request an upstream answered keeps its count.
+    const served = await g.admit(record, request);
+    if (!served.admitted) throw new Error("refused");
+    await g.settle({ ...settlement(served.lease?.id ?? null), windowStart: served.windowStart });
+    expect((await g.snapshot()).window?.requests).toBe(2);
+    expect(await g.admit(record, request)).toMatchObject({ admitted: false });
+  });
+
   it("applies an admin change at once, even when a request brings an older cached record", async () => {
     const record = key({});
     const g = gate(record);

@@ -2,7 +2,15 @@
 import { describe, expect, it } from "vitest";
 import type { Usage } from "../../worker/keyspace/records.ts";
 import { costOf, findPrice, shippedPrices } from "../../worker/pricing/pricing.ts";
-import { admin, freshKeyspace, upstreamUrl } from "./helpers.ts";
+import {
+  admin,
+  createConsoleAccount,
+  createKey,
+  freshKeyspace,
+  messages,
+  upstreamUrl,
+  waitFor,
+} from "./helpers.ts";
 
 const usage = (u: Partial<Usage>): Usage => ({
   input_tokens: 0,
@@ -70,6 +78,92 @@ describe("cost", () => {
     expect(
       costOf(shippedPrices, "gemini-2.5-pro", usage({ input_tokens: 1000, output_tokens: 1000 })).microUsd,
     ).toBe(11_250);
+  });
+});
+
+describe("model names resolved to a price, as LiteLLM's table names them", () => {
+  const priceOf = (model: string, platform?: string) => findPrice(shippedPrices, model, platform);
+
+  it("strips a date suffix (-YYYY-MM-DD, -YYYYMMDD, Vertex's @YYYYMMDD) and -latest", () => {
+    expect(priceOf("gpt-4o-2024-08-06")).toBe(shippedPrices["gpt-4o"]);
+    expect(priceOf("gpt-4o-mini-2024-07-18")).toBe(shippedPrices["gpt-4o-mini"]);
+    expect(priceOf("o3-2025-04-16")).toBe(shippedPrices.o3);
+    expect(priceOf("claude-3-5-haiku-20241022")).toBe(shippedPrices["claude-3-5-haiku"]);
+    expect(priceOf("claude-sonnet-4-5@20250929")).toBe(shippedPrices["claude-sonnet-4-5"]);
+    expect(priceOf("claude-3-5-haiku-latest")).toBe(shippedPrices["claude-3-5-haiku"]);
+    expect(priceOf("gemini-2.5-flash-latest")).toBe(shippedPrices["gemini-2.5-flash"]);
+  });
+
+  it("strips Bedrock's region and vendor prefixes and :N versions", () => {
+    expect(priceOf("us.anthropic.claude-3-5-haiku-20241022-v1:0")).toBe(shippedPrices["claude-3-5-haiku"]);
+    expect(priceOf("global.anthropic.claude-sonnet-4-5-20250929-v1:0")).toBe(
+      shippedPrices["claude-sonnet-4-5"],
+    );
+    expect(priceOf("anthropic.claude-haiku-4-5-20251001-v1:0")).toBe(shippedPrices["claude-haiku-4-5"]);
+    expect(priceOf("openai/gpt-4o-2024-08-06")).toBe(shippedPrices["gpt-4o"]);
+  });
+
+  it("tries the exact id first, then the provider-prefixed id, before stripping anything", () => {
+    const a = { input_cost_per_token: 1e-6, output_cost_per_token: 1e-6 };
+    const b = { input_cost_per_token: 2e-6, output_cost_per_token: 2e-6 };
+    const c = { input_cost_per_token: 3e-6, output_cost_per_token: 3e-6 };
+    const table = { "gpt-4o": a, "azure/gpt-4o-2024-08-06": b, "gpt-4o-2024-08-06": c, "gemini/gem-x": a };
+    expect(findPrice(table, "gpt-4o-2024-08-06", "azure")).toBe(c);
+    expect(findPrice({ "gpt-4o": a, "azure/gpt-4o-2024-08-06": b }, "gpt-4o-2024-08-06", "azure")).toBe(b);
+    expect(findPrice({ "gpt-4o": a, "azure/gpt-4o-2024-08-06": b }, "gpt-4o-2024-08-06", "openai")).toBe(a);
+    expect(findPrice(table, "gem-x", "gemini")).toBe(a);
+    expect(findPrice(table, "gem-x")).toBeUndefined();
+  });
+
+  it("does not strip what is not a date or a version (a model's own number stays)", () => {
+    expect(priceOf("gpt-4o-2024")).toBeUndefined();
+    expect(priceOf("gemini-2.5-pro-preview-05-06")).toBeUndefined();
+    expect(priceOf("claude-opus-4-5-1")).toBeUndefined();
+  });
+
+  it("prices a dated OpenAI id (it cost 0 before)", () => {
+    // gpt-4o: 1,000 × 2.5e-6 + 100 × 1e-5 = $0.0035
+    const cost = costOf(
+      shippedPrices,
+      "gpt-4o-2024-08-06",
+      usage({ input_tokens: 1000, output_tokens: 100 }),
+    );
+    expect(cost.priced).toBe(true);
+    expect(cost.microUsd).toBe(3_500);
+  });
+});
+
+describe("unpriced models seen", () => {
+  interface Unpriced {
+    model: string;
+    requests: number;
+    lastSeenAt: string;
+  }
+  const unpriced = async (token: string) =>
+    (await admin<{ models: Unpriced[] }>(token, "GET", "/pricing/unpriced")).body.models;
+
+  it("lists a model served without a price until an override prices it", async () => {
+    const token = await freshKeyspace();
+    expect(await unpriced(token)).toEqual([]);
+    await createConsoleAccount(token, "ok");
+    const key = await createKey(token);
+    for (const model of ["claude-house-1", "claude-house-1", "claude-sonnet-4-5-20250929"]) {
+      const response = await messages(key.secret, { model });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const seen = await waitFor(
+      () => unpriced(token),
+      (m) => m.length > 0,
+    );
+    expect(seen).toEqual([{ model: "claude-house-1", requests: 2, lastSeenAt: expect.any(String) }]);
+    expect(Date.now() - Date.parse(seen[0]?.lastSeenAt ?? "")).toBeLessThan(60_000);
+    // Priced by an override: no longer listed.
+    const put = await admin(token, "PUT", "/pricing/overrides", {
+      models: { "claude-house-1": { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } },
+    });
+    expect(put.status).toBe(200);
+    expect(await unpriced(token)).toEqual([]);
   });
 });
 

@@ -62,6 +62,17 @@ describe("usage batches", () => {
       requests: 1,
     });
   });
+
+  it("keep sub-micro-dollar costs: remainders carry into whole micro-dollars across batches", async () => {
+    // 0.4 µ$ (400,000 pico-dollars) a request, one request a batch: 1.2 µ$ after three.
+    const cheap = () => ({ ...usageRecord("k3", 1, 0), costMicroUsd: 0.4 });
+    for (let i = 0; i < 3; i++) await applyUsageBatch(keyspace.redis, `carry-${i}`, [cheap()], 8);
+    expect((await keyspace.getUsage("key", "k3", { kind: "total" })).costMicroUsd).toBe(1.2);
+    // Stored as whole micro-dollars (as before) plus a remainder below one micro-dollar.
+    const bucket = keys.usage("key", "k3", { kind: "total" });
+    expect(String(await keyspace.redis.hget(bucket, "costMicroUsd"))).toBe("1");
+    expect(String(await keyspace.redis.hget(bucket, "costPicoUsd"))).toBe("200000");
+  });
 });
 
 const gateFor = (keyId: string) => testEnv.KEY_GATE.getByName(keyId);

@@ -1,8 +1,8 @@
 // The price table: what is in force, admin overrides, and a refresh on demand.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { modelPriceSchema } from "../pricing/pricing.ts";
-import { loadPrices, priceInfo, refreshPrices, setPriceOverrides } from "../pricing/table.ts";
+import { findPrice, modelPriceSchema } from "../pricing/pricing.ts";
+import { loadedPrices, loadPrices, priceInfo, refreshPrices, setPriceOverrides } from "../pricing/table.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 
 const security = [{ adminJwt: [] }];
@@ -16,6 +16,19 @@ const infoSchema = z
     overrides: overridesSchema,
   })
   .openapi("PricingInfo");
+
+const unpricedSchema = z
+  .object({
+    models: z.array(
+      z.object({
+        model: z.string(),
+        /** Requests served with this model since it was first seen without a price. */
+        requests: z.number(),
+        lastSeenAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("UnpricedModels");
 
 const routes = {
   get: createRoute({
@@ -40,6 +53,15 @@ const routes = {
     },
     responses: { 200: jsonContent(infoSchema, "Pricing") },
   }),
+  unpriced: createRoute({
+    method: "get",
+    path: "/pricing/unpriced",
+    tags,
+    security,
+    summary:
+      "Models served without a price (their cost counted as 0) that the table in force still cannot price, latest first",
+    responses: { 200: jsonContent(unpricedSchema, "Unpriced models") },
+  }),
   refresh: createRoute({
     method: "post",
     path: "/pricing/refresh",
@@ -63,6 +85,16 @@ export function registerPricing(app: AdminApp) {
   app.openapi(routes.overrides, async (c) => {
     await setPriceOverrides(services(c.env), c.req.valid("json").models);
     return c.json(priceInfo(), 200);
+  });
+  app.openapi(routes.unpriced, async (c) => {
+    const s = services(c.env);
+    const [seen] = await Promise.all([s.keyspace.unpricedModels(), loadPrices(s)]);
+    // A model priced since (an override, a refreshed table) is no longer the operator's to do.
+    const table = loadedPrices();
+    const models = seen
+      .filter((m) => !findPrice(table, m.model))
+      .sort((a, b) => (b.lastSeenAt ?? "").localeCompare(a.lastSeenAt ?? "") || b.requests - a.requests);
+    return c.json({ models }, 200);
   });
   app.openapi(routes.refresh, async (c) => {
     const s = services(c.env);

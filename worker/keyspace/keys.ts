@@ -41,6 +41,9 @@ export const keys = {
   /** The LiteLLM price table last fetched by the cron, and the admin's overrides. */
   pricingTable: () => `${PREFIX}:pricing:table`,
   pricingOverrides: () => `${PREFIX}:pricing:overrides`,
+  /** Models served without a price (written by the usage flush): model → requests, model → last seen (HSETs). */
+  unpricedModels: () => `${PREFIX}:pricing:unpriced`,
+  unpricedModelsSeen: () => `${PREFIX}:pricing:unpriced-seen`,
 
   /** PKCE verifier and state of an OAuth authorization in progress (10 minutes). */
   oauthSession: (id: string) => `${PREFIX}:oauth-session:${id}`,

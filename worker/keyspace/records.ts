@@ -359,7 +359,10 @@ export const recentRequestSchema = z.object({
   status: z.number().int(),
   durationMs: z.number().min(0),
   usage: usageSchema,
+  /** Rounded to whole micro-dollars (what readers before `costPicoUsd` expect). */
   costMicroUsd: z.number().int().min(0),
+  /** The exact cost in pico-dollars (10⁻¹² USD); absent in records written before it existed. */
+  costPicoUsd: z.number().int().min(0).optional(),
 });
 export type RecentRequest = z.infer<typeof recentRequestSchema>;
 

@@ -3,6 +3,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { z } from "zod";
 import { log } from "../http/log.ts";
+import { joinMicro, microOf } from "../usage/money.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import {
   type AccountGroupRecord,
@@ -49,6 +50,25 @@ export type UsageCounters = Record<UsageField, number>;
 
 export function emptyCounters(): UsageCounters {
   return Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as UsageCounters;
+}
+
+/**
+ * Hash field of a bucket's cost below one micro-dollar, in pico-dollars: `costMicroUsd` holds
+ * whole micro-dollars (integer HINCRBY, as before it existed), this the rest (carried, < 10⁶).
+ */
+export const COST_REMAINDER_FIELD = "costPicoUsd";
+
+/** A usage hash's fields → counters; the cost is its whole micro-dollars plus the remainder. */
+export function countersFromFields(fields: ReadonlyMap<string, unknown>): UsageCounters {
+  const counters = emptyCounters();
+  for (const field of USAGE_FIELDS) {
+    const value = Number(fields.get(field) ?? 0);
+    counters[field] = Number.isFinite(value) ? value : 0;
+  }
+  const remainder = Number(fields.get(COST_REMAINDER_FIELD) ?? 0);
+  if (Number.isFinite(remainder) && remainder !== 0)
+    counters.costMicroUsd = joinMicro(counters.costMicroUsd, remainder);
+  return counters;
 }
 
 export interface UsageIncrement {
@@ -197,15 +217,33 @@ export class Keyspace {
   // ---- usage (written by the KeyGate write-behind, see usage-batch.ts) ----
   async getUsage(owner: UsageOwner, ownerId: string, period: UsagePeriod): Promise<UsageCounters> {
     const raw: unknown = await this.redis.hgetall(keys.usage(owner, ownerId, period));
-    const counters = emptyCounters();
-    const fields = hashFields(raw);
-    for (const field of USAGE_FIELDS) counters[field] = Number(fields.get(field) ?? 0);
-    return counters;
+    return countersFromFields(hashFields(raw));
   }
 
+  /** The key's latest requests; `costMicroUsd` exact (from `costPicoUsd` where the record has it). */
   async recentRequests(keyId: string, limit = 50): Promise<RecentRequest[]> {
     const rows = await this.redis.lrange<string>(keys.recentRequests(keyId), 0, limit - 1);
-    return rows.flatMap((raw) => parseRecord(recentRequestSchema, raw, "recent request") ?? []);
+    return rows.flatMap((raw) => {
+      const request = parseRecord(recentRequestSchema, raw, "recent request");
+      if (!request) return [];
+      const { costPicoUsd, ...rest } = request;
+      return [
+        { ...rest, costMicroUsd: costPicoUsd === undefined ? rest.costMicroUsd : microOf(costPicoUsd) },
+      ];
+    });
+  }
+
+  /** Models served without a price, with how many requests and when last (usage-batch.ts writes them). */
+  async unpricedModels(): Promise<Array<{ model: string; requests: number; lastSeenAt: string | null }>> {
+    const [counts, seen] = await Promise.all([
+      this.redis.hgetall(keys.unpricedModels()),
+      this.redis.hgetall(keys.unpricedModelsSeen()),
+    ]);
+    const last = hashFields(seen);
+    return [...hashFields(counts)].map(([model, requests]) => {
+      const at = last.get(model);
+      return { model, requests: Number(requests) || 0, lastSeenAt: typeof at === "string" ? at : null };
+    });
   }
 
   async recentErrors(limit = 100): Promise<RecentError[]> {

@@ -2,10 +2,11 @@
 // bucket, recent-request lists, index sets and metrics — guarded by a marker key so a retried
 // batch (after a crash between sending and forgetting it) is never counted twice.
 import type { Redis } from "@upstash/redis/cloudflare";
-import { type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
+import { counts, type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
+import { PICO_PER_MICRO, picoOf, splitMicro } from "../usage/money.ts";
 import { keys } from "./keys.ts";
 import { recentErrorSchema, recentRequestSchema } from "./records.ts";
-import { USAGE_FIELDS } from "./store.ts";
+import { COST_REMAINDER_FIELD, USAGE_FIELDS } from "./store.ts";
 
 /** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */
 export const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];
@@ -13,6 +14,8 @@ export const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 3
 const MARKER_TTL_SECONDS = 7 * 86_400;
 const RECENT_REQUESTS_KEPT = 200;
 const RECENT_ERRORS_KEPT = 100;
+/** Unpriced models remembered at most (model names come from clients and upstreams). */
+const UNPRICED_MODELS_KEPT = 500;
 
 /** Status classes for failures that carry no error of their own (an upstream's answer passed on). */
 function errorTypeOf(status: number): string {
@@ -24,6 +27,10 @@ function errorTypeOf(status: number): string {
 
 type Op =
   | ["hincrby", string, string, number]
+  /** Adds pico-dollars to a bucket's remainder field and carries whole micro-dollars out of it. */
+  | ["carry", string, string, string, number, number]
+  /** Counts a request of an unpriced model (count hash, last-seen hash), up to a number of models. */
+  | ["unpriced", string, string, string, number, string, number]
   | ["expire", string, number]
   | ["lpush", string, string, number]
   | ["sadd", string, string]
@@ -34,6 +41,18 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then retur
 for _, op in ipairs(cjson.decode(ARGV[2])) do
   local kind = op[1]
   if kind == 'hincrby' then redis.call('HINCRBY', op[2], op[3], op[4])
+  elseif kind == 'carry' then
+    local rest = redis.call('HINCRBY', op[2], op[3], op[5])
+    if rest >= op[6] then
+      local whole = math.floor(rest / op[6])
+      redis.call('HINCRBY', op[2], op[3], -whole * op[6])
+      redis.call('HINCRBY', op[2], op[4], whole)
+    end
+  elseif kind == 'unpriced' then
+    if redis.call('HEXISTS', op[2], op[4]) == 1 or redis.call('HLEN', op[2]) < op[7] then
+      redis.call('HINCRBY', op[2], op[4], op[5])
+      redis.call('HSET', op[3], op[4], op[6])
+    end
   elseif kind == 'expire' then redis.call('EXPIRE', op[2], op[3])
   elseif kind == 'lpush' then redis.call('LPUSH', op[2], op[3]); redis.call('LTRIM', op[2], 0, op[4] - 1)
   elseif kind == 'sadd' then redis.call('SADD', op[2], op[3])
@@ -56,8 +75,10 @@ function histogram(into: Map<string, number>, key: string, label: string, ms: nu
 
 export function batchOps(records: readonly UsageRecord[], offsetHours: number): Op[] {
   const sums = new Map<string, number>();
+  const remainders = new Map<string, number>();
   const ttls = new Map<string, number>();
   const indexes = new Set<string>();
+  const unpriced = new Map<string, { requests: number; lastAt: number }>();
   const ops: Op[] = [];
   const add = (key: string, field: string, amount: number) => {
     if (amount === 0) return;
@@ -67,10 +88,23 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
   for (const record of records) {
     for (const inc of usageIncrements(record, offsetHours)) {
       const key = keys.usage(inc.owner, inc.ownerId, inc.period);
-      for (const field of USAGE_FIELDS) add(key, field, inc.counters[field]);
+      for (const field of USAGE_FIELDS) {
+        if (field !== "costMicroUsd") add(key, field, inc.counters[field]);
+      }
+      // Whole micro-dollars as before; the fraction goes to the remainder field (integers both).
+      const { wholeMicro, remainderPico } = splitMicro(inc.counters.costMicroUsd);
+      add(key, "costMicroUsd", wholeMicro);
+      if (remainderPico > 0) remainders.set(key, (remainders.get(key) ?? 0) + remainderPico);
       if (inc.ttlSeconds) ttls.set(key, inc.ttlSeconds);
       if (inc.owner === "key-model") indexes.add(`${keys.keyModelIndex(record.keyId)}\u0000${record.model}`);
       else if (inc.owner !== "system") indexes.add(`${keys.usageIndex(inc.owner)}\u0000${inc.ownerId}`);
+    }
+    if (record.priced === false && counts(record)) {
+      const seen = unpriced.get(record.model) ?? { requests: 0, lastAt: 0 };
+      unpriced.set(record.model, {
+        requests: seen.requests + 1,
+        lastAt: Math.max(seen.lastAt, record.startedAt),
+      });
     }
     add(keys.metrics("requests"), `${record.platform}|${record.status}`, 1);
     histogram(sums, keys.metrics("duration"), record.platform, record.durationMs);
@@ -86,7 +120,8 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
       status: record.status,
       durationMs: record.durationMs,
       usage: record.usage,
-      costMicroUsd: record.costMicroUsd,
+      costMicroUsd: Math.round(record.costMicroUsd),
+      costPicoUsd: picoOf(record.costMicroUsd),
     });
     ops.push(["lpush", keys.recentRequests(record.keyId), JSON.stringify(recent), RECENT_REQUESTS_KEPT]);
     if (record.status >= 400) {
@@ -108,6 +143,20 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
   for (const [id, amount] of sums) {
     const [key = "", field = ""] = id.split("\u0000");
     ops.push(["hincrby", key, field, amount]);
+  }
+  for (const [key, pico] of remainders) {
+    ops.push(["carry", key, COST_REMAINDER_FIELD, "costMicroUsd", pico, PICO_PER_MICRO]);
+  }
+  for (const [model, seen] of unpriced) {
+    ops.push([
+      "unpriced",
+      keys.unpricedModels(),
+      keys.unpricedModelsSeen(),
+      model,
+      seen.requests,
+      new Date(seen.lastAt).toISOString(),
+      UNPRICED_MODELS_KEPT,
+    ]);
   }
   for (const [key, ttl] of ttls) ops.push(["expire", key, ttl]);
   for (const id of indexes) {

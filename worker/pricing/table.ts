@@ -72,6 +72,11 @@ export function currentPrices(services: Services, waitUntil: (p: Promise<unknown
   return effective.table;
 }
 
+/** The table as last loaded (after `loadPrices`, the keyspace's as it is now). */
+export function loadedPrices(): PriceTable {
+  return effective.table;
+}
+
 export function priceInfo() {
   return {
     source: effective.fetched ? ("fetched" as const) : ("shipped" as const),

@@ -48,6 +48,7 @@ export async function admit(
     waitUntil(services.keyspace.putRelayKey(activated).catch(() => {}));
   }
   const lease = result.lease;
+  const windowStart = result.windowStart;
   let settled = false;
   return {
     lease,
@@ -57,7 +58,11 @@ export async function admit(
       // A settle with no answer is sent again: the gate counts each request id once.
       for (let attempt = 1; ; attempt++) {
         try {
-          await gateOf(env, key.id).settle({ record, leaseId: lease?.id ?? null });
+          await gateOf(env, key.id).settle({
+            record,
+            leaseId: lease?.id ?? null,
+            windowStart,
+          });
           return;
         } catch (error) {
           if (attempt >= SETTLE_ATTEMPTS) throw error;

@@ -8,7 +8,7 @@ import { readJsonBody } from "../http/body.ts";
 import type { KeyedVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
-import { costOf } from "../pricing/pricing.ts";
+import { costOf, litellmProviderOf } from "../pricing/pricing.ts";
 import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { UsageRecord } from "../usage/aggregate.ts";
@@ -102,10 +102,10 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
     if (!options.meter) return;
     const usage = done.metered?.usage ?? emptyUsage();
     const model = done.metered?.model ?? target.model;
-    const cost = costOf(currentPrices(s, waitUntil), model, usage);
-    if (!cost.priced && done.metered) {
-      log("warn", "no price for model; cost counted as 0", { model, requestId });
-    }
+    const pricedAs = litellmProviderOf(provider.pool ?? provider.platform);
+    const cost = costOf(currentPrices(s, waitUntil), model, usage, pricedAs);
+    const unpriced = !cost.priced && done.metered !== undefined;
+    if (unpriced) log("warn", "no price for model; cost counted as 0", { model, requestId });
     // Usage goes to the key's gate, which stores it durably and flushes it to the keyspace
     // in batches: nothing is written to the keyspace on the request's path.
     waitUntil(
@@ -123,6 +123,9 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
           usage,
           costMicroUsd: cost.microUsd,
           error: done.error,
+          // Counted only if an upstream answered (forward sets upstreamMs exactly then).
+          served: done.upstreamMs !== undefined,
+          ...(unpriced ? { priced: false } : {}),
         })
         .catch((error: unknown) => {
           log("error", "usage not settled", { requestId, error: String(error) });

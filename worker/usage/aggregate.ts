@@ -19,9 +19,22 @@ export interface UsageRecord {
   /** Time until the upstream's response headers; absent when no upstream answered. */
   upstreamMs?: number;
   usage: Usage;
+  /** Exact cost in µUSD with pico-dollar precision: may have a fractional part (see money.ts). */
   costMicroUsd: number;
   /** For failed requests: what the relay told the client (kept in the recent-errors list). */
   error?: { type: string; message: string };
+  /**
+   * False when no upstream answered (refused by the relay: no account, all unreachable, a timeout
+   * before the headers): not a request of any usage count. Absent in records stored before it existed.
+   */
+  served?: boolean;
+  /** False when the model had no price (its cost counted as 0): listed for the operator to price. */
+  priced?: boolean;
+}
+
+/** Whether the record counts in usage: an upstream answered it. */
+export function counts(record: UsageRecord): boolean {
+  return record.served !== false;
 }
 
 const DAY = 86_400;
@@ -39,7 +52,9 @@ export function countersOf(record: UsageRecord): UsageCounters {
   return c;
 }
 
+/** What the record adds to each usage bucket; nothing for a request no upstream answered. */
 export function usageIncrements(record: UsageRecord, offsetHours: number): UsageIncrement[] {
+  if (!counts(record)) return [];
   const stamps = periodStamps(record.startedAt, offsetHours);
   const periods: Array<{ period: UsagePeriod; ttlSeconds?: number }> = [
     { period: { kind: "total" } },

@@ -2,7 +2,7 @@
 // one keyspace round trip, and the views built from them (USD costs, token sums, period stamps).
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys, type UsageOwner, type UsagePeriod } from "../keyspace/keys.ts";
-import { emptyCounters, USAGE_FIELDS, type UsageCounters } from "../keyspace/store.ts";
+import { countersFromFields, type UsageCounters } from "../keyspace/store.ts";
 import { periodStamps } from "./periods.ts";
 
 export interface UsageBucket {
@@ -20,18 +20,13 @@ export function usd(microUsd: number): number {
 
 /** A hash as redis answers HGETALL (flat [field, value, …] list, or an object) → counters. */
 export function countersFrom(raw: unknown): UsageCounters {
-  const counters = emptyCounters();
   const fields = new Map<string, unknown>();
   if (Array.isArray(raw)) {
     for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), raw[i + 1]);
   } else if (raw && typeof raw === "object") {
     for (const [field, value] of Object.entries(raw)) fields.set(field, value);
   }
-  for (const field of USAGE_FIELDS) {
-    const value = Number(fields.get(field) ?? 0);
-    counters[field] = Number.isFinite(value) ? value : 0;
-  }
-  return counters;
+  return countersFromFields(fields);
 }
 
 /** Every field of a flat hash (HGETALL answer) as numbers. */
