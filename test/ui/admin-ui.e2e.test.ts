@@ -57,12 +57,12 @@ async function poll<T>(
   }
 }
 
-async function sendMessage(secret: string): Promise<number> {
+async function sendMessage(secret: string, model = "claude-sonnet-4-5"): Promise<number> {
   const response = await fetch(`${stack.relayUrl}/api/v1/messages`, {
     method: "POST",
     headers: { "x-api-key": secret, "content-type": "application/json" },
     body: JSON.stringify({
-      model: "claude-sonnet-4-5",
+      model,
       max_tokens: 32,
       messages: [{ role: "user", content: "hello from the ui test" }],
     }),
@@ -557,6 +557,49 @@ describe("the admin dashboard in Chromium", () => {
     await publicPage.locator("[data-testid=brand-name]").getByText("Acme Relay").waitFor();
     await publicPage.locator("[data-testid=brand-notice]").getByText("Maintenance tonight").waitFor();
     await visitor.close();
+  });
+
+  it("lists a model served without a price and prices it from the settings page", async () => {
+    expect(await sendMessage(state.secret, "claude-ui-unpriced-1")).toBe(200);
+    await poll("the unpriced model in the admin API", async () => {
+      const { models } = await adminCall<{ models: Array<{ model: string }> }>(
+        stack,
+        token,
+        "GET",
+        "/pricing/unpriced",
+      );
+      return models.some((m) => m.model === "claude-ui-unpriced-1");
+    });
+    // The list is read when the page opens.
+    await page.click("nav >> text=Dashboard");
+    await page.click("nav >> text=Settings");
+    const unpriced = page.locator("[data-testid=unpriced-models]");
+    const row = unpriced.locator("[data-testid=unpriced-row]", { hasText: "claude-ui-unpriced-1" });
+    await row.waitFor();
+    await shot(page, "settings-unpriced");
+    await row.getByText("Add a price").click();
+    const overrides = page.locator("[data-testid=overrides]");
+    // A new row named for the model, last (after "ui-test-model"), with its input price focused.
+    const added = overrides.locator("tr[data-row]").last();
+    await poll("the input price focused", () =>
+      page.evaluate(() => document.activeElement?.getAttribute("aria-label") === "Input"),
+    );
+    expect(await added.locator("input[aria-label=Model]").inputValue()).toBe("claude-ui-unpriced-1");
+    await added.locator("input[aria-label=Input]").fill("1");
+    await added.locator("input[aria-label=Output]").fill("5");
+    await overrides.getByText("Save").click();
+    await overrides.getByText("Saved").waitFor();
+    await unpriced.getByText("Every model served has a price.").waitFor();
+    const info = await adminCall<{ overrides: Record<string, Record<string, number>> }>(
+      stack,
+      token,
+      "GET",
+      "/pricing",
+    );
+    expect(info.overrides["claude-ui-unpriced-1"]).toEqual({
+      input_cost_per_token: 1e-6,
+      output_cost_per_token: 5e-6,
+    });
   });
 
   it("fits a phone's width", async () => {

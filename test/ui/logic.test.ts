@@ -22,7 +22,13 @@ import {
   keyStatus,
   validateKeyForm,
 } from "../../admin-ui/src/lib/keys.ts";
-import { overridesFrom, parseOverridesJson, perMillion, rowsFrom } from "../../admin-ui/src/lib/pricing.ts";
+import {
+  overridesFrom,
+  parseOverridesJson,
+  perMillion,
+  rowsFrom,
+  withModelRow,
+} from "../../admin-ui/src/lib/pricing.ts";
 import { matchRoute, stripBase, withBase } from "../../admin-ui/src/lib/route-match.ts";
 import { stampToSeconds, toColumns } from "../../admin-ui/src/lib/series.ts";
 import { parseSession } from "../../admin-ui/src/lib/session-token.ts";
@@ -328,6 +334,21 @@ describe("price overrides", () => {
     });
     expect(parseOverridesJson('{"m":{"price":1}}')).toEqual({ error: "pricing.unknownField" });
     expect(parseOverridesJson("[]")).toEqual({ error: "pricing.badJson" });
+  });
+});
+
+describe("pricing an unpriced model", () => {
+  it("adds an empty override row named for the model, once, focusing an existing row instead", () => {
+    const rows = rowsFrom({ "m-1": { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } });
+    const added = withModelRow(rows, "gpt-house-2025-01-01");
+    expect(added.rows.map((r) => r.model)).toEqual(["m-1", "gpt-house-2025-01-01"]);
+    expect(added.index).toBe(1);
+    expect(added.rows[1]?.prices.input_cost_per_token).toBe("");
+    // Saving it unfilled asks for the prices rather than sending an empty override.
+    expect(overridesFrom(added.rows).errors).toEqual({ 1: "pricing.inputOutputRequired" });
+    const again = withModelRow(added.rows, " gpt-house-2025-01-01 ");
+    expect(again.rows).toBe(added.rows);
+    expect(again.index).toBe(1);
   });
 });
 

@@ -28,6 +28,7 @@ import type {
   RelayKey,
   RelayStatus,
   TopEntry,
+  UnpricedModel,
   UsagePoint,
   UsageSummary,
   User,
@@ -156,6 +157,7 @@ export const adminApi = {
     setOverrides: (models: Record<string, ModelPrice>) =>
       call<PricingInfo>("PUT", "/pricing/overrides", { body: { models } }),
     refresh: () => call<{ ok: boolean; models: number; error?: string }>("POST", "/pricing/refresh"),
+    unpriced: async () => (await call<{ models: UnpricedModel[] }>("GET", "/pricing/unpriced")).models,
   },
 
   users: {

@@ -235,6 +235,13 @@ export interface PricingInfo {
   overrides: Record<string, ModelPrice>;
 }
 
+/** A model served without a price (its cost counted as 0), as GET /admin/pricing/unpriced lists it. */
+export interface UnpricedModel {
+  model: string;
+  requests: number;
+  lastSeenAt: string | null;
+}
+
 export interface RelayStatus {
   version: string;
   time: string;

@@ -266,6 +266,13 @@ export const en = {
   "pricing.inputOutputRequired": "Input and output prices are required",
   "pricing.badJson": "Not a JSON object of model → prices",
   "pricing.unknownField": "Unknown price field (LiteLLM names, USD per token)",
+  "pricing.unpriced": "Models without a price",
+  "pricing.unpricedHint":
+    "Served, but the table has no price for them: their cost was counted as 0. Add a price (an override) and later requests are priced.",
+  "pricing.unpricedNone": "Every model served has a price.",
+  "pricing.requests": "Requests",
+  "pricing.lastSeen": "Last seen",
+  "pricing.addPrice": "Add a price",
 
   "settings.status": "Relay status",
   "settings.version": "Version",

@@ -267,6 +267,13 @@ export const zh: Dictionary = {
   "pricing.inputOutputRequired": "输入和输出价格必填",
   "pricing.badJson": "不是“模型 → 价格”的 JSON 对象",
   "pricing.unknownField": "未知的价格字段（LiteLLM 字段名，美元 / Token）",
+  "pricing.unpriced": "未定价的模型",
+  "pricing.unpricedHint":
+    "已有请求使用、但价格表中没有价格的模型：其费用按 0 计。添加价格（自定义价格）后，之后的请求将按价计费。",
+  "pricing.unpricedNone": "所有已使用的模型都有价格。",
+  "pricing.requests": "请求数",
+  "pricing.lastSeen": "最近出现",
+  "pricing.addPrice": "添加价格",
 
   "settings.status": "服务状态",
   "settings.version": "版本",

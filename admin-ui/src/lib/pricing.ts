@@ -57,6 +57,17 @@ export function emptyRow(): OverrideRow {
   };
 }
 
+/**
+ * The rows with one for `model` (an unpriced model the operator wants to price), and the index of
+ * that row: an existing row of the same name is reused, not doubled.
+ */
+export function withModelRow(rows: OverrideRow[], model: string): { rows: OverrideRow[]; index: number } {
+  const name = model.trim();
+  const existing = rows.findIndex((row) => row.model.trim() === name);
+  if (existing >= 0) return { rows, index: existing };
+  return { rows: [...rows, { ...emptyRow(), model: name }], index: rows.length };
+}
+
 export interface RowsResult {
   models: Record<string, ModelPrice>;
   /** row index → message key */

@@ -1,11 +1,12 @@
 // Settings: the price table in force and the admin's overrides; branding; relay status; where the UI points.
-import { createSignal, For, Show } from "solid-js";
+import { type Accessor, createEffect, createSignal, For, on, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { PricingInfo } from "../api/types.ts";
 import { OutcomeBadge } from "../components/Badge.tsx";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { PageHead } from "../components/PageHead.tsx";
+import { createUnpricedLoader, UnpricedModels } from "../components/UnpricedModels.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { apiBase } from "../lib/api-base.ts";
@@ -19,6 +20,7 @@ import {
   overridesFrom,
   parseOverridesJson,
   rowsFrom,
+  withModelRow,
 } from "../lib/pricing.ts";
 
 const FIELD_LABEL: Record<MainField, MessageKey> = {
@@ -28,7 +30,16 @@ const FIELD_LABEL: Record<MainField, MessageKey> = {
   cache_read_input_token_cost: "pricing.cacheRead",
 };
 
-function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo) => void }) {
+/** A model the operator chose to price (a new object each time, so the same model may come twice). */
+interface PriceRequest {
+  model: string;
+}
+
+function OverridesEditor(props: {
+  info: PricingInfo;
+  onSaved: (info: PricingInfo) => void;
+  request: Accessor<PriceRequest | null>;
+}) {
   const [rows, setRows] = createSignal<OverrideRow[]>(rowsFrom(props.info.overrides));
   const [json, setJson] = createSignal<string | null>(null);
   const [rowErrors, setRowErrors] = createSignal<Record<number, MessageKey>>({});
@@ -88,6 +99,22 @@ function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo
     setJsonError(null);
   };
 
+  let table: HTMLTableElement | undefined;
+  // "Add a price" on an unpriced model: a row for it (in the table view), its first price focused.
+  createEffect(
+    on(props.request, (request) => {
+      if (!request) return;
+      if (json() !== null) toggleJson();
+      if (json() !== null) return;
+      const { rows: next, index } = withModelRow(rows(), request.model);
+      setRows(next);
+      queueMicrotask(() => {
+        const input = table?.querySelector<HTMLInputElement>(`tr[data-row="${index}"] input[inputmode]`);
+        input?.scrollIntoView({ block: "center" });
+        input?.focus();
+      });
+    }),
+  );
   return (
     <section class="panel" data-testid="overrides">
       <div class="panel-head">
@@ -113,7 +140,7 @@ function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo
         }
       >
         <div class="table-wrap">
-          <table class="edit-table">
+          <table class="edit-table" ref={table}>
             <thead>
               <tr>
                 <th>{t("pricing.model")}</th>
@@ -125,7 +152,7 @@ function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo
               <For each={rows()}>
                 {(row, i) => (
                   <>
-                    <tr>
+                    <tr data-row={i()}>
                       <td>
                         <input
                           aria-label={t("pricing.model")}
@@ -194,6 +221,8 @@ function OverridesEditor(props: { info: PricingInfo; onSaved: (info: PricingInfo
 
 export function SettingsPage() {
   const pricing = createLoader(once, () => adminApi.pricing.get());
+  const unpriced = createUnpricedLoader();
+  const [priceRequest, setPriceRequest] = createSignal<PriceRequest | null>(null);
   const status = createLoader(once, () => adminApi.status());
   const [refreshResult, setRefreshResult] = createSignal<{
     ok: boolean;
@@ -250,8 +279,18 @@ export function SettingsPage() {
           )}
         </Show>
       </section>
+      <UnpricedModels loader={unpriced} onPrice={(model) => setPriceRequest({ model })} />
       <Show when={pricing.data()}>
-        {(info) => <OverridesEditor info={info()} onSaved={(next) => pricing.set(next)} />}
+        {(info) => (
+          <OverridesEditor
+            info={info()}
+            request={priceRequest}
+            onSaved={(next) => {
+              pricing.set(next);
+              void unpriced.reload();
+            }}
+          />
+        )}
       </Show>
 
       <BrandingSettings />
