@@ -38,13 +38,14 @@ export async function planGroups(
   const planned: PlannedGroup[] = [];
   report.found = scanned.groups.length;
   for (const [i, { key, c }] of scanned.groups.entries()) {
-    const mapped = mapGroup(c.id, hashes[i] ?? {}, membersOf.get(c.id) ?? [], accounts);
+    const previous = accountGroupRecordSchema.safeParse(parseJson(existingRaw[i]));
+    const existing = previous.success ? previous.data : null;
+    // What the source's hash lacks keeps its value here (map-groups.ts).
+    const mapped = mapGroup(c.id, hashes[i] ?? {}, membersOf.get(c.id) ?? [], accounts, existing);
     if (!mapped.ok) {
       report.skipped.push({ id: key, reason: mapped.reason });
       continue;
     }
-    const previous = accountGroupRecordSchema.safeParse(parseJson(existingRaw[i]));
-    const existing = previous.success ? previous.data : null;
     const record = mapped.value;
     const isIndexed = indexed.has(record.id);
     const change = changeOf(existing, record, isIndexed);

@@ -1,6 +1,6 @@
 // Relay keys: plan (map each, keep what only this relay knows — our hash once the key was used
 // here, an activation that started here, the owner's state when the source has no users, a
-// binding the source does not decide — and compare) and apply (record, id index and hash index
+// binding the source does not decide, every setting the source's record lacks — and compare) and apply (record, id index and hash index
 // in one transaction each).
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "../../worker/keyspace/keys.ts";
@@ -74,15 +74,16 @@ export async function planKeys(
   const planned: PlannedKey[] = [];
   report.found = scanned.relayKeys.length;
   for (const [i, { key, c }] of scanned.relayKeys.entries()) {
-    const mapped = await mapRelayKey(c.id, fields[i] ?? {}, ctx);
+    const previous = relayKeyRecordSchema.safeParse(parseJson(existingRaw[i] ?? null));
+    const existing = previous.success ? previous.data : null;
+    // What the source's record lacks keeps its value here (map-keys.ts).
+    const mapped = await mapRelayKey(c.id, fields[i] ?? {}, ctx, existing);
     if (!mapped.ok) {
       report.skipped.push({ id: key, reason: mapped.reason });
       continue;
     }
     let record = mapped.value.record;
     let crsHash: string | null = mapped.value.crsHash;
-    const previous = relayKeyRecordSchema.safeParse(parseJson(existingRaw[i] ?? null));
-    const existing = previous.success ? previous.data : null;
     if (existing) {
       const placeholder = await legacyPlaceholderHash(mapped.value.crsHash);
       if (existing.hash !== placeholder) {

@@ -40,7 +40,10 @@ export async function planUsers(
       report.skipped.push({ id: key, reason: "corrupt: not a JSON object" });
       continue;
     }
-    const mapped = mapUser(c.id, raw, options);
+    const previous = userRecordSchema.safeParse(parseJson(existingRaw[i]));
+    const existing = previous.success ? previous.data : null;
+    // What the source's record lacks keeps its value here (map-users.ts).
+    const mapped = mapUser(c.id, raw, options, existing);
     if (!mapped.ok) {
       report.skipped.push({ id: key, reason: mapped.reason });
       continue;
@@ -55,8 +58,6 @@ export async function planUsers(
       continue;
     }
     claimed.set(name, c.id);
-    const previous = userRecordSchema.safeParse(parseJson(existingRaw[i]));
-    const existing = previous.success ? previous.data : null;
     const record = keepLocal(mapped.value, existing);
     const claimName = byName.get(name) !== c.id;
     const change = changeOf(existing, record, indexed.has(c.id) && !claimName);

@@ -43,14 +43,15 @@ export async function planWebhooks(
     report.skipped.push({ id: entry.key, reason: "corrupt: not a JSON object" });
     return null;
   }
-  const mapped = mapWebhooks(raw);
+  const stored = webhookConfigSchema.safeParse(parseJson(await target.get<string>(keys.webhookConfig())));
+  const existing = stored.success ? stored.data : null;
+  // What the original's config lacks keeps its value here (map-webhooks.ts).
+  const mapped = mapWebhooks(raw, existing);
   report.found = mapped.found;
   report.skipped.push(...mapped.skipped);
   report.imported = mapped.config.targets.length;
   countNotMapped(report, mapped.notMapped);
 
-  const stored = webhookConfigSchema.safeParse(parseJson(await target.get<string>(keys.webhookConfig())));
-  const existing = stored.success ? stored.data : null;
   const base = existing ?? defaultWebhookConfig();
   const imported = new Map(mapped.config.targets.map((t) => [t.id, t]));
   const kept = base.targets.map((t) => imported.get(t.id) ?? t);

@@ -1,7 +1,9 @@
 // One account group of the original (`account_group:{id}` hash + `account_group_members:{id}` set,
 // its accountGroupService) → our AccountGroupRecord, members inside. Members are kept when this
 // import brings the account over and it is of the group's platform (the original counts Claude
-// Console accounts as Claude, as we do).
+// Console accounts as Claude, as we do). A field the hash does not carry keeps the value of the
+// group already here; only a group new here takes the original's default for it. (Members are
+// always the source's: the original's Redis drops an empty set, so no set means no members.)
 import {
   type AccountGroupRecord,
   type AccountRecord,
@@ -18,11 +20,13 @@ const LABELS: Record<string, string> = {
   proxyPriority: "group proxy priority",
 };
 
+/** `here`: the group as this relay holds it, when it does; what the hash lacks keeps its value. */
 export function mapGroup(
   id: string,
   f: Fields,
   members: readonly string[],
   accounts: ReadonlyMap<string, Pick<AccountRecord, "platform">>,
+  here: AccountGroupRecord | null = null,
 ): Mapped<AccountGroupRecord> {
   if (Object.keys(f).length === 0) return { ok: false, reason: "corrupt: empty group record" };
   const platform = f.platform?.trim() ?? "";
@@ -40,17 +44,17 @@ export function mapGroup(
   }
   if (members.length > 0 && kept.length === 0)
     notes.push("no member was imported: keys bound to this group are refused until it has members");
-  const createdAt = isoTime(f.createdAt);
+  const createdAt = isoTime(f.createdAt) ?? here?.createdAt;
   if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
   const checked = accountGroupRecordSchema.safeParse({
     v: 1,
     id,
-    name: ((f.name ?? "").trim() || `Imported group ${id.slice(0, 8)}`).slice(0, 200),
+    name: ((f.name ?? "").trim() || here?.name || `Imported group ${id.slice(0, 8)}`).slice(0, 200),
     platform,
-    description: (f.description ?? "").slice(0, 2000),
+    description: (f.description ?? here?.description ?? "").slice(0, 2000),
     memberIds: kept,
     createdAt: createdAt ?? EPOCH,
-    updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
+    updatedAt: isoTime(f.updatedAt) ?? here?.updatedAt ?? createdAt ?? EPOCH,
   });
   if (!checked.success)
     return { ok: false, reason: `does not fit our schema: ${describeIssue(checked.error.issues)}` };

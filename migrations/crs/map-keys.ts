@@ -2,12 +2,17 @@
 // RelayKeyRecord. The key itself was never stored by the original, only
 // sha256_hex(key + ENCRYPTION_KEY); that hash goes to the compatibility index, and the record's
 // `hash` holds a placeholder until the key's first use upgrades it (worker/relay/legacy-key.ts).
+//
+// A field the record does not carry (absent from the hash: a key written by an older version of
+// the original, or a partial export) keeps the value of the key already here; only a key new here
+// takes the original's default for it. A field carried, even empty, is read as the original reads it.
 import {
   type AccountGroupRecord,
   type AccountRecord,
   CLIENT_IDS,
   type Expiry,
   GROUP_BINDING_PREFIX,
+  type KeyLimits,
   keyLimitsSchema,
   PLATFORMS,
   type Platform,
@@ -136,8 +141,10 @@ function permissionsOf(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function expiryOf(f: Fields, notMapped: string[]): Expiry {
+function expiryOf(f: Fields, here: RelayKeyRecord | null, notMapped: string[]): Expiry {
   if (f.expirationMode === "activation") {
+    if (f.activationDays === undefined && here?.expiry.mode === "activation")
+      return { mode: "activation", days: here.expiry.days };
     const amount = num(f, "activationDays", { fallback: 30 });
     if (amount <= 0) {
       notMapped.push("activationDays (0: the original expires such a key on first use)");
@@ -147,6 +154,13 @@ function expiryOf(f: Fields, notMapped: string[]): Expiry {
     const activatedAt = f.isActivated === "true" ? isoTime(f.activatedAt) : null;
     return activatedAt ? { mode: "activation", days, activatedAt } : { mode: "activation", days };
   }
+  // No expiry time: the expiry here stands, unless the source switched the key to a fixed one.
+  if (
+    f.expiresAt === undefined &&
+    here &&
+    (f.expirationMode === undefined || here.expiry.mode !== "activation")
+  )
+    return here.expiry;
   const raw = f.expiresAt?.trim();
   if (!raw || raw === "null") return { mode: "never" };
   const expiresAt = isoTime(raw);
@@ -214,7 +228,40 @@ function bindingsOf(
   return { bound, undecided };
 }
 
-export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promise<Mapped<MappedKey>> {
+/** A limit from its field; absent, the limit of the key here (new here: the original's default). */
+function limitOf<K extends keyof KeyLimits>(
+  f: Fields,
+  here: RelayKeyRecord | null,
+  limit: K,
+  field: string,
+  read: () => KeyLimits[K],
+): KeyLimits[K] {
+  return f[field] === undefined && here ? here.limits[limit] : read();
+}
+
+/**
+ * What a list the original switches on with a flag says (`enableModelRestriction` +
+ * `restrictedModels`): null when the record leaves it open (no flag, or the flag on and no list).
+ */
+function switchedList(
+  flag: string | undefined,
+  list: string[] | null,
+  listCarried: boolean,
+): string[] | null {
+  if (flag === undefined) return null;
+  if (flag !== "true") return [];
+  return listCarried ? (list ?? []) : null;
+}
+
+/**
+ * `here`: the key as this relay holds it, when it does; what the record lacks keeps its value.
+ */
+export async function mapRelayKey(
+  id: string,
+  f: Fields,
+  ctx: KeyContext,
+  here: RelayKeyRecord | null = null,
+): Promise<Mapped<MappedKey>> {
   if (f.isDeleted === "true") return { ok: false, reason: "deleted in the original (soft-deleted)" };
   const notMapped: string[] = [];
   const notes: string[] = [];
@@ -233,14 +280,25 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
       notMapped.push("permissions (a platform we do not serve)");
     }
 
-    const modelRestriction = f.enableModelRestriction === "true";
-    const restrictedModels = stringList(f, "restrictedModels") ?? [];
-    if (!modelRestriction && restrictedModels.length > 0)
+    // An open list keeps the one here; a new key gets the original's default (no restriction).
+    const listed = stringList(f, "restrictedModels") ?? [];
+    const restrictedModels =
+      switchedList(f.enableModelRestriction, listed, f.restrictedModels !== undefined) ??
+      here?.limits.restrictedModels ??
+      [];
+    if (
+      f.enableModelRestriction !== "true" &&
+      listed.length > 0 &&
+      (f.enableModelRestriction !== undefined || !here)
+    )
       notes.push("restrictedModels listed with the restriction off: left off");
-    const clientRestriction = f.enableClientRestriction === "true";
-    const clients = stringList(f, "allowedClients") ?? [];
-    const allowedClients = clients.filter((c) => (CLIENT_IDS as readonly string[]).includes(c));
-    if (clientRestriction && clients.length > allowedClients.length) {
+    const clients = switchedList(
+      f.enableClientRestriction,
+      stringList(f, "allowedClients"),
+      f.allowedClients !== undefined,
+    );
+    const allowedClients = clients?.filter((c) => (CLIENT_IDS as readonly string[]).includes(c)) ?? null;
+    if (clients && allowedClients && clients.length > allowedClients.length) {
       if (allowedClients.length === 0)
         throw new Corrupt(
           `allowedClients: no client we know (${clients.join(", ")}); the key would allow every client`,
@@ -248,48 +306,67 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
       notMapped.push("allowedClients (a client we do not know)");
     }
 
+    const limit = <K extends keyof KeyLimits>(key: K, field: string, read: () => KeyLimits[K]) =>
+      limitOf(f, here, key, field, read);
     const limits = keyLimitsSchema.parse({
-      tokenLimit: num(f, "tokenLimit", { int: true }),
-      concurrencyLimit: num(f, "concurrencyLimit", { int: true }),
-      rateLimitWindowMinutes: num(f, "rateLimitWindow", { int: true }),
-      rateLimitRequests: num(f, "rateLimitRequests", { int: true }),
-      rateLimitCost: num(f, "rateLimitCost"),
-      dailyCostLimit: num(f, "dailyCostLimit"),
-      totalCostLimit: num(f, "totalCostLimit"),
-      weeklyCostLimit: num(f, "weeklyOpusCostLimit"),
-      weeklyResetDay: num(f, "weeklyResetDay", { int: true, fallback: 1, min: 1, max: 7 }),
-      weeklyResetHour: num(f, "weeklyResetHour", { int: true, fallback: 0, min: 0, max: 23 }),
-      restrictedModels: modelRestriction ? restrictedModels : [],
-      allowedClients: clientRestriction ? allowedClients : [],
-      permissions: permissions.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p)),
+      tokenLimit: limit("tokenLimit", "tokenLimit", () => num(f, "tokenLimit", { int: true })),
+      concurrencyLimit: limit("concurrencyLimit", "concurrencyLimit", () =>
+        num(f, "concurrencyLimit", { int: true }),
+      ),
+      // Ours alone: the original has no such setting per key.
+      concurrencyQueueSeconds: here?.limits.concurrencyQueueSeconds,
+      rateLimitWindowMinutes: limit("rateLimitWindowMinutes", "rateLimitWindow", () =>
+        num(f, "rateLimitWindow", { int: true }),
+      ),
+      rateLimitRequests: limit("rateLimitRequests", "rateLimitRequests", () =>
+        num(f, "rateLimitRequests", { int: true }),
+      ),
+      rateLimitCost: limit("rateLimitCost", "rateLimitCost", () => num(f, "rateLimitCost")),
+      dailyCostLimit: limit("dailyCostLimit", "dailyCostLimit", () => num(f, "dailyCostLimit")),
+      totalCostLimit: limit("totalCostLimit", "totalCostLimit", () => num(f, "totalCostLimit")),
+      weeklyCostLimit: limit("weeklyCostLimit", "weeklyOpusCostLimit", () => num(f, "weeklyOpusCostLimit")),
+      weeklyResetDay: limit("weeklyResetDay", "weeklyResetDay", () =>
+        num(f, "weeklyResetDay", { int: true, fallback: 1, min: 1, max: 7 }),
+      ),
+      weeklyResetHour: limit("weeklyResetHour", "weeklyResetHour", () =>
+        num(f, "weeklyResetHour", { int: true, fallback: 0, min: 0, max: 23 }),
+      ),
+      restrictedModels,
+      allowedClients: allowedClients ?? here?.limits.allowedClients ?? [],
+      permissions: limit("permissions", "permissions", () =>
+        permissions.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p)),
+      ),
     });
 
-    let tags: string[] = [];
+    let tags: string[] = here?.tags ?? [];
     try {
-      tags = stringList(f, "tags") ?? [];
+      if (f.tags !== undefined) tags = stringList(f, "tags") ?? [];
     } catch {
       notMapped.push("tags (unreadable)");
     }
 
-    let isActive = f.isActive === "true";
-    const ownerId = f.userId?.trim() || undefined;
+    let isActive = f.isActive === undefined && here ? here.isActive : f.isActive === "true";
+    const ownerCarried = f.userId !== undefined;
+    const ownerId = ownerCarried ? f.userId?.trim() || undefined : here?.ownerId;
     const owner = ownerId ? ctx.users?.get(ownerId) : undefined;
     const ownerName = owner?.username || f.userUsername?.trim() || ownerId;
     // The original refuses a key whose owner is disabled or gone ("User account is disabled").
-    const ownerDisabled = owner !== undefined && !owner.isActive;
-    if (ownerId && ctx.users && !owner && isActive) {
+    const ownerDisabled = owner ? !owner.isActive : !ownerCarried && here?.ownerDisabled === true;
+    if (ownerCarried && ownerId && ctx.users && !owner && isActive) {
       isActive = false;
       notes.push(`owner ${ownerName} is not imported: key imported disabled, as the original refuses it`);
     }
-    if (ownerDisabled && isActive)
+    if (owner && ownerDisabled && isActive)
       notes.push(`owner ${ownerName} is disabled: the key is refused until the user is enabled here`);
 
-    const createdAt = isoTime(f.createdAt);
+    const createdAt = isoTime(f.createdAt) ?? here?.createdAt;
     if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
+    const updatedAt = isoTime(f.updatedAt) ?? here?.updatedAt ?? createdAt ?? EPOCH;
     const bindings = bindingsOf(f, ctx, notMapped);
-    const name = (f.name ?? "").trim() || `Imported key ${id.slice(0, 8)}`;
+    // An empty name is no name: the one here stays, a new key gets one.
+    const name = (f.name ?? "").trim() || here?.name || `Imported key ${id.slice(0, 8)}`;
     if (name.length > 200) notMapped.push("name (cut to 200 characters)");
-    const description = f.description ?? "";
+    const description = f.description ?? here?.description ?? "";
     if (description.length > 2000) notMapped.push("description (cut to 2000 characters)");
 
     const record: RelayKeyRecord = {
@@ -304,8 +381,8 @@ export async function mapRelayKey(id: string, f: Fields, ctx: KeyContext): Promi
       ownerId,
       ...(ownerDisabled ? { ownerDisabled: true } : {}),
       createdAt: createdAt ?? EPOCH,
-      updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
-      expiry: expiryOf(f, notMapped),
+      updatedAt,
+      expiry: expiryOf(f, here, notMapped),
       limits,
       boundAccounts: bindings.bound,
     };

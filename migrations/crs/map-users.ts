@@ -3,6 +3,9 @@
 // The original's users log in through LDAP and it stores no password at all, so an imported user
 // gets a password hash that no password matches (IMPORTED_NO_PASSWORD): they cannot log in to the
 // portal until an admin resets their password here. Their keys keep working meanwhile.
+//
+// A field the record does not carry keeps the value of the user already here; only a user new
+// here takes the original's default for it.
 import { keyLimitsSchema, type UserRecord, userRecordSchema } from "../../worker/keyspace/records.ts";
 import { describeIssue, isoTime, type Mapped } from "./fields.ts";
 import { text } from "./plan.ts";
@@ -35,7 +38,13 @@ export interface UserOptions {
   maxKeys: number;
 }
 
-export function mapUser(id: string, raw: Record<string, unknown>, options: UserOptions): Mapped<UserRecord> {
+/** `here`: the user as this relay holds them, when it does; what the record lacks keeps its value. */
+export function mapUser(
+  id: string,
+  raw: Record<string, unknown>,
+  options: UserOptions,
+  here: UserRecord | null = null,
+): Mapped<UserRecord> {
   const notMapped: string[] = [];
   const notes: string[] = [];
   if (raw.deletedAt) return { ok: false, reason: "deleted in the original (soft-deleted)" };
@@ -45,9 +54,13 @@ export function mapUser(id: string, raw: Record<string, unknown>, options: UserO
     notMapped.push("id (differs from the key name; the key name's id is used)");
   const role = text(raw, "role") || "user";
   if (role !== "user") notMapped.push(`role=${role} (users here have no admin role: imported as a user)`);
+  const carried = (...fields: string[]) => fields.some((field) => raw[field] !== undefined);
   const fullName = [text(raw, "firstName"), text(raw, "lastName")].filter(Boolean).join(" ");
-  const displayName = text(raw, "displayName") || fullName;
-  const createdAt = isoTime(text(raw, "createdAt"));
+  const displayName =
+    here && !carried("displayName", "firstName", "lastName")
+      ? here.displayName
+      : text(raw, "displayName") || fullName;
+  const createdAt = isoTime(text(raw, "createdAt")) ?? here?.createdAt;
   if (!createdAt) notMapped.push("createdAt (missing or unreadable)");
   const lastLoginAt = isoTime(text(raw, "lastLoginAt")) ?? undefined;
   for (const field of Object.keys(raw)) if (!HANDLED.has(field)) notMapped.push(field);
@@ -57,16 +70,17 @@ export function mapUser(id: string, raw: Record<string, unknown>, options: UserO
     id,
     username,
     displayName: displayName.slice(0, 200),
-    email: text(raw, "email").slice(0, 320),
+    email: (here && !carried("email") ? here.email : text(raw, "email")).slice(0, 320),
     role: "user",
     passwordHash: IMPORTED_NO_PASSWORD,
     // Stable across imports, so a second import compares equal.
     passwordChangedAt: createdAt ?? EPOCH,
-    isActive: raw.isActive !== false && raw.isActive !== "false",
+    isActive:
+      here && !carried("isActive") ? here.isActive : raw.isActive !== false && raw.isActive !== "false",
     maxKeys: options.maxKeys,
     keyLimits: keyLimitsSchema.parse({}),
     createdAt: createdAt ?? EPOCH,
-    updatedAt: isoTime(text(raw, "updatedAt")) ?? createdAt ?? EPOCH,
+    updatedAt: isoTime(text(raw, "updatedAt")) ?? here?.updatedAt ?? createdAt ?? EPOCH,
     ...(lastLoginAt ? { lastLoginAt } : {}),
   };
   const checked = userRecordSchema.safeParse(record);

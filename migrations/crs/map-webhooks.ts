@@ -8,6 +8,11 @@
 //   notificationTypes accountAnomaly → account.*; rateLimitRecovery → account.recovered;
 //                     quotaWarning → key.*; test always (the original always sends it)
 //   retrySettings     maxRetries counts every attempt there, the retries after the first here
+//
+// A setting the original's config does not carry keeps the value here: the switch and retry
+// settings of our config, and each field of a target already here with the platform's id and
+// type (its name, switch, timeout, events, optional URL, sound, group, signing secret). Only
+// what is new here takes the original's default.
 import {
   WEBHOOK_EVENTS,
   type WebhookConfig,
@@ -41,6 +46,24 @@ const READS: Record<string, readonly string[]> = {
   telegram: ["botToken", "chatId", "apiUrl"],
   bark: ["deviceKey", "serverUrl", "sound", "group"],
 };
+/** Our optional target fields and the platform fields they come from: all absent, ours stays. */
+const FROM: Record<string, readonly [string, readonly string[]][]> = {
+  dingtalk: [["secret", ["enableSign", "secret"]]],
+  feishu: [["secret", ["enableSign", "secret"]]],
+  telegram: [["url", ["apiUrl"]]],
+  bark: [
+    ["url", ["serverUrl"]],
+    ["sound", ["sound"]],
+    ["group", ["group"]],
+  ],
+};
+const COMMON_FROM: readonly [string, readonly string[]][] = [
+  ["name", ["name"]],
+  ["enabled", ["enabled"]],
+  ["timeoutMs", ["timeout"]],
+];
+const TYPE_HERE: Record<string, string> = { wechat_work: "wecom" };
+
 const LABELS: Record<string, string> = {
   parseMode: "Telegram parse mode: plain text is sent here",
   level: "Bark level: set from each event's severity here",
@@ -130,7 +153,26 @@ function targetOf(
   }
 }
 
-export function mapWebhooks(raw: Record<string, unknown>): MappedWebhooks {
+/** A target as the platform maps, with what the platform does not carry taken from the one here. */
+function keepMissing(
+  mapped: Record<string, unknown>,
+  p: Record<string, unknown>,
+  here: WebhookTarget,
+  eventsCarried: boolean,
+): Record<string, unknown> {
+  const out = { ...mapped };
+  const ours = here as Record<string, unknown>;
+  for (const [field, from] of [...COMMON_FROM, ...(FROM[text(p, "type")] ?? [])]) {
+    if (from.some((f) => p[f] !== undefined)) continue;
+    if (ours[field] === undefined) delete out[field];
+    else out[field] = ours[field];
+  }
+  if (!eventsCarried) out.events = here.events;
+  return out;
+}
+
+/** `here`: our webhook config, when there is one; what the original's config lacks keeps its value. */
+export function mapWebhooks(raw: Record<string, unknown>, here: WebhookConfig | null = null): MappedWebhooks {
   const notMapped: string[] = [];
   const skipped: Skipped[] = [];
   const retry = (raw.retrySettings ?? {}) as Record<string, unknown>;
@@ -138,6 +180,7 @@ export function mapWebhooks(raw: Record<string, unknown>): MappedWebhooks {
     events: eventsOf(raw.notificationTypes, notMapped),
     timeoutMs: numberOr(retry.timeout, 10_000),
   };
+  const eventsCarried = raw.notificationTypes !== undefined;
   const platforms = Array.isArray(raw.platforms) ? raw.platforms : [];
   const targets: WebhookTarget[] = [];
   for (const [index, item] of platforms.entries()) {
@@ -148,7 +191,12 @@ export function mapWebhooks(raw: Record<string, unknown>): MappedWebhooks {
       skipped.push({ id: label, reason: mapped });
       continue;
     }
-    const checked = webhookTargetSchema.safeParse(mapped);
+    const targetHere = here?.targets.find(
+      (t) => t.id === mapped.id && t.type === (TYPE_HERE[text(p, "type")] ?? text(p, "type")),
+    );
+    const checked = webhookTargetSchema.safeParse(
+      targetHere ? keepMissing(mapped, p, targetHere, eventsCarried) : mapped,
+    );
     if (!checked.success) {
       skipped.push({ id: label, reason: `corrupt: ${describeIssue(checked.error.issues)}` });
       continue;
@@ -166,12 +214,18 @@ export function mapWebhooks(raw: Record<string, unknown>): MappedWebhooks {
     if (text(p, "secret") && !("secret" in checked.data))
       notMapped.push("secret (signing was off: not carried over)");
   }
+  const kept = <T>(carried: unknown, ours: T | undefined, theirs: () => T): T =>
+    carried === undefined && ours !== undefined ? ours : theirs();
   return {
     config: {
-      enabled: raw.enabled === true || raw.enabled === "true",
+      enabled: kept(raw.enabled, here?.enabled, () => raw.enabled === true || raw.enabled === "true"),
       targets,
-      maxRetries: clamp(Math.round(numberOr(retry.maxRetries, 3)) - 1, 0, 10),
-      retryDelayMs: clamp(Math.round(numberOr(retry.retryDelay, 1_000)), 100, 3_600_000),
+      maxRetries: kept(retry.maxRetries, here?.maxRetries, () =>
+        clamp(Math.round(numberOr(retry.maxRetries, 3)) - 1, 0, 10),
+      ),
+      retryDelayMs: kept(retry.retryDelay, here?.retryDelayMs, () =>
+        clamp(Math.round(numberOr(retry.retryDelay, 1_000)), 100, 3_600_000),
+      ),
     },
     found: platforms.length,
     skipped,

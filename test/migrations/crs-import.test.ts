@@ -744,6 +744,64 @@ describe("an import", () => {
     expect(again.users.notes).toEqual([expect.stringMatching(/^2 user\(s\) without a password here/)]);
   });
 
+  it("keeps ours for every field a source record lacks: a key's settings, a user's name and e-mail, a group's time, a webhook target's name and timeout", async () => {
+    const keyspace = new Keyspace(target.upstash);
+    const changedAt = "2026-02-01T00:00:00.000Z";
+    // Set here: values the original's records below do not carry (or never do, like the wait
+    // for a concurrency slot, which is ours alone).
+    const alice = await storedKey(IDS.alice);
+    await target.direct.set(
+      keys.relayKey(IDS.alice),
+      JSON.stringify({ ...alice, limits: { ...alice.limits, concurrencyQueueSeconds: 30 } }),
+    );
+    await putUser(keyspace, { ...(await storedUser(IDS.userAlice)), displayName: "Alice Liddell" });
+    await putUser(keyspace, { ...(await storedUser(IDS.userErin)), email: "erin@example.com" });
+    await keyspace.putAccountGroup({ ...(await storedGroup(IDS.groupGemini)), updatedAt: changedAt });
+    const config = webhookConfigSchema.parse(
+      JSON.parse((await target.direct.get(keys.webhookConfig())) ?? "null"),
+    );
+    await saveWebhookConfig(keyspace, {
+      ...config,
+      targets: config.targets.map((t) => (t.id === "w1" ? { ...t, name: "alerts", timeoutMs: 7000 } : t)),
+    });
+    // Alice's key as an older version of the original wrote it: without the settings added since.
+    const aliceKey = `apikey:${IDS.alice}`;
+    const lacking = [
+      "description",
+      "tags",
+      "permissions",
+      "dailyCostLimit",
+      "totalCostLimit",
+      "weeklyOpusCostLimit",
+      "weeklyResetDay",
+      "weeklyResetHour",
+      "rateLimitCost",
+      "enableModelRestriction",
+      "restrictedModels",
+      "expirationMode",
+      "expiresAt",
+      "userId",
+      "userUsername",
+      "updatedAt",
+    ];
+    const saved = await source.client.hgetall(aliceKey);
+    await source.client.hdel(aliceKey, ...lacking);
+    try {
+      const before = await dump(target.direct);
+      const dry = await runImport(false);
+      for (const family of [dry.relayKeys, dry.users, dry.groups, dry.webhooks])
+        expect(family.changes).toEqual([]);
+      expect(dry.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 8 });
+      expect(dry.users.writes).toEqual({ created: 0, updated: 0, unchanged: 3 });
+      expect(dry.groups.writes).toEqual({ created: 0, updated: 0, unchanged: 2 });
+      expect(dry.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
+      await runImport(true);
+      expect(await dump(target.direct)).toEqual(before);
+    } finally {
+      await source.client.hset(aliceKey, saved);
+    }
+  });
+
   it("lets the Worker find a key by the original's hash and upgrade it to ours; a re-import keeps the upgrade", async () => {
     const pending: Promise<unknown>[] = [];
     const services = {
@@ -1004,6 +1062,64 @@ describe("the original's JSON exports as input", () => {
     const again = await importRedis(false);
     for (const family of [again.relayKeys, again.accounts, again.groups, again.usage])
       expect(family.changes).toEqual([]);
+  });
+
+  it("keys a file does not fully carry keep ours for every missing field; a field it carries is applied; a new key gets the original's defaults", async () => {
+    // The keys reduced to what identifies them (an export of an older version of the original,
+    // whose hashes lack every setting added since, at its barest), except one changed limit;
+    // plus a key that is not here yet.
+    const newcomer = "6f2b7c1e-0a51-4c0e-9d5e-1a0000000099";
+    const bare = await enhancedExportOf(source.client);
+    const data = bare.data as { apiKeys: Record<string, unknown>[] };
+    data.apiKeys = data.apiKeys
+      .filter((k) => k.id !== IDS.deleted && k.id !== IDS.corrupt)
+      .map((k) => ({
+        id: k.id,
+        apiKey: k.apiKey,
+        ...(k.id === IDS.alice ? { dailyCostLimit: "25" } : {}),
+      }));
+    data.apiKeys.push({ id: newcomer, apiKey: crsHash("cr_newcomer") });
+    await writeFile(file("bare.json"), JSON.stringify(bare));
+    const here = [IDS.alice, IDS.bob, IDS.carol, IDS.dave, IDS.erin, IDS.frank, IDS.grace, IDS.heidi];
+    const storedHere = async (id: string) => relayKeyRecordSchema.parse(await freshRecord(keys.relayKey(id)));
+    const before = new Map(await Promise.all(here.map(async (id) => [id, await storedHere(id)] as const)));
+    const alice = before.get(IDS.alice);
+    expect(alice?.limits.dailyCostLimit).toBe(20);
+
+    const dry = await importFile(file("bare.json"), false);
+    expect(dry.relayKeys.writes).toEqual({ created: 1, updated: 1, unchanged: 7 });
+    expect(dry.relayKeys.changes).toEqual([
+      { id: IDS.alice, field: "limits.dailyCostLimit", before: "20", after: "25" },
+    ]);
+
+    await importFile(file("bare.json"), true);
+    for (const id of here)
+      expect(await storedHere(id)).toEqual(
+        id === IDS.alice && alice
+          ? { ...alice, limits: { ...alice.limits, dailyCostLimit: 25 } }
+          : before.get(id),
+      );
+    // A key created by the import takes the original's defaults for what its record lacks.
+    expect(await storedHere(newcomer)).toEqual({
+      v: 1,
+      id: newcomer,
+      name: "Imported key 6f2b7c1e",
+      description: "",
+      hash: await legacyPlaceholderHash(crsHash("cr_newcomer")),
+      preview: "cr_… (imported)",
+      isActive: false,
+      tags: [],
+      createdAt: "1970-01-01T00:00:00.000Z",
+      updatedAt: "1970-01-01T00:00:00.000Z",
+      expiry: { mode: "never" },
+      limits: keyLimitsSchema.parse({}),
+      boundAccounts: {},
+    });
+    const again = await importFile(file("bare.json"), false);
+    expect(again.relayKeys.writes).toEqual({ created: 0, updated: 0, unchanged: 9 });
+    // Back as the original has it.
+    await importRedis(true);
+    expect((await storedHere(IDS.alice)).limits.dailyCostLimit).toBe(20);
   });
 
   it("refuses a sanitized export and a file of another shape, naming why", () => {
