@@ -57,6 +57,9 @@ export function applyOutcome(
       Object.assign(next, { status: "unauthorized", until: now + policy.unauthorizedMs });
       break;
     case "server-error":
+      // A parked account takes no new requests, so this one was sent before it was parked: its
+      // failure is already counted in the park, and must not stretch it (a burst's stragglers).
+      if (health.status !== "active" && health.until > now) break;
       next.errors.push(now);
       if (next.errors.length >= policy.errorThreshold) {
         Object.assign(next, { status: "error", until: now + policy.errorParkMs, errors: [] });

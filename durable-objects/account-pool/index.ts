@@ -34,7 +34,17 @@ export interface AccountLease {
   expiresAt: number;
 }
 
-export type AcquireResult =
+/**
+ * The accounts parked at the moment of an answer (until: epoch ms), sent with every pick: a
+ * Worker that picked an account a moment ago learns from a later pick that it has been parked
+ * since, and does not send to it (a burst that all picked one failing account before any failure).
+ */
+export interface ParkedNow {
+  at: number;
+  accounts: { id: string; until: number }[];
+}
+
+type PoolChoice =
   | {
       ok: true;
       account: AccountRecord;
@@ -45,6 +55,20 @@ export type AcquireResult =
       via: "bound" | "sticky" | "pool";
     }
   | { ok: false; reason: "no-accounts" | "all-parked" | "empty-group"; retryAfterSeconds: number };
+
+export type AcquireResult = PoolChoice & { parked: ParkedNow };
+
+/**
+ * What one request's attempt on an account came to: frees its lease and records the upstream's
+ * verdict. Sent alone (`release`), or at the start of the request's next `acquire` when it fails
+ * over, so that this very pick, and every one after it, already knows.
+ */
+export interface Settlement {
+  leaseId: string | null;
+  accountId: string;
+  outcome: AccountOutcome;
+  sessionHash?: string;
+}
 
 export type RefreshResult = { ok: true; account: AccountRecord } | { ok: false; message: string };
 
@@ -118,8 +142,13 @@ export class AccountPool extends DurableObject<Env> {
     });
   }
 
-  async acquire(platform: PoolName, request: AcquireRequest): Promise<AcquireResult> {
+  async acquire(platform: PoolName, request: AcquireRequest, settle?: Settlement): Promise<AcquireResult> {
+    if (settle) this.settle(settle);
     await this.ensureAccounts(platform);
+    return { ...this.pick(request), parked: this.parkedNow() };
+  }
+
+  private pick(request: AcquireRequest): PoolChoice {
     const now = Date.now();
     this.reclaimExpired(now);
     const stickyEntry = request.sessionHash ? this.sticky.get(request.sessionHash) : undefined;
@@ -132,7 +161,7 @@ export class AccountPool extends DurableObject<Env> {
         return { ok: false, reason: "empty-group", retryAfterSeconds: 30 };
       // Dedicated accounts alone serve no unbound key: for it, there are none.
       if (pool.candidates.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
-      const waitMs = choice.parkedUntil ? choice.parkedUntil - now : 30_000;
+      const waitMs = choice.backAt !== undefined ? choice.backAt - now : 30_000;
       return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     const account = choice.candidate.record;
@@ -162,6 +191,10 @@ export class AccountPool extends DurableObject<Env> {
     outcome: AccountOutcome,
     sessionHash?: string,
   ): Promise<void> {
+    this.settle({ leaseId, accountId, outcome, sessionHash });
+  }
+
+  private settle({ leaseId, accountId, outcome, sessionHash }: Settlement): void {
     if (leaseId !== null && !this.leases.delete(leaseId)) return;
     const { health, changed } = applyOutcome(this.healthOf(accountId), outcome, this.policy, Date.now());
     this.health.set(accountId, health);
@@ -173,6 +206,14 @@ export class AccountPool extends DurableObject<Env> {
       this.announce(accountId, health, outcome.kind);
     }
     this.changed();
+  }
+
+  private parkedNow(): ParkedNow {
+    const now = Date.now();
+    const accounts: ParkedNow["accounts"] = [];
+    for (const [id, health] of this.health)
+      if (currentHealth(health, now).status !== "active") accounts.push({ id, until: health.until });
+    return { at: now, accounts };
   }
 
   async renew(leaseId: string): Promise<boolean> {

@@ -77,7 +77,7 @@ export function eligible(
 
 export type Choice =
   | { candidate: Candidate; via: "bound" | "sticky" | "pool" }
-  | { candidate: null; parkedUntil?: number };
+  | { candidate: null; backAt?: number };
 
 export function choose(
   candidates: Candidate[],
@@ -99,11 +99,22 @@ export function choose(
     .filter((c) => whyUnusable(c, request, now) === null)
     .sort(byPriorityThenLeastRecent);
   if (pool[0]) return { candidate: pool[0], via: "pool" };
-  // Nobody can serve: say when the first parked account that would serve comes back.
-  const parked = candidates
-    .filter((c) => whyUnusable(c, request, now) === "parked" && servesModel(c.record, request.model))
-    .map((c) => c.health.until);
-  return { candidate: null, parkedUntil: parked.length > 0 ? Math.min(...parked) : undefined };
+  return { candidate: null, backAt: comesBackAt(candidates, request, now) };
+}
+
+/**
+ * Nobody can serve: when the first account that would serve is schedulable again. A parked one
+ * at the end of its park; one this request has already tried (and that is not parked) at once,
+ * for the client's next request may use it. Undefined when none will by itself (busy ones).
+ */
+function comesBackAt(candidates: Candidate[], request: AcquireRequest, now: number): number | undefined {
+  const times: number[] = [];
+  for (const c of candidates) {
+    const why = whyUnusable(c, { ...request, exclude: [] }, now);
+    if (why === "parked" && servesModel(c.record, request.model)) times.push(c.health.until);
+    else if (why === null && request.exclude.includes(c.record.id)) times.push(now);
+  }
+  return times.length > 0 ? Math.min(...times) : undefined;
 }
 
 export { healthy };

@@ -55,7 +55,7 @@ describe("selection", () => {
     const parked = candidate(account("p"), {
       health: { ...healthy(), status: "overloaded", until: NOW + 60_000 },
     });
-    expect(choose([parked], request, undefined, NOW)).toEqual({ candidate: null, parkedUntil: NOW + 60_000 });
+    expect(choose([parked], request, undefined, NOW)).toEqual({ candidate: null, backAt: NOW + 60_000 });
     expect(choose([parked], request, undefined, NOW + 60_000).candidate).not.toBeNull();
   });
 });
@@ -84,6 +84,24 @@ describe("health", () => {
     expect(applyOutcome(health, { kind: "ok" }, policy, NOW).health.errors).toEqual([]);
     health = applyOutcome(health, { kind: "server-error" }, policy, NOW).health;
     expect(health).toMatchObject({ status: "error", until: NOW + policy.errorParkMs });
+  });
+});
+
+describe("health under a burst", () => {
+  const policy = DEFAULT_HEALTH_POLICY;
+  it("does not stretch a park with the failures of requests sent before it", () => {
+    let health = healthy();
+    for (let i = 0; i < policy.errorThreshold; i++)
+      health = applyOutcome(health, { kind: "server-error" }, policy, NOW).health;
+    expect(health).toMatchObject({ status: "error", until: NOW + policy.errorParkMs });
+    for (let i = 1; i <= 10; i++)
+      health = applyOutcome(health, { kind: "server-error" }, policy, NOW + i * 1_000).health;
+    expect(health).toMatchObject({ status: "error", until: NOW + policy.errorParkMs });
+    // Once the park is over, failures count again.
+    const later = NOW + policy.errorParkMs;
+    for (let i = 0; i < policy.errorThreshold; i++)
+      health = applyOutcome(health, { kind: "server-error" }, policy, later).health;
+    expect(health).toMatchObject({ status: "error", until: later + policy.errorParkMs });
   });
 });
 
@@ -189,6 +207,55 @@ describe("AccountPool Durable Object", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     await runDurableObjectAlarm(p);
     expect((await p.status())[0]?.activeLeases).toBe(0);
+  });
+
+  it("applies the verdict a failing-over acquire carries before its own pick", async () => {
+    await keyspace.putAccount(account("flaky", { priority: 1 }));
+    await keyspace.putAccount(account("steady", { priority: 2 }));
+    const p = pool();
+    const firsts = await Promise.all(Array.from({ length: 4 }, () => p.acquire("claude", request)));
+    for (const first of firsts) expect(first).toMatchObject({ ok: true, account: { id: "flaky" } });
+    // Three of them fail over, each carrying its 500: the third one's pick already sees the park.
+    for (const first of firsts.slice(0, 3)) {
+      if (!first.ok) throw new Error("no account");
+      const next = await p.acquire(
+        "claude",
+        { ...request, exclude: ["flaky"] },
+        { leaseId: first.lease?.id ?? null, accountId: "flaky", outcome: { kind: "server-error" } },
+      );
+      expect(next).toMatchObject({ ok: true, account: { id: "steady" } });
+    }
+    const parked = await p.acquire("claude", request);
+    expect(parked).toMatchObject({ ok: true, account: { id: "steady" } });
+    // Every answer lists what is parked, so a Worker holding an older pick of it can tell.
+    expect(parked.parked.accounts).toEqual([{ id: "flaky", until: expect.any(Number) }]);
+    expect((await p.status()).find((s) => s.accountId === "flaky")?.status).toBe("error");
+  });
+
+  it("says when to come back after a request has tried every account", async () => {
+    await keyspace.putAccount(account("limited", { priority: 1 }));
+    await keyspace.putAccount(account("flaky", { priority: 2, models: ["claude-sonnet-4-5"] }));
+    const p = pool();
+    const until = Date.now() + 60_000;
+    await p.acquire("claude", request);
+    const limited = {
+      leaseId: null,
+      accountId: "limited",
+      outcome: { kind: "rate-limited", until },
+    } as const;
+    const second = await p.acquire("claude", { ...request, exclude: ["limited"] }, limited);
+    expect(second).toMatchObject({ ok: true, account: { id: "flaky" } });
+    // The 5xx account is not parked: the client may try again at once.
+    const none = await p.acquire(
+      "claude",
+      { ...request, exclude: ["limited", "flaky"] },
+      { leaseId: null, accountId: "flaky", outcome: { kind: "server-error" } },
+    );
+    expect(none).toMatchObject({ ok: false, reason: "all-parked", retryAfterSeconds: 1 });
+    // For a model only the rate-limited one serves: when its reset comes.
+    const opus = await p.acquire("claude", { model: "claude-opus-4-1", exclude: ["limited"] });
+    expect(opus).toMatchObject({ ok: false, reason: "all-parked" });
+    expect(opus.ok || opus.retryAfterSeconds).toBeGreaterThan(55);
   });
 
   it("answers no-accounts when the platform has none", async () => {
