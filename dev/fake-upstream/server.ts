@@ -95,7 +95,7 @@ export interface Scenario {
 export const DEFAULT_TEXT = "Hello from fake upstream";
 const USAGE_CAP = 10_000;
 const NO_CREDENTIAL = "(none)";
-const ERROR_STATUSES = new Set(["401", "403", "429", "500", "529"]);
+const ERROR_STATUSES = new Set(["400", "401", "403", "429", "500", "529"]);
 
 /** Returns the scenario, or an error message (unknown parts are errors so that typos in a base URL show up). */
 export function parseScenario(name: string): Scenario | string {

@@ -160,9 +160,11 @@ describe("Bedrock accounts in the Claude pool", () => {
     const account = await createBedrockAccount({ secretAccessKey: "wrong-secret" });
     const key = await createKey(token);
     const response = await messages(key.secret, {});
-    expect(response.status).toBe(403);
+    // The account's refusal is not the client's: no account served, so 503, quoting what AWS said.
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBeTruthy();
     const body = (await response.json()) as { type: string; error: { type: string; message: string } };
-    expect(body).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    expect(body).toMatchObject({ type: "error", error: { type: "api_error" } });
     expect(body.error.message).toMatch(/InvalidSignatureException.*signature we calculated/);
     expect(JSON.stringify(body)).not.toContain("wrong-secret");
     expect((await upstreamStats()).byCredential["(bad signature)"]?.requests).toBe(1);

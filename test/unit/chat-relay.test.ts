@@ -621,8 +621,10 @@ describe("chat completions: permissions, models and upstream errors", () => {
     const body = (await limited.json()) as { error: { code: string } };
     expectOpenaiError(body, "rate_limit_error");
     expect(body.error.code).toBe("rate_limit_error");
+    // Not the upstream's raw 500: no account served, so 503 with when to come back.
     const broken = await chat(key.secret, { model: "gemini-2.5-flash" });
-    expect(broken.status).toBe(500);
+    expect(broken.status).toBe(503);
+    expect(broken.headers.get("retry-after")).toBeTruthy();
     expectOpenaiError(await broken.json(), "server_error");
   });
 

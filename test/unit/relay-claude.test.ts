@@ -388,8 +388,10 @@ describe("Claude route: scheduling and failover across accounts", () => {
     token = await freshKeyspace();
     await createConsoleAccount(token, "529");
     const key = await createKey(token);
+    // Its 529 parks it; with no account left the client gets 503, not the upstream's 529.
     const first = await messages(key.secret, {});
-    expect(first.status).toBe(529);
+    expect(first.status).toBe(503);
+    expect(Number(first.headers.get("retry-after"))).toBeGreaterThan(60);
     await first.text();
     const second = await messages(key.secret, {});
     expect(second.status).toBe(503);

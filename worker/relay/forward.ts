@@ -6,9 +6,14 @@ import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { meterStream } from "./meter.ts";
-import { type Acquired, accountCredentials, acquireAccount } from "./schedule.ts";
+import { type Acquired, accountCredentials, acquireAccount, type Settlement, settle } from "./schedule.ts";
 
-const MAX_ATTEMPTS = 3;
+/** Distinct accounts one request may try before its first byte (each is tried once). */
+const MAX_ACCOUNTS_PER_REQUEST = 8;
+/** Once a request has spent this long failing over, it tries no further account. */
+const FAILOVER_BUDGET_MS = 20_000;
+/** How much of the last upstream's error message the relay's own 503 quotes. */
+const QUOTED_MESSAGE_CHARS = 300;
 
 /** Upstream response headers that describe the upstream connection, not the answer. */
 const DROPPED_RESPONSE_HEADERS = [
@@ -28,6 +33,13 @@ export interface Finished {
   upstreamMs?: number;
   /** Usage read off the answer; absent when nothing billable came back. */
   metered?: MeteredUsage;
+  /** The relay's own error, when the client got one instead of an upstream's answer. */
+  error?: { type: string; message: string };
+}
+
+interface UpstreamFailure {
+  response: Response;
+  accountId: string;
 }
 
 export interface ForwardContext {
@@ -82,6 +94,18 @@ function clientHeaders(upstream: Response, requestId: string): Headers {
   return headers;
 }
 
+/** The message of an upstream error in any of the three protocols' shapes (all say error.message). */
+async function upstreamMessage(response: Response): Promise<string | undefined> {
+  try {
+    const body: unknown = JSON.parse(await response.text());
+    const error = body && typeof body === "object" && "error" in body ? body.error : undefined;
+    const message = error && typeof error === "object" && "message" in error ? error.message : undefined;
+    return typeof message === "string" ? message.slice(0, QUOTED_MESSAGE_CHARS) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An upstream error in the client's protocol: passed through when already in that shape. */
 async function upstreamError(ctx: ForwardContext, response: Response): Promise<Response> {
   let text = "";
@@ -108,36 +132,61 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
 }
 
 export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
-  const exclude: string[] = [];
-  let lastFailure: { response: Response; accountId: string } | undefined;
+  const startedAt = Date.now();
+  const pool = ctx.provider.pool ?? ctx.provider.platform;
+  /** Accounts this request has tried, each once: excluded from its next picks. */
+  const tried: string[] = [];
+  /** What each failed account said ("429", "500", "unreachable"…), for the answer when none served. */
+  const failed: string[] = [];
+  let lastFailure: UpstreamFailure | undefined;
+  /** The previous attempt's verdict, carried by the next pick so that the pool knows it first. */
+  let verdict: Settlement | undefined;
+  /** The pool's answer when no account was left to try. */
+  let noneLeft: RelayError | undefined;
   /** A provider's refusal of the call for an account that cannot carry it (see the catch below). */
   let refused: RelayError | undefined;
   let upstreamMs: number | undefined;
   let usageModel: string | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    const outOfBudget = attempt > 0 && Date.now() - startedAt >= FAILOVER_BUDGET_MS;
+    if (tried.length >= MAX_ACCOUNTS_PER_REQUEST || outOfBudget) break;
+    const carried = verdict;
+    verdict = undefined;
     let acquired: Acquired;
     try {
       acquired =
         attempt === 0 && ctx.firstAccount
           ? await ctx.firstAccount
-          : await acquireAccount(ctx.env, ctx.services, ctx.provider.pool ?? ctx.provider.platform, {
-              ...ctx.routing,
-              exclude,
-            });
+          : await acquireAccount(
+              ctx.env,
+              ctx.services,
+              pool,
+              { ...ctx.routing, exclude: [...tried] },
+              carried,
+            );
     } catch (error) {
-      // Out of accounts after a failure: the client gets that failure, not "no account".
-      if (lastFailure) break;
-      throw refused ?? error;
+      // A refusal from the pool comes after it applied the verdict; a failed call may not have.
+      if (carried && !(error instanceof RelayError))
+        ctx.waitUntil(settle(ctx.env, ctx.services, pool, carried));
+      // Out of accounts after a failure: the client hears about the failures, not "no account".
+      if (failed.length === 0) throw refused ?? error;
+      noneLeft = error instanceof RelayError ? error : undefined;
+      break;
     }
     let account = acquired.account;
+    tried.push(account.id);
+    if (acquired.parkedSincePicked()) {
+      // Picked before its failures reached the pool (a burst on a failing account): not sent.
+      verdict = acquired.handOver({ kind: "client-error" });
+      continue;
+    }
     let response: Response;
     try {
       let credentials = await accountCredentials(ctx.services, account);
       if (ctx.provider.refresh?.due(account, credentials, Date.now())) {
         const refreshed = await acquired.refreshCredentials();
         if (!refreshed) {
-          ctx.waitUntil(acquired.release({ kind: "unauthorized" }));
-          exclude.push(account.id);
+          verdict = acquired.handOver({ kind: "unauthorized" });
           continue;
         }
         account = refreshed;
@@ -158,31 +207,69 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
         // buildRequest refused: this account cannot carry the call (a chat request with a field the
         // Responses API of a ChatGPT account lacks). Not the account's fault; another may serve it,
         // else the client gets the refusal.
-        ctx.waitUntil(acquired.release({ kind: "client-error" }));
+        verdict = acquired.handOver({ kind: "client-error" });
         refused = error;
-        exclude.push(account.id);
         continue;
       }
-      ctx.waitUntil(acquired.release({ kind: "server-error" }));
       if (error instanceof UpstreamTimeout) {
         // Not retried: the client has waited the whole timeout already.
+        ctx.waitUntil(acquired.release({ kind: "server-error" }));
         ctx.finish({ status: 504, accountId: account.id });
         throw new RelayError("timeout", `The upstream did not answer within ${error.seconds} s`);
       }
-      exclude.push(account.id);
+      verdict = acquired.handOver({ kind: "server-error" });
+      failed.push("unreachable");
       continue;
     }
     if (response.ok) return relayResponse(ctx, acquired, response, upstreamMs, usageModel);
     const outcome = ctx.provider.outcome(response);
-    ctx.waitUntil(acquired.release(outcome));
     await lastFailure?.response.body?.cancel();
     lastFailure = { response, accountId: account.id };
-    if (!isRetryable(response.status)) break;
-    exclude.push(account.id);
+    if (!isRetryable(response.status)) {
+      // The request itself was refused (400, 404, 413…): the client's to see as it is.
+      ctx.waitUntil(acquired.release(outcome));
+      ctx.finish({ status: response.status, accountId: account.id, upstreamMs });
+      return upstreamError(ctx, response);
+    }
+    verdict = acquired.handOver(outcome);
+    failed.push(String(response.status));
   }
-  if (!lastFailure) throw refused ?? new RelayError("unavailable", "Upstream unreachable", { status: 502 });
-  ctx.finish({ status: lastFailure.response.status, accountId: lastFailure.accountId, upstreamMs });
-  return upstreamError(ctx, lastFailure.response);
+  // Stopped by the bounds, with the last verdict still to deliver.
+  if (verdict) ctx.waitUntil(settle(ctx.env, ctx.services, pool, verdict));
+  // Stopped by the bounds, other accounts may be free; when none was left, the pool says when.
+  const retryAfter = noneLeft?.headers["retry-after"] ?? "1";
+  if (failed.length === 0) {
+    // No upstream was asked (each account refused the call or was skipped).
+    throw (
+      refused ??
+      new RelayError("unavailable", `No available ${pool} accounts`, {
+        code: "accounts_unavailable",
+        headers: { "retry-after": retryAfter },
+      })
+    );
+  }
+  if (lastFailure && failed.every((said) => said === "429")) {
+    // Every account is rate-limited: the client's 429, with when to come back.
+    ctx.finish({ status: 429, accountId: lastFailure.accountId, upstreamMs });
+    const response = await upstreamError(ctx, lastFailure.response);
+    response.headers.set("retry-after", retryAfter);
+    return response;
+  }
+  const said = lastFailure ? await upstreamMessage(lastFailure.response) : undefined;
+  const message =
+    `No ${pool} account could serve the request: ${failed.length} tried, answered ${failed.join(", ")}` +
+    (said ? `; the last said: ${said}` : "");
+  const error = new RelayError("unavailable", message, {
+    code: "accounts_unavailable",
+    headers: { "retry-after": retryAfter },
+  });
+  ctx.finish({
+    status: error.status,
+    accountId: lastFailure?.accountId,
+    upstreamMs,
+    error: { type: "accounts_unavailable", message },
+  });
+  throw error;
 }
 
 async function relayResponse(

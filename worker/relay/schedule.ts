@@ -1,6 +1,7 @@
 // Step 3: the AccountPool Durable Object of the platform picks the upstream account and takes
-// its concurrency lease (one RPC); the lease is released with the upstream's verdict.
-import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
+// its concurrency lease (one RPC); the lease is released with the upstream's verdict, which a
+// failing-over request hands to the pool in its next pick (still one RPC per attempt).
+import type { AcquireRequest, ParkedNow, Settlement } from "../../durable-objects/account-pool/index.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { unseal } from "../keyspace/crypto.ts";
@@ -8,6 +9,17 @@ import type { AccountRecord, PoolName } from "../keyspace/records.ts";
 import type { AccountOutcome } from "../providers/provider.ts";
 
 const credentialCache = new Map<string, { updatedAt: string; credentials: unknown }>();
+/** The newest list of parked accounts each pool sent this isolate (every pick brings one). */
+const parkedByPool = new Map<PoolName, { at: number; until: Map<string, number> }>();
+
+function learnParked(platform: PoolName, parked: ParkedNow): void {
+  const known = parkedByPool.get(platform);
+  if (!known || known.at <= parked.at)
+    parkedByPool.set(platform, {
+      at: parked.at,
+      until: new Map(parked.accounts.map((a) => [a.id, a.until])),
+    });
+}
 
 export function poolOf(env: Env, services: Services, platform: PoolName) {
   const id = env.ACCOUNT_POOL.idFromName(platform);
@@ -15,13 +27,26 @@ export function poolOf(env: Env, services: Services, platform: PoolName) {
   return hint ? env.ACCOUNT_POOL.get(id, { locationHint: hint }) : env.ACCOUNT_POOL.get(id);
 }
 
+export type { Settlement };
+
 export interface Acquired {
   account: AccountRecord;
+  /** Tells the pool the upstream's verdict in a call of its own (once the answer is known). */
   release(outcome: AccountOutcome): Promise<void>;
+  /**
+   * The verdict for the request's next `acquireAccount` to carry instead: the pool applies it
+   * before that pick. Counts as the release.
+   */
+  handOver(outcome: AccountOutcome): Settlement;
   /** Returns an account that was never used (the key's gate refused the request): no verdict. */
   giveBack(): Promise<void>;
   /** Renews the account's credentials (single-flight in the pool); the fresh record, or null. */
   refreshCredentials(): Promise<AccountRecord | null>;
+  /**
+   * Whether a later pick in this isolate said the pool has parked the account since it was
+   * picked: a request still before its upstream call then goes elsewhere. No round trip.
+   */
+  parkedSincePicked(): boolean;
 }
 
 export async function acquireAccount(
@@ -29,9 +54,11 @@ export async function acquireAccount(
   services: Services,
   platform: PoolName,
   request: AcquireRequest,
+  settle?: Settlement,
 ): Promise<Acquired> {
   const pool = poolOf(env, services, platform);
-  const result = await pool.acquire(platform, request);
+  const result = await pool.acquire(platform, request, settle);
+  learnParked(platform, result.parked);
   if (!result.ok) {
     const retryAfter = { "retry-after": String(result.retryAfterSeconds) };
     if (result.reason === "empty-group") {
@@ -53,6 +80,12 @@ export async function acquireAccount(
     );
   }
   let released = false;
+  const settlement = (outcome: AccountOutcome): Settlement => ({
+    leaseId: result.lease?.id ?? null,
+    accountId: result.account.id,
+    outcome,
+    sessionHash: request.sessionHash,
+  });
   return {
     account: result.account,
     async release(outcome) {
@@ -60,7 +93,11 @@ export async function acquireAccount(
       released = true;
       // The happy path on an account without a concurrency limit needs no call at all.
       if (!result.lease && outcome.kind === "ok" && !result.reportOk) return;
-      await pool.release(result.lease?.id ?? null, result.account.id, outcome, request.sessionHash);
+      await settleAlone(pool, settlement(outcome));
+    },
+    handOver(outcome) {
+      released = true;
+      return settlement(outcome);
     },
     async giveBack() {
       if (released) return;
@@ -71,7 +108,19 @@ export async function acquireAccount(
       const refreshed = await pool.refreshCredentials(result.account.id);
       return refreshed.ok ? refreshed.account : null;
     },
+    parkedSincePicked() {
+      return (parkedByPool.get(platform)?.until.get(result.account.id) ?? 0) > Date.now();
+    },
   };
+}
+
+/** Delivers a verdict that no next pick carried (the request stopped failing over). */
+export function settle(env: Env, services: Services, platform: PoolName, settlement: Settlement) {
+  return settleAlone(poolOf(env, services, platform), settlement);
+}
+
+function settleAlone(pool: ReturnType<typeof poolOf>, s: Settlement): Promise<void> {
+  return pool.release(s.leaseId, s.accountId, s.outcome, s.sessionHash);
 }
 
 /** Tells every isolate-independent holder of account state that an admin changed accounts. */
