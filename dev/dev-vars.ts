@@ -11,9 +11,10 @@ const VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export function readDevVars(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   const text = readFileSync(path, "utf8");
-  const vars = parseEnv(text);
-  for (const name of Object.keys(vars)) {
+  const vars: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parseEnv(text))) {
     if (!VAR_NAME.test(name)) throw new Error(`${path}: "${name}" is not a variable name (A-Z, 0-9, _)`);
+    if (value !== undefined) vars[name] = value;
   }
   return vars;
 }

@@ -241,7 +241,8 @@ describe("scenarios", () => {
     const received: number[] = [];
     await expect(
       (async () => {
-        for (let next = await reader.read(); !next.done; next = await reader.read()) received.push(...next.value);
+        for (let next = await reader.read(); !next.done; next = await reader.read())
+          received.push(...next.value);
       })(),
     ).rejects.toThrow();
     expect(received).toHaveLength(cutAt);
