@@ -1,10 +1,10 @@
-// Users: plan (what would change, per user) and apply. Writes go through worker/users/store.ts,
+// Users: plan (what would change, per user) and apply. Writes go through worker/keyspace/user-store.ts,
 // the same record, name index and id index the portal itself maintains.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "../../worker/keyspace/keys.ts";
 import { type UserRecord, userRecordSchema } from "../../worker/keyspace/records.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
-import { insertUser, nameKey, putUser } from "../../worker/users/store.ts";
+import { nameKey } from "../../worker/keyspace/user-store.ts";
 import { mgetChunked } from "../framework.ts";
 import { IMPORTED_NO_PASSWORD, keepLocal, mapUser, type UserOptions } from "./map-users.ts";
 import { type Change, changeOf, hashFields, parseJson, recordChanges, tally } from "./plan.ts";
@@ -79,9 +79,9 @@ export async function applyUsers(target: Redis, planned: readonly PlannedUser[])
   const keyspace = new Keyspace(target);
   for (const { record, change, claimName } of planned) {
     if (change === "unchanged") continue;
-    // insertUser claims the name first (HSETNX) and then writes the record and its index entry.
-    if (!claimName) await putUser(keyspace, record);
-    else if (!(await insertUser(keyspace, record)))
+    // users.insert claims the name first (HSETNX) and then writes the record and its index entry.
+    if (!claimName) await keyspace.users.put(record);
+    else if (!(await keyspace.users.insert(record)))
       throw new Error(`user name ${record.username} was taken while importing; run the import again`);
   }
 }

@@ -33,7 +33,6 @@ import {
 } from "../../worker/keyspace/records.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { crsKeyHash, findLegacyKey, legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
-import { keysOfUser, putUser } from "../../worker/users/store.ts";
 import { saveWebhookConfig } from "../../worker/webhooks/config.ts";
 import { enhancedExportOf, syncExportOf } from "./crs-exports.ts";
 import {
@@ -618,8 +617,8 @@ describe("an import", () => {
       [IDS.userAlice, IDS.userErin, IDS.userBoss].sort(),
     );
     const keyspace = new Keyspace(target.upstash);
-    expect((await keysOfUser(keyspace, IDS.userAlice)).map((k) => k.id)).toEqual([IDS.alice]);
-    expect((await keysOfUser(keyspace, IDS.userErin)).map((k) => k.id)).toEqual([IDS.erin]);
+    expect((await keyspace.relayKeysOwnedBy(IDS.userAlice)).map((k) => k.id)).toEqual([IDS.alice]);
+    expect((await keyspace.relayKeysOwnedBy(IDS.userErin)).map((k) => k.id)).toEqual([IDS.erin]);
   });
 
   it("writes the webhook targets the original's platforms map onto", async () => {
@@ -703,7 +702,7 @@ describe("an import", () => {
     const keyspace = new Keyspace(target.upstash);
     const alice = await storedUser(IDS.userAlice);
     const changedAt = "2026-01-01T00:00:00.000Z";
-    await putUser(keyspace, {
+    await keyspace.users.put({
       ...alice,
       passwordHash: await hashPassword("set-by-the-admin"),
       passwordChangedAt: changedAt,
@@ -754,8 +753,8 @@ describe("an import", () => {
       keys.relayKey(IDS.alice),
       JSON.stringify({ ...alice, limits: { ...alice.limits, concurrencyQueueSeconds: 30 } }),
     );
-    await putUser(keyspace, { ...(await storedUser(IDS.userAlice)), displayName: "Alice Liddell" });
-    await putUser(keyspace, { ...(await storedUser(IDS.userErin)), email: "erin@example.com" });
+    await keyspace.users.put({ ...(await storedUser(IDS.userAlice)), displayName: "Alice Liddell" });
+    await keyspace.users.put({ ...(await storedUser(IDS.userErin)), email: "erin@example.com" });
     await keyspace.putAccountGroup({ ...(await storedGroup(IDS.groupGemini)), updatedAt: changedAt });
     const config = webhookConfigSchema.parse(
       JSON.parse((await target.direct.get(keys.webhookConfig())) ?? "null"),

@@ -12,7 +12,6 @@ import {
   userViewSchema,
 } from "../users/schemas.ts";
 import { createUser, resetPassword, setUserActive, userView } from "../users/service.ts";
-import { getUser, keysOfUser, listUsers, putUser } from "../users/store.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam, keyViewSchema } from "./schemas.ts";
 import { keyView } from "./views.ts";
@@ -115,7 +114,7 @@ const routes = {
 };
 
 async function mustGet(env: Parameters<typeof services>[0], id: string): Promise<UserRecord> {
-  const user = await getUser(services(env).keyspace, id);
+  const user = await services(env).keyspace.users.get(id);
   if (!user) throw new RelayError("not_found", `No user ${id}`);
   return user;
 }
@@ -123,7 +122,7 @@ async function mustGet(env: Parameters<typeof services>[0], id: string): Promise
 export function registerUsers(app: AdminApp) {
   app.openapi(routes.list, async (c) => {
     const { keyspace } = services(c.env);
-    const [users, keys] = await Promise.all([listUsers(keyspace), keyspace.listRelayKeys()]);
+    const [users, keys] = await Promise.all([keyspace.users.list(), keyspace.listRelayKeys()]);
     const counts = new Map<string, number>();
     for (const key of keys) if (key.ownerId) counts.set(key.ownerId, (counts.get(key.ownerId) ?? 0) + 1);
     return c.json({ users: users.map((u) => ({ ...userView(u), keyCount: counts.get(u.id) ?? 0 })) }, 200);
@@ -147,7 +146,7 @@ export function registerUsers(app: AdminApp) {
       keyLimits: keyLimitsSchema.parse({ ...user.keyLimits, ...keyLimits }),
       updatedAt: new Date().toISOString(),
     };
-    await putUser(services(c.env).keyspace, updated);
+    await services(c.env).keyspace.users.put(updated);
     return c.json({ user: userView(updated) }, 200);
   });
 
@@ -172,7 +171,7 @@ export function registerUsers(app: AdminApp) {
 
   app.openapi(routes.keys, async (c) => {
     const user = await mustGet(c.env, c.req.valid("param").id);
-    const owned = await keysOfUser(services(c.env).keyspace, user.id);
+    const owned = await services(c.env).keyspace.relayKeysOwnedBy(user.id);
     return c.json({ keys: owned.map(keyView) }, 200);
   });
 }

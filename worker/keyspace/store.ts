@@ -1,9 +1,8 @@
 // The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
-import type { z } from "zod";
-import { log } from "../http/log.ts";
 import { joinMicro, microOf } from "../usage/money.ts";
+import { hashFields, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import {
   type AccountGroupRecord,
@@ -19,6 +18,7 @@ import {
   recentRequestSchema,
   relayKeyRecordSchema,
 } from "./records.ts";
+import { UserStore } from "./user-store.ts";
 
 export interface KeyspaceConfig {
   url: string;
@@ -80,34 +80,14 @@ export interface UsageIncrement {
   ttlSeconds?: number;
 }
 
-function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string): T | null {
-  if (raw === null || raw === undefined) return null;
-  try {
-    const parsed = schema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
-    if (parsed.success) return parsed.data;
-    log("warn", "corrupt record skipped", { what });
-  } catch {
-    log("warn", "unreadable record skipped", { what });
-  }
-  return null;
-}
-
-/** HGETALL without automatic deserialisation answers a flat [field, value, …] list. */
-function hashFields(raw: unknown): Map<string, unknown> {
-  const fields = new Map<string, unknown>();
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [field, value] of Object.entries(raw)) fields.set(field, value);
-  }
-  return fields;
-}
-
 export class Keyspace {
+  /** The client, for keyspace/ and tests only: nothing else in worker/ uses it (test/unit/keyspace-boundary). */
   readonly redis: Redis;
+  readonly users: UserStore;
 
   constructor(redis: Redis) {
     this.redis = redis;
+    this.users = new UserStore(redis);
   }
 
   // ---- admin ----
@@ -160,6 +140,11 @@ export class Keyspace {
     return this.readMany(ids, keys.relayKey, (raw, id) =>
       parseRecord(relayKeyRecordSchema, raw, `key ${id}`),
     );
+  }
+
+  /** A user's keys: the keys whose ownerId is the user (imported keys included). */
+  async relayKeysOwnedBy(userId: string): Promise<RelayKeyRecord[]> {
+    return (await this.listRelayKeys()).filter((k) => k.ownerId === userId);
   }
 
   // ---- accounts ----

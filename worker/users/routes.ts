@@ -15,7 +15,6 @@ import { VERSION } from "../version.ts";
 import { userKeyBody, userViewSchema } from "./schemas.ts";
 import { createUserKey, deleteKey, keyUsage, userView } from "./service.ts";
 import { issueUserToken, verifyUserToken } from "./session.ts";
-import { findUserByName, getUser, keysOfUser, putUser } from "./store.ts";
 
 type PortalEnv = { Bindings: Env; Variables: RelayVariables & { user: UserRecord } };
 
@@ -39,7 +38,7 @@ userPortal.use("*", async (c, next) => {
   if (!PUBLIC_PATHS.has(new URL(c.req.url).pathname)) {
     const s = services(c.env);
     const { userId, issuedAt } = await verifyUserToken(s.config, c.req.header("authorization"));
-    const user = await getUser(s.keyspace, userId);
+    const user = await s.keyspace.users.get(userId);
     // A password reset ends every session issued before it.
     if (!user || issuedAt < Math.floor(Date.parse(user.passwordChangedAt) / 1000)) {
       throw new RelayError("authentication", "Session is invalid or expired; log in again");
@@ -171,7 +170,7 @@ userPortal.openapi(routes.login, async (c) => {
       headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
     });
   }
-  const user = await findUserByName(s.keyspace, username);
+  const user = await s.keyspace.users.findByName(username);
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !valid) {
     recordLoginFailure(throttleIds);
@@ -181,18 +180,18 @@ userPortal.openapi(routes.login, async (c) => {
   if (!user.isActive)
     throw new RelayError("permission", "Your account is disabled", { code: "user_disabled" });
   const updated = { ...user, lastLoginAt: new Date().toISOString() };
-  await putUser(s.keyspace, updated);
+  await s.keyspace.users.put(updated);
   return c.json({ ...(await issueUserToken(s.config, user.id)), user: userView(updated) }, 200);
 });
 
 userPortal.openapi(routes.me, async (c) => {
   const user = c.get("user");
-  const owned = await keysOfUser(services(c.env).keyspace, user.id);
+  const owned = await services(c.env).keyspace.relayKeysOwnedBy(user.id);
   return c.json({ user: userView(user), keys: { count: owned.length, max: user.maxKeys } }, 200);
 });
 
 userPortal.openapi(routes.listKeys, async (c) => {
-  const owned = await keysOfUser(services(c.env).keyspace, c.get("user").id);
+  const owned = await services(c.env).keyspace.relayKeysOwnedBy(c.get("user").id);
   return c.json({ keys: owned.map(keyView) }, 200);
 });
 

@@ -15,7 +15,6 @@ import { forgetCachedKey } from "../relay/auth.ts";
 import { gateOf } from "../relay/gate.ts";
 import { periodStamps } from "../usage/periods.ts";
 import type { UserKeyInput } from "./schemas.ts";
-import { insertUser, keysOfUser, putUser, withKeyLock } from "./store.ts";
 
 export function userView(user: UserRecord) {
   const { passwordHash: _hash, v: _v, ...view } = user;
@@ -58,7 +57,7 @@ export async function createUser(
     createdAt: now,
     updatedAt: now,
   };
-  if (!(await insertUser(s.keyspace, user))) {
+  if (!(await s.keyspace.users.insert(user))) {
     throw new RelayError("invalid_request", `The user name ${input.username} is taken`, {
       code: "username_taken",
       status: 409,
@@ -80,8 +79,8 @@ export async function setUserActive(
   isActive: boolean,
 ): Promise<{ user: UserRecord; keysChanged: number }> {
   const updated: UserRecord = { ...user, isActive, updatedAt: after(user.updatedAt) };
-  await putUser(s.keyspace, updated);
-  const owned = await keysOfUser(s.keyspace, user.id);
+  await s.keyspace.users.put(updated);
+  const owned = await s.keyspace.relayKeysOwnedBy(user.id);
   const changing = owned.filter((key) => Boolean(key.ownerDisabled) === isActive);
   await Promise.all(
     changing.map(async (key) => {
@@ -110,7 +109,7 @@ export async function resetPassword(
     passwordChangedAt: now,
     updatedAt: after(user.updatedAt),
   };
-  await putUser(s.keyspace, updated);
+  await s.keyspace.users.put(updated);
   return { user: updated, generatedPassword };
 }
 
@@ -138,8 +137,8 @@ export async function createUserKey(
   user: UserRecord,
   input: UserKeyInput,
 ): Promise<{ record: RelayKeyRecord; key: string }> {
-  const created = await withKeyLock(s.keyspace, user.id, async () => {
-    const owned = await keysOfUser(s.keyspace, user.id);
+  const created = await s.keyspace.users.withKeyLock(user.id, async () => {
+    const owned = await s.keyspace.relayKeysOwnedBy(user.id);
     if (owned.length >= user.maxKeys) {
       throw new RelayError(
         "permission",
