@@ -2,9 +2,7 @@
 // and the public stats page read it from a public endpoint, which answers nothing else.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { keys } from "../keyspace/keys.ts";
 import { type Branding, brandingSchema } from "../keyspace/records.ts";
-import type { Keyspace } from "../keyspace/store.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 
 /** Reached without a token (listed in index.ts's public paths). */
@@ -48,31 +46,27 @@ const routes = {
   }),
 };
 
-export async function readBranding(keyspace: Keyspace): Promise<Branding> {
-  const raw: unknown = await keyspace.redis.get(keys.branding());
-  const parsed = brandingSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
-  return parsed.success ? parsed.data : brandingSchema.parse({ v: 1 });
-}
-
 const view = ({ v: _v, ...branding }: Branding) => branding;
 
 export function registerBranding(app: AdminApp) {
   app.openapi(routes.publicRead, async (c) => {
     c.header("cache-control", "public, max-age=60");
-    return c.json(view(await readBranding(services(c.env).keyspace)), 200);
+    return c.json(view(await services(c.env).keyspace.settings.branding()), 200);
   });
 
-  app.openapi(routes.read, async (c) => c.json(view(await readBranding(services(c.env).keyspace)), 200));
+  app.openapi(routes.read, async (c) =>
+    c.json(view(await services(c.env).keyspace.settings.branding()), 200),
+  );
 
   app.openapi(routes.write, async (c) => {
     const { keyspace } = services(c.env);
-    const current = await readBranding(keyspace);
+    const current = await keyspace.settings.branding();
     const next = brandingSchema.parse({
       ...current,
       ...c.req.valid("json"),
       updatedAt: new Date().toISOString(),
     });
-    await keyspace.redis.set(keys.branding(), JSON.stringify(next));
+    await keyspace.settings.putBranding(next);
     return c.json(view(next), 200);
   });
 }

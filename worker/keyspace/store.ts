@@ -18,6 +18,7 @@ import {
   recentRequestSchema,
   relayKeyRecordSchema,
 } from "./records.ts";
+import { SettingsStore } from "./settings-store.ts";
 import { UserStore } from "./user-store.ts";
 
 export interface KeyspaceConfig {
@@ -84,10 +85,12 @@ export class Keyspace {
   /** The client, for keyspace/ and tests only: nothing else in worker/ uses it (test/unit/keyspace-boundary). */
   readonly redis: Redis;
   readonly users: UserStore;
+  readonly settings: SettingsStore;
 
   constructor(redis: Redis) {
     this.redis = redis;
     this.users = new UserStore(redis);
+    this.settings = new SettingsStore(redis);
   }
 
   // ---- admin ----

@@ -2,7 +2,6 @@
 // Notifier and the housekeeping cron, written by the admin API. Secrets are never shown back:
 // a view says only whether one is set, and a PUT that leaves a secret out keeps the stored one.
 import { RelayError } from "../http/errors.ts";
-import { keys } from "../keyspace/keys.ts";
 import {
   type WebhookConfig,
   type WebhookTarget,
@@ -14,16 +13,12 @@ import type { Keyspace } from "../keyspace/store.ts";
 export const defaultWebhookConfig = (): WebhookConfig => webhookConfigSchema.parse({ v: 1 });
 
 export async function loadWebhookConfig(keyspace: Keyspace): Promise<WebhookConfig> {
-  const raw = await keyspace.redis.get<string>(keys.webhookConfig());
-  if (raw === null || raw === undefined) return defaultWebhookConfig();
-  const parsed = webhookConfigSchema.safeParse(typeof raw === "string" ? JSON.parse(raw) : raw);
-  if (!parsed.success) throw new Error("the stored webhook configuration does not match its schema");
-  return parsed.data;
+  return (await keyspace.settings.webhookConfig()) ?? defaultWebhookConfig();
 }
 
 export async function saveWebhookConfig(keyspace: Keyspace, config: WebhookConfig): Promise<WebhookConfig> {
   const stored = webhookConfigSchema.parse({ ...config, updatedAt: new Date().toISOString() });
-  await keyspace.redis.set(keys.webhookConfig(), JSON.stringify(stored));
+  await keyspace.settings.putWebhookConfig(stored);
   return stored;
 }
 
