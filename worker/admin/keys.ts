@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records.ts";
+import { keyLimitsSchema, type RelayKeyRecord, recentRequestSchema } from "../keyspace/records.ts";
 import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
 import { gateOf } from "../relay/gate.ts";
@@ -16,7 +16,11 @@ const security = [{ adminJwt: [] }];
 const tags = ["keys"];
 const keyResult = z.object({ key: keyViewSchema });
 const notFound = jsonContent(errorSchema, "No such key");
-const countersSchema = z.object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])));
+// records.ts builds its schemas before @hono/zod-openapi adds `.openapi` to zod's: name a copy.
+const recentRequestView = recentRequestSchema.extend({}).openapi("RecentRequest");
+const countersSchema = z
+  .object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])))
+  .openapi("UsageCounters");
 
 const liveSchema = z
   .object({
@@ -117,12 +121,14 @@ const routes = {
     request: { params: idParam },
     responses: {
       200: jsonContent(
-        z.object({
-          total: countersSchema,
-          today: countersSchema,
-          month: countersSchema,
-          recent: z.array(z.record(z.string(), z.unknown())),
-        }),
+        z
+          .object({
+            total: countersSchema,
+            today: countersSchema,
+            month: countersSchema,
+            recent: z.array(recentRequestView),
+          })
+          .openapi("KeyUsage"),
         "Usage",
       ),
       404: notFound,

@@ -22,14 +22,20 @@ const TARGET_TYPES = [
 ] as const;
 
 const targetViewSchema = z
-  .looseObject({
+  .object({
     id: z.string(),
     type: z.enum(TARGET_TYPES),
     name: z.string(),
     enabled: z.boolean(),
     events: z.array(z.enum(WEBHOOK_EVENTS)),
     timeoutMs: z.number(),
+    url: z.string().optional(),
+    chatId: z.string().optional(),
+    deviceKey: z.string().optional(),
+    sound: z.string().optional(),
+    group: z.string().optional(),
     secretSet: z.boolean(),
+    botTokenSet: z.boolean().optional(),
   })
   .openapi("WebhookTarget", {
     description:
@@ -60,14 +66,16 @@ const configBody = z
   .strict()
   .openapi("WebhookConfigInput");
 
-const testResult = z.object({
-  targetId: z.string(),
-  type: z.string(),
-  ok: z.boolean(),
-  status: z.number().nullable(),
-  error: z.string().nullable(),
-  durationMs: z.number(),
-});
+const testResult = z
+  .object({
+    targetId: z.string(),
+    type: z.string(),
+    ok: z.boolean(),
+    status: z.number().nullable(),
+    error: z.string().nullable(),
+    durationMs: z.number(),
+  })
+  .openapi("WebhookTestResult");
 
 const attempt = z
   .object({
