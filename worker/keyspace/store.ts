@@ -4,6 +4,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { joinMicro, microOf } from "../usage/money.ts";
 import { hashFields, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
+import { PricingStore } from "./pricing-store.ts";
 import {
   type AccountGroupRecord,
   type AccountRecord,
@@ -86,11 +87,13 @@ export class Keyspace {
   readonly redis: Redis;
   readonly users: UserStore;
   readonly settings: SettingsStore;
+  readonly pricing: PricingStore;
 
   constructor(redis: Redis) {
     this.redis = redis;
     this.users = new UserStore(redis);
     this.settings = new SettingsStore(redis);
+    this.pricing = new PricingStore(redis);
   }
 
   // ---- admin ----

@@ -1,24 +1,9 @@
 // Cost of a request from its tokens, with prices in the LiteLLM
 // `model_prices_and_context_window.json` format (a snapshot ships in snapshot.json).
-import { z } from "zod";
-import type { Usage } from "../keyspace/records.ts";
+import { type ModelPrice, modelPriceSchema, type Usage } from "../keyspace/records.ts";
 import { microOf, picoPerToken } from "../usage/money.ts";
 import snapshot from "./snapshot.json";
 
-const price = z.number().min(0).optional();
-// Only the price fields are kept: LiteLLM rows carry much else (context sizes, modes, providers).
-export const modelPriceSchema = z.object({
-  input_cost_per_token: price,
-  output_cost_per_token: price,
-  cache_creation_input_token_cost: price,
-  cache_creation_input_token_cost_above_1hr: price,
-  cache_read_input_token_cost: price,
-  input_cost_per_token_above_200k_tokens: price,
-  output_cost_per_token_above_200k_tokens: price,
-  cache_creation_input_token_cost_above_200k_tokens: price,
-  cache_read_input_token_cost_above_200k_tokens: price,
-});
-export type ModelPrice = z.infer<typeof modelPriceSchema>;
 export type PriceTable = Record<string, ModelPrice>;
 
 const LONG_CONTEXT_TOKENS = 200_000;

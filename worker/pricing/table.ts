@@ -1,25 +1,12 @@
 // The price table in force: the snapshot shipped with the code, replaced by the last table the
 // cron fetched (kept in the keyspace), with the admin's overrides on top. Read from an isolate
 // cache; refreshed in the background, so pricing never costs the request path a round trip.
-import { z } from "zod";
 import type { Services } from "../env.ts";
 import { log } from "../http/log.ts";
-import { keys } from "../keyspace/keys.ts";
-import { modelPriceSchema, type PriceTable, parsePriceTable, shippedPrices } from "./pricing.ts";
+import { type PriceTable, parsePriceTable, shippedPrices } from "./pricing.ts";
 
 const REFRESH_MS = 5 * 60_000;
 const MIN_MODELS = 20;
-
-export const storedPricesSchema = z.object({
-  v: z.literal(1),
-  fetchedAt: z.iso.datetime(),
-  source: z.string(),
-  models: z.record(z.string(), modelPriceSchema),
-});
-export const priceOverridesSchema = z.object({
-  v: z.literal(1),
-  models: z.record(z.string(), modelPriceSchema),
-});
 
 interface Effective {
   table: PriceTable;
@@ -31,23 +18,9 @@ interface Effective {
 let effective: Effective = { table: shippedPrices, fetched: null, overrides: {}, loadedAt: 0 };
 let loading: Promise<void> | undefined;
 
-function parseStored<T>(schema: z.ZodType<T>, raw: unknown): T | null {
-  if (typeof raw !== "string") return null;
-  try {
-    const parsed = schema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
 export async function loadPrices(services: Services): Promise<void> {
-  const [rawTable, rawOverrides] = await services.keyspace.redis.mget<(string | null)[]>(
-    keys.pricingTable(),
-    keys.pricingOverrides(),
-  );
-  const stored = parseStored(storedPricesSchema, rawTable);
-  const overrides = parseStored(priceOverridesSchema, rawOverrides)?.models ?? {};
+  const { table: stored, overrides: storedOverrides } = await services.keyspace.pricing.read();
+  const overrides = storedOverrides?.models ?? {};
   effective = {
     table: { ...(stored?.models ?? shippedPrices), ...overrides },
     fetched: stored
@@ -101,7 +74,7 @@ export async function refreshPrices(
     const count = Object.keys(models).length;
     if (count < MIN_MODELS) throw new Error(`only ${count} priced models`);
     const stored = { v: 1 as const, fetchedAt: new Date().toISOString(), source: url, models };
-    await services.keyspace.redis.set(keys.pricingTable(), JSON.stringify(stored));
+    await services.keyspace.pricing.putTable(stored);
     await loadPrices(services);
     return { ok: true, models: count };
   } catch (error) {
@@ -112,6 +85,6 @@ export async function refreshPrices(
 }
 
 export async function setPriceOverrides(services: Services, models: PriceTable): Promise<void> {
-  await services.keyspace.redis.set(keys.pricingOverrides(), JSON.stringify({ v: 1, models }));
+  await services.keyspace.pricing.putOverrides({ v: 1, models });
   await loadPrices(services);
 }
