@@ -15,7 +15,7 @@ import {
 
 const ENDPOINT = "https://contoso.openai.azure.com";
 
-const stored = (type: Account["type"], settings: Record<string, unknown>): Account => ({
+const stored = (type: Account["type"], settings: Account["settings"]): Account => ({
   id: "a1",
   type,
   platform: platformOf(type),

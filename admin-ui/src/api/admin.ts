@@ -4,27 +4,32 @@ import { ApiError, type RequestOptions, requestJson } from "../lib/http.ts";
 import { expire, session } from "../session.ts";
 import type {
   AccountGroup,
+  AccountGroupChanges,
   AccountGroupInput,
   AccountTestResult,
   Branding,
+  BrandingChanges,
   RecentError,
   UsageBreakdown,
 } from "./ops-types.ts";
 import type {
   Account,
+  AccountChanges,
   AccountSettings,
   AccountUsage,
   AccountWithHealth,
   AzureSettings,
   BedrockCredentials,
   BedrockSettings,
+  KeyChanges,
   KeyInput,
-  KeyLimits,
   KeyLive,
   KeyUsage,
   ModelPrice,
+  NewUser,
   OauthAuthorization,
   PricingInfo,
+  PricingRefresh,
   RelayKey,
   RelayStatus,
   TopEntry,
@@ -32,7 +37,7 @@ import type {
   UsagePoint,
   UsageSummary,
   User,
-  UserInput,
+  UserChanges,
   UserWithKeyCount,
   WebhookConfig,
   WebhookConfigInput,
@@ -64,7 +69,7 @@ export const adminApi = {
     list: async () => (await call<{ keys: RelayKey[] }>("GET", "/keys")).keys,
     get: async (keyId: string) => (await call<{ key: RelayKey }>("GET", `/keys/${id(keyId)}`)).key,
     create: (body: KeyInput) => call<{ key: RelayKey; secret: string }>("POST", "/keys", { body }),
-    update: async (keyId: string, body: Partial<KeyInput> & { limits?: Partial<KeyLimits> }) =>
+    update: async (keyId: string, body: KeyChanges) =>
       (await call<{ key: RelayKey }>("PATCH", `/keys/${id(keyId)}`, { body })).key,
     setActive: async (keyId: string, active: boolean) =>
       (await call<{ key: RelayKey }>("POST", `/keys/${id(keyId)}/${active ? "enable" : "disable"}`)).key,
@@ -75,15 +80,9 @@ export const adminApi = {
 
   accounts: {
     list: async () => (await call<{ accounts: AccountWithHealth[] }>("GET", "/accounts")).accounts,
-    update: async (
-      accountId: string,
-      body: Partial<AccountSettings> & {
-        isActive?: boolean;
-        apiKey?: string;
-        /** Type-specific settings merged into the stored ones; null removes one. */
-        settings?: Record<string, unknown>;
-      },
-    ) => (await call<{ account: Account }>("PATCH", `/accounts/${id(accountId)}`, { body })).account,
+    /** `settings`: type-specific settings merged into the stored ones; null removes one. */
+    update: async (accountId: string, body: AccountChanges) =>
+      (await call<{ account: Account }>("PATCH", `/accounts/${id(accountId)}`, { body })).account,
     remove: (accountId: string) => call<{ deleted: true }>("DELETE", `/accounts/${id(accountId)}`),
     resetStatus: (accountId: string) =>
       call<{ account: Account }>("POST", `/accounts/${id(accountId)}/reset-status`),
@@ -141,30 +140,28 @@ export const adminApi = {
     list: async () => (await call<{ groups: AccountGroup[] }>("GET", "/groups")).groups,
     create: async (body: AccountGroupInput) =>
       (await call<{ group: AccountGroup }>("POST", "/groups", { body })).group,
-    update: async (groupId: string, body: Partial<Omit<AccountGroupInput, "platform">>) =>
+    update: async (groupId: string, body: AccountGroupChanges) =>
       (await call<{ group: AccountGroup }>("PATCH", `/groups/${id(groupId)}`, { body })).group,
     remove: (groupId: string) => call<{ deleted: true }>("DELETE", `/groups/${id(groupId)}`),
   },
 
   branding: {
     get: () => call<Branding>("GET", "/settings/branding"),
-    put: (body: Partial<Omit<Branding, "updatedAt">>) =>
-      call<Branding>("PUT", "/settings/branding", { body }),
+    put: (body: BrandingChanges) => call<Branding>("PUT", "/settings/branding", { body }),
   },
 
   pricing: {
     get: () => call<PricingInfo>("GET", "/pricing"),
     setOverrides: (models: Record<string, ModelPrice>) =>
       call<PricingInfo>("PUT", "/pricing/overrides", { body: { models } }),
-    refresh: () => call<{ ok: boolean; models: number; error?: string }>("POST", "/pricing/refresh"),
+    refresh: () => call<PricingRefresh>("POST", "/pricing/refresh"),
     unpriced: async () => (await call<{ models: UnpricedModel[] }>("GET", "/pricing/unpriced")).models,
   },
 
   users: {
     list: async () => (await call<{ users: UserWithKeyCount[] }>("GET", "/users")).users,
-    create: (body: UserInput & { username: string }) =>
-      call<{ user: User; password?: string }>("POST", "/users", { body }),
-    update: async (userId: string, body: Omit<UserInput, "username" | "password">) =>
+    create: (body: NewUser) => call<{ user: User; password?: string }>("POST", "/users", { body }),
+    update: async (userId: string, body: UserChanges) =>
       (await call<{ user: User }>("PATCH", `/users/${id(userId)}`, { body })).user,
     setActive: (userId: string, active: boolean) =>
       call<{ user: User; keysChanged: number }>(

@@ -1,65 +1,19 @@
-// Shapes of the admin API's account groups, connection tests, recent errors, branding and usage
-// breakdown (worker/admin/groups.ts, account-test.ts, recent-errors.ts, branding.ts,
-// usage-breakdown.ts).
-import type { Platform } from "./types.ts";
+// The admin API's account groups, connection tests, recent errors, branding and usage breakdown
+// (worker/admin/groups.ts, account-test.ts, recent-errors.ts, branding.ts, usage-breakdown.ts):
+// aliases of the generated types, like types.ts.
+import type { components } from "./generated.ts";
 
-export interface AccountGroup {
-  id: string;
-  name: string;
-  platform: Platform;
-  description: string;
-  memberIds: string[];
-  boundKeys: { id: string; name: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
+type Schemas = components["schemas"];
 
-export interface AccountGroupInput {
-  name: string;
-  platform: Platform;
-  description?: string;
-  memberIds?: string[];
-}
-
-export interface AccountTestResult {
-  ok: boolean;
-  status: number;
-  latencyMs: number;
-  model: string;
-  message?: string;
-}
-
-export interface RecentError {
-  requestId: string;
-  at: string;
-  keyId: string;
-  keyName: string | null;
-  accountId?: string;
-  accountName: string | null;
-  platform: string;
-  model: string;
-  status: number;
-  errorType: string;
-  message: string;
-}
-
-export interface Branding {
-  siteName: string;
-  logoUrl: string;
-  notice: string;
-  updatedAt?: string;
-}
-
-export interface BreakdownPoint {
-  requests: number;
-  allTokens: number;
-  cost: number;
-}
-
-export interface UsageBreakdown {
-  periods: string[];
-  series: { id: string; name: string | null; points: BreakdownPoint[] }[];
-}
+export type AccountGroup = Schemas["AccountGroup"];
+export type AccountGroupInput = Schemas["NewAccountGroup"];
+export type AccountGroupChanges = Schemas["AccountGroupChanges"];
+export type AccountTestResult = Schemas["AccountTestResult"];
+export type RecentError = Schemas["RecentError"];
+export type Branding = Schemas["Branding"];
+export type BrandingChanges = Schemas["BrandingChanges"];
+export type UsageBreakdown = Schemas["UsageBreakdown"];
+export type BreakdownPoint = UsageBreakdown["series"][number]["points"][number];
 
 /** A key's binding that names a group (the original's spelling). */
 export const GROUP_PREFIX = "group:";

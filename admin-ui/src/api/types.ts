@@ -1,133 +1,58 @@
-// The admin and stats APIs' answers, as worker/admin/*.ts and worker/routes/stats.ts send them.
+// The admin API's answers and bodies under the names the dashboard uses. They are aliases of
+// generated.ts, which `npm run gen:types` makes from the admin API's OpenAPI document (so a change
+// to worker/admin/*.ts reaches here through the generator, never by hand). Only the public stats
+// API (worker/routes/stats.ts), which has no OpenAPI document, is described by hand below.
+import type { components, paths } from "./generated.ts";
 
-export const PLATFORMS = ["claude", "gemini", "openai", "droid"] as const;
-export type Platform = (typeof PLATFORMS)[number];
-export const CLIENT_IDS = ["claude_code", "gemini_cli", "codex_cli", "droid_cli"] as const;
-export type ClientId = (typeof CLIENT_IDS)[number];
+type Schemas = components["schemas"];
 
-export interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
-  ephemeral5mTokens: number;
-  ephemeral1hTokens: number;
-  costMicroUsd: number;
+/** What a route answers (its 200, else its 201), as JSON. */
+type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
 }
+  ? R extends { 200: { content: { "application/json": infer T } } }
+    ? T
+    : R extends { 201: { content: { "application/json": infer T } } }
+      ? T
+      : never
+  : never;
 
-export interface Usage extends Counters {
-  allTokens: number;
-  /** USD */
-  cost: number;
-}
+/**
+ * The members of a string union as a list for the screens (options, filters), in the order given;
+ * the compiler refuses a list that misses a member or names one the API does not have.
+ */
+const everyOf =
+  <T extends string>() =>
+  <const L extends readonly T[]>(
+    list: L & ([T] extends [L[number]] ? unknown : { missing: Exclude<T, L[number]> }),
+  ) =>
+    list;
 
-export interface UsagePoint extends Usage {
-  /** "2026-11-23:14" (hourly) or "2026-11-23" (daily), relay time zone. */
-  period: string;
-}
+export type Platform = Schemas["Account"]["platform"];
+export const PLATFORMS = everyOf<Platform>()(["claude", "gemini", "openai", "droid"]);
 
-export interface TopEntry extends Usage {
-  id: string;
-  name: string | null;
-}
+export type KeyLimits = Schemas["RelayKey"]["limits"];
+export type ClientId = KeyLimits["allowedClients"][number];
+export const CLIENT_IDS = everyOf<ClientId>()(["claude_code", "gemini_cli", "codex_cli", "droid_cli"]);
 
-export interface UsageSummary {
-  today: Usage;
-  month: Usage;
-  total: Usage;
-  periods: { today: string; month: string };
-  keys: { total: number };
-  accounts: { total: number };
-}
+export type Counters = Schemas["UsageCounters"];
+/** Counters with allTokens and the cost in USD. */
+export type Usage = Schemas["Usage"];
+/** `period`: "2026-11-23:14" (hourly) or "2026-11-23" (daily), relay time zone. */
+export type UsagePoint = Schemas["UsagePoint"];
+export type TopEntry = Schemas["UsageTopEntry"];
+export type UsageSummary = Schemas["UsageSummary"];
 
-export interface KeyLimits {
-  tokenLimit: number;
-  concurrencyLimit: number;
-  concurrencyQueueSeconds: number;
-  rateLimitWindowMinutes: number;
-  rateLimitRequests: number;
-  rateLimitCost: number;
-  dailyCostLimit: number;
-  totalCostLimit: number;
-  weeklyCostLimit: number;
-  weeklyResetDay: number;
-  weeklyResetHour: number;
-  restrictedModels: string[];
-  allowedClients: ClientId[];
-  permissions: Platform[];
-}
+export type Expiry = Schemas["RelayKey"]["expiry"];
+export type RelayKey = Schemas["RelayKey"];
+export type KeyInput = Schemas["NewRelayKey"];
+export type KeyChanges = Schemas["RelayKeyChanges"];
+export type KeyLive = Schemas["KeyLiveState"];
+export type RecentRequest = Schemas["RecentRequest"];
+export type KeyUsage = Schemas["KeyUsage"];
 
-export type Expiry =
-  | { mode: "never" }
-  | { mode: "fixed"; expiresAt: string }
-  | { mode: "activation"; days: number; activatedAt?: string };
-
-export interface RelayKey {
-  id: string;
-  name: string;
-  description: string;
-  preview: string;
-  isActive: boolean;
-  tags: string[];
-  ownerId?: string;
-  createdAt: string;
-  updatedAt: string;
-  expiry: Expiry;
-  limits: KeyLimits;
-  boundAccounts: Record<string, string>;
-}
-
-export interface KeyInput {
-  name: string;
-  description?: string;
-  tags?: string[];
-  expiry?: Expiry;
-  limits?: Partial<KeyLimits>;
-  /** Per platform: an account id or `group:<id>`; "" unbinds. */
-  boundAccounts?: Record<string, string>;
-}
-
-export interface KeyLive {
-  window: { start: number; requests: number; tokens: number; costMicroUsd: number } | null;
-  activeLeases: number;
-  queued: number;
-  leases: { id: string; expiresAt: number }[];
-  spend: {
-    dayStart: number;
-    dayCostMicroUsd: number;
-    weekStart: number;
-    weekCostMicroUsd: number;
-    totalCostMicroUsd: number;
-    totalTokens: number;
-  };
-}
-
-export interface RecentRequest {
-  requestId: string;
-  at: string;
-  keyId: string;
-  accountId?: string;
-  model: string;
-  status: number;
-  durationMs: number;
-  usage: {
-    input_tokens: number;
-    output_tokens: number;
-    cache_creation_input_tokens: number;
-    cache_read_input_tokens: number;
-  };
-  costMicroUsd: number;
-}
-
-export interface KeyUsage {
-  total: Counters;
-  today: Counters;
-  month: Counters;
-  recent: RecentRequest[];
-}
-
-export const ACCOUNT_TYPES = [
+export type AccountType = Schemas["Account"]["type"];
+export const ACCOUNT_TYPES = everyOf<AccountType>()([
   "claude-console",
   "claude-oauth",
   "gemini-api",
@@ -137,84 +62,33 @@ export const ACCOUNT_TYPES = [
   "bedrock",
   "azure-openai",
   "droid",
-] as const;
-export type AccountType = (typeof ACCOUNT_TYPES)[number];
-export type HealthStatus = "active" | "rate-limited" | "overloaded" | "unauthorized" | "error";
-
-export interface AccountHealth {
-  status: HealthStatus;
-  until: string | null;
-  activeLeases: number;
-  lastUsedAt: string | null;
-}
-
-export interface Account {
-  id: string;
-  type: AccountType;
-  platform: Platform;
-  name: string;
-  description: string;
-  baseUrl: string;
-  priority: number;
-  schedulable: boolean;
-  /** false: dedicated, serving only keys bound to it or its groups (absent from older servers). */
-  shared?: boolean;
-  isActive: boolean;
-  concurrencyLimit: number;
-  models: string[];
-  /** Type-specific settings (Bedrock: region, modelMapping, defaultModel). */
-  settings?: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
+]);
+export type AccountHealth = Schemas["AccountHealth"];
+export type HealthStatus = AccountHealth["status"];
+/**
+ * `shared` false: dedicated, serving only keys bound to it or its groups; absent from relays older
+ * than dedicated accounts (the dashboard may be deployed apart from the relay). `settings`: per type.
+ */
+export type Account = Omit<Schemas["Account"], "shared"> & { shared?: boolean };
+export type AccountWithHealth = Answer<"/accounts", "get">["accounts"][number];
+/** The settings every account type takes (POST bodies add the credentials). */
+export type AccountSettings = Omit<Schemas["NewConsoleAccount"], "apiKey">;
+export type AccountChanges = Schemas["AccountChanges"];
 /** What a Bedrock account takes besides the shared settings. */
-export interface BedrockSettings {
-  region: string;
-  modelMapping?: Record<string, string>;
-  defaultModel?: string;
-}
-export interface BedrockCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
+export type BedrockSettings = Pick<Schemas["NewBedrockAccount"], "region" | "modelMapping" | "defaultModel">;
+export type BedrockCredentials = Schemas["BedrockCredentials"];
 /** What an Azure OpenAI account takes besides the shared settings (its endpoint is the base URL). */
-export interface AzureSettings {
-  deployment: string;
-  apiVersion?: string;
-  responsesApiVersion?: string;
-}
+export type AzureSettings = Pick<
+  Schemas["NewAzureOpenaiAccount"],
+  "deployment" | "apiVersion" | "responsesApiVersion"
+>;
+export type AccountUsage = Answer<"/accounts/{id}/usage", "get">;
+export type OauthAuthorization = Schemas["OauthAuthorization"];
 
-export interface AccountWithHealth extends Account {
-  health: AccountHealth;
-}
-
-export interface AccountSettings {
-  name: string;
-  description?: string;
-  baseUrl?: string;
-  priority?: number;
-  schedulable?: boolean;
-  shared?: boolean;
-  concurrencyLimit?: number;
-  models?: string[];
-}
-
-export interface AccountUsage {
-  today: Usage;
-  month: Usage;
-  total: Usage;
-}
-
-export interface OauthAuthorization {
-  sessionId: string;
-  authUrl: string;
-  expiresAt: string;
-}
-
-export const PRICE_FIELDS = [
+export type PricingInfo = Schemas["PricingInfo"];
+export type ModelPrice = PricingInfo["overrides"][string];
+export type PriceField = keyof ModelPrice;
+export const PRICE_FIELDS = everyOf<PriceField>()([
   "input_cost_per_token",
   "output_cost_per_token",
   "cache_creation_input_token_cost",
@@ -224,31 +98,58 @@ export const PRICE_FIELDS = [
   "output_cost_per_token_above_200k_tokens",
   "cache_creation_input_token_cost_above_200k_tokens",
   "cache_read_input_token_cost_above_200k_tokens",
-] as const;
-export type PriceField = (typeof PRICE_FIELDS)[number];
-export type ModelPrice = Partial<Record<PriceField, number>>;
-
-export interface PricingInfo {
-  source: "shipped" | "fetched";
-  fetched: { at: string; source: string; models: number } | null;
-  models: number;
-  overrides: Record<string, ModelPrice>;
-}
-
+]);
 /** A model served without a price (its cost counted as 0), as GET /admin/pricing/unpriced lists it. */
-export interface UnpricedModel {
-  model: string;
-  requests: number;
-  lastSeenAt: string | null;
-}
+export type UnpricedModel = Schemas["UnpricedModels"]["models"][number];
+export type PricingRefresh = Answer<"/pricing/refresh", "post">;
 
-export interface RelayStatus {
-  version: string;
-  time: string;
-  keyspace: { ok: boolean; latencyMs: number };
-  keys: { total: number; active: number };
-  accounts: { total: number; active: number };
-}
+export type RelayStatus = Schemas["Status"];
+
+/** A portal user (GET /admin/users adds keyCount). */
+export type User = Schemas["User"];
+export type UserWithKeyCount = Schemas["UserWithKeyCount"];
+/** POST /users takes all of it (username required); PATCH /users/{id} neither username nor password. */
+export type UserInput = Partial<Schemas["NewUser"]>;
+export type NewUser = Schemas["NewUser"];
+export type UserChanges = Schemas["UserChanges"];
+
+export type WebhookTarget = Schemas["WebhookTarget"];
+export type WebhookEvent = WebhookTarget["events"][number];
+export const WEBHOOK_EVENTS = everyOf<WebhookEvent>()([
+  "account.unauthorized",
+  "account.rate_limited",
+  "account.overloaded",
+  "account.error",
+  "account.recovered",
+  "key.quota_reached",
+  "key.expiring",
+  "test",
+]);
+export type WebhookType = WebhookTarget["type"];
+export const WEBHOOK_TYPES = everyOf<WebhookType>()([
+  "custom",
+  "slack",
+  "discord",
+  "telegram",
+  "feishu",
+  "dingtalk",
+  "wecom",
+  "bark",
+]);
+/** A target as sent: a secret left out keeps the stored one, "" clears it. */
+export type WebhookTargetInput = Omit<WebhookTarget, "secretSet" | "botTokenSet"> & {
+  secret?: string;
+  botToken?: string;
+};
+export type WebhookConfig = Schemas["WebhookConfig"];
+export type WebhookConfigInput = Omit<Schemas["WebhookConfigInput"], "targets"> & {
+  targets: (WebhookTargetInput | WebhookTarget)[];
+};
+export type WebhookTestResult = Schemas["WebhookTestResult"];
+export type WebhookAttempt = Schemas["WebhookAttempt"];
+export type WebhookDeliveries = Answer<"/webhooks/deliveries", "get">;
+
+// The public stats API (/apiStats), written by hand: worker/routes/stats.ts has no OpenAPI document.
 
 /** A usage bucket as the public stats API shows it. */
 export interface StatsUsage {
@@ -305,120 +206,4 @@ export interface ModelStat {
   allTokens: number;
   cost: number;
   formattedCost: string;
-}
-
-/** A portal user (GET /admin/users adds keyCount). */
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  email: string;
-  role: "user";
-  isActive: boolean;
-  maxKeys: number;
-  keyLimits: KeyLimits;
-  passwordChangedAt: string;
-  createdAt: string;
-  updatedAt: string;
-  lastLoginAt?: string;
-}
-export interface UserWithKeyCount extends User {
-  keyCount: number;
-}
-export interface UserInput {
-  username?: string;
-  password?: string;
-  displayName?: string;
-  email?: string;
-  maxKeys?: number;
-  keyLimits?: Partial<KeyLimits>;
-}
-
-export const WEBHOOK_EVENTS = [
-  "account.unauthorized",
-  "account.rate_limited",
-  "account.overloaded",
-  "account.error",
-  "account.recovered",
-  "key.quota_reached",
-  "key.expiring",
-  "test",
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-export const WEBHOOK_TYPES = [
-  "custom",
-  "slack",
-  "discord",
-  "telegram",
-  "feishu",
-  "dingtalk",
-  "wecom",
-  "bark",
-] as const;
-export type WebhookType = (typeof WEBHOOK_TYPES)[number];
-
-/** A target as the API shows it: secrets only as set / not set. */
-export interface WebhookTarget {
-  id: string;
-  type: WebhookType;
-  name: string;
-  enabled: boolean;
-  events: WebhookEvent[];
-  timeoutMs: number;
-  url?: string;
-  chatId?: string;
-  deviceKey?: string;
-  sound?: string;
-  group?: string;
-  secretSet: boolean;
-  botTokenSet?: boolean;
-}
-/** A target as sent: a secret left out keeps the stored one, "" clears it. */
-export type WebhookTargetInput = Omit<WebhookTarget, "secretSet" | "botTokenSet"> & {
-  secret?: string;
-  botToken?: string;
-};
-export interface WebhookConfig {
-  enabled: boolean;
-  targets: WebhookTarget[];
-  maxRetries: number;
-  retryDelayMs: number;
-  keyExpiryWarningDays: number;
-  updatedAt?: string;
-}
-export interface WebhookConfigInput {
-  enabled?: boolean;
-  targets: (WebhookTargetInput | WebhookTarget)[];
-  maxRetries?: number;
-  retryDelayMs?: number;
-  keyExpiryWarningDays?: number;
-}
-export interface WebhookTestResult {
-  targetId: string;
-  type: string;
-  ok: boolean;
-  status: number | null;
-  error: string | null;
-  durationMs: number;
-}
-export interface WebhookAttempt {
-  seq: number;
-  at: string;
-  eventId: string;
-  eventType: string;
-  targetId: string;
-  targetType: string;
-  attempt: number;
-  ok: boolean;
-  status: number | null;
-  error: string | null;
-  durationMs: number;
-  outcome: "delivered" | "retrying" | "gave-up" | "test";
-}
-export interface WebhookDeliveries {
-  deliveries: WebhookAttempt[];
-  queue: {
-    waiting: number;
-    deliveries: { eventId: string; eventType: string; targetId: string; attempts: number; nextAt: string }[];
-  };
 }
