@@ -330,6 +330,16 @@ export const brandingSchema = z.object({
 });
 export type Branding = z.infer<typeof brandingSchema>;
 
+/** The PKCE verifier and state of an OAuth authorization in progress (kept 10 minutes). */
+export const oauthSessionRecordSchema = z.object({
+  // Sessions stored before the version existed (at most 10 minutes old across a deploy) read as 1.
+  v: z.literal(1).default(1),
+  platform: z.string(),
+  verifier: z.string(),
+  state: z.string(),
+});
+export type OauthSessionRecord = z.infer<typeof oauthSessionRecordSchema>;
+
 export const adminCredentialSchema = z.object({
   v: z.literal(1),
   username: z.string().min(1),

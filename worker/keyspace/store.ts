@@ -4,6 +4,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { joinMicro, microOf } from "../usage/money.ts";
 import { hashFields, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
+import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
 import {
   type AccountGroupRecord,
@@ -88,12 +89,14 @@ export class Keyspace {
   readonly users: UserStore;
   readonly settings: SettingsStore;
   readonly pricing: PricingStore;
+  readonly oauthSessions: OauthSessionStore;
 
   constructor(redis: Redis) {
     this.redis = redis;
     this.users = new UserStore(redis);
     this.settings = new SettingsStore(redis);
     this.pricing = new PricingStore(redis);
+    this.oauthSessions = new OauthSessionStore(redis);
   }
 
   // ---- admin ----
