@@ -805,7 +805,7 @@ describe("an import", () => {
     const pending: Promise<unknown>[] = [];
     const services = {
       config: { CRS_ENCRYPTION_KEY },
-      keyspace: { redis: target.upstash },
+      keyspace: new Keyspace(target.upstash),
     };
     const ours = await hashRelayKey(OURS.keyHashSecret, SECRETS.alice);
     expect(await crsKeyHash(SECRETS.alice, CRS_ENCRYPTION_KEY)).toBe(crsHash(SECRETS.alice));

@@ -4,6 +4,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { joinMicro, microOf } from "../usage/money.ts";
 import { hashFields, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
+import { LegacyKeyStore } from "./legacy-key-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
 import {
@@ -90,6 +91,7 @@ export class Keyspace {
   readonly settings: SettingsStore;
   readonly pricing: PricingStore;
   readonly oauthSessions: OauthSessionStore;
+  readonly legacyKeys: LegacyKeyStore;
 
   constructor(redis: Redis) {
     this.redis = redis;
@@ -97,6 +99,7 @@ export class Keyspace {
     this.settings = new SettingsStore(redis);
     this.pricing = new PricingStore(redis);
     this.oauthSessions = new OauthSessionStore(redis);
+    this.legacyKeys = new LegacyKeyStore(redis);
   }
 
   // ---- admin ----

@@ -3,11 +3,10 @@
 // that hash in a compatibility index (keys.legacyKeyByHash). The first request with such a key
 // finds it there when CRS_ENCRYPTION_KEY is set, and the record is then upgraded to our hash —
 // off the response path. The key itself is never stored.
-import type { Redis } from "@upstash/redis/cloudflare";
 import { describeError, log } from "../http/log.ts";
 import { timingSafeEqual, toHex } from "../keyspace/crypto.ts";
-import { keys } from "../keyspace/keys.ts";
-import { type RelayKeyRecord, relayKeyRecordSchema } from "../keyspace/records.ts";
+import type { LegacyKeyStore, StoredRelayKey } from "../keyspace/legacy-key-store.ts";
+import type { RelayKeyRecord } from "../keyspace/records.ts";
 
 /** The original service's hash of a relay key: sha256 hex of the key followed by its ENCRYPTION_KEY. */
 export async function crsKeyHash(rawKey: string, crsEncryptionKey: string): Promise<string> {
@@ -31,34 +30,8 @@ export function keyPreview(rawKey: string): string {
 /** What the lookup needs of the Worker's services (structural, so Node tools can import this file). */
 export interface LegacyLookupServices {
   config: { CRS_ENCRYPTION_KEY?: string };
-  keyspace: { redis: Redis };
+  keyspace: { legacyKeys: LegacyKeyStore };
 }
-
-interface StoredKey {
-  raw: string;
-  record: RelayKeyRecord;
-}
-
-async function readKey(redis: Redis, id: string): Promise<StoredKey | null> {
-  const raw = await redis.get<string>(keys.relayKey(id));
-  if (typeof raw !== "string") return null;
-  try {
-    const parsed = relayKeyRecordSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? { raw, record: parsed.data } : null;
-  } catch {
-    return null;
-  }
-}
-
-// Compare-and-set: the record is replaced only if nobody changed it since it was read.
-const UPGRADE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-redis.call('HDEL', KEYS[2], ARGV[5])
-redis.call('HDEL', KEYS[3], ARGV[6])
-return 1
-`;
 
 interface Upgrade {
   id: string;
@@ -68,30 +41,21 @@ interface Upgrade {
   placeholder: string;
 }
 
-async function upgrade(redis: Redis, first: StoredKey, target: Upgrade): Promise<void> {
-  let stored: StoredKey | null = first;
+async function upgrade(store: LegacyKeyStore, first: StoredRelayKey, target: Upgrade): Promise<void> {
+  let stored: StoredRelayKey | null = first;
   for (let attempt = 0; attempt < 3 && stored; attempt++) {
     if (stored.record.hash === target.hash) {
       // Upgraded already (another isolate, or an activation write): only the old entries go.
-      await redis.hdel(keys.legacyKeyByHash(), target.crsHash);
+      await store.forget(target.crsHash);
       return;
     }
     if (stored.record.hash !== target.placeholder) return;
-    const upgraded = relayKeyRecordSchema.parse({
-      ...stored.record,
-      hash: target.hash,
-      preview: target.preview,
-    });
-    const done = await redis.eval(
-      UPGRADE,
-      [keys.relayKey(target.id), keys.relayKeyByHash(), keys.legacyKeyByHash()],
-      [stored.raw, JSON.stringify(upgraded), target.hash, target.id, target.placeholder, target.crsHash],
-    );
-    if (Number(done) === 1) {
+    const upgraded = { ...stored.record, hash: target.hash, preview: target.preview };
+    if (await store.upgrade(stored, upgraded, target)) {
       log("info", "imported relay key upgraded to this relay's hash", { keyId: target.id });
       return;
     }
-    stored = await readKey(redis, target.id);
+    stored = await store.read(target.id);
   }
 }
 
@@ -108,18 +72,18 @@ export async function findLegacyKey(
 ): Promise<RelayKeyRecord | null> {
   const crsSecret = services.config.CRS_ENCRYPTION_KEY;
   if (!crsSecret) return null;
-  const redis = services.keyspace.redis;
+  const store = services.keyspace.legacyKeys;
   const crsHash = await crsKeyHash(rawKey, crsSecret);
-  const id = await redis.hget<string>(keys.legacyKeyByHash(), crsHash);
-  if (typeof id !== "string" || id === "") return null;
-  const stored = await readKey(redis, id);
+  const id = await store.findId(crsHash);
+  if (id === null) return null;
+  const stored = await store.read(id);
   if (!stored) return null;
   const placeholder = await legacyPlaceholderHash(crsHash);
   const current = stored.record.hash;
   if (!timingSafeEqual(current, placeholder) && !timingSafeEqual(current, hash)) return null;
   const target: Upgrade = { id, hash, preview: keyPreview(rawKey), crsHash, placeholder };
   waitUntil(
-    upgrade(redis, stored, target).catch((error: unknown) =>
+    upgrade(store, stored, target).catch((error: unknown) =>
       log("warn", "imported relay key upgrade failed; retried on its next use", {
         keyId: id,
         error: describeError(error),
