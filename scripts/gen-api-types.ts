@@ -43,6 +43,23 @@ function loadWorkerModulesInNode() {
   });
 }
 
+// Shorthands the dashboard and the CLI share, put at the top of the generated file.
+const HELPERS = `
+/** The named schemas: \`Schemas["RelayKey"]\`. */
+export type Schemas = components["schemas"];
+
+/** What a route answers as JSON (its 200, else its 201): \`Answer<"/accounts", "get">\`. */
+export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? R extends { 200: { content: { "application/json": infer T } } }
+    ? T
+    : R extends { 201: { content: { "application/json": infer T } } }
+      ? T
+      : never
+  : never;
+`;
+
 // Named through a variable so that type-checking this script (tsconfig.node.json) does not pull in
 // the Worker, whose types are workerd's; only this much of it is used.
 const ADMIN_MODULE = "../worker/admin/index.ts";
@@ -113,6 +130,7 @@ export async function generatedTypes(): Promise<string> {
   }
   const types = await openapiTS(document, {
     commentHeader: HEADER,
+    inject: HELPERS,
     defaultNonNullable: true,
     silent: true,
   });

@@ -12,6 +12,20 @@ type OneOf<T extends any[]> = T extends [infer Only]
     ? OneOf<[XOR<A, B>, ...Rest]>
     : never;
 
+/** The named schemas: `Schemas["RelayKey"]`. */
+export type Schemas = components["schemas"];
+
+/** What a route answers as JSON (its 200, else its 201): `Answer<"/accounts", "get">`. */
+export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? R extends { 200: { content: { "application/json": infer T } } }
+    ? T
+    : R extends { 201: { content: { "application/json": infer T } } }
+      ? T
+      : never
+  : never;
+
 export interface paths {
   "/auth/login": {
     /** Log in as the admin; returns a JWT for Authorization: Bearer */

@@ -1,9 +1,7 @@
 // The admin API's account groups, connection tests, recent errors, branding and usage breakdown
 // (worker/admin/groups.ts, account-test.ts, recent-errors.ts, branding.ts, usage-breakdown.ts):
 // aliases of the generated types, like types.ts.
-import type { components } from "./generated.ts";
-
-type Schemas = components["schemas"];
+import type { Schemas } from "./generated.ts";
 
 export type AccountGroup = Schemas["AccountGroup"];
 export type AccountGroupInput = Schemas["NewAccountGroup"];

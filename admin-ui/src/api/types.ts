@@ -2,20 +2,7 @@
 // generated.ts, which `npm run gen:types` makes from the admin API's OpenAPI document (so a change
 // to worker/admin/*.ts reaches here through the generator, never by hand). Only the public stats
 // API (worker/routes/stats.ts), which has no OpenAPI document, is described by hand below.
-import type { components, paths } from "./generated.ts";
-
-type Schemas = components["schemas"];
-
-/** What a route answers (its 200, else its 201), as JSON. */
-type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
-  responses: infer R;
-}
-  ? R extends { 200: { content: { "application/json": infer T } } }
-    ? T
-    : R extends { 201: { content: { "application/json": infer T } } }
-      ? T
-      : never
-  : never;
+import type { Answer, Schemas } from "./generated.ts";
 
 /**
  * The members of a string union as a list for the screens (options, filters), in the order given;
