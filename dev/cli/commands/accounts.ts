@@ -3,7 +3,7 @@
 import type { Command, Context, OptionSpec, Options, Values } from "../command.ts";
 import { optNumber, optString, optSwitch } from "../command.ts";
 import { usageError } from "../errors.ts";
-import type { AccountView } from "../schemas.ts";
+import type { AccountChangesBody, AccountView } from "../schemas.ts";
 import { accountListSchema, accountResponseSchema, deletedSchema } from "../schemas.ts";
 import { details, orDash, table, when, yesNo } from "../table.ts";
 
@@ -56,8 +56,8 @@ async function readSecret(context: Context, option: string): Promise<string | un
 }
 
 /** Body fields shared by the add-… commands and set; only flags actually given are sent. */
-function readAccountFields(values: Values): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
+function readAccountFields(values: Values): AccountChangesBody {
+  const fields: AccountChangesBody = {};
   const name = optString(values, "name");
   const description = optString(values, "description");
   const baseUrl = optString(values, "base-url");

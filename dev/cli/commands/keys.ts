@@ -2,7 +2,7 @@
 import type { Command, Options, Values } from "../command.ts";
 import { optList, optNumber, optString } from "../command.ts";
 import { usageError } from "../errors.ts";
-import type { Expiry, KeyLimits } from "../schemas.ts";
+import type { Expiry, KeyChangesBody, KeyLimits } from "../schemas.ts";
 import {
   deletedSchema,
   keyCreatedSchema,
@@ -90,8 +90,10 @@ const expiryOptions: Options = {
   "activation-days": { type: "string", value: "N", help: "Expire N days after the key's first use" },
 };
 
-function readLimits(values: Values): Partial<Record<keyof KeyLimits, number | string[]>> {
-  const limits: Partial<Record<keyof KeyLimits, number | string[]>> = {};
+type LimitValues = Partial<Record<keyof KeyLimits, number | string[]>>;
+
+function readLimits(values: Values): LimitValues {
+  const limits: LimitValues = {};
   for (const { flag, field, kind, max } of LIMIT_FLAGS) {
     const value =
       kind === "list" ? optList(values, flag) : optNumber(values, flag, { integer: kind === "int", max });
@@ -116,9 +118,12 @@ function readExpiry(values: Values): Expiry | undefined {
   return never ? { mode: "never" } : undefined;
 }
 
+/** The API's key body, list limits as given (the relay checks their values). */
+type KeyInput = Omit<KeyChangesBody, "limits"> & { limits?: LimitValues };
+
 /** Fields shared by create (POST) and set (PATCH); only flags actually given are sent. */
-function readKeyInput(values: Values): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
+function readKeyInput(values: Values): KeyInput {
+  const input: KeyInput = {};
   const name = optString(values, "name");
   const description = optString(values, "description");
   const tags = optList(values, "tag");
