@@ -1,12 +1,15 @@
 // Steps 4–5: send the request to an upstream account and stream the answer back through the
 // usage meter. Fails over to the next account while nothing has reached the client yet.
-// Whatever happens, `finish` is called exactly once with what the request used.
+// Never throws: it hands back the client's answer (or the relay's error for it) and how the
+// request ends, which after.ts turns into the account's release and the usage settle.
 import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
 import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
+import type { AccountRecord } from "../keyspace/records.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
+import { type AccountRelease, type Ended, endedBy } from "./after.ts";
 import { meterStream } from "./meter.ts";
-import { type Acquired, accountCredentials, acquireAccount, type Settlement, settle } from "./schedule.ts";
+import { type Acquired, accountCredentials, acquireAccount, type Settlement } from "./schedule.ts";
 
 /** Distinct accounts one request may try before its first byte (each is tried once). */
 const MAX_ACCOUNTS_PER_REQUEST = 8;
@@ -26,20 +29,25 @@ const DROPPED_RESPONSE_HEADERS = [
   "alt-svc",
 ];
 
-export interface Finished {
-  status: number;
-  accountId?: string;
-  /** Time until the upstream's response headers. */
-  upstreamMs?: number;
-  /** Usage read off the answer; absent when nothing billable came back. */
-  metered?: MeteredUsage;
-  /** The relay's own error, when the client got one instead of an upstream's answer. */
-  error?: { type: string; message: string };
-}
+/** What forward() hands back: an upstream's answer or the relay's own error, and how the request ends. */
+export type Forwarded =
+  | {
+      /** The answer for the client (an upstream's, or its error passed on in the client's protocol). */
+      response: Response;
+      /** The account whose answer it is. */
+      account: AccountRecord;
+      /** Settles once the answer has been relayed (its body metered) or the client has gone. */
+      ended: Promise<Ended>;
+    }
+  | {
+      /** The relay's own error: relay() throws it, to be rendered in the client's protocol. */
+      failure: unknown;
+      ended: Promise<Ended>;
+    };
 
 interface UpstreamFailure {
   response: Response;
-  accountId: string;
+  account: AccountRecord;
 }
 
 export interface ForwardContext {
@@ -54,7 +62,6 @@ export interface ForwardContext {
   /** False for calls that carry no billable usage (count_tokens): relayed as they come. */
   meter: boolean;
   waitUntil: (promise: Promise<unknown>) => void;
-  finish: (finished: Finished) => void;
 }
 
 class UpstreamTimeout extends Error {
@@ -131,7 +138,20 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
   });
 }
 
-export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Response> {
+export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Forwarded> {
+  try {
+    return await failOver(ctx, call);
+  } catch (error) {
+    // A fault of the relay's own (a Durable Object call that failed…): the client gets a 500.
+    return failedWith(error);
+  }
+}
+
+function failedWith(error: unknown, details?: Omit<Ended, "status" | "error">): Forwarded {
+  return { failure: error, ended: Promise.resolve(endedBy(error, details)) };
+}
+
+async function failOver(ctx: ForwardContext, call: ClientCall): Promise<Forwarded> {
   const startedAt = Date.now();
   const pool = ctx.provider.pool ?? ctx.provider.platform;
   /** Accounts this request has tried, each once: excluded from its next picks. */
@@ -139,8 +159,10 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
   /** What each failed account said ("429", "500", "unreachable"…), for the answer when none served. */
   const failed: string[] = [];
   let lastFailure: UpstreamFailure | undefined;
-  /** The previous attempt's verdict, carried by the next pick so that the pool knows it first. */
+  /** The previous attempt's verdict, not yet at the pool: the next pick carries it there first. */
   let verdict: Settlement | undefined;
+  /** The verdict still to deliver when the request stops failing over: after.ts sends it alone. */
+  const leftOver = (): AccountRelease | undefined => (verdict ? { handedOver: verdict } : undefined);
   /** The pool's answer when no account was left to try. */
   let noneLeft: RelayError | undefined;
   /** A provider's refusal of the call for an account that cannot carry it (see the catch below). */
@@ -150,8 +172,6 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
   for (let attempt = 0; ; attempt++) {
     const outOfBudget = attempt > 0 && Date.now() - startedAt >= FAILOVER_BUDGET_MS;
     if (tried.length >= MAX_ACCOUNTS_PER_REQUEST || outOfBudget) break;
-    const carried = verdict;
-    verdict = undefined;
     let acquired: Acquired;
     try {
       acquired =
@@ -162,14 +182,14 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
               ctx.services,
               pool,
               { ...ctx.routing, exclude: [...tried] },
-              carried,
+              verdict,
             );
+      verdict = undefined;
     } catch (error) {
       // A refusal from the pool comes after it applied the verdict; a failed call may not have.
-      if (carried && !(error instanceof RelayError))
-        ctx.waitUntil(settle(ctx.env, ctx.services, pool, carried));
+      if (error instanceof RelayError) verdict = undefined;
       // Out of accounts after a failure: the client hears about the failures, not "no account".
-      if (failed.length === 0) throw refused ?? error;
+      if (failed.length === 0) return failedWith(refused ?? error, { release: leftOver() });
       noneLeft = error instanceof RelayError ? error : undefined;
       break;
     }
@@ -213,47 +233,53 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
       }
       if (error instanceof UpstreamTimeout) {
         // Not retried: the client has waited the whole timeout already.
-        ctx.waitUntil(acquired.release({ kind: "server-error" }));
-        ctx.finish({ status: 504, accountId: account.id });
-        throw new RelayError("timeout", `The upstream did not answer within ${error.seconds} s`);
+        return failedWith(
+          new RelayError("timeout", `The upstream did not answer within ${error.seconds} s`),
+          {
+            accountId: account.id,
+            release: { acquired, outcome: { kind: "server-error" } },
+          },
+        );
       }
       verdict = acquired.handOver({ kind: "server-error" });
       failed.push("unreachable");
       continue;
     }
-    if (response.ok) return relayResponse(ctx, acquired, response, upstreamMs, usageModel);
+    if (response.ok) return relayAnswer(ctx, acquired, account, response, upstreamMs, usageModel);
     const outcome = ctx.provider.outcome(response);
     await lastFailure?.response.body?.cancel();
-    lastFailure = { response, accountId: account.id };
+    lastFailure = { response, account };
     if (!isRetryable(response.status)) {
       // The request itself was refused (400, 404, 413…): the client's to see as it is.
-      ctx.waitUntil(acquired.release(outcome));
-      ctx.finish({ status: response.status, accountId: account.id, upstreamMs });
-      return upstreamError(ctx, response);
+      const ended: Ended = {
+        status: response.status,
+        accountId: account.id,
+        upstreamMs,
+        release: { acquired, outcome },
+      };
+      return { response: await upstreamError(ctx, response), account, ended: Promise.resolve(ended) };
     }
     verdict = acquired.handOver(outcome);
     failed.push(String(response.status));
   }
-  // Stopped by the bounds, with the last verdict still to deliver.
-  if (verdict) ctx.waitUntil(settle(ctx.env, ctx.services, pool, verdict));
   // Stopped by the bounds, other accounts may be free; when none was left, the pool says when.
   const retryAfter = noneLeft?.headers["retry-after"] ?? "1";
   if (failed.length === 0) {
     // No upstream was asked (each account refused the call or was skipped).
-    throw (
+    const error =
       refused ??
       new RelayError("unavailable", `No available ${pool} accounts`, {
         code: "accounts_unavailable",
         headers: { "retry-after": retryAfter },
-      })
-    );
+      });
+    return failedWith(error, { release: leftOver() });
   }
   if (lastFailure && failed.every((said) => said === "429")) {
     // Every account is rate-limited: the client's 429, with when to come back.
-    ctx.finish({ status: 429, accountId: lastFailure.accountId, upstreamMs });
+    const ended: Ended = { status: 429, accountId: lastFailure.account.id, upstreamMs, release: leftOver() };
     const response = await upstreamError(ctx, lastFailure.response);
     response.headers.set("retry-after", retryAfter);
-    return response;
+    return { response, account: lastFailure.account, ended: Promise.resolve(ended) };
   }
   const said = lastFailure ? await upstreamMessage(lastFailure.response) : undefined;
   const message =
@@ -263,44 +289,44 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Re
     code: "accounts_unavailable",
     headers: { "retry-after": retryAfter },
   });
-  ctx.finish({
-    status: error.status,
-    accountId: lastFailure?.accountId,
-    upstreamMs,
-    error: { type: "accounts_unavailable", message },
-  });
-  throw error;
+  return failedWith(error, { accountId: lastFailure?.account.id, upstreamMs, release: leftOver() });
 }
 
-async function relayResponse(
+/** An upstream's successful answer, relayed through the usage meter; it ends when its body does. */
+async function relayAnswer(
   ctx: ForwardContext,
   acquired: Acquired,
+  account: AccountRecord,
   upstream: Response,
   upstreamMs: number | undefined,
   usageModel: string | undefined,
-): Promise<Response> {
+): Promise<Forwarded> {
   const headers = clientHeaders(upstream, ctx.requestId);
   const status = upstream.status;
-  const accountId = acquired.account.id;
-  const done = (metered: MeteredUsage | undefined, upstreamFailed = false) => {
-    ctx.waitUntil(acquired.release(upstreamFailed ? { kind: "server-error" } : { kind: "ok" }));
+  const ended = (metered: MeteredUsage | undefined, upstreamFailed = false): Ended => {
     if (metered && usageModel) metered.model = usageModel;
-    ctx.finish({ status, accountId, metered, upstreamMs });
+    const outcome = upstreamFailed ? ({ kind: "server-error" } as const) : ({ kind: "ok" } as const);
+    return { status, accountId: account.id, metered, upstreamMs, release: { acquired, outcome } };
   };
   if (!ctx.meter || !upstream.body) {
-    done(undefined);
-    return new Response(upstream.body, { status, headers });
+    const response = new Response(upstream.body, { status, headers });
+    return { response, account, ended: Promise.resolve(ended(undefined)) };
   }
   if (!headers.get("content-type")?.includes("text/event-stream")) {
     // Non-streaming answers are small: one read, one parse, the same bytes back.
     const text = await upstream.text();
-    done(ctx.provider.usageFromJson(text));
-    return new Response(text, { status, headers });
+    const response = new Response(text, { status, headers });
+    return { response, account, ended: Promise.resolve(ended(ctx.provider.usageFromJson(text))) };
   }
+  let streamEnded: (end: Ended) => void = () => {};
+  const end = new Promise<Ended>((resolve) => {
+    streamEnded = resolve;
+  });
   const body = meterStream(upstream.body, {
     waitUntil: ctx.waitUntil,
     errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response"),
-    onEnd: async ({ text, ending }) => done(ctx.provider.usageFromSse(text), ending === "upstream-failed"),
+    onEnd: async ({ text, ending }) =>
+      streamEnded(ended(ctx.provider.usageFromSse(text), ending === "upstream-failed")),
   });
-  return new Response(body, { status, headers });
+  return { response: new Response(body, { status, headers }), account, ended: end };
 }

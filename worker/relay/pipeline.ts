@@ -1,20 +1,15 @@
 // The request's walk, in order: auth (the route's `relayKey` middleware, before `relay`) → KeyGate →
-// account + upstream (forward) → usage meter → after-response work. Every route of every protocol
-// goes through `relay`.
+// account + upstream (forward) → usage meter → the end of the request (after.ts). Every route of
+// every protocol goes through `relay`.
 import type { Context } from "hono";
 import type { z } from "zod";
 import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { KeyedVariables } from "../http/context.ts";
-import { RelayError } from "../http/errors.ts";
-import { log } from "../http/log.ts";
-import { costOf, litellmProviderOf } from "../pricing/pricing.ts";
-import { currentPrices } from "../pricing/table.ts";
 import type { Provider } from "../providers/provider.ts";
-import type { UsageRecord } from "../usage/aggregate.ts";
-import { emptyUsage } from "../usage/tokens.ts";
+import { afterResponse, endRefused } from "./after.ts";
 import { identifyClients } from "./clients.ts";
-import { type Finished, forward } from "./forward.ts";
+import { forward } from "./forward.ts";
 import { type Admission, admit } from "./gate.ts";
 import { acquireAccount } from "./schedule.ts";
 import type { UpstreamQuery } from "./upstream-query.ts";
@@ -83,84 +78,46 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
       waitUntil,
     );
   } catch (error) {
-    if (firstAccount) waitUntil(firstAccount.then((acquired) => acquired.giveBack()).catch(() => {}));
+    endRefused(waitUntil, firstAccount);
     throw error;
   }
 
-  let resolveEnded: () => void = () => {};
-  const ended = new Promise<void>((resolve) => {
-    resolveEnded = resolve;
-  });
-  waitUntil(admission.keepAlive(ended));
-
-  let finished = false;
-  const finish = (done: Finished & { error?: UsageRecord["error"] }) => {
-    if (finished) return;
-    finished = true;
-    resolveEnded();
-    // Calls that are not counted (count_tokens) took no lease and carry no usage: nothing to settle.
-    if (!options.meter) return;
-    const usage = done.metered?.usage ?? emptyUsage();
-    const model = done.metered?.model ?? target.model;
-    const pricedAs = litellmProviderOf(provider.pool ?? provider.platform);
-    const cost = costOf(currentPrices(s, waitUntil), model, usage, pricedAs);
-    const unpriced = !cost.priced && done.metered !== undefined;
-    if (unpriced) log("warn", "no price for model; cost counted as 0", { model, requestId });
-    // Usage goes to the key's gate, which stores it durably and flushes it to the keyspace
-    // in batches: nothing is written to the keyspace on the request's path.
-    waitUntil(
-      admission
-        .settle({
-          requestId,
-          keyId: key.id,
-          accountId: done.accountId,
-          model,
-          platform: provider.platform,
-          status: done.status,
-          startedAt,
-          durationMs: Date.now() - startedAt,
-          upstreamMs: done.upstreamMs,
-          usage,
-          costMicroUsd: cost.microUsd,
-          error: done.error,
-          // Counted only if an upstream answered (forward sets upstreamMs exactly then).
-          served: done.upstreamMs !== undefined,
-          ...(unpriced ? { priced: false } : {}),
-        })
-        .catch((error: unknown) => {
-          log("error", "usage not settled", { requestId, error: String(error) });
-        }),
-    );
-  };
-
-  try {
-    return await forward(
-      {
-        env: c.env,
-        services: s,
-        provider,
-        routing,
-        firstAccount,
-        requestId,
-        meter: options.meter,
-        waitUntil,
-        finish,
-      },
-      {
-        request: c.req.raw,
-        path: target.path,
-        search: target.search,
-        body: body.text,
-        model: target.model,
-        stream: target.stream,
-      },
-    );
-  } catch (error) {
-    finish(
-      error instanceof RelayError
-        ? { status: error.status, error: { type: error.code ?? error.kind, message: error.message } }
-        : { status: 500, error: { type: "api_error", message: "Internal error in the relay" } },
-    );
-    throw error;
-  }
+  const forwarding = forward(
+    {
+      env: c.env,
+      services: s,
+      provider,
+      routing,
+      firstAccount,
+      requestId,
+      meter: options.meter,
+      waitUntil,
+    },
+    {
+      request: c.req.raw,
+      path: target.path,
+      search: target.search,
+      body: body.text,
+      model: target.model,
+      stream: target.stream,
+    },
+  );
+  afterResponse(
+    {
+      env: c.env,
+      services: s,
+      waitUntil,
+      requestId,
+      keyId: key.id,
+      provider,
+      model: target.model,
+      startedAt,
+      admission,
+      counted: options.meter,
+    },
+    forwarding.then((forwarded) => forwarded.ended),
+  );
+  const forwarded = await forwarding;
+  if ("failure" in forwarded) throw forwarded.failure;
+  return forwarded.response;
 }
