@@ -266,7 +266,7 @@ export class KeyGate extends DurableObject<Env> {
     if (this.leases.reclaimExpired(now) > 0) this.changed();
     await this.flush();
     const { keyspace } = services(this.env);
-    const nextFlush = await this.outbox.flush(keyspace.redis, this.offsetHours, now);
+    const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now);
     if (nextFlush !== undefined) this.scheduleAlarm(nextFlush);
     this.ensureAlarm();
   }

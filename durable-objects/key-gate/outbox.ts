@@ -5,9 +5,8 @@
 // rows keep their request id (not their record) for a while: a settle retried after a flush
 // is still recognised.
 
-import type { Redis } from "@upstash/redis/cloudflare";
 import { log } from "../../worker/http/log.ts";
-import { applyUsageBatch } from "../../worker/keyspace/usage-batch.ts";
+import type { UsageStore } from "../../worker/keyspace/usage-store.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 
 const GROUP_COMMIT_MS = 5;
@@ -101,7 +100,11 @@ export class UsageOutbox {
    * Sends one batch to the keyspace. Returns when to flush next: soon if more is waiting,
    * later after a failure (with backoff), or undefined when the outbox is empty.
    */
-  async flush(redis: Redis, offsetHours: number, now: number): Promise<number | undefined> {
+  async flush(
+    usage: Pick<UsageStore, "applyBatch">,
+    offsetHours: number,
+    now: number,
+  ): Promise<number | undefined> {
     const sql = this.storage.sql;
     // A batch that was claimed but not confirmed (a crash mid-flush) is resent under its own id.
     let batch = sql
@@ -128,8 +131,7 @@ export class UsageOutbox {
       .toArray();
     if (rows.length === 0) return undefined;
     try {
-      await applyUsageBatch(
-        redis,
+      await usage.applyBatch(
         batch,
         rows.map((row) => JSON.parse(row.record) as UsageRecord),
         offsetHours,

@@ -3,9 +3,8 @@
 // Two keyspace round trips: the owner index, then one pipeline of every owner × period.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { keys } from "../keyspace/keys.ts";
-import { USAGE_FIELDS, type UsageCounters } from "../keyspace/store.ts";
-import { countersFrom, readUsage, stampsBack, usageView } from "../usage/report.ts";
+import { emptyCounters, USAGE_FIELDS, type UsageCounters } from "../keyspace/usage-counters.ts";
+import { stampsBack, usageView } from "../usage/report.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 
 const pointSchema = z.object({ requests: z.number(), allTokens: z.number(), cost: z.number() });
@@ -54,16 +53,15 @@ export function registerUsageBreakdown(app: AdminApp) {
     const { owner, granularity, limit, points } = c.req.valid("query");
     const count = points ?? (granularity === "hourly" ? 24 : 30);
     const stamps = stampsBack(Date.now(), s.config.TIMEZONE_OFFSET_HOURS, granularity, count);
-    const ids = (await s.keyspace.redis.smembers(keys.usageIndex(owner))).sort();
-    const counters = await readUsage(
-      s.keyspace.redis,
+    const ids = await s.keyspace.usage.owners(owner);
+    const counters = await s.keyspace.usage.read(
       ids.flatMap((ownerId) =>
         stamps.map((stamp) => ({ owner, ownerId, period: { kind: granularity, stamp } })),
       ),
     );
     const perOwner = ids.map((id, i) => {
-      const series = stamps.map((_, j) => counters[i * stamps.length + j] ?? countersFrom(null));
-      const sum = countersFrom(null);
+      const series = stamps.map((_, j) => counters[i * stamps.length + j] ?? emptyCounters());
+      const sum = emptyCounters();
       for (const point of series) add(sum, point);
       return { id, series, sum };
     });
@@ -87,8 +85,8 @@ export function registerUsageBreakdown(app: AdminApp) {
     }));
     if (rest.length > 0) {
       const other = stamps.map((_, j) => {
-        const sum = countersFrom(null);
-        for (const o of rest) add(sum, o.series[j] ?? countersFrom(null));
+        const sum = emptyCounters();
+        for (const o of rest) add(sum, o.series[j] ?? emptyCounters());
         return slim(sum);
       });
       series.push({ id: "other", name: null, points: other });

@@ -3,11 +3,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { keys, type UsagePeriod } from "../keyspace/keys.ts";
-import { accountRecordSchema, relayKeyRecordSchema } from "../keyspace/records.ts";
-import { USAGE_FIELDS, type UsageCounters } from "../keyspace/store.ts";
+import type { UsagePeriod } from "../keyspace/keys.ts";
+import { emptyCounters, USAGE_FIELDS, type UsageCounters } from "../keyspace/usage-counters.ts";
 import { periodStamps } from "../usage/periods.ts";
-import { countersFrom, readUsage, stampsBack, usageView } from "../usage/report.ts";
+import { stampsBack, usageView } from "../usage/report.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam } from "./schemas.ts";
 
@@ -107,51 +106,25 @@ function byCostThenRequests(a: UsageCounters, b: UsageCounters): number {
   return b.costMicroUsd - a.costMicroUsd || b.requests - a.requests;
 }
 
-/** Names of keys or accounts, in one MGET; models are their own name. */
-async function namesOf(
-  env: Parameters<typeof services>[0],
-  owner: "key" | "account" | "model",
-  ids: string[],
-): Promise<(string | null)[]> {
-  if (owner === "model") return ids;
-  if (ids.length === 0) return [];
-  const { redis } = services(env).keyspace;
-  const keyOf = owner === "key" ? keys.relayKey : keys.account;
-  const schema = owner === "key" ? relayKeyRecordSchema : accountRecordSchema;
-  const raws = await redis.mget<(string | null)[]>(...ids.map(keyOf));
-  return raws.map((raw) => {
-    if (typeof raw !== "string") return null;
-    try {
-      const parsed = schema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data.name : null;
-    } catch {
-      return null;
-    }
-  });
-}
-
 export function registerUsage(app: AdminApp) {
   app.openapi(routes.summary, async (c) => {
     const s = services(c.env);
     const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
-    const pipeline = s.keyspace.redis.pipeline();
-    const periods: UsagePeriod[] = [
+    const summary = await s.keyspace.usage.systemSummary([
       { kind: "daily", stamp: stamps.daily },
       { kind: "monthly", stamp: stamps.monthly },
       { kind: "total" },
-    ];
-    for (const period of periods) pipeline.hgetall(keys.usage("system", "all", period));
-    pipeline.scard(keys.relayKeyIndex());
-    pipeline.scard(keys.accountIndex());
-    const [today, month, total, keyCount, accountCount]: unknown[] = await pipeline.exec();
+    ]);
+    const [today, month, total] = summary.counters.map(usageView);
+    if (!today || !month || !total) throw new Error("usage read returned too few buckets");
     return c.json(
       {
-        today: usageView(countersFrom(today)),
-        month: usageView(countersFrom(month)),
-        total: usageView(countersFrom(total)),
+        today,
+        month,
+        total,
         periods: { today: stamps.daily, month: stamps.monthly },
-        keys: { total: Number(keyCount) || 0 },
-        accounts: { total: Number(accountCount) || 0 },
+        keys: { total: summary.keys },
+        accounts: { total: summary.accounts },
       },
       200,
     );
@@ -164,8 +137,7 @@ export function registerUsage(app: AdminApp) {
     if (!ownerId) throw new RelayError("invalid_request", `id: required for owner ${query.owner}`);
     const points = query.points ?? DEFAULT_POINTS[query.granularity];
     const stamps = stampsBack(Date.now(), s.config.TIMEZONE_OFFSET_HOURS, query.granularity, points);
-    const counters = await readUsage(
-      s.keyspace.redis,
+    const counters = await s.keyspace.usage.read(
       stamps.map((stamp) => ({
         owner: query.owner,
         ownerId,
@@ -173,7 +145,7 @@ export function registerUsage(app: AdminApp) {
       })),
     );
     return c.json(
-      stamps.map((period, i) => ({ period, ...usageView(counters[i] ?? countersFrom(null)) })),
+      stamps.map((period, i) => ({ period, ...usageView(counters[i] ?? emptyCounters()) })),
       200,
     );
   });
@@ -188,21 +160,16 @@ export function registerUsage(app: AdminApp) {
         : period === "month"
           ? { kind: "monthly", stamp: stamps.monthly }
           : { kind: "daily", stamp: stamps.daily };
-    const ids = (await s.keyspace.redis.smembers(keys.usageIndex(owner))).sort();
-    const counters = await readUsage(
-      s.keyspace.redis,
-      ids.map((ownerId) => ({ owner, ownerId, period: bucket })),
-    );
+    const ids = await s.keyspace.usage.owners(owner);
+    const counters = await s.keyspace.usage.read(ids.map((ownerId) => ({ owner, ownerId, period: bucket })));
     const ranked = ids
-      .map((id, i) => ({ id, counters: counters[i] ?? countersFrom(null) }))
+      .map((id, i) => ({ id, counters: counters[i] ?? emptyCounters() }))
       .filter((entry) => entry.counters.requests > 0 || entry.counters.costMicroUsd > 0)
       .sort((a, b) => byCostThenRequests(a.counters, b.counters) || a.id.localeCompare(b.id))
       .slice(0, limit);
-    const names = await namesOf(
-      c.env,
-      owner,
-      ranked.map((entry) => entry.id),
-    );
+    const rankedIds = ranked.map((entry) => entry.id);
+    // Models are their own name.
+    const names = owner === "model" ? rankedIds : await s.keyspace.namesOf(owner, rankedIds);
     return c.json(
       ranked.map((entry, i) => ({ id: entry.id, name: names[i] ?? null, ...usageView(entry.counters) })),
       200,
@@ -215,7 +182,7 @@ export function registerUsage(app: AdminApp) {
     const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
     const [record, counters] = await Promise.all([
       s.keyspace.getAccount(id),
-      readUsage(s.keyspace.redis, [
+      s.keyspace.usage.read([
         { owner: "account", ownerId: id, period: { kind: "total" } },
         { owner: "account", ownerId: id, period: { kind: "daily", stamp: stamps.daily } },
         { owner: "account", ownerId: id, period: { kind: "monthly", stamp: stamps.monthly } },

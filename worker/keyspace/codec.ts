@@ -15,6 +15,17 @@ export function parseRecord<T>(schema: z.ZodType<T>, raw: unknown, what: string)
   return null;
 }
 
+/** Like parseRecord but silent, for readers that only glance at a record (a name, a kind). */
+export function parseQuietly<T>(schema: z.ZodType<T>, raw: unknown): T | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** HGETALL without automatic deserialisation answers a flat [field, value, …] list. */
 export function hashFields(raw: unknown): Map<string, unknown> {
   const fields = new Map<string, unknown>();
@@ -22,6 +33,16 @@ export function hashFields(raw: unknown): Map<string, unknown> {
     for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), raw[i + 1]);
   } else if (raw && typeof raw === "object") {
     for (const [field, value] of Object.entries(raw)) fields.set(field, value);
+  }
+  return fields;
+}
+
+/** Every field of a hash that reads as a number (metrics hashes). */
+export function numericFields(raw: unknown): Map<string, number> {
+  const fields = new Map<string, number>();
+  for (const [field, value] of hashFields(raw)) {
+    const n = Number(value);
+    if (Number.isFinite(n)) fields.set(field, n);
   }
   return fields;
 }

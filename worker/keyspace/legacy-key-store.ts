@@ -2,6 +2,7 @@
 // original's hash → key id) and the compare-and-set that moves such a key to our hash on its
 // first use (worker/relay/legacy-key.ts decides when).
 import type { Redis } from "@upstash/redis/cloudflare";
+import { parseQuietly } from "./codec.ts";
 import { keys } from "./keys.ts";
 import { type RelayKeyRecord, relayKeyRecordSchema } from "./records.ts";
 
@@ -36,13 +37,8 @@ export class LegacyKeyStore {
 
   async read(id: string): Promise<StoredRelayKey | null> {
     const raw = await this.redis.get<string>(keys.relayKey(id));
-    if (typeof raw !== "string") return null;
-    try {
-      const parsed = relayKeyRecordSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? { raw, record: parsed.data } : null;
-    } catch {
-      return null;
-    }
+    const record = parseQuietly(relayKeyRecordSchema, raw);
+    return typeof raw === "string" && record ? { raw, record } : null;
   }
 
   /**

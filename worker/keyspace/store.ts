@@ -1,19 +1,22 @@
 // The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
-import { joinMicro, microOf } from "../usage/money.ts";
-import { hashFields, parseRecord } from "./codec.ts";
+import { microOf } from "../usage/money.ts";
+import { hashFields, parseQuietly, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import { LegacyKeyStore } from "./legacy-key-store.ts";
+import { MetricsStore } from "./metrics-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
 import {
   type AccountGroupRecord,
   type AccountRecord,
+  type AccountType,
   type AdminCredential,
   accountGroupRecordSchema,
   accountRecordSchema,
   adminCredentialSchema,
+  type Platform,
   type RecentError,
   type RecentRequest,
   type RelayKeyRecord,
@@ -22,7 +25,11 @@ import {
   relayKeyRecordSchema,
 } from "./records.ts";
 import { SettingsStore } from "./settings-store.ts";
+import { countersOfHash, type UsageCounters } from "./usage-counters.ts";
+import { UsageStore } from "./usage-store.ts";
 import { UserStore } from "./user-store.ts";
+
+const accountKindSchema = accountRecordSchema.pick({ platform: true, type: true });
 
 export interface KeyspaceConfig {
   url: string;
@@ -38,51 +45,15 @@ export function connectRedis(config: KeyspaceConfig): Redis {
   });
 }
 
-/** Usage counters kept per owner and period (hash fields). */
-export const USAGE_FIELDS = [
-  "requests",
-  "inputTokens",
-  "outputTokens",
-  "cacheCreateTokens",
-  "cacheReadTokens",
-  "ephemeral5mTokens",
-  "ephemeral1hTokens",
-  "costMicroUsd",
-] as const;
-export type UsageField = (typeof USAGE_FIELDS)[number];
-export type UsageCounters = Record<UsageField, number>;
-
-export function emptyCounters(): UsageCounters {
-  return Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as UsageCounters;
-}
-
-/**
- * Hash field of a bucket's cost below one micro-dollar, in pico-dollars: `costMicroUsd` holds
- * whole micro-dollars (integer HINCRBY, as before it existed), this the rest (carried, < 10⁶).
- */
-export const COST_REMAINDER_FIELD = "costPicoUsd";
-
-/** A usage hash's fields → counters; the cost is its whole micro-dollars plus the remainder. */
-export function countersFromFields(fields: ReadonlyMap<string, unknown>): UsageCounters {
-  const counters = emptyCounters();
-  for (const field of USAGE_FIELDS) {
-    const value = Number(fields.get(field) ?? 0);
-    counters[field] = Number.isFinite(value) ? value : 0;
-  }
-  const remainder = Number(fields.get(COST_REMAINDER_FIELD) ?? 0);
-  if (Number.isFinite(remainder) && remainder !== 0)
-    counters.costMicroUsd = joinMicro(counters.costMicroUsd, remainder);
-  return counters;
-}
-
-export interface UsageIncrement {
-  owner: UsageOwner;
-  ownerId: string;
-  period: UsagePeriod;
-  counters: UsageCounters;
-  /** Seconds; hourly and daily buckets expire, totals do not. */
-  ttlSeconds?: number;
-}
+// The usage family's counters, where most readers have always imported them from.
+export {
+  COST_REMAINDER_FIELD,
+  emptyCounters,
+  USAGE_FIELDS,
+  type UsageCounters,
+  type UsageField,
+  type UsageIncrement,
+} from "./usage-counters.ts";
 
 export class Keyspace {
   /** The client, for keyspace/ and tests only: nothing else in worker/ uses it (test/unit/keyspace-boundary). */
@@ -92,6 +63,13 @@ export class Keyspace {
   readonly pricing: PricingStore;
   readonly oauthSessions: OauthSessionStore;
   readonly legacyKeys: LegacyKeyStore;
+  readonly usage: UsageStore;
+  readonly metrics: MetricsStore;
+
+  /** The Worker's keyspace (tests and Node tools pass a client of their own to the constructor). */
+  static connect(config: KeyspaceConfig): Keyspace {
+    return new Keyspace(connectRedis(config));
+  }
 
   constructor(redis: Redis) {
     this.redis = redis;
@@ -100,6 +78,13 @@ export class Keyspace {
     this.pricing = new PricingStore(redis);
     this.oauthSessions = new OauthSessionStore(redis);
     this.legacyKeys = new LegacyKeyStore(redis);
+    this.usage = new UsageStore(redis);
+    this.metrics = new MetricsStore(redis);
+  }
+
+  /** Whether the keyspace answers (PING). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   // ---- admin ----
@@ -185,6 +170,28 @@ export class Keyspace {
     );
   }
 
+  /**
+   * Platform and type of each account, in one MGET: only those two fields are read, so an account
+   * whose other fields no longer match still counts (for /metrics, which must not fail on one).
+   */
+  async accountKinds(ids: string[]): Promise<Array<{ id: string; platform: Platform; type: AccountType }>> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget<(string | null)[]>(...ids.map(keys.account));
+    return ids.flatMap((id, i) => {
+      const kind = parseQuietly(accountKindSchema, raws[i]);
+      return kind ? [{ id, platform: kind.platform, type: kind.type }] : [];
+    });
+  }
+
+  /** Names of keys or accounts, in one MGET; null for one that is gone or unreadable. */
+  async namesOf(kind: "key" | "account", ids: string[]): Promise<(string | null)[]> {
+    if (ids.length === 0) return [];
+    const keyOf = kind === "key" ? keys.relayKey : keys.account;
+    const schema = kind === "key" ? relayKeyRecordSchema : accountRecordSchema;
+    const raws = await this.redis.mget<(string | null)[]>(...ids.map(keyOf));
+    return raws.map((raw) => parseQuietly<{ name: string }>(schema, raw)?.name ?? null);
+  }
+
   // ---- account groups ----
   async getAccountGroup(id: string): Promise<AccountGroupRecord | null> {
     return parseRecord(accountGroupRecordSchema, await this.redis.get(keys.accountGroup(id)), `group ${id}`);
@@ -214,7 +221,7 @@ export class Keyspace {
   // ---- usage (written by the KeyGate write-behind, see usage-batch.ts) ----
   async getUsage(owner: UsageOwner, ownerId: string, period: UsagePeriod): Promise<UsageCounters> {
     const raw: unknown = await this.redis.hgetall(keys.usage(owner, ownerId, period));
-    return countersFromFields(hashFields(raw));
+    return countersOfHash(raw);
   }
 
   /** The key's latest requests; `costMicroUsd` exact (from `costPicoUsd` where the record has it). */

@@ -6,7 +6,7 @@ import { counts, type UsageRecord, usageIncrements } from "../usage/aggregate.ts
 import { PICO_PER_MICRO, picoOf, splitMicro } from "../usage/money.ts";
 import { keys } from "./keys.ts";
 import { recentErrorSchema, recentRequestSchema } from "./records.ts";
-import { COST_REMAINDER_FIELD, USAGE_FIELDS } from "./store.ts";
+import { COST_REMAINDER_FIELD, USAGE_FIELDS } from "./usage-counters.ts";
 
 /** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */
 export const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];

@@ -9,18 +9,16 @@ import { type Env, type Services, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { errorResponse, RelayError } from "../http/errors.ts";
 import { timingSafeEqual } from "../keyspace/crypto.ts";
-import { keys } from "../keyspace/keys.ts";
-import { type AccountType, accountRecordSchema, type Platform, poolNameOf } from "../keyspace/records.ts";
+import { poolNameOf } from "../keyspace/records.ts";
 import { LATENCY_BUCKETS_MS } from "../keyspace/usage-batch.ts";
 import { poolOf } from "../relay/schedule.ts";
-import { countersFrom, numericHash, usd } from "../usage/report.ts";
+import { usd } from "../usage/report.ts";
 
 type MetricsContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const PREFIX = "edge_relay_";
 const ACCOUNT_STATUSES = ["active", "rate-limited", "overloaded", "unauthorized", "error"] as const;
-const accountSchema = accountRecordSchema.pick({ platform: true, type: true });
 
 async function authorised(s: Services, authorization: string | undefined): Promise<boolean> {
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
@@ -99,38 +97,10 @@ function histogram(out: Exposition, name: string, help: string, fields: Map<stri
   }
 }
 
-/** Id and platform of each account: the second (and last) keyspace round trip. */
-async function readAccounts(
-  s: Services,
-  ids: string[],
-): Promise<Array<{ id: string; platform: Platform; type: AccountType }>> {
-  if (ids.length === 0) return [];
-  const raws = await s.keyspace.redis.mget<(string | null)[]>(...ids.map(keys.account));
-  return ids.flatMap((id, i) => {
-    const raw = raws[i];
-    if (typeof raw !== "string") return [];
-    try {
-      const parsed = accountSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? [{ id, platform: parsed.data.platform, type: parsed.data.type }] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 export async function renderMetrics(env: Env, s: Services): Promise<string> {
-  const { redis } = s.keyspace;
-  const pipeline = redis.pipeline();
-  pipeline.hgetall(keys.metrics("requests"));
-  pipeline.hgetall(keys.metrics("duration"));
-  pipeline.hgetall(keys.metrics("upstream"));
-  pipeline.hgetall(keys.usage("system", "all", { kind: "total" }));
-  pipeline.scard(keys.relayKeyIndex());
-  pipeline.smembers(keys.accountIndex());
-  pipeline.hgetall(keys.metrics("flush"));
-  const results: unknown[] = await pipeline.exec();
-  const [requestsRaw, durationRaw, upstreamRaw, systemRaw, keyCount, accountIds, flushRaw] = results;
-  const accounts = await readAccounts(s, Array.isArray(accountIds) ? accountIds.map(String) : []);
+  const snapshot = await s.keyspace.metrics.snapshot();
+  // The accounts' platforms: the second (and last) keyspace round trip.
+  const accounts = await s.keyspace.accountKinds(snapshot.accountIds);
   const pools = [...new Set(accounts.map(poolNameOf))].sort();
   const states = await Promise.all(
     pools.map(async (pool) => {
@@ -145,7 +115,7 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
 
   const out = new Exposition();
   out.family("requests_total", "counter", "Finished relay requests, by platform and HTTP status.");
-  const requests = [...numericHash(requestsRaw)].sort(([a], [b]) => a.localeCompare(b));
+  const requests = [...snapshot.requests].sort(([a], [b]) => a.localeCompare(b));
   for (const [field, value] of requests) {
     const cut = field.lastIndexOf("|");
     if (cut <= 0) continue;
@@ -155,16 +125,16 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
     out,
     "request_duration_seconds",
     "Time from receiving a relay request to the end of its response.",
-    numericHash(durationRaw),
+    snapshot.duration,
   );
   histogram(
     out,
     "upstream_latency_seconds",
     "Time until the upstream answered with response headers.",
-    numericHash(upstreamRaw),
+    snapshot.upstream,
   );
 
-  const system = countersFrom(systemRaw);
+  const { system } = snapshot;
   out.family("tokens_total", "counter", "Tokens used through the relay, by kind.");
   out.sample("tokens_total", { kind: "input" }, system.inputTokens);
   out.sample("tokens_total", { kind: "output" }, system.outputTokens);
@@ -193,7 +163,7 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
       stateOf.get(account.id)?.activeLeases ?? 0,
     );
   }
-  const flush = numericHash(flushRaw);
+  const { flush } = snapshot;
   out.family("usage_flushes_total", "counter", "Write-behind batches of usage flushed to the keyspace.");
   out.sample("usage_flushes_total", {}, flush.get("batches") ?? 0);
   out.family("usage_flushed_records_total", "counter", "Request usage records flushed to the keyspace.");
@@ -201,7 +171,7 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
   out.family("usage_flush_lag_seconds", "gauge", "Age of the oldest record in the last flushed batch.");
   out.sample("usage_flush_lag_seconds", {}, (flush.get("last_lag_ms") ?? 0) / 1000);
   out.family("keys_total", "gauge", "Relay keys.");
-  out.sample("keys_total", {}, Number(keyCount ?? 0) || 0);
+  out.sample("keys_total", {}, snapshot.keyCount);
   out.family("accounts_total", "gauge", "Upstream accounts.");
   out.sample("accounts_total", {}, accounts.length);
   return out.text();

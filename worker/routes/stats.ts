@@ -8,13 +8,12 @@ import type { RelayVariables } from "../http/context.ts";
 import { asRelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
-import { keys } from "../keyspace/keys.ts";
 import type { RelayKeyRecord } from "../keyspace/records.ts";
-import type { UsageCounters } from "../keyspace/store.ts";
+import type { UsageCounters } from "../keyspace/usage-counters.ts";
 import { expiresAt } from "../relay/expiry.ts";
 import { gateOf } from "../relay/gate.ts";
 import { periodStamps } from "../usage/periods.ts";
-import { allTokens, formatCost, readUsage, stampsBack, usd } from "../usage/report.ts";
+import { allTokens, formatCost, stampsBack, usd } from "../usage/report.ts";
 import { recordStatsFailure, statsBlockedFor } from "./stats-throttle.ts";
 
 type StatsContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
@@ -176,7 +175,7 @@ statsRoutes.post("/api/user-stats", async (c) => {
   const month = periodStamps(now, offset).monthly;
   const days = stampsBack(now, offset, "daily", DAILY_POINTS);
   const [counters, snapshot] = await Promise.all([
-    readUsage(s.keyspace.redis, [
+    s.keyspace.usage.read([
       { owner: "key", ownerId: record.id, period: { kind: "total" } },
       { owner: "key", ownerId: record.id, period: { kind: "monthly", stamp: month } },
       ...days.map((stamp) => ({
@@ -238,15 +237,14 @@ statsRoutes.post("/api/user-model-stats", async (c) => {
     return fail(c, 400, `period must be one of ${MODEL_PERIODS.join(", ")}`);
   const s = services(c.env);
   const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
-  const models = (await s.keyspace.redis.smembers(keys.keyModelIndex(record.id))).sort();
+  const models = await s.keyspace.usage.modelsOfKey(record.id);
   const bucket =
     period === "alltime"
       ? ({ kind: "total" } as const)
       : period === "daily"
         ? ({ kind: "daily", stamp: stamps.daily } as const)
         : ({ kind: "monthly", stamp: stamps.monthly } as const);
-  const counters = await readUsage(
-    s.keyspace.redis,
+  const counters = await s.keyspace.usage.read(
     models.map((model) => ({
       owner: "key-model" as const,
       ownerId: `${record.id}|${model}`,

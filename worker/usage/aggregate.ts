@@ -3,7 +3,7 @@
 // time. Pure, so the write-behind flush can sum a batch of requests before it sends anything.
 import type { UsageOwner, UsagePeriod } from "../keyspace/keys.ts";
 import type { Usage } from "../keyspace/records.ts";
-import { emptyCounters, type UsageCounters, type UsageIncrement } from "../keyspace/store.ts";
+import { emptyCounters, type UsageCounters, type UsageIncrement } from "../keyspace/usage-counters.ts";
 import { periodStamps } from "./periods.ts";
 
 /** One finished request, as the KeyGate stores it until it is flushed to the keyspace. */

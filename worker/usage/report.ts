@@ -1,56 +1,13 @@
-// Reading the usage aggregates for reports (public stats, admin charts, metrics): many buckets in
-// one keyspace round trip, and the views built from them (USD costs, token sums, period stamps).
-import type { Redis } from "@upstash/redis/cloudflare";
-import { keys, type UsageOwner, type UsagePeriod } from "../keyspace/keys.ts";
-import { countersFromFields, type UsageCounters } from "../keyspace/store.ts";
+// Views of the usage aggregates for reports (public stats, admin charts, metrics): USD costs,
+// token sums, period stamps. The aggregates themselves are read by keyspace.usage.
+import type { UsageCounters } from "../keyspace/usage-counters.ts";
 import { periodStamps } from "./periods.ts";
-
-export interface UsageBucket {
-  owner: UsageOwner;
-  ownerId: string;
-  period: UsagePeriod;
-}
 
 const MICRO = 1_000_000;
 
 /** µUSD → USD. */
 export function usd(microUsd: number): number {
   return microUsd / MICRO;
-}
-
-/** A hash as redis answers HGETALL (flat [field, value, …] list, or an object) → counters. */
-export function countersFrom(raw: unknown): UsageCounters {
-  const fields = new Map<string, unknown>();
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) fields.set(String(raw[i]), raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [field, value] of Object.entries(raw)) fields.set(field, value);
-  }
-  return countersFromFields(fields);
-}
-
-/** Every field of a flat hash (HGETALL answer) as numbers. */
-export function numericHash(raw: unknown): Map<string, number> {
-  const fields = new Map<string, number>();
-  const put = (field: unknown, value: unknown) => {
-    const n = Number(value);
-    if (Number.isFinite(n)) fields.set(String(field), n);
-  };
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) put(raw[i], raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [field, value] of Object.entries(raw)) put(field, value);
-  }
-  return fields;
-}
-
-/** Reads many usage buckets in one pipeline (one round trip); missing buckets are zeros. */
-export async function readUsage(redis: Redis, buckets: readonly UsageBucket[]): Promise<UsageCounters[]> {
-  if (buckets.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const b of buckets) pipeline.hgetall(keys.usage(b.owner, b.ownerId, b.period));
-  const results: unknown[] = await pipeline.exec();
-  return buckets.map((_, i) => countersFrom(results[i]));
 }
 
 /** Input + output + cache creation + cache read. */
