@@ -7,7 +7,7 @@ import type { Notifier } from "../durable-objects/notifier/index.ts";
 import { RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
 import { importSealingKey, isSealingKeySecret, type SealingKey } from "./keyspace/crypto.ts";
-import { connectRedis, Keyspace } from "./keyspace/store.ts";
+import { Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
   KEY_GATE: DurableObjectNamespace<KeyGate>;
@@ -167,9 +167,10 @@ export function services(env: Env): Services {
     const config = parsed.data;
     found = {
       config,
-      keyspace: new Keyspace(
-        connectRedis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN }),
-      ),
+      keyspace: Keyspace.connect({
+        url: config.UPSTASH_REDIS_REST_URL,
+        token: config.UPSTASH_REDIS_REST_TOKEN,
+      }),
       sealingKeys: Promise.all(
         [config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_PREVIOUS].flatMap((s) =>
           s ? [importSealingKey(s)] : [],

@@ -18,7 +18,7 @@ export function registerStatus(app: AdminApp, version: string) {
     const started = Date.now();
     let ok = true;
     try {
-      await keyspace.redis.ping();
+      await keyspace.ping();
     } catch {
       ok = false;
     }
