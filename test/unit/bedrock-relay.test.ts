@@ -15,6 +15,8 @@ import {
   createKey,
   expectCutMessagesStream,
   freshKeyspace,
+  keyUsageReportAfter,
+  listAccounts,
   messages,
   upstreamUrl,
   waitFor,
@@ -40,24 +42,6 @@ const createBedrockAccount = (extra: Record<string, unknown> = {}, scenario = "o
     ...extra,
   });
 
-interface Recent {
-  model: string;
-  accountId?: string;
-  status: number;
-  costMicroUsd: number;
-  usage: { input_tokens: number; output_tokens: number };
-}
-type Usage = {
-  total: { requests: number; inputTokens: number; outputTokens: number; costMicroUsd: number };
-  recent: Recent[];
-};
-
-const keyUsage = async (keyId: string, requests: number) =>
-  waitFor(
-    async () => (await admin<Usage>(token, "GET", `/keys/${keyId}/usage`)).body,
-    (u) => u.total.requests >= requests && u.recent.length >= requests,
-  );
-
 async function upstreamStats() {
   return (await (await fetch(`${upstreamUrl}/__stats`)).json()) as {
     byCredential: Record<string, { requests: number }>;
@@ -72,14 +56,8 @@ async function upstreamStats() {
   };
 }
 
-async function accountHealth(id: string) {
-  const { body } = await admin<{ accounts: Array<{ id: string; health: { status: string } }> }>(
-    token,
-    "GET",
-    "/accounts",
-  );
-  return body.accounts.find((a) => a.id === id)?.health.status;
-}
+const accountHealth = async (id: string) =>
+  (await listAccounts(token)).find((a) => a.id === id)?.health.status;
 
 describe("Bedrock accounts in the Claude pool", () => {
   it("serves a JSON answer through a signed invoke and records usage and cost under the Bedrock model id", async () => {
@@ -109,7 +87,7 @@ describe("Bedrock accounts in the Claude pool", () => {
     });
 
     const sent = stats.usageSent[0];
-    const usage = await keyUsage(key.id, 1);
+    const usage = await keyUsageReportAfter(token, key.id, 1);
     expect(usage.total).toMatchObject({
       requests: 1,
       inputTokens: sent?.input_tokens,
@@ -150,7 +128,7 @@ describe("Bedrock accounts in the Claude pool", () => {
       encodeURIComponent("eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     );
     const sent = stats.usageSent[0];
-    const usage = await keyUsage(key.id, 1);
+    const usage = await keyUsageReportAfter(token, key.id, 1);
     expect(usage.total).toMatchObject({ inputTokens: sent?.input_tokens, outputTokens: sent?.output_tokens });
     expect(usage.recent[0]?.model).toBe("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
     expect(usage.recent[0]?.costMicroUsd).toBeGreaterThan(0);
@@ -269,7 +247,7 @@ describe("Bedrock accounts in the Claude pool", () => {
     const text = await streamed.text();
     expect(text).toContain('"object":"chat.completion.chunk"');
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
-    const usage = await keyUsage(key.id, 2);
+    const usage = await keyUsageReportAfter(token, key.id, 2);
     expect(usage.total.outputTokens).toBeGreaterThan(0);
   });
 
@@ -277,7 +255,7 @@ describe("Bedrock accounts in the Claude pool", () => {
     await createBedrockAccount({}, "reset-mid-stream");
     const key = await createKey(token);
     await expectCutMessagesStream(await messages(key.secret, { stream: true }));
-    const usage = await keyUsage(key.id, 1);
+    const usage = await keyUsageReportAfter(token, key.id, 1);
     expect(usage.total.inputTokens).toBeGreaterThan(0);
   });
 });

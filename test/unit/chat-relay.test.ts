@@ -10,14 +10,15 @@ import * as recorded from "../../worker/translate/fixtures/anthropic.ts";
 import * as recordedGemini from "../../worker/translate/fixtures/gemini.ts";
 import { geminiChatStream } from "../../worker/translate/gemini-to-chat.ts";
 import {
-  admin,
   BASE,
+  createAccount,
   createConsoleAccount,
   createKey,
   type FakeUsage,
   freshKeyspace,
+  keyUsage,
+  keyUsageAfter,
   upstreamUrl,
-  waitFor,
 } from "./helpers.ts";
 
 let token: string;
@@ -31,20 +32,8 @@ const fakeStats = async () => (await (await fetch(`${upstreamUrl}/__stats`)).jso
 const sentFor = async (response: Response) =>
   (await fakeStats()).usageSent.find((u) => u.requestId === response.headers.get("request-id"));
 
-type Counters = { requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number };
-const keyUsage = async (keyId: string) =>
-  (await admin<{ total: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body.total;
-const settled = (keyId: string, requests: number) =>
-  waitFor(
-    () => keyUsage(keyId),
-    (u) => u.requests >= requests,
-  );
-
-async function account(kind: string, body: Record<string, unknown>) {
-  const created = await admin<{ account: { id: string } }>(token, "POST", `/accounts/${kind}`, body);
-  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
-  return created.body.account.id;
-}
+const account = async (kind: string, body: Record<string, unknown>) =>
+  (await createAccount(token, kind, body)).id;
 const geminiAccount = (scenario = "ok") =>
   account("gemini-api", {
     name: `g-${scenario}`,
@@ -155,7 +144,7 @@ describe("chat completions to a Claude account", () => {
     expect(sent?.protocol).toBe("anthropic");
     expect(body.usage.prompt_tokens).toBe(sent?.input_tokens);
     expect(body.usage.completion_tokens).toBe(sent?.output_tokens);
-    const usage = await settled(keyId, 1);
+    const usage = await keyUsageAfter(token, keyId, 1);
     expect(usage).toMatchObject({
       requests: 1,
       inputTokens: sent?.input_tokens,
@@ -164,7 +153,7 @@ describe("chat completions to a Claude account", () => {
   });
 
   it("streams chat chunks through /api/v1 (CRS's unified route) with the usage chunk asked for", async () => {
-    const before = await keyUsage(keyId);
+    const before = await keyUsage(token, keyId);
     const response = await chat(
       secret,
       { model: "claude-haiku-4-5", stream: true, stream_options: { include_usage: true } },
@@ -184,13 +173,13 @@ describe("chat completions to a Claude account", () => {
       completion_tokens: sent?.output_tokens,
     });
     expect((await fakeStats()).lastRequest.body).toMatchObject({ stream: true, max_tokens: 64_000 });
-    const usage = await settled(keyId, before.requests + 1);
+    const usage = await keyUsageAfter(token, keyId, before.requests + 1);
     expect(usage.inputTokens - before.inputTokens).toBe(sent?.input_tokens);
     expect(usage.outputTokens - before.outputTokens).toBe(sent?.output_tokens);
   });
 
   it("sends no usage chunk to a streaming client that did not ask, but still records the usage", async () => {
-    const before = await keyUsage(keyId);
+    const before = await keyUsage(token, keyId);
     const response = await chat(
       secret,
       { model: "claude-sonnet-4-5", stream: true },
@@ -201,7 +190,7 @@ describe("chat completions to a Claude account", () => {
     expect(done).toBe(true);
     expect(chunks.every((c) => c.choices.length === 1 && c.usage === undefined)).toBe(true);
     const sent = await sentFor(response);
-    const usage = await settled(keyId, before.requests + 1);
+    const usage = await keyUsageAfter(token, keyId, before.requests + 1);
     expect(usage.outputTokens - before.outputTokens).toBe(sent?.output_tokens);
   });
 
@@ -317,12 +306,12 @@ describe("chat completions to a Gemini account", () => {
     const sent = await sentFor(response);
     expect(sent?.protocol).toBe("gemini");
     expect(body.usage.prompt_tokens).toBe(sent?.input_tokens);
-    const usage = await settled(keyId, 1);
+    const usage = await keyUsageAfter(token, keyId, 1);
     expect(usage).toMatchObject({ inputTokens: sent?.input_tokens, outputTokens: sent?.output_tokens });
   });
 
   it("streams through /v1 from streamGenerateContent?alt=sse", async () => {
-    const before = await keyUsage(keyId);
+    const before = await keyUsage(token, keyId);
     const response = await chat(secret, {
       model: "gemini-2.5-pro",
       stream: true,
@@ -340,7 +329,7 @@ describe("chat completions to a Gemini account", () => {
       prompt_tokens: sent?.input_tokens,
       completion_tokens: sent?.output_tokens,
     });
-    const usage = await settled(keyId, before.requests + 1);
+    const usage = await keyUsageAfter(token, keyId, before.requests + 1);
     expect(usage.outputTokens - before.outputTokens).toBe(sent?.output_tokens);
   });
 
@@ -465,7 +454,7 @@ describe("chat completions to OpenAI accounts", () => {
     expect(asked.chunks.at(-1)?.choices).toEqual([]);
     const withUsageSent = await sentFor(withUsage);
 
-    const usage = await settled(key.id, 3);
+    const usage = await keyUsageAfter(token, key.id, 3);
     expect(usage.requests).toBe(3);
     const total = [sent, streamedSent, withUsageSent].reduce((s, u) => s + (u?.output_tokens ?? 0), 0);
     expect(usage.outputTokens).toBe(total);
@@ -516,7 +505,7 @@ describe("chat completions to OpenAI accounts", () => {
     expect(done).toBe(true);
     const streamedSent = await sentFor(streamed);
     expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: streamedSent?.output_tokens });
-    const usage = await settled(key.id, 2);
+    const usage = await keyUsageAfter(token, key.id, 2);
     expect(usage.outputTokens).toBe((sent?.output_tokens ?? 0) + (streamedSent?.output_tokens ?? 0));
     expect(usage.inputTokens).toBe((sent?.input_tokens ?? 0) + (streamedSent?.input_tokens ?? 0));
   });

@@ -5,7 +5,15 @@
 // failover pick: the outcome travels with the next acquire.
 import { SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { admin, BASE, createKey, freshKeyspace, listAccounts, messages, upstreamUrl } from "./helpers.ts";
+import {
+  BASE,
+  createAccount,
+  createKey,
+  freshKeyspace,
+  listAccounts,
+  messages,
+  upstreamUrl,
+} from "./helpers.ts";
 
 let token: string;
 
@@ -16,14 +24,13 @@ beforeEach(async () => {
 /** A Console account on the fake's `<scenario>`; its API key tells its calls apart at the fake. */
 async function account(scenario: string, priority: number) {
   const apiKey = `sk-ant-fo-${scenario}-${crypto.randomUUID()}`;
-  const created = await admin<{ account: { id: string } }>(token, "POST", "/accounts/claude-console", {
+  const created = await createAccount(token, "claude-console", {
     name: `fo-${scenario}`,
     apiKey,
     baseUrl: `${upstreamUrl}/s/${scenario}`,
     priority,
   });
-  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
-  return { id: created.body.account.id, apiKey };
+  return { id: created.id, apiKey };
 }
 
 async function callsTo(...accounts: { apiKey: string }[]): Promise<number[]> {

@@ -2,17 +2,19 @@
 // accounts against the fake upstream (public API and Code Assist), usage, failover, refresh.
 import { SELF } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { admin, BASE, createKey, fakeUsageFor, freshKeyspace, upstreamUrl, waitFor } from "./helpers.ts";
+import {
+  admin,
+  BASE,
+  createAccount,
+  createKey,
+  fakeUsageFor,
+  freshKeyspace,
+  keyUsageAfter,
+  upstreamUrl,
+} from "./helpers.ts";
 
 let token: string;
 
-interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
-}
 interface FakeStats {
   usageSent: Array<{ requestId: string; input_tokens: number; output_tokens: number }>;
   oauth: { tokenRequests: number; byGrant: Record<string, number> };
@@ -24,29 +26,16 @@ interface AccountList {
 }
 
 const fakeStats = async () => (await (await fetch(`${upstreamUrl}/__stats`)).json()) as FakeStats;
-const keyUsage = async (keyId: string) =>
-  (await admin<{ total: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body.total;
-const settled = (keyId: string, requests: number) =>
-  waitFor(
-    () => keyUsage(keyId),
-    (u) => u.requests >= requests,
-  );
 
 async function geminiApiAccount(scenario: string, extra: Record<string, unknown> = {}) {
-  const created = await admin<{ account: { id: string; type: string; platform: string } }>(
-    token,
-    "POST",
-    "/accounts/gemini-api",
-    {
-      name: `gemini-${scenario}`,
-      apiKey: `AIza-${scenario}-${crypto.randomUUID()}`,
-      baseUrl: `${upstreamUrl}/s/${scenario}`,
-      ...extra,
-    },
-  );
-  if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
-  expect(created.body.account).toMatchObject({ type: "gemini-api", platform: "gemini" });
-  return created.body.account.id;
+  const account = await createAccount(token, "gemini-api", {
+    name: `gemini-${scenario}`,
+    apiKey: `AIza-${scenario}-${crypto.randomUUID()}`,
+    baseUrl: `${upstreamUrl}/s/${scenario}`,
+    ...extra,
+  });
+  expect(account).toMatchObject({ type: "gemini-api", platform: "gemini" });
+  return account.id;
 }
 
 const SAY_HELLO = { contents: [{ role: "user", parts: [{ text: "Say hello" }] }] };
@@ -187,7 +176,7 @@ describe("Gemini through an API-key account", () => {
     expect(body.usageMetadata.thoughtsTokenCount).toBe(3);
     const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
     expect(sent).toBeDefined();
-    const usage = await settled(keyId, 1);
+    const usage = await keyUsageAfter(token, keyId, 1);
     expect(usage).toMatchObject({
       requests: 1,
       inputTokens: sent?.input_tokens,
@@ -233,7 +222,7 @@ describe("Gemini through an API-key account", () => {
     const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
     expect(sent?.output_tokens).toBeGreaterThan(3);
     addSent(sent);
-    const usage = await settled(keyId, 2);
+    const usage = await keyUsageAfter(token, keyId, 2);
     expect(usage).toMatchObject({
       requests: 2,
       inputTokens: sentSoFar.input,
@@ -254,13 +243,13 @@ describe("Gemini through an API-key account", () => {
     expect((await fakeStats()).lastRequest.path).toMatch(
       /\/v1beta\/models\/gemini-2\.5-flash:generateContent$/,
     );
-    const before = await settled(keyId, 4);
+    const before = await keyUsageAfter(token, keyId, 4);
     const counted = await gemini(secret, "/v1beta/models/gemini-2.5-pro:countTokens");
     expect(counted.status).toBe(200);
     expect(((await counted.json()) as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
     // countTokens is relayed unmetered: it is not a request of the key and adds no tokens.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const after = await settled(keyId, 4);
+    const after = await keyUsageAfter(token, keyId, 4);
     expect(after).toMatchObject({
       requests: before.requests,
       inputTokens: before.inputTokens,
@@ -394,7 +383,7 @@ describe("Gemini failover and upstream failures", () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/data: \{"error":\{"code":502,/);
-    const usage = await settled(key.id, 1);
+    const usage = await keyUsageAfter(token, key.id, 1);
     expect(usage.requests).toBe(1);
   });
 
@@ -482,7 +471,7 @@ describe("Gemini OAuth accounts (Code Assist)", () => {
     for (const chunk of chunks) expect(chunk).not.toHaveProperty("response");
     expect(chunks.map(textOf).join("")).toBe("Hello from fake upstream");
     const sent = await fakeUsageFor(stream.headers.get("request-id") ?? "");
-    const usage = await settled(key.id, 2);
+    const usage = await keyUsageAfter(token, key.id, 2);
     expect(usage.requests).toBe(2);
     const all = (await fakeStats()).usageSent;
     expect(usage.outputTokens).toBe(all.reduce((s, u) => s + u.output_tokens, 0));

@@ -2,6 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { expect, it } from "vitest";
+import type { Answer, Schemas } from "../../admin-ui/src/api/generated.ts";
 import { healthy } from "../../durable-objects/account-pool/health.ts";
 import type { Candidate } from "../../durable-objects/account-pool/selection.ts";
 import { ensureAdminCredential } from "../../worker/admin/bootstrap.ts";
@@ -29,6 +30,7 @@ export async function freshKeyspace(): Promise<string> {
   return token;
 }
 
+/** The one admin API client of these tests: `path` below /admin; the answer's status and JSON body. */
 export async function admin<T = unknown>(token: string, method: string, path: string, body?: unknown) {
   const response = await SELF.fetch(`${BASE}/admin${path}`, {
     method,
@@ -131,16 +133,32 @@ export const fakeStats = async () => (await (await fetch(`${upstreamUrl}/__stats
 export const sentFor = async (requestId: string | null) =>
   (await fakeStats()).usageSent.find((u) => u.requestId === requestId);
 
-export type KeyCounters = {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  costMicroUsd: number;
-};
+/** A key's usage counters (total, today or this month), as the admin API answers them. */
+export type KeyCounters = Schemas["UsageCounters"];
 
-export const keyUsage = async (token: string, keyId: string) =>
-  (await admin<{ total: KeyCounters }>(token, "GET", `/keys/${keyId}/usage`)).body.total;
+/** GET /admin/keys/{id}/usage: the key's total, today, month and recent requests. */
+export const keyUsageReport = async (token: string, keyId: string) =>
+  (await admin<Schemas["KeyUsage"]>(token, "GET", `/keys/${keyId}/usage`)).body;
+
+/** The key's all-time counters. */
+export const keyUsage = async (token: string, keyId: string) => (await keyUsageReport(token, keyId)).total;
+
+/** The key's all-time counters once they count at least `requests` requests (or after 5 s). */
+export const keyUsageAfter = (token: string, keyId: string, requests: number) =>
+  waitFor(
+    () => keyUsage(token, keyId),
+    (u) => u.requests >= requests,
+  );
+
+/**
+ * The key's usage report once at least `requests` requests are counted and listed among the recent
+ * ones (written in the same batch, after the counters), or after 5 s.
+ */
+export const keyUsageReportAfter = (token: string, keyId: string, requests: number) =>
+  waitFor(
+    () => keyUsageReport(token, keyId),
+    (u) => u.total.requests >= requests && u.recent.length >= requests,
+  );
 
 /**
  * Waits until the key has metered one request more than `before`; returns what the fake sent for
@@ -163,19 +181,12 @@ export async function settledUsage(token: string, keyId: string, before: KeyCoun
   };
 }
 
-export type AccountView = {
-  id: string;
-  name: string;
-  type: string;
-  platform: string;
-  baseUrl?: string;
-  settings?: Record<string, unknown>;
-  health: { status: string; until?: string | null };
-};
+/** An account as GET /admin/accounts lists it, with its health. */
+export type AccountView = Answer<"/accounts", "get">["accounts"][number];
 
 /** Creates an account through the admin API at `/accounts/<kind>`; throws unless it was created. */
 export async function createAccount(token: string, kind: string, body: Record<string, unknown>) {
-  const created = await admin<{ account: AccountView }>(token, "POST", `/accounts/${kind}`, body);
+  const created = await admin<{ account: Schemas["Account"] }>(token, "POST", `/accounts/${kind}`, body);
   if (created.status !== 201) throw new Error(`account not created: ${JSON.stringify(created.body)}`);
   return created.body.account;
 }

@@ -8,6 +8,7 @@ import {
   expectCutMessagesStream,
   fakeUsageFor,
   freshKeyspace,
+  keyUsageReport,
   messages,
   waitFor,
 } from "./helpers.ts";
@@ -17,18 +18,6 @@ let token: string;
 beforeAll(async () => {
   token = await freshKeyspace();
 });
-
-type Counters = {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
-};
-
-async function keyUsage(keyId: string) {
-  return (await admin<{ total: Counters; today: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body;
-}
 
 function expectAnthropicError(body: unknown, type: string) {
   expect(body).toMatchObject({ type: "error", error: { type } });
@@ -124,7 +113,7 @@ describe("Claude route: relaying to a Console account", () => {
     const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
     expect(sent).toBeDefined();
     const usage = await waitFor(
-      () => keyUsage(keyId),
+      () => keyUsageReport(token, keyId),
       (u) => u.total.requests === 1,
     );
     expect(usage.total).toMatchObject({
@@ -155,7 +144,7 @@ describe("Claude route: relaying to a Console account", () => {
     }
     const sent = await fakeUsageFor(response.headers.get("request-id") ?? "");
     const usage = await waitFor(
-      () => keyUsage(keyId),
+      () => keyUsageReport(token, keyId),
       (u) => u.total.requests === 2,
     );
     expect(usage.total.requests).toBe(2);
@@ -216,7 +205,7 @@ describe("Claude route: upstream failures", () => {
     const key = await createKey(token);
     await expectCutMessagesStream(await messages(key.secret, { stream: true }));
     const usage = await waitFor(
-      () => keyUsage(key.id),
+      () => keyUsageReport(token, key.id),
       (u) => u.total.requests === 1,
     );
     expect(usage.total.requests).toBe(1);
@@ -278,7 +267,7 @@ describe("Claude route: KeyGate limits on the request path", () => {
     // Only the one admitted request reached the upstream; refused ones recorded nothing.
     expect(await statsFor("sk-ant-ok-")).toBe(before + 1);
     const usage = await waitFor(
-      () => keyUsage(capped.id),
+      () => keyUsageReport(token, capped.id),
       (u) => u.total.requests === 1,
     );
     expect(usage.total.requests).toBe(1);

@@ -4,7 +4,6 @@ import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
-import type { UsageCounters } from "../../worker/keyspace/store.ts";
 import { batchOps } from "../../worker/keyspace/usage-batch.ts";
 import { STATS_MAX_FAILURES } from "../../worker/routes/stats-throttle.ts";
 import { type UsageRecord, usageIncrements } from "../../worker/usage/aggregate.ts";
@@ -15,6 +14,7 @@ import {
   createConsoleAccount,
   createKey,
   freshKeyspace,
+  keyUsageReport,
   messages,
   testEnv,
   waitFor,
@@ -74,11 +74,6 @@ async function stats<T = unknown>(path: string, body: unknown, ip = "198.51.100.
   };
 }
 
-async function keyUsage(keyId: string) {
-  return (await admin<{ total: UsageCounters; today: UsageCounters }>(token, "GET", `/keys/${keyId}/usage`))
-    .body;
-}
-
 beforeAll(async () => {
   token = await freshKeyspace();
   await createConsoleAccount(token, "ok");
@@ -104,7 +99,7 @@ beforeAll(async () => {
     await response.text();
   }
   const usage = await waitFor(
-    () => keyUsage(key.id),
+    () => keyUsageReport(token, key.id),
     (u) => u.total.requests === sent.length,
   );
   expect(usage.total.requests).toBe(sent.length);
@@ -118,7 +113,7 @@ describe("public stats: the key's own numbers", () => {
   });
 
   it("user-stats shows what was recorded: totals, today, month, limits and 30 days", async () => {
-    const recorded = await keyUsage(key.id);
+    const recorded = await keyUsageReport(token, key.id);
     expect(recorded.total.costMicroUsd).toBeGreaterThan(0);
     const answer = await stats<UserStats>("user-stats", { apiKey: key.secret });
     expect(answer.status).toBe(200);

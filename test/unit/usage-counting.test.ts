@@ -6,6 +6,7 @@ import {
   createConsoleAccount,
   createKey,
   freshKeyspace,
+  keyUsageReport,
   messages,
   sentFor,
   testEnv,
@@ -31,8 +32,6 @@ interface Live {
   spend: { dayCostMicroUsd: number; totalCostMicroUsd: number };
 }
 
-const keyUsage = async (keyId: string) =>
-  (await admin<{ total: Counters; today: Counters }>(token, "GET", `/keys/${keyId}/usage`)).body;
 const live = async (keyId: string) => (await admin<Live>(token, "GET", `/keys/${keyId}/live`)).body;
 const recentErrors = async () =>
   (await admin<{ errors: Array<{ status: number; message: string }> }>(token, "GET", "/errors/recent")).body
@@ -78,7 +77,7 @@ describe("cost totals", () => {
     // The exact total has a fractional micro-dollar part, or the test would prove nothing.
     expect(exactPico % 1_000_000).not.toBe(0);
     const usage = await waitFor(
-      () => keyUsage(key.id),
+      () => keyUsageReport(token, key.id),
       (u) => u.total.requests === 50,
     );
     expect(usage.total.requests).toBe(50);
@@ -118,7 +117,7 @@ describe("requests no upstream answered", () => {
       (n) => n === 0,
     );
     // … but the key's usage counts the four requests an upstream answered, not the refusals.
-    const usage = await keyUsage(key.id);
+    const usage = await keyUsageReport(token, key.id);
     expect(usage.total.requests).toBe(4);
     expect(usage.today.requests).toBe(4);
     expect((await live(key.id)).window?.requests).toBe(4);
