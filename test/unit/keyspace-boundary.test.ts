@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Every Redis call lives in worker/keyspace/: no other file of the Worker or its Durable Objects
 // imports the client, reaches for `keyspace.redis`, sends a command or builds a key name. A new
 // read or write gets a typed method in the keyspace's store for its family instead.
