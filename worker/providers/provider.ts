@@ -60,10 +60,14 @@ export interface Provider {
    * the Claude pool): the answer in this protocol. Undefined: the answer is relayed as it is.
    */
   adaptAnswer?(response: Response, call: ClientCall, account: AccountRecord): AdaptedAnswer | undefined;
-  usageFromSse(text: string): MeteredUsage;
-  usageFromJson(text: string): MeteredUsage;
-  /** Bytes that end a broken stream in this protocol's own error shape. */
-  streamErrorEvent(message: string): Uint8Array;
+  /**
+   * The answer's usage. `account` (the relay always passes it) is the account that answered, for a
+   * provider whose account types answer in different wire formats (chat over a ChatGPT account).
+   */
+  usageFromSse(text: string, account?: AccountRecord): MeteredUsage;
+  usageFromJson(text: string, account?: AccountRecord): MeteredUsage;
+  /** Bytes that end a broken stream in the error shape of this protocol (of `account`'s wire format). */
+  streamErrorEvent(message: string, account?: AccountRecord): Uint8Array;
   outcome(response: Response): AccountOutcome;
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;

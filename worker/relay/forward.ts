@@ -316,7 +316,7 @@ async function relayAnswer(
     // Non-streaming answers are small: one read, one parse, the same bytes back.
     const text = await upstream.text();
     const response = new Response(text, { status, headers });
-    return { response, account, ended: Promise.resolve(ended(ctx.provider.usageFromJson(text))) };
+    return { response, account, ended: Promise.resolve(ended(ctx.provider.usageFromJson(text, account))) };
   }
   let streamEnded: (end: Ended) => void = () => {};
   const end = new Promise<Ended>((resolve) => {
@@ -324,9 +324,9 @@ async function relayAnswer(
   });
   const body = meterStream(upstream.body, {
     waitUntil: ctx.waitUntil,
-    errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response"),
+    errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response", account),
     onEnd: async ({ text, ending }) =>
-      streamEnded(ended(ctx.provider.usageFromSse(text), ending === "upstream-failed")),
+      streamEnded(ended(ctx.provider.usageFromSse(text, account), ending === "upstream-failed")),
   });
   return { response: new Response(body, { status, headers }), account, ended: end };
 }

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { KeyedVariables } from "../http/context.ts";
+import type { AccountRecord } from "../keyspace/records.ts";
 import type { Provider } from "../providers/provider.ts";
 import { afterResponse, endRefused } from "./after.ts";
 import { identifyClients } from "./clients.ts";
@@ -36,6 +37,12 @@ export interface RelayOptions<T> {
   target: (body: T, url: URL) => Target;
   /** False for calls without billable usage (count_tokens): not metered, not counted by limits. */
   meter: boolean;
+  /**
+   * The answer as the client gets it, from the upstream's answer and the account that gave it (a
+   * route whose account types speak another dialect than its client translates it here).
+   * Not called for the relay's own errors. Default: the answer as it came.
+   */
+  respond?: (answer: Response, account: AccountRecord, body: T) => Response | Promise<Response>;
 }
 
 export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promise<Response> {
@@ -119,5 +126,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
   );
   const forwarded = await forwarding;
   if ("failure" in forwarded) throw forwarded.failure;
-  return forwarded.response;
+  return options.respond
+    ? options.respond(forwarded.response, forwarded.account, body.value)
+    : forwarded.response;
 }

@@ -79,7 +79,8 @@ const chatStreamError = (message: string) =>
 interface Plan {
   provider: Provider;
   target: Target;
-  respond(response: Response): Promise<Response>;
+  /** The answer in OpenAI's chat shape, from the upstream's and the account that gave it. */
+  respond(response: Response, account: AccountRecord): Promise<Response>;
 }
 
 function sseHeaders(from: Response): Headers {
@@ -197,16 +198,15 @@ function openaiPlan(body: ChatBody): Plan {
   const includeUsage = asObject(body.stream_options)?.include_usage === true;
   /** Switched on for the meter when the client streams without it; its chunk is dropped again on the way back. */
   const injectUsage = stream && !includeUsage;
-  const served: { account?: AccountRecord } = {};
-  const oauth = () => served.account?.type === "openai-oauth";
+  /** ChatGPT accounts speak only Responses: the request and its answer are translated for them. */
+  const speaksResponses = (account: AccountRecord | undefined) => account?.type === "openai-oauth";
   let responsesBody: string | undefined;
   const nativeBody = injectUsage ? withStreamUsage(body) : undefined;
   return {
     provider: {
       ...openaiProvider,
       buildRequest(call, account, credentials, config) {
-        served.account = account;
-        if (account.type !== "openai-oauth") {
+        if (!speaksResponses(account)) {
           return openaiProvider.buildRequest(
             nativeBody === undefined ? call : { ...call, body: nativeBody },
             account,
@@ -223,13 +223,15 @@ function openaiPlan(body: ChatBody): Plan {
           config,
         );
       },
-      usageFromSse: (text) => (oauth() ? openaiProvider.usageFromSse(text) : chatUsageFromSse(text)),
-      streamErrorEvent: (message) => (oauth() ? responsesStreamError(message) : chatStreamError(message)),
+      usageFromSse: (text, account) =>
+        speaksResponses(account) ? openaiProvider.usageFromSse(text, account) : chatUsageFromSse(text),
+      streamErrorEvent: (message, account) =>
+        speaksResponses(account) ? responsesStreamError(message) : chatStreamError(message),
     },
     target: { path: "/chat/completions", search: NO_QUERY, model: body.model, stream },
-    async respond(response) {
+    async respond(response, account) {
       if (!response.ok) return errorAnswer(response);
-      if (!oauth()) {
+      if (!speaksResponses(account)) {
         if (!injectUsage || !response.body) return response;
         return new Response(response.body.pipeThrough(dropUsageChunk()), response);
       }
@@ -256,21 +258,21 @@ function planFor(body: ChatBody): Plan {
   return claudePlan(body);
 }
 
-async function chatCompletions(c: RouteContext): Promise<Response> {
+function chatCompletions(c: RouteContext): Promise<Response> {
   c.set("protocol", "openai");
+  /** One plan per request: its provider, target and answer come from one translation of the body. */
   let plan: Plan | undefined;
   const chosen = (body: ChatBody): Plan => {
     plan ??= planFor(body);
     return plan;
   };
-  const response = await relay(c, {
+  return relay(c, {
     provider: (body) => chosen(body).provider,
     schema: chatBody,
     target: (body) => chosen(body).target,
     meter: true,
+    respond: (answer, account, body) => chosen(body).respond(answer, account),
   });
-  // relay answers only after it called the provider function, so the plan is there.
-  return plan ? plan.respond(response) : response;
 }
 
 // ---- models ----

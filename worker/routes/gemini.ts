@@ -9,7 +9,6 @@ import { z } from "zod";
 import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
 import {
   bareModel,
   codeAssistModel,
@@ -22,7 +21,6 @@ import {
 import { geminiProvider } from "../providers/gemini/index.ts";
 import { geminiModel, geminiModelList, isRestricted } from "../providers/gemini/models.ts";
 import { speaksCodeAssist } from "../providers/gemini/upstream.ts";
-import type { Provider } from "../providers/provider.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
 import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { upstreamQuery } from "../relay/upstream-query.ts";
@@ -70,34 +68,28 @@ function unknownMethod(c: RouteContext): never {
   throw new RelayError("not_found", `No Gemini method at ${c.req.method} ${new URL(c.req.url).pathname}`);
 }
 
-/**
- * Relays one call and, when the account that answered speaks the other dialect, reshapes its answer.
- * The provider is wrapped per request to see which account the pool picked for the attempt that
- * answered (the last one to be built).
- */
-async function relayGemini<T>(
+/** Relays one call and, when the account that answered speaks the other dialect, reshapes its answer. */
+function relayGemini<T>(
   c: RouteContext,
   dialect: Dialect,
   method: GeminiMethod,
   schema: z.ZodType<T>,
   target: (body: T, url: URL) => Target,
 ): Promise<Response> {
-  const served: { account?: AccountRecord } = {};
-  const provider: Provider = {
-    ...geminiProvider,
-    buildRequest(call, account, credentials, config) {
-      served.account = account;
-      return geminiProvider.buildRequest(call, account, credentials, config);
-    },
-  };
-  const response = await relay(c, { provider, schema, target, meter: method !== "countTokens" });
-  const account = served.account;
   // countTokens answers `{totalTokens}` in both dialects.
-  if (!account || method === "countTokens") return response;
-  const wrapped = speaksCodeAssist(account);
-  if (dialect === "public" && wrapped) return reshapeResponse(response, "unwrap");
-  if (dialect === "code-assist" && !wrapped) return reshapeResponse(response, "wrap");
-  return response;
+  if (method === "countTokens") return relay(c, { provider: geminiProvider, schema, target, meter: false });
+  return relay(c, {
+    provider: geminiProvider,
+    schema,
+    target,
+    meter: true,
+    respond(answer, account) {
+      const wrapped = speaksCodeAssist(account);
+      if (dialect === "public" && wrapped) return reshapeResponse(answer, "unwrap");
+      if (dialect === "code-assist" && !wrapped) return reshapeResponse(answer, "wrap");
+      return answer;
+    },
+  });
 }
 
 function publicCall(c: RouteContext, version: string, segment: string): Promise<Response> {
