@@ -5,31 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminCall } from "./harness/relay.ts";
 import { apiKey, type RelaySession, startRelaySession } from "./harness/session.ts";
+import { settledUsage, usageOf } from "./harness/usage.ts";
 
 let e2e: RelaySession;
 let keyId: string;
 let secret: string;
-
-interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
-}
-
-async function usageOf(id: string): Promise<Counters> {
-  return (await adminCall<{ total: Counters }>(e2e.stack, e2e.token, "GET", `/keys/${id}/usage`)).total;
-}
-
-async function settledUsage(id: string, requests: number): Promise<Counters> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const usage = await usageOf(id);
-    if (usage.requests >= requests || Date.now() > deadline) return usage;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function sentTotals(since: number) {
   const sent = e2e.upstream.stats().usageSent.slice(since);
@@ -116,7 +96,7 @@ describe("OpenAI chat completions through the relay, one backend per model famil
 
   for (const backend of backends) {
     it(`${backend.model}: JSON on /api/v1 and a stream on /v1, usage recorded as the upstream sent it`, async () => {
-      const before = await usageOf(keyId);
+      const before = await usageOf(e2e.stack, e2e.token, keyId);
       const since = e2e.upstream.stats().usageSent.length;
 
       const json = await chat("/api/v1/chat/completions", { model: backend.model, max_tokens: 64 });
@@ -140,7 +120,7 @@ describe("OpenAI chat completions through the relay, one backend per model famil
       const sent = sentTotals(since);
       expect(sent.requests).toBe(2);
       expect(sent.protocols).toEqual([backend.protocol, backend.protocol]);
-      const after = await settledUsage(keyId, before.requests + 2);
+      const after = await settledUsage(e2e.stack, e2e.token, keyId, before.requests + 2);
       expect(after.requests - before.requests).toBe(2);
       expect(after.inputTokens - before.inputTokens).toBe(sent.inputTokens);
       expect(after.outputTokens - before.outputTokens).toBe(sent.outputTokens);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken } from "./harness/relay.ts";
 import { startTestStack, type TestStack } from "./harness/stack.ts";
+import { usageOf } from "./harness/usage.ts";
 
 let stack: TestStack;
 let upstream: FakeUpstream;
@@ -181,8 +182,7 @@ describe("KeyGate through the running stack", () => {
     const deadline = Date.now() + 20_000;
     let total = { requests: 0, inputTokens: 0, outputTokens: 0 };
     while (Date.now() < deadline) {
-      total = (await adminCall<{ total: typeof total }>(stack, token, "GET", `/keys/${key.key.id}/usage`))
-        .total;
+      total = await usageOf(stack, token, key.key.id);
       if (total.requests >= answered && total.requests >= upstream.stats().requests) break;
       await sleep(250);
     }
@@ -197,9 +197,7 @@ describe("KeyGate through the running stack", () => {
     expect(total.outputTokens).toBeLessThanOrEqual(sentOutput);
     // Nothing counted twice: a while later the totals have not moved.
     await sleep(1_500);
-    expect(
-      (await adminCall<{ total: typeof total }>(stack, token, "GET", `/keys/${key.key.id}/usage`)).total,
-    ).toEqual(total);
+    expect(await usageOf(stack, token, key.key.id)).toEqual(total);
   });
 
   it("lets exactly 10 of 50 parallel requests through a 10-request window", async () => {

@@ -4,18 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken } from "./harness/relay.ts";
 import { startTestStack, type TestStack } from "./harness/stack.ts";
+import { settledUsage, usageOf } from "./harness/usage.ts";
 
 let stack: TestStack;
 let upstream: FakeUpstream;
 let token: string;
 let keyId: string;
 let secret: string;
-
-interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-}
 
 /** The first few failed answers, so a failure says what went wrong. */
 const failures: string[] = [];
@@ -44,19 +39,6 @@ async function send(count: number, concurrency: number): Promise<number[]> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return statuses;
-}
-
-async function totalUsage(): Promise<Counters> {
-  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${keyId}/usage`)).total;
-}
-
-async function waitForRequests(expected: number, timeoutMs: number): Promise<Counters> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const usage = await totalUsage();
-    if (usage.requests >= expected || Date.now() > deadline) return usage;
-    await sleep(250);
-  }
 }
 
 function sent() {
@@ -101,7 +83,7 @@ describe("usage write-behind through the running stack", () => {
     } finally {
       stack.bridge.resume();
     }
-    const usage = await waitForRequests(105, 40_000);
+    const usage = await settledUsage(stack, token, keyId, 105, 40_000);
     expect(usage).toEqual(expect.objectContaining(sent()));
   });
 
@@ -121,10 +103,10 @@ describe("usage write-behind through the running stack", () => {
     }
     const expected = sent();
     expect(expected.requests - before.requests).toBe(1010);
-    const usage = await waitForRequests(expected.requests, 40_000);
+    const usage = await settledUsage(stack, token, keyId, expected.requests, 40_000);
     expect(usage).toEqual(expect.objectContaining(expected));
     // Still exact a while later: no batch was applied twice.
     await sleep(2_000);
-    expect(await totalUsage()).toEqual(usage);
+    expect(await usageOf(stack, token, keyId)).toEqual(usage);
   });
 });

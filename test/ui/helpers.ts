@@ -2,6 +2,7 @@
 // stack that lets the UI's origin in, and one logged-in Chromium page on the Accounts page.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
+import type { Answer } from "../../admin-ui/src/api/generated.ts";
 import { type FakeUpstream, startFakeUpstream } from "../../dev/fake-upstream/server.ts";
 import { adminCall, adminToken } from "../e2e/harness/relay.ts";
 import { startTestStack, type TestStack } from "../e2e/harness/stack.ts";
@@ -9,14 +10,8 @@ import { chromiumAvailable, launchChromium } from "./browser.ts";
 import { UI_DIST } from "./paths.ts";
 import { type StaticServer, serveStatic } from "./static-server.ts";
 
-export interface AccountView {
-  id: string;
-  name: string;
-  type: string;
-  platform: string;
-  baseUrl: string;
-  settings?: Record<string, unknown>;
-}
+/** An account as GET /admin/accounts lists it. */
+export type AccountView = Answer<"/accounts", "get">["accounts"][number];
 
 export interface DashboardSession {
   upstream: FakeUpstream;

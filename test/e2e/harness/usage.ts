@@ -1,30 +1,33 @@
 // What end-to-end tests compare: a key's recorded usage (admin API, after the write-behind) and
 // what the fake upstream says it sent.
 import { expect } from "vitest";
+import type { Schemas } from "../../../admin-ui/src/api/generated.ts";
 import type { FakeUpstream } from "../../../dev/fake-upstream/server.ts";
 import { adminCall } from "./relay.ts";
 import type { TestStack } from "./stack.ts";
 
-export interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreateTokens: number;
-  cacheReadTokens: number;
+/** A key's usage counters as the admin API answers them. */
+export type KeyCounters = Schemas["UsageCounters"];
+/** The counters the fake upstream's reports add up to (sentTotals). */
+export type Counters = Pick<
+  KeyCounters,
+  "requests" | "inputTokens" | "outputTokens" | "cacheCreateTokens" | "cacheReadTokens"
+>;
+
+/** The key's all-time counters (GET /admin/keys/{id}/usage). */
+export async function usageOf(stack: TestStack, token: string, keyId: string): Promise<KeyCounters> {
+  return (await adminCall<Schemas["KeyUsage"]>(stack, token, "GET", `/keys/${keyId}/usage`)).total;
 }
 
-export async function usageOf(stack: TestStack, token: string, keyId: string): Promise<Counters> {
-  return (await adminCall<{ total: Counters }>(stack, token, "GET", `/keys/${keyId}/usage`)).total;
-}
-
-/** The key's usage once at least `requests` requests have been flushed (or 10 s have passed). */
+/** The key's usage once at least `requests` requests have been flushed (or `timeoutMs` has passed). */
 export async function settledUsage(
   stack: TestStack,
   token: string,
   keyId: string,
   requests: number,
-): Promise<Counters> {
-  const deadline = Date.now() + 10_000;
+  timeoutMs = 10_000,
+): Promise<KeyCounters> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const usage = await usageOf(stack, token, keyId);
     if (usage.requests >= requests || Date.now() > deadline) return usage;
