@@ -1,6 +1,7 @@
 // The admin session: a JWT kept in sessionStorage (gone when the tab closes), dropped at its
 // expiry or on the first 401, with a timer so an idle page logs out on time too.
 import { createSignal } from "solid-js";
+import type { LoginResult } from "./api/types.ts";
 import { apiBase } from "./lib/api-base.ts";
 import { requestJson } from "./lib/http.ts";
 import { parseSession, type Session } from "./lib/session-token.ts";
@@ -31,14 +32,9 @@ function setSession(next: Session | null): void {
 setSession(session());
 
 export async function login(username: string, password: string): Promise<void> {
-  const result = await requestJson<{ token: string; expiresAt: string }>(
-    apiBase(),
-    "POST",
-    "/admin/auth/login",
-    {
-      body: { username, password },
-    },
-  );
+  const result = await requestJson<LoginResult>(apiBase(), "POST", "/admin/auth/login", {
+    body: { username, password },
+  });
   setEndReason(null);
   setSession({ token: result.token, username, expiresAt: Date.parse(result.expiresAt) });
 }

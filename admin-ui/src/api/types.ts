@@ -91,6 +91,7 @@ export type UnpricedModel = Schemas["UnpricedModels"]["models"][number];
 export type PricingRefresh = Answer<"/pricing/refresh", "post">;
 
 export type RelayStatus = Schemas["Status"];
+export type LoginResult = Schemas["LoginResult"];
 
 /** A portal user (GET /admin/users adds keyCount). */
 export type User = Schemas["User"];
