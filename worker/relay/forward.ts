@@ -1,7 +1,8 @@
 // Steps 4–5: send the request to an upstream account and stream the answer back through the
 // usage meter. Fails over to the next account while nothing has reached the client yet.
-// Never throws: it hands back the client's answer (or the relay's error for it) and how the
-// request ends, which after.ts turns into the account's release and the usage settle.
+// It hands back the client's answer (or the relay's error for it) and how the request ends, which
+// after.ts turns into the account's release and the usage settle; a fault of the relay's own (a
+// Durable Object call that failed) rejects instead, and after.ts ends the request as that error.
 import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
 import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
@@ -138,20 +139,11 @@ async function upstreamError(ctx: ForwardContext, response: Response): Promise<R
   });
 }
 
-export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Forwarded> {
-  try {
-    return await failOver(ctx, call);
-  } catch (error) {
-    // A fault of the relay's own (a Durable Object call that failed…): the client gets a 500.
-    return failedWith(error);
-  }
-}
-
 function failedWith(error: unknown, details?: Omit<Ended, "status" | "error">): Forwarded {
   return { failure: error, ended: Promise.resolve(endedBy(error, details)) };
 }
 
-async function failOver(ctx: ForwardContext, call: ClientCall): Promise<Forwarded> {
+export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Forwarded> {
   const startedAt = Date.now();
   const pool = ctx.provider.pool ?? ctx.provider.platform;
   /** Accounts this request has tried, each once: excluded from its next picks. */

@@ -109,6 +109,7 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
       stream: target.stream,
     },
   );
+  // Started at once, so that the key's lease is kept alive while forward() fails over.
   afterResponse(
     {
       env: c.env,
