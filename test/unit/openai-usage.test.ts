@@ -3,8 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
 import type { AccountRecord } from "../../worker/keyspace/records.ts";
-import { openaiOutcome, parseDurationMs, rateLimitedUntil } from "../../worker/providers/openai/errors.ts";
-import { responsesStreamError } from "../../worker/providers/openai/index.ts";
+import {
+  openaiOutcome,
+  parseDurationMs,
+  rateLimitedUntil,
+  responsesStreamError,
+} from "../../worker/providers/openai/errors.ts";
 import { newOpenaiPkceSession, openaiTokenRequest, pastedCode } from "../../worker/providers/openai/oauth.ts";
 import { openaiSessionHash, openaiSessionId } from "../../worker/providers/openai/session.ts";
 import { buildOpenaiRequest } from "../../worker/providers/openai/upstream.ts";

@@ -3,12 +3,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import type { OauthCredentials } from "../keyspace/records.ts";
-import {
-  authorizationUrl,
-  exchangeCode,
-  newPkceSession,
-  refreshClaudeTokens,
-} from "../providers/claude/oauth.ts";
+import { authorizationUrl, exchangeCode, refreshClaudeTokens } from "../providers/claude/oauth.ts";
+import { newPkceSession } from "../providers/pkce.ts";
 import { addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { startOauthSession, takeOauthSession } from "./oauth-session.ts";
@@ -60,7 +56,7 @@ const routes = {
 export function registerClaudeOauth(app: AdminApp) {
   app.openapi(routes.authorize, async (c) => {
     const s = services(c.env);
-    const session = await newPkceSession();
+    const session = newPkceSession();
     const started = await startOauthSession(s, "claude", session);
     return c.json({ ...started, authUrl: await authorizationUrl(s.config, session) }, 200);
   });

@@ -10,9 +10,9 @@ import {
   exchangeCode,
   expiresSoon,
   GEMINI_SCOPES,
-  newPkceSession,
   refreshGeminiTokens,
 } from "../providers/gemini/oauth.ts";
+import { newPkceSession } from "../providers/pkce.ts";
 import { type AccountSettings, addAccount } from "./accounts.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { accountResult, newAccountRoute } from "./new-account-route.ts";

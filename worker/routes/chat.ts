@@ -23,7 +23,8 @@ import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
 import { geminiProvider } from "../providers/gemini/index.ts";
 import { geminiModelList, isRestricted } from "../providers/gemini/models.ts";
-import { openaiProvider, responsesStreamError } from "../providers/openai/index.ts";
+import { chatStreamError, responsesStreamError } from "../providers/openai/errors.ts";
+import { openaiProvider } from "../providers/openai/index.ts";
 import type { ClientCall, Provider } from "../providers/provider.ts";
 import { mayUsePlatform } from "../relay/permission.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
@@ -70,10 +71,6 @@ function translatedCall(call: ClientCall, body: string): ClientCall {
   if (agent) headers.set("user-agent", agent);
   return { ...call, request: new Request(call.request.url, { headers }), body };
 }
-
-const encoder = new TextEncoder();
-const chatStreamError = (message: string) =>
-  encoder.encode(`data: ${JSON.stringify({ error: { message, type: "server_error", code: null } })}\n\n`);
 
 /** How one chat request travels: the provider (wrapped per request), where to, and how the answer comes back. */
 interface Plan {

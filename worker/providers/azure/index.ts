@@ -2,18 +2,11 @@
 // since each answers in its own protocol (chat chunks, Responses events, embeddings JSON) and is
 // metered with the OpenAI meters that read it.
 import { chatUsageFromSse } from "../../translate/chat-usage.ts";
-import { openaiOutcome } from "../openai/errors.ts";
-import { responsesStreamError } from "../openai/index.ts";
+import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
 import { openaiSessionHash } from "../openai/session.ts";
 import { usageFromJson, usageFromSse } from "../openai/usage.ts";
 import type { Provider } from "../provider.ts";
 import { type AzureOperation, buildAzureRequest } from "./upstream.ts";
-
-const encoder = new TextEncoder();
-
-/** Ends a broken chat stream with an OpenAI error chunk (what the OpenAI SDK raises on). */
-export const chatStreamError = (message: string) =>
-  encoder.encode(`data: ${JSON.stringify({ error: { message, type: "server_error", code: null } })}\n\n`);
 
 function azureProvider(operation: AzureOperation): Provider {
   const responses = operation === "responses";

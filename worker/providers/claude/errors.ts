@@ -1,4 +1,5 @@
-// What an Anthropic upstream answer means for the account that gave it.
+// What an Anthropic upstream answer means for the account that gave it, and the event that ends a
+// broken Anthropic stream.
 import type { AccountOutcome } from "../provider.ts";
 
 const DEFAULT_RATE_LIMIT_SECONDS = 300;
@@ -18,3 +19,11 @@ export function claudeOutcome(response: Response): AccountOutcome {
   if (status >= 500) return { kind: "server-error" };
   return { kind: "client-error" };
 }
+
+const encoder = new TextEncoder();
+
+/** Ends a broken Messages stream with an Anthropic `error` event (what the Anthropic SDK raises on). */
+export const claudeStreamError = (message: string): Uint8Array =>
+  encoder.encode(
+    `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`,
+  );

@@ -1,13 +1,11 @@
 import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
 import type { Provider } from "../provider.ts";
-import { claudeOutcome } from "./errors.ts";
+import { claudeOutcome, claudeStreamError } from "./errors.ts";
 import { expiresSoon, refreshClaudeTokens } from "./oauth.ts";
 import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
-
-const encoder = new TextEncoder();
 
 export const claudeProvider: Provider = {
   platform: "claude",
@@ -21,10 +19,7 @@ export const claudeProvider: Provider = {
     account.type === "bedrock" ? bedrockAnswer(response, call, account) : undefined,
   usageFromSse,
   usageFromJson,
-  streamErrorEvent: (message) =>
-    encoder.encode(
-      `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "api_error", message } })}\n\n`,
-    ),
+  streamErrorEvent: claudeStreamError,
   outcome: claudeOutcome,
   sessionHash: (body) => claudeSessionHash(body),
   refresh: {

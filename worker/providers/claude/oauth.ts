@@ -3,9 +3,9 @@
 import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import { randomBytes, toBase64Url } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
 import { callTokenEndpoint } from "../oauth-token.ts";
+import { type PkceSession, pkceChallenge } from "../pkce.ts";
 
 export const CLAUDE_SCOPES = [
   "org:create_api_key",
@@ -24,20 +24,6 @@ const tokenAnswer = z.looseObject({
   scope: z.string().optional(),
 });
 
-export interface PkceSession {
-  verifier: string;
-  state: string;
-}
-
-export async function newPkceSession(): Promise<PkceSession> {
-  return { verifier: toBase64Url(randomBytes(32)), state: toBase64Url(randomBytes(32)) };
-}
-
-async function challengeOf(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return toBase64Url(new Uint8Array(digest));
-}
-
 export async function authorizationUrl(config: Config, session: PkceSession): Promise<string> {
   const url = new URL(config.CLAUDE_OAUTH_AUTHORIZE_URL);
   url.searchParams.set("code", "true");
@@ -45,7 +31,7 @@ export async function authorizationUrl(config: Config, session: PkceSession): Pr
   url.searchParams.set("response_type", "code");
   url.searchParams.set("redirect_uri", config.CLAUDE_OAUTH_REDIRECT_URI);
   url.searchParams.set("scope", CLAUDE_SCOPES.join(" "));
-  url.searchParams.set("code_challenge", await challengeOf(session.verifier));
+  url.searchParams.set("code_challenge", await pkceChallenge(session.verifier));
   url.searchParams.set("code_challenge_method", "S256");
   url.searchParams.set("state", session.state);
   return url.toString();

@@ -3,12 +3,10 @@
 // Chat Completions).
 import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import { chatUsageFromSse } from "../../translate/chat-usage.ts";
-import { chatStreamError } from "../azure/index.ts";
-import { claudeOutcome } from "../claude/errors.ts";
-import { claudeProvider } from "../claude/index.ts";
+import { claudeOutcome, claudeStreamError } from "../claude/errors.ts";
+import { claudeSessionHash } from "../claude/session.ts";
 import { usageFromJson as claudeUsageFromJson, usageFromSse as claudeUsageFromSse } from "../claude/usage.ts";
-import { openaiOutcome } from "../openai/errors.ts";
-import { responsesStreamError } from "../openai/index.ts";
+import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
 import { openaiSessionHash } from "../openai/session.ts";
 import { usageFromJson as openaiUsageFromJson, usageFromSse as openaiUsageFromSse } from "../openai/usage.ts";
 import type { CredentialRefresh, Provider } from "../provider.ts";
@@ -38,9 +36,9 @@ export const droidClaudeProvider: Provider = {
     buildDroidRequest("anthropic", call, account, credentials, config),
   usageFromSse: claudeUsageFromSse,
   usageFromJson: claudeUsageFromJson,
-  streamErrorEvent: claudeProvider.streamErrorEvent,
+  streamErrorEvent: claudeStreamError,
   outcome: claudeOutcome,
-  sessionHash: claudeProvider.sessionHash,
+  sessionHash: (body) => claudeSessionHash(body),
   refresh: droidRefresh,
 };
 

@@ -1,4 +1,5 @@
-// What a Gemini (or Code Assist) upstream answer means for the account that gave it. Google has no
+// What a Gemini (or Code Assist) upstream answer means for the account that gave it, and the event
+// that ends a broken Gemini stream. Google has no
 // 529: an overloaded model answers 503 UNAVAILABLE, so 503 parks the account as overloaded.
 import type { AccountOutcome } from "../provider.ts";
 
@@ -27,3 +28,9 @@ export function geminiOutcome(response: Response): AccountOutcome {
   if (status >= 500) return { kind: "server-error" };
   return { kind: "client-error" };
 }
+
+const encoder = new TextEncoder();
+
+/** Ends a broken Gemini stream. Sent only after whole events (relay/meter.ts): no blank line needed before it. */
+export const geminiStreamError = (message: string): Uint8Array =>
+  encoder.encode(`data: ${JSON.stringify({ error: { code: 502, message, status: "UNAVAILABLE" } })}\n\n`);

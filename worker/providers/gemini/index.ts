@@ -1,12 +1,10 @@
 import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import type { Provider } from "../provider.ts";
-import { geminiOutcome } from "./errors.ts";
+import { geminiOutcome, geminiStreamError } from "./errors.ts";
 import { expiresSoon, refreshGeminiTokens } from "./oauth.ts";
 import { geminiSessionHash } from "./session.ts";
 import { buildGeminiRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
-
-const encoder = new TextEncoder();
 
 export const geminiProvider: Provider = {
   platform: "gemini",
@@ -14,9 +12,7 @@ export const geminiProvider: Provider = {
   buildRequest: buildGeminiRequest,
   usageFromSse,
   usageFromJson,
-  // Sent only after whole events (relay/meter.ts): no blank line needed before it.
-  streamErrorEvent: (message) =>
-    encoder.encode(`data: ${JSON.stringify({ error: { code: 502, message, status: "UNAVAILABLE" } })}\n\n`),
+  streamErrorEvent: geminiStreamError,
   outcome: geminiOutcome,
   sessionHash: (body) => geminiSessionHash(body),
   refresh: {

@@ -5,9 +5,9 @@
 import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import { randomBytes, toBase64Url } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
 import { callTokenEndpoint, tokenFormRequest } from "../oauth-token.ts";
+import { type PkceSession, pkceChallenge } from "../pkce.ts";
 import { asObject, type Json } from "./codeassist.ts";
 
 export const GEMINI_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
@@ -20,20 +20,6 @@ const tokenAnswer = z.looseObject({
   scope: z.string().optional(),
 });
 
-export interface PkceSession {
-  verifier: string;
-  state: string;
-}
-
-export function newPkceSession(): PkceSession {
-  return { verifier: toBase64Url(randomBytes(32)), state: toBase64Url(randomBytes(32)) };
-}
-
-async function challengeOf(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return toBase64Url(new Uint8Array(digest));
-}
-
 export async function authorizationUrl(config: Config, session: PkceSession): Promise<string> {
   const url = new URL(config.GEMINI_OAUTH_AUTHORIZE_URL);
   url.searchParams.set("client_id", config.GEMINI_OAUTH_CLIENT_ID);
@@ -42,7 +28,7 @@ export async function authorizationUrl(config: Config, session: PkceSession): Pr
   url.searchParams.set("scope", GEMINI_SCOPES.join(" "));
   url.searchParams.set("access_type", "offline");
   url.searchParams.set("prompt", "select_account");
-  url.searchParams.set("code_challenge", await challengeOf(session.verifier));
+  url.searchParams.set("code_challenge", await pkceChallenge(session.verifier));
   url.searchParams.set("code_challenge_method", "S256");
   url.searchParams.set("state", session.state);
   return url.toString();

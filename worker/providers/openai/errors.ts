@@ -1,4 +1,5 @@
-// What an OpenAI (or ChatGPT Codex backend) answer means for the account that gave it.
+// What an OpenAI (or ChatGPT Codex backend) answer means for the account that gave it, and the
+// events that end a broken Responses or Chat Completions stream.
 import type { AccountOutcome } from "../provider.ts";
 
 /** The original parks an OpenAI account for its rate-limit duration (default 60 minutes) when no reset is given. */
@@ -75,3 +76,33 @@ export function openaiOutcome(response: Response): AccountOutcome {
   if (status >= 500) return { kind: "server-error" };
   return { kind: "client-error" };
 }
+
+const encoder = new TextEncoder();
+
+/**
+ * Ends a broken Responses stream the way OpenAI ends a failed one: an `error` event (what the
+ * OpenAI SDK raises on) and `response.failed` (what Codex reads: without it, or
+ * response.completed, it reports "stream closed before response.completed").
+ */
+export function responsesStreamError(message: string): Uint8Array {
+  const error = { type: "error", code: "server_error", message, param: null };
+  const failed = {
+    type: "response.failed",
+    response: {
+      id: `resp_relay_${crypto.randomUUID().replaceAll("-", "")}`,
+      object: "response",
+      status: "failed",
+      error: { code: "server_error", message },
+      incomplete_details: null,
+      output: [],
+      usage: null,
+    },
+  };
+  return encoder.encode(
+    `event: error\ndata: ${JSON.stringify(error)}\n\nevent: response.failed\ndata: ${JSON.stringify(failed)}\n\n`,
+  );
+}
+
+/** Ends a broken chat stream with an OpenAI error chunk (what the OpenAI SDK raises on). */
+export const chatStreamError = (message: string): Uint8Array =>
+  encoder.encode(`data: ${JSON.stringify({ error: { message, type: "server_error", code: null } })}\n\n`);

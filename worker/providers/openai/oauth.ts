@@ -4,9 +4,10 @@
 import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import { randomBytes, toBase64Url, toHex } from "../../keyspace/crypto.ts";
+import { randomBytes, toHex } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
 import { callTokenEndpoint } from "../oauth-token.ts";
+import { type PkceSession, pkceChallenge } from "../pkce.ts";
 import { chatgptAccountIdOf } from "./jwt.ts";
 
 export const OPENAI_SCOPES = ["openid", "profile", "email", "offline_access"];
@@ -21,28 +22,18 @@ const tokenAnswer = z.looseObject({
   scope: z.string().optional(),
 });
 
-export interface OpenaiPkceSession {
-  verifier: string;
-  state: string;
-}
-
 /** As the original: a hex verifier of 64 random bytes, a hex state of 32. */
-export function newOpenaiPkceSession(): OpenaiPkceSession {
+export function newOpenaiPkceSession(): PkceSession {
   return { verifier: toHex(randomBytes(64)), state: toHex(randomBytes(32)) };
 }
 
-async function challengeOf(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return toBase64Url(new Uint8Array(digest));
-}
-
-export async function openaiAuthorizationUrl(config: Config, session: OpenaiPkceSession): Promise<string> {
+export async function openaiAuthorizationUrl(config: Config, session: PkceSession): Promise<string> {
   const url = new URL(config.OPENAI_OAUTH_AUTHORIZE_URL);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("client_id", config.OPENAI_OAUTH_CLIENT_ID);
   url.searchParams.set("redirect_uri", config.OPENAI_OAUTH_REDIRECT_URI);
   url.searchParams.set("scope", OPENAI_SCOPES.join(" "));
-  url.searchParams.set("code_challenge", await challengeOf(session.verifier));
+  url.searchParams.set("code_challenge", await pkceChallenge(session.verifier));
   url.searchParams.set("code_challenge_method", "S256");
   url.searchParams.set("state", session.state);
   url.searchParams.set("id_token_add_organizations", "true");
@@ -112,7 +103,7 @@ export function pastedCode(pasted: string, expectedState: string): string {
 
 export function exchangeOpenaiCode(
   config: Config,
-  session: OpenaiPkceSession,
+  session: PkceSession,
   pasted: string,
 ): Promise<OauthCredentials> {
   return tokenRequest(
