@@ -5,12 +5,8 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import { log } from "../../worker/http/log.ts";
 import { seal, unseal } from "../../worker/keyspace/crypto.ts";
-import {
-  type AccountGroupRecord,
-  type AccountRecord,
-  type PoolName,
-  poolNameOf,
-} from "../../worker/keyspace/records.ts";
+import type { AccountGroupRecord } from "../../worker/keyspace/records/account-groups.ts";
+import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keyspace/records/accounts.ts";
 import { providerFor } from "../../worker/providers/index.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";

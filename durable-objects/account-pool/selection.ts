@@ -2,7 +2,8 @@
 // conversation's sticky account, then the pool by priority and least recently used. A key bound
 // to a group sees only the group's members: sticky, pool and failover all stay inside it.
 // Dedicated (non-shared) accounts serve only keys bound to them or to one of their groups.
-import { type AccountRecord, groupIdOfBinding } from "../../worker/keyspace/records.ts";
+import { groupIdOfBinding } from "../../worker/keyspace/records/account-groups.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import { type AccountHealth, currentHealth, healthy } from "./health.ts";
 
 export interface Candidate {

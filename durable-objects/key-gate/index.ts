@@ -3,7 +3,7 @@
 // would halve the object's throughput); an alarm reclaims leases of Workers that died.
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
-import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import type { RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import { counts, type UsageRecord } from "../../worker/usage/aggregate.ts";
 import { addMicro } from "../../worker/usage/money.ts";
 import { periodStamps } from "../../worker/usage/periods.ts";

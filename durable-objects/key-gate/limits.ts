@@ -1,7 +1,8 @@
 // The per-key limits as pure functions over the gate's live state, so each rule can be tested
 // with a fake clock. Semantics follow Claude Relay Service (../shared/CRS-REFERENCE.md §3).
 import type { ErrorKind } from "../../worker/http/errors.ts";
-import type { Platform, RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import type { Platform } from "../../worker/keyspace/records/common.ts";
+import type { RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import { expiresAt } from "../../worker/relay/expiry.ts";
 import { mayUsePlatform, notPermittedMessage } from "../../worker/relay/permission.ts";
 import { DAY, dayStart, weekStart } from "./periods.ts";

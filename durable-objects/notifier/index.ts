@@ -5,7 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import { describeError, log } from "../../worker/http/log.ts";
-import type { WebhookConfig, WebhookTarget } from "../../worker/keyspace/records.ts";
+import type { WebhookConfig, WebhookTarget } from "../../worker/keyspace/records/webhooks.ts";
 import { loadWebhookConfig } from "../../worker/webhooks/config.ts";
 import type { RelayEvent } from "../../worker/webhooks/events.ts";
 import { buildDelivery, deliveryAccepted } from "../../worker/webhooks/format.ts";

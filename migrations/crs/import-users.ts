@@ -2,7 +2,7 @@
 // the same record, name index and id index the portal itself maintains.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { type UserRecord, userRecordSchema } from "../../worker/keyspace/records.ts";
+import { type UserRecord, userRecordSchema } from "../../worker/keyspace/records/users.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { nameKey } from "../../worker/keyspace/user-store.ts";
 import { mgetChunked } from "../framework.ts";

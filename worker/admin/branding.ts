@@ -2,7 +2,7 @@
 // and the public stats page read it from a public endpoint, which answers nothing else.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { type Branding, brandingSchema } from "../keyspace/records.ts";
+import { type Branding, brandingSchema } from "../keyspace/records/settings.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 
 /** Reached without a token (listed in index.ts's public paths). */

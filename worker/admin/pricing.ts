@@ -1,7 +1,7 @@
 // The price table: what is in force, admin overrides, and a refresh on demand.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { modelPriceSchema } from "../keyspace/records.ts";
+import { modelPriceSchema } from "../keyspace/records/pricing.ts";
 import { findPrice } from "../pricing/pricing.ts";
 import { loadedPrices, loadPrices, priceInfo, refreshPrices, setPriceOverrides } from "../pricing/table.ts";
 import { type AdminApp, jsonContent } from "./app.ts";

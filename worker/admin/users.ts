@@ -3,7 +3,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { keyLimitsSchema, type UserRecord } from "../keyspace/records.ts";
+import { keyLimitsSchema } from "../keyspace/records/relay-keys.ts";
+import type { UserRecord } from "../keyspace/records/users.ts";
 import {
   adminUserViewSchema,
   newUserBody,

@@ -4,7 +4,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { parseQuietly } from "./codec.ts";
 import { keys } from "./keys.ts";
-import { type RelayKeyRecord, relayKeyRecordSchema } from "./records.ts";
+import { type RelayKeyRecord, relayKeyRecordSchema } from "./records/relay-keys.ts";
 
 /** A key record as stored: its exact text (what the compare-and-set compares) and its reading. */
 export interface StoredRelayKey {

@@ -3,7 +3,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { parseRecord } from "./codec.ts";
 import { keys } from "./keys.ts";
-import { type OauthSessionRecord, oauthSessionRecordSchema } from "./records.ts";
+import { type OauthSessionRecord, oauthSessionRecordSchema } from "./records/sessions.ts";
 
 export class OauthSessionStore {
   private readonly redis: Redis;

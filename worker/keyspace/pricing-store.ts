@@ -8,7 +8,7 @@ import {
   priceOverridesSchema,
   type StoredPrices,
   storedPricesSchema,
-} from "./records.ts";
+} from "./records/pricing.ts";
 
 export class PricingStore {
   private readonly redis: Redis;

@@ -2,7 +2,8 @@
 // configuration (DESIGN §4 "settings"), read by the Notifier and the housekeeping cron.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "./keys.ts";
-import { type Branding, brandingSchema, type WebhookConfig, webhookConfigSchema } from "./records.ts";
+import { type Branding, brandingSchema } from "./records/settings.ts";
+import { type WebhookConfig, webhookConfigSchema } from "./records/webhooks.ts";
 
 export class SettingsStore {
   private readonly redis: Redis;

@@ -8,22 +8,17 @@ import { LegacyKeyStore } from "./legacy-key-store.ts";
 import { MetricsStore } from "./metrics-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
+import { type AccountGroupRecord, accountGroupRecordSchema } from "./records/account-groups.ts";
+import { type AccountRecord, type AccountType, accountRecordSchema } from "./records/accounts.ts";
+import { type AdminCredential, adminCredentialSchema } from "./records/admin.ts";
+import type { Platform } from "./records/common.ts";
+import { type RelayKeyRecord, relayKeyRecordSchema } from "./records/relay-keys.ts";
 import {
-  type AccountGroupRecord,
-  type AccountRecord,
-  type AccountType,
-  type AdminCredential,
-  accountGroupRecordSchema,
-  accountRecordSchema,
-  adminCredentialSchema,
-  type Platform,
   type RecentError,
   type RecentRequest,
-  type RelayKeyRecord,
   recentErrorSchema,
   recentRequestSchema,
-  relayKeyRecordSchema,
-} from "./records.ts";
+} from "./records/usage.ts";
 import { SettingsStore } from "./settings-store.ts";
 import { countersOfHash, type UsageCounters } from "./usage-counters.ts";
 import { UsageStore } from "./usage-store.ts";

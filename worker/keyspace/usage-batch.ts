@@ -5,7 +5,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { counts, type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
 import { PICO_PER_MICRO, picoOf, splitMicro } from "../usage/money.ts";
 import { keys } from "./keys.ts";
-import { recentErrorSchema, recentRequestSchema } from "./records.ts";
+import { recentErrorSchema, recentRequestSchema } from "./records/usage.ts";
 import { COST_REMAINDER_FIELD, USAGE_FIELDS } from "./usage-counters.ts";
 
 /** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */

@@ -3,7 +3,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { parseRecord } from "./codec.ts";
 import { keys } from "./keys.ts";
-import { type UserRecord, userRecordSchema } from "./records.ts";
+import { type UserRecord, userRecordSchema } from "./records/users.ts";
 
 /** How long a user's key-creation lock is held at most (a crashed holder cannot keep it). */
 const KEY_LOCK_MS = 10_000;

@@ -1,6 +1,7 @@
 // Cost of a request from its tokens, with prices in the LiteLLM
 // `model_prices_and_context_window.json` format (a snapshot ships in snapshot.json).
-import { type ModelPrice, modelPriceSchema, type Usage } from "../keyspace/records.ts";
+import { type ModelPrice, modelPriceSchema } from "../keyspace/records/pricing.ts";
+import type { Usage } from "../keyspace/records/usage.ts";
 import { microOf, picoPerToken } from "../usage/money.ts";
 import snapshot from "./snapshot.json";
 

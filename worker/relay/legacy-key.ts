@@ -6,7 +6,7 @@
 import { describeError, log } from "../http/log.ts";
 import { timingSafeEqual, toHex } from "../keyspace/crypto.ts";
 import type { LegacyKeyStore, StoredRelayKey } from "../keyspace/legacy-key-store.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 
 /** The original service's hash of a relay key: sha256 hex of the key followed by its ENCRYPTION_KEY. */
 export async function crsKeyHash(rawKey: string, crsEncryptionKey: string): Promise<string> {

@@ -9,7 +9,7 @@ import { type Env, type Services, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { errorResponse, RelayError } from "../http/errors.ts";
 import { timingSafeEqual } from "../keyspace/crypto.ts";
-import { poolNameOf } from "../keyspace/records.ts";
+import { poolNameOf } from "../keyspace/records/accounts.ts";
 import { LATENCY_BUCKETS_MS } from "../keyspace/usage-batch.ts";
 import { poolOf } from "../relay/schedule.ts";
 import { usd } from "../usage/report.ts";

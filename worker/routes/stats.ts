@@ -8,7 +8,7 @@ import type { RelayVariables } from "../http/context.ts";
 import { asRelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import type { UsageCounters } from "../keyspace/usage-counters.ts";
 import { expiresAt } from "../relay/expiry.ts";
 import { gateOf } from "../relay/gate.ts";

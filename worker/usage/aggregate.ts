@@ -2,7 +2,7 @@
 // system, for the hour, day, month and all time, and per key × model for the day, month and all
 // time. Pure, so the write-behind flush can sum a batch of requests before it sends anything.
 import type { UsageOwner, UsagePeriod } from "../keyspace/keys.ts";
-import type { Usage } from "../keyspace/records.ts";
+import type { Usage } from "../keyspace/records/usage.ts";
 import { emptyCounters, type UsageCounters, type UsageIncrement } from "../keyspace/usage-counters.ts";
 import { periodStamps } from "./periods.ts";
 

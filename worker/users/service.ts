@@ -4,12 +4,8 @@ import { createRelayKey } from "../admin/relay-keys.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { hashPassword, randomPassword } from "../keyspace/crypto.ts";
-import {
-  type KeyLimits,
-  keyLimitsSchema,
-  type RelayKeyRecord,
-  type UserRecord,
-} from "../keyspace/records.ts";
+import { type KeyLimits, keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
+import type { UserRecord } from "../keyspace/records/users.ts";
 import { emptyCounters } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
 import { gateOf } from "../relay/gate.ts";

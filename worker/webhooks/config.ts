@@ -7,7 +7,7 @@ import {
   type WebhookTarget,
   webhookConfigSchema,
   webhookTargetSchema,
-} from "../keyspace/records.ts";
+} from "../keyspace/records/webhooks.ts";
 import type { Keyspace } from "../keyspace/store.ts";
 
 export const defaultWebhookConfig = (): WebhookConfig => webhookConfigSchema.parse({ v: 1 });
