@@ -7,7 +7,7 @@ import { log } from "../../worker/http/log.ts";
 import { seal, unseal } from "../../worker/keyspace/crypto.ts";
 import type { AccountGroupRecord } from "../../worker/keyspace/records/account-groups.ts";
 import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keyspace/records/accounts.ts";
-import { providerFor } from "../../worker/providers/index.ts";
+import { accountKind } from "../../worker/providers/account-types.ts";
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
 import { accountStatusEvent } from "../../worker/webhooks/sources.ts";
@@ -244,7 +244,7 @@ export class AccountPool extends DurableObject<Env> {
   private async renewCredentials(accountId: string): Promise<RefreshResult> {
     const { keyspace, config, sealingKeys } = services(this.env);
     const account = await keyspace.getAccount(accountId);
-    const refresh = account ? providerFor(account.platform)?.refresh : undefined;
+    const refresh = account ? accountKind(account.type).refresh : undefined;
     if (!account || !refresh) return { ok: false, message: "account cannot refresh its credentials" };
     const keys = await sealingKeys;
     const current: unknown = JSON.parse(await unseal(keys, account.credentials));

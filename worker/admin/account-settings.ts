@@ -1,26 +1,12 @@
-// Type-specific account settings (AccountRecord.settings): which schema validates them, per
-// account type. Types without an entry take none.
-import type { z } from "zod";
+// Type-specific account settings (AccountRecord.settings), validated by the account kind's schema
+// (providers/account-types.ts). Kinds without one take none.
 import { RelayError } from "../http/errors.ts";
-import {
-  type AccountRecord,
-  type AccountSettingsMap,
-  type AccountType,
-  accountSettingsSchema,
-} from "../keyspace/records.ts";
-import { azureSettingsSchema } from "../providers/azure/settings.ts";
-import { bedrockSettingsSchema } from "../providers/bedrock/settings.ts";
-import { droidSettingsSchema } from "../providers/droid/settings.ts";
-
-const SCHEMAS: Partial<Record<AccountType, z.ZodType<Record<string, unknown>>>> = {
-  "azure-openai": azureSettingsSchema,
-  bedrock: bedrockSettingsSchema,
-  droid: droidSettingsSchema,
-};
+import { type AccountRecord, type AccountSettingsMap, accountSettingsSchema } from "../keyspace/records.ts";
+import { accountKind } from "../providers/account-types.ts";
 
 /** The stored settings with `changes` merged in (a null value removes a setting), validated for the type. */
 export function mergedSettings(record: AccountRecord, changes: Record<string, unknown>): AccountSettingsMap {
-  const schema = SCHEMAS[record.type];
+  const schema = accountKind(record.type).settings;
   if (!schema) throw new RelayError("invalid_request", `settings: ${record.type} accounts take no settings`);
   const merged: Record<string, unknown> = { ...record.settings };
   for (const [name, value] of Object.entries(changes)) {

@@ -4,10 +4,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import type { AccountRecord, AccountType } from "../keyspace/records.ts";
-import { azureChatProvider } from "../providers/azure/index.ts";
-import { providerFor } from "../providers/index.ts";
-import type { ClientCall } from "../providers/provider.ts";
+import type { AccountRecord } from "../keyspace/records.ts";
+import { accountKind } from "../providers/account-types.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam } from "./schemas.ts";
@@ -40,59 +38,9 @@ const route = createRoute({
   },
 });
 
-/** The default models are each platform's cheapest; an account's own model list wins. */
-const DEFAULT_MODEL: Partial<Record<AccountType, string>> = {
-  "claude-console": "claude-haiku-4-5",
-  "claude-oauth": "claude-haiku-4-5",
-  "gemini-api": "gemini-2.5-flash",
-  "gemini-oauth": "gemini-2.5-flash",
-  "openai-api": "gpt-5-mini",
-  "openai-oauth": "gpt-5",
-  bedrock: "claude-haiku-4-5",
-  "azure-openai": "gpt-4o-mini",
-  droid: "claude-sonnet-4-5-20250929",
-};
-
+/** The account kind's default model is its platform's cheapest; an account's own model list wins. */
 function testModel(account: AccountRecord, fallback: string): string {
   return account.models.find((m) => !m.endsWith("*")) ?? fallback;
-}
-
-/** The upstream path and body of the smallest request each platform accepts. */
-function tinyCall(account: AccountRecord, model: string): Omit<ClientCall, "request"> {
-  if (account.type === "azure-openai") {
-    // Chat completions: every Azure deployment of a chat model serves it (Responses needs a preview API).
-    const body = { model, messages: [{ role: "user", content: "hi" }], max_tokens: 1 };
-    return { path: "chat/completions", search: "", model, stream: false, body: JSON.stringify(body) };
-  }
-  switch (account.platform) {
-    case "gemini":
-      return {
-        path: `/v1beta/models/${model}:generateContent`,
-        search: "",
-        model,
-        stream: false,
-        body: JSON.stringify({
-          contents: [{ role: "user", parts: [{ text: "hi" }] }],
-          generationConfig: { maxOutputTokens: 1 },
-        }),
-      };
-    case "openai":
-      return {
-        path: "/responses",
-        search: "",
-        model,
-        stream: false,
-        body: JSON.stringify({ model, input: "hi", max_output_tokens: 16 }),
-      };
-    default:
-      return {
-        path: "/v1/messages",
-        search: "",
-        model,
-        stream: false,
-        body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: "user", content: "hi" }] }),
-      };
-  }
 }
 
 /** Removes every secret of the credentials from a text the upstream sent back. */
@@ -121,28 +69,19 @@ function upstreamMessage(text: string): string {
 
 export async function testAccount(env: Env, account: AccountRecord): Promise<AccountTestResult> {
   const s = services(env);
-  const fallback = DEFAULT_MODEL[account.type];
-  // Azure OpenAI accounts are platform openai but speak Azure's paths (providers/azure).
-  const provider = account.type === "azure-openai" ? azureChatProvider : providerFor(account.platform);
-  if (!fallback || !provider)
-    return {
-      ok: false,
-      status: 0,
-      latencyMs: 0,
-      model: "",
-      message: `Testing ${account.type} accounts is not supported yet`,
-    };
-  const model = testModel(account, fallback);
+  const kind = accountKind(account.type);
+  const { provider } = kind;
+  const model = testModel(account, kind.testModel);
   let current = account;
   let credentials = await accountCredentials(s, current);
-  if (provider.refresh?.due(current, credentials, Date.now())) {
+  if (kind.refresh?.due(current, credentials, Date.now())) {
     const renewed = await poolOf(env, s, account.platform).refreshCredentials(account.id);
     if (!renewed.ok)
       return { ok: false, status: 401, latencyMs: 0, model, message: scrub(renewed.message, credentials) };
     current = renewed.account;
     credentials = await accountCredentials(s, current);
   }
-  const call = tinyCall(current, model);
+  const call = kind.testCall(model);
   const client = new Request("https://relay.invalid/", {
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },

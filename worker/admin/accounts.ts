@@ -2,12 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
-import {
-  type AccountRecord,
-  type AccountSettingsMap,
-  API_KEY_ACCOUNT_TYPES,
-  poolNameOf,
-} from "../keyspace/records.ts";
+import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records.ts";
+import { accountKind } from "../providers/account-types.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { mergedSettings } from "./account-settings.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
@@ -172,7 +168,7 @@ export function registerAccounts(app: AdminApp) {
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
     const { apiKey, settings, ...changes } = c.req.valid("json");
-    if (apiKey && !API_KEY_ACCOUNT_TYPES.includes(record.type)) {
+    if (apiKey && !accountKind(record.type).takesApiKey) {
       throw new RelayError("invalid_request", "apiKey: this account signs in with OAuth, not an API key");
     }
     const updated: AccountRecord = {

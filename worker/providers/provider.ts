@@ -37,12 +37,6 @@ export interface AdaptedAnswer {
   usageModel?: string;
 }
 
-/** How an account's short-lived credentials (OAuth tokens) are renewed. */
-export interface CredentialRefresh {
-  due(account: AccountRecord, credentials: unknown, now: number): boolean;
-  renew(config: Config, account: AccountRecord, credentials: unknown): Promise<unknown>;
-}
-
 export interface Provider {
   platform: Platform;
   /** The AccountPool it schedules from when that is not its platform's (Azure OpenAI). */
@@ -71,5 +65,4 @@ export interface Provider {
   outcome(response: Response): AccountOutcome;
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
-  refresh?: CredentialRefresh;
 }

@@ -7,6 +7,7 @@ import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts
 import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records.ts";
+import { accountKind } from "../providers/account-types.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { type AccountRelease, type Ended, endedBy } from "./after.ts";
 import { meterStream } from "./meter.ts";
@@ -195,7 +196,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
     let response: Response;
     try {
       let credentials = await accountCredentials(ctx.services, account);
-      if (ctx.provider.refresh?.due(account, credentials, Date.now())) {
+      if (accountKind(account.type).refresh?.due(account, credentials, Date.now())) {
         const refreshed = await acquired.refreshCredentials();
         if (!refreshed) {
           verdict = acquired.handOver({ kind: "unauthorized" });

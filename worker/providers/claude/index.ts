@@ -1,8 +1,6 @@
-import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
 import type { Provider } from "../provider.ts";
 import { claudeOutcome, claudeStreamError } from "./errors.ts";
-import { expiresSoon, refreshClaudeTokens } from "./oauth.ts";
 import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
@@ -22,10 +20,4 @@ export const claudeProvider: Provider = {
   streamErrorEvent: claudeStreamError,
   outcome: claudeOutcome,
   sessionHash: (body) => claudeSessionHash(body),
-  refresh: {
-    due: (account, credentials, now) =>
-      account.type === "claude-oauth" && expiresSoon(oauthCredentialsSchema.parse(credentials), now),
-    renew: (config, _account, credentials) =>
-      refreshClaudeTokens(config, oauthCredentialsSchema.parse(credentials)),
-  },
 };

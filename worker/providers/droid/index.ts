@@ -1,7 +1,6 @@
 // Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each metered
 // with the meter of the protocol it answers in (Claude's for Messages, OpenAI's for Responses and
 // Chat Completions).
-import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import { chatUsageFromSse } from "../../translate/chat-usage.ts";
 import { claudeOutcome, claudeStreamError } from "../claude/errors.ts";
 import { claudeSessionHash } from "../claude/session.ts";
@@ -9,25 +8,8 @@ import { usageFromJson as claudeUsageFromJson, usageFromSse as claudeUsageFromSs
 import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
 import { openaiSessionHash } from "../openai/session.ts";
 import { usageFromJson as openaiUsageFromJson, usageFromSse as openaiUsageFromSse } from "../openai/usage.ts";
-import type { CredentialRefresh, Provider } from "../provider.ts";
-import { droidTokenExpiresSoon, refreshDroidTokens } from "./oauth.ts";
-import { droidSettingsOf } from "./settings.ts";
+import type { Provider } from "../provider.ts";
 import { buildDroidRequest } from "./upstream.ts";
-
-/** OAuth (WorkOS) accounts only; an API-key account's credentials never expire. */
-const droidRefresh: CredentialRefresh = {
-  due: (account, credentials, now) => {
-    if (account.type !== "droid") return false;
-    const oauth = oauthCredentialsSchema.safeParse(credentials);
-    return oauth.success && droidTokenExpiresSoon(oauth.data, now);
-  },
-  renew: (config, account, credentials) =>
-    refreshDroidTokens(
-      config,
-      oauthCredentialsSchema.parse(credentials).refreshToken,
-      droidSettingsOf(account).organizationId,
-    ),
-};
 
 export const droidClaudeProvider: Provider = {
   platform: "droid",
@@ -39,7 +21,6 @@ export const droidClaudeProvider: Provider = {
   streamErrorEvent: claudeStreamError,
   outcome: claudeOutcome,
   sessionHash: (body) => claudeSessionHash(body),
-  refresh: droidRefresh,
 };
 
 export const droidResponsesProvider: Provider = {
@@ -52,7 +33,6 @@ export const droidResponsesProvider: Provider = {
   streamErrorEvent: responsesStreamError,
   outcome: openaiOutcome,
   sessionHash: openaiSessionHash,
-  refresh: droidRefresh,
 };
 
 export const droidChatProvider: Provider = {

@@ -1,7 +1,5 @@
-import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import type { Provider } from "../provider.ts";
 import { geminiOutcome, geminiStreamError } from "./errors.ts";
-import { expiresSoon, refreshGeminiTokens } from "./oauth.ts";
 import { geminiSessionHash } from "./session.ts";
 import { buildGeminiRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
@@ -15,10 +13,4 @@ export const geminiProvider: Provider = {
   streamErrorEvent: geminiStreamError,
   outcome: geminiOutcome,
   sessionHash: (body) => geminiSessionHash(body),
-  refresh: {
-    due: (account, credentials, now) =>
-      account.type === "gemini-oauth" && expiresSoon(oauthCredentialsSchema.parse(credentials), now),
-    renew: (config, _account, credentials) =>
-      refreshGeminiTokens(config, oauthCredentialsSchema.parse(credentials)),
-  },
 };

@@ -1,8 +1,6 @@
 // OpenAI Responses (Codex CLI, the OpenAI SDK) through API-key accounts and ChatGPT OAuth accounts.
-import { oauthCredentialsSchema } from "../../keyspace/records.ts";
 import type { Provider } from "../provider.ts";
 import { openaiOutcome, responsesStreamError } from "./errors.ts";
-import { openaiTokenExpiresSoon, refreshOpenaiTokens } from "./oauth.ts";
 import { openaiSessionHash } from "./session.ts";
 import { buildOpenaiRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
@@ -16,11 +14,4 @@ export const openaiProvider: Provider = {
   streamErrorEvent: responsesStreamError,
   outcome: openaiOutcome,
   sessionHash: openaiSessionHash,
-  refresh: {
-    due: (account, credentials, now) =>
-      account.type === "openai-oauth" &&
-      openaiTokenExpiresSoon(oauthCredentialsSchema.parse(credentials), now),
-    renew: (config, _account, credentials) =>
-      refreshOpenaiTokens(config, oauthCredentialsSchema.parse(credentials)),
-  },
 };
