@@ -11,6 +11,7 @@ import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { errorBody, RelayError } from "../../worker/http/errors.ts";
+import { chatUsageFromSse } from "../../worker/providers/openai/usage.ts";
 import {
   anthropicChatStream,
   anthropicToChatRequest,
@@ -28,7 +29,6 @@ import {
 import { chatToAnthropicRequest } from "../../worker/translate/chat-to-anthropic.ts";
 import { chatToGeminiRequest, geminiModelName } from "../../worker/translate/chat-to-gemini.ts";
 import { chatToResponsesRequest } from "../../worker/translate/chat-to-responses.ts";
-import { chatUsageFromSse } from "../../worker/translate/chat-usage.ts";
 import { openaiErrorFrom } from "../../worker/translate/errors-to-openai.ts";
 import * as anthropic from "../../worker/translate/fixtures/anthropic.ts";
 import * as chat from "../../worker/translate/fixtures/chat.ts";

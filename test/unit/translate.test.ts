@@ -3,6 +3,7 @@
 // and streamed, tool calls included) to chat completions; refusals that name the field.
 import { describe, expect, it } from "vitest";
 import { RelayError } from "../../worker/http/errors.ts";
+import { chatUsageFromSse } from "../../worker/providers/openai/usage.ts";
 import {
   anthropicChatStream,
   anthropicToChatRequest,
@@ -24,7 +25,7 @@ import {
 } from "../../worker/translate/chat-to-anthropic.ts";
 import { chatToGeminiRequest, geminiModelName } from "../../worker/translate/chat-to-gemini.ts";
 import { chatToResponsesRequest, DEFAULT_INSTRUCTIONS } from "../../worker/translate/chat-to-responses.ts";
-import { chatUsageFromSse, dropUsageChunk, withStreamUsage } from "../../worker/translate/chat-usage.ts";
+import { dropUsageChunk, withStreamUsage } from "../../worker/translate/chat-usage.ts";
 import { openaiErrorFrom } from "../../worker/translate/errors-to-openai.ts";
 import * as anthropic from "../../worker/translate/fixtures/anthropic.ts";
 import * as chat from "../../worker/translate/fixtures/chat.ts";

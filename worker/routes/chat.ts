@@ -25,6 +25,7 @@ import { geminiProvider } from "../providers/gemini/index.ts";
 import { geminiModelList, isRestricted } from "../providers/gemini/models.ts";
 import { chatStreamError, responsesStreamError } from "../providers/openai/errors.ts";
 import { openaiProvider } from "../providers/openai/index.ts";
+import { chatUsageFromSse } from "../providers/openai/usage.ts";
 import type { ClientCall, Provider } from "../providers/provider.ts";
 import { mayUsePlatform } from "../relay/permission.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
@@ -41,7 +42,7 @@ import {
 import { chatToAnthropicRequest } from "../translate/chat-to-anthropic.ts";
 import { chatToGeminiRequest, geminiModelName } from "../translate/chat-to-gemini.ts";
 import { chatToResponsesRequest } from "../translate/chat-to-responses.ts";
-import { chatUsageFromSse, dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
+import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
 import { openaiErrorFrom } from "../translate/errors-to-openai.ts";
 import { geminiChatStream, geminiToChatResponse } from "../translate/gemini-to-chat.ts";
 import { responsesChatStream } from "../translate/responses-to-chat.ts";

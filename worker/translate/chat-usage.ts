@@ -1,26 +1,7 @@
-// Chat Completions as an upstream protocol (OpenAI API-key accounts answer chat natively): its
-// usage read off the SSE stream for the meter, and the usage chunk the relay asked for on the
-// client's behalf taken out again before the client sees it.
-import { usageFromOpenai } from "../providers/openai/usage.ts";
-import type { MeteredUsage } from "../providers/provider.ts";
-import { sseJson } from "../usage/sse.ts";
-import { emptyUsage } from "../usage/tokens.ts";
+// Chat Completions as an upstream protocol (OpenAI API-key accounts answer chat natively): the
+// usage chunk asked for on the client's behalf, so the meter (providers/openai/usage.ts) can read
+// it, and taken out again before the client sees it.
 import { asObject } from "./chat.ts";
-
-/** Usage of a streamed chat completion: the chunk that carries `usage` (sent when include_usage is on). */
-export function chatUsageFromSse(text: string): MeteredUsage {
-  let usage = emptyUsage();
-  let model: string | undefined;
-  let complete = false;
-  for (const chunk of sseJson(text)) {
-    if (typeof chunk.model === "string" && chunk.model !== "") model = chunk.model;
-    const raw = asObject(chunk.usage);
-    if (raw) usage = usageFromOpenai(raw);
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    if (choices.some((c) => typeof asObject(c)?.finish_reason === "string")) complete = true;
-  }
-  return { usage, model, complete };
-}
 
 /** The request body with `stream_options.include_usage` on, so that a streamed answer can be metered. */
 export function withStreamUsage(body: Record<string, unknown>): string {

@@ -1,10 +1,9 @@
 // Azure OpenAI accounts (platform `openai`, pool `azure-openai`): one provider per operation,
 // since each answers in its own protocol (chat chunks, Responses events, embeddings JSON) and is
 // metered with the OpenAI meters that read it.
-import { chatUsageFromSse } from "../../translate/chat-usage.ts";
 import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
 import { openaiSessionHash } from "../openai/session.ts";
-import { usageFromJson, usageFromSse } from "../openai/usage.ts";
+import { chatUsageFromSse, usageFromJson, usageFromSse } from "../openai/usage.ts";
 import type { Provider } from "../provider.ts";
 import { type AzureOperation, buildAzureRequest } from "./upstream.ts";
 

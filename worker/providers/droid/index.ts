@@ -1,13 +1,16 @@
 // Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each metered
 // with the meter of the protocol it answers in (Claude's for Messages, OpenAI's for Responses and
 // Chat Completions).
-import { chatUsageFromSse } from "../../translate/chat-usage.ts";
 import { claudeOutcome, claudeStreamError } from "../claude/errors.ts";
 import { claudeSessionHash } from "../claude/session.ts";
 import { usageFromJson as claudeUsageFromJson, usageFromSse as claudeUsageFromSse } from "../claude/usage.ts";
 import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
 import { openaiSessionHash } from "../openai/session.ts";
-import { usageFromJson as openaiUsageFromJson, usageFromSse as openaiUsageFromSse } from "../openai/usage.ts";
+import {
+  chatUsageFromSse,
+  usageFromJson as openaiUsageFromJson,
+  usageFromSse as openaiUsageFromSse,
+} from "../openai/usage.ts";
 import type { Provider } from "../provider.ts";
 import { buildDroidRequest } from "./upstream.ts";
 

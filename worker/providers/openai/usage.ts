@@ -1,7 +1,8 @@
-// Usage of an OpenAI Responses answer, read off its SSE stream (`event:` lines optional: the
-// event type is in the data) or its JSON body. OpenAI counts cached tokens inside input_tokens
-// and reasoning tokens inside output_tokens; the relay's fields keep cache reads apart, as the
-// original records them: input = input_tokens − cached_tokens, cache read = cached_tokens.
+// Usage of an OpenAI Responses answer, read off its SSE stream (`event:` lines optional: the event
+// type is in the data) or its JSON body, and of a streamed Chat Completions answer. OpenAI counts
+// cached tokens inside input_tokens and reasoning tokens inside output_tokens; the relay's fields
+// keep cache reads apart, as the original records them: input = input_tokens − cached_tokens,
+// cache read = cached_tokens.
 import type { Usage } from "../../keyspace/records.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { count, emptyUsage } from "../../usage/tokens.ts";
@@ -71,4 +72,19 @@ export function usageFromJson(text: string): MeteredUsage {
   } catch {
     return { usage: emptyUsage(), model: undefined, complete: false };
   }
+}
+
+/** Usage of a streamed chat completion: the chunk that carries `usage` (sent when include_usage is on). */
+export function chatUsageFromSse(text: string): MeteredUsage {
+  let usage = emptyUsage();
+  let model: string | undefined;
+  let complete = false;
+  for (const chunk of sseJson(text)) {
+    if (typeof chunk.model === "string" && chunk.model !== "") model = chunk.model;
+    const raw = asObject(chunk.usage);
+    if (raw) usage = usageFromOpenai(raw);
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    if (choices.some((c) => typeof asObject(c)?.finish_reason === "string")) complete = true;
+  }
+  return { usage, model, complete };
 }
