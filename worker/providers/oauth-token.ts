@@ -1,7 +1,7 @@
 // One call to an OAuth token endpoint (Claude, Google, OpenAI, WorkOS), with the same answers to
 // its failures: unreachable → 502; refused → 400 (502 when it failed itself), quoting the start of
 // its answer; an answer without what `schema` needs → 502.
-import type { z } from "zod";
+import { z } from "zod";
 import { RelayError } from "../http/errors.ts";
 
 export interface TokenEndpoint {
@@ -12,6 +12,14 @@ export interface TokenEndpoint {
   /** Appended to a refusal's status, e.g. a setting that may be missing. */
   hint?: string;
 }
+
+/** What an OAuth token endpoint answers; only the fields the relay keeps are checked. */
+export const tokenAnswerSchema = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+  scope: z.string().optional(),
+});
 
 /** A form-encoded POST to a token endpoint, as Google and WorkOS take it. */
 export const tokenFormRequest = (url: string, form: URLSearchParams): Request =>

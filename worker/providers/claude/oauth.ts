@@ -1,10 +1,9 @@
 // Claude official accounts: the OAuth flow the original uses (PKCE S256, its client id, scopes
 // and redirect URI), the code exchange, and token refresh.
-import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenAnswerSchema } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
 
 export const CLAUDE_SCOPES = [
@@ -15,14 +14,6 @@ export const CLAUDE_SCOPES = [
   "user:mcp_servers",
   "user:file_upload",
 ];
-
-/** What a token endpoint answers; only the fields we keep are checked. */
-const tokenAnswer = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  expires_in: z.number().positive().optional(),
-  scope: z.string().optional(),
-});
 
 export async function authorizationUrl(config: Config, session: PkceSession): Promise<string> {
   const url = new URL(config.CLAUDE_OAUTH_AUTHORIZE_URL);
@@ -43,7 +34,7 @@ async function tokenRequest(config: Config, body: Record<string, string>): Promi
     headers: { "content-type": "application/json", "user-agent": "claude-cli/1.0.56 (external, cli)" },
     body: JSON.stringify({ client_id: config.CLAUDE_OAUTH_CLIENT_ID, ...body }),
   });
-  const parsed = await callTokenEndpoint(request, tokenAnswer, { name: "Claude OAuth token endpoint" });
+  const parsed = await callTokenEndpoint(request, tokenAnswerSchema, { name: "Claude OAuth token endpoint" });
   return {
     accessToken: parsed.access_token,
     refreshToken: parsed.refresh_token,

@@ -1,22 +1,15 @@
 // Droid accounts signed in through Factory's WorkOS login, as the original keeps them: the
 // refresh token is exchanged at WorkOS's authenticate endpoint (form-encoded, the Factory CLI's
 // client id, the organization when known). WorkOS rotates refresh tokens: the new one replaces it.
-import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint, tokenFormRequest } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenAnswerSchema, tokenFormRequest } from "../oauth-token.ts";
 
 /** What the original assumes when WorkOS names no lifetime. */
 const DEFAULT_LIFETIME_SECONDS = 8 * 3600;
 /** Refreshed this long before it expires, so a long stream never starts on a dying token. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
-
-const workosAnswer = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  expires_in: z.number().positive().optional(),
-});
 
 export function droidTokenExpiresSoon(credentials: OauthCredentials, now: number): boolean {
   return credentials.expiresAt - REFRESH_MARGIN_MS <= now;
@@ -36,7 +29,7 @@ export async function refreshDroidTokens(
   });
   if (organizationId) form.set("organization_id", organizationId);
   const request = tokenFormRequest(config.DROID_OAUTH_TOKEN_URL, form);
-  const parsed = await callTokenEndpoint(request, workosAnswer, {
+  const parsed = await callTokenEndpoint(request, tokenAnswerSchema, {
     name: "WorkOS token endpoint",
     refusal: "WorkOS refused the Droid refresh token",
   });

@@ -2,23 +2,14 @@
 // OAuth client (PKCE S256, offline access, cloud-platform scope, Code Assist's code page as the
 // redirect), the code exchange and token refresh (form-encoded, as Google's token endpoint takes
 // them), and finding the account's Code Assist project (loadCodeAssist, then onboardUser).
-import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint, tokenFormRequest } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenAnswerSchema, tokenFormRequest } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
 import { asObject, type Json } from "./codeassist.ts";
 
 export const GEMINI_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
-
-/** What Google's token endpoint answers; only the fields we keep are checked. */
-const tokenAnswer = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  expires_in: z.number().positive().optional(),
-  scope: z.string().optional(),
-});
 
 export async function authorizationUrl(config: Config, session: PkceSession): Promise<string> {
   const url = new URL(config.GEMINI_OAUTH_AUTHORIZE_URL);
@@ -38,7 +29,7 @@ async function tokenRequest(config: Config, fields: Record<string, string>): Pro
   const form = new URLSearchParams({ client_id: config.GEMINI_OAUTH_CLIENT_ID, ...fields });
   if (config.GEMINI_OAUTH_CLIENT_SECRET) form.set("client_secret", config.GEMINI_OAUTH_CLIENT_SECRET);
   const request = tokenFormRequest(config.GEMINI_OAUTH_TOKEN_URL, form);
-  const parsed = await callTokenEndpoint(request, tokenAnswer, {
+  const parsed = await callTokenEndpoint(request, tokenAnswerSchema, {
     name: "Google OAuth token endpoint",
     hint: config.GEMINI_OAUTH_CLIENT_SECRET ? "" : " (GEMINI_OAUTH_CLIENT_SECRET is not set)",
   });

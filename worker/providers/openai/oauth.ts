@@ -6,7 +6,7 @@ import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toHex } from "../../keyspace/crypto.ts";
 import type { OauthCredentials } from "../../keyspace/records.ts";
-import { callTokenEndpoint } from "../oauth-token.ts";
+import { callTokenEndpoint, tokenAnswerSchema } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
 import { chatgptAccountIdOf } from "./jwt.ts";
 
@@ -14,13 +14,8 @@ export const OPENAI_SCOPES = ["openid", "profile", "email", "offline_access"];
 /** What Codex asks for when it refreshes. */
 const REFRESH_SCOPE = "openid profile email";
 
-const tokenAnswer = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  id_token: z.string().min(1).optional(),
-  expires_in: z.number().positive().optional(),
-  scope: z.string().optional(),
-});
+/** ChatGPT's answer also carries the id token the account id is read from. */
+const tokenAnswer = tokenAnswerSchema.extend({ id_token: z.string().min(1).optional() });
 
 /** As the original: a hex verifier of 64 random bytes, a hex state of 32. */
 export function newOpenaiPkceSession(): PkceSession {
