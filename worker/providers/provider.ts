@@ -66,3 +66,13 @@ export interface Provider {
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
 }
+
+/**
+ * What a provider takes from the wire format it answers in (Anthropic Messages, OpenAI Responses,
+ * Chat Completions): its meters, its stream error event, its account outcomes, its session hash.
+ * Account types that speak another platform's format (Azure, Droid) take that platform's.
+ */
+export type WireFormat = Pick<
+  Provider,
+  "protocol" | "usageFromSse" | "usageFromJson" | "streamErrorEvent" | "outcome" | "sessionHash"
+>;

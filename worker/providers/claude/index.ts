@@ -1,13 +1,23 @@
 import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
-import type { Provider } from "../provider.ts";
+import type { Provider, WireFormat } from "../provider.ts";
 import { claudeOutcome, claudeStreamError } from "./errors.ts";
 import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
 
+/** Anthropic Messages, as Claude accounts answer it (and Droid's Messages endpoint). */
+export const messagesWire: WireFormat = {
+  protocol: "anthropic",
+  usageFromSse,
+  usageFromJson,
+  streamErrorEvent: claudeStreamError,
+  outcome: claudeOutcome,
+  sessionHash: (body) => claudeSessionHash(body),
+};
+
 export const claudeProvider: Provider = {
   platform: "claude",
-  protocol: "anthropic",
+  ...messagesWire,
   // Bedrock accounts sit in the Claude pool but speak AWS's InvokeModel: handed over by type.
   buildRequest: (call, account, credentials, config) =>
     account.type === "bedrock"
@@ -15,9 +25,4 @@ export const claudeProvider: Provider = {
       : buildClaudeRequest(call, account, credentials, config),
   adaptAnswer: (response, call, account) =>
     account.type === "bedrock" ? bedrockAnswer(response, call, account) : undefined,
-  usageFromSse,
-  usageFromJson,
-  streamErrorEvent: claudeStreamError,
-  outcome: claudeOutcome,
-  sessionHash: (body) => claudeSessionHash(body),
 };

@@ -1,47 +1,17 @@
-// Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each metered
-// with the meter of the protocol it answers in (Claude's for Messages, OpenAI's for Responses and
-// Chat Completions).
-import { claudeOutcome, claudeStreamError } from "../claude/errors.ts";
-import { claudeSessionHash } from "../claude/session.ts";
-import { usageFromJson as claudeUsageFromJson, usageFromSse as claudeUsageFromSse } from "../claude/usage.ts";
-import { chatStreamError, openaiOutcome, responsesStreamError } from "../openai/errors.ts";
-import { openaiSessionHash } from "../openai/session.ts";
-import {
-  chatUsageFromSse,
-  usageFromJson as openaiUsageFromJson,
-  usageFromSse as openaiUsageFromSse,
-} from "../openai/usage.ts";
-import type { Provider } from "../provider.ts";
-import { buildDroidRequest } from "./upstream.ts";
+// Droid (Factory.ai) accounts, platform `droid`: one provider per Factory endpoint, each with the
+// wire format it answers in (Anthropic Messages, OpenAI Responses, Chat Completions).
+import { messagesWire } from "../claude/index.ts";
+import { chatWire, responsesWire } from "../openai/index.ts";
+import type { Provider, WireFormat } from "../provider.ts";
+import { buildDroidRequest, type DroidEndpoint } from "./upstream.ts";
 
-export const droidClaudeProvider: Provider = {
+const droidProvider = (endpoint: DroidEndpoint, wire: WireFormat): Provider => ({
   platform: "droid",
-  protocol: "anthropic",
+  ...wire,
   buildRequest: (call, account, credentials, config) =>
-    buildDroidRequest("anthropic", call, account, credentials, config),
-  usageFromSse: claudeUsageFromSse,
-  usageFromJson: claudeUsageFromJson,
-  streamErrorEvent: claudeStreamError,
-  outcome: claudeOutcome,
-  sessionHash: (body) => claudeSessionHash(body),
-};
+    buildDroidRequest(endpoint, call, account, credentials, config),
+});
 
-export const droidResponsesProvider: Provider = {
-  platform: "droid",
-  protocol: "openai",
-  buildRequest: (call, account, credentials, config) =>
-    buildDroidRequest("openai", call, account, credentials, config),
-  usageFromSse: openaiUsageFromSse,
-  usageFromJson: openaiUsageFromJson,
-  streamErrorEvent: responsesStreamError,
-  outcome: openaiOutcome,
-  sessionHash: openaiSessionHash,
-};
-
-export const droidChatProvider: Provider = {
-  ...droidResponsesProvider,
-  buildRequest: (call, account, credentials, config) =>
-    buildDroidRequest("comm", call, account, credentials, config),
-  usageFromSse: chatUsageFromSse,
-  streamErrorEvent: chatStreamError,
-};
+export const droidClaudeProvider = droidProvider("anthropic", messagesWire);
+export const droidResponsesProvider = droidProvider("openai", responsesWire);
+export const droidChatProvider = droidProvider("comm", chatWire);
