@@ -94,7 +94,6 @@ export interface AccountSettings {
 export async function addAccount(
   env: Env,
   type: AccountRecord["type"],
-  platform: AccountRecord["platform"],
   settings: AccountSettings,
   credentials: unknown,
 ): Promise<AccountRecord> {
@@ -103,7 +102,7 @@ export async function addAccount(
     v: 1,
     id: crypto.randomUUID(),
     type,
-    platform,
+    platform: accountKind(type).platform,
     name: settings.name,
     description: settings.description ?? "",
     baseUrl: settings.baseUrl ?? "",
@@ -159,7 +158,7 @@ export function registerAccounts(app: AdminApp) {
 
   app.openapi(routes.createConsole, async (c) => {
     const { apiKey, ...settings } = c.req.valid("json");
-    const record = await addAccount(c.env, "claude-console", "claude", settings, { apiKey });
+    const record = await addAccount(c.env, "claude-console", settings, { apiKey });
     return c.json({ account: accountView(record) }, 201);
   });
 

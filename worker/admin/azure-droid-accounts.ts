@@ -68,7 +68,6 @@ export function registerAzureDroidAccounts(app: AdminApp) {
     const record = await addAccount(
       c.env,
       "azure-openai",
-      "openai",
       { ...common, baseUrl: endpoint, settings },
       { apiKey },
     );
@@ -85,7 +84,7 @@ export function registerAzureDroidAccounts(app: AdminApp) {
     const credentials = apiKey
       ? { apiKey }
       : await droidOauthCredentials(c.env, refreshToken, accessToken, expiresAt, organizationId);
-    const record = await addAccount(c.env, "droid", "droid", { ...common, settings }, credentials);
+    const record = await addAccount(c.env, "droid", { ...common, settings }, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 }

@@ -59,7 +59,7 @@ export function registerBedrockAccounts(app: AdminApp) {
       ...(defaultModel ? { defaultModel } : {}),
     };
     const credentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-    const record = await addAccount(c.env, "bedrock", "claude", { ...common, settings }, credentials);
+    const record = await addAccount(c.env, "bedrock", { ...common, settings }, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 

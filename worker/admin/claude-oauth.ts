@@ -66,7 +66,7 @@ export function registerClaudeOauth(app: AdminApp) {
     const { sessionId, code, ...settings } = c.req.valid("json");
     const session = await takeOauthSession(s, "claude", sessionId);
     const credentials = await exchangeCode(s.config, session, code);
-    const record = await addAccount(c.env, "claude-oauth", "claude", settings, credentials);
+    const record = await addAccount(c.env, "claude-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -91,7 +91,7 @@ export function registerClaudeOauth(app: AdminApp) {
         scopes: [],
       });
     }
-    const record = await addAccount(c.env, "claude-oauth", "claude", settings, credentials);
+    const record = await addAccount(c.env, "claude-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 }

@@ -116,7 +116,7 @@ async function withProject(
 export function registerGeminiAccounts(app: AdminApp) {
   app.openapi(routes.createApi, async (c) => {
     const { apiKey, ...settings } = c.req.valid("json");
-    const record = await addAccount(c.env, "gemini-api", "gemini", settings, { apiKey });
+    const record = await addAccount(c.env, "gemini-api", settings, { apiKey });
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -133,7 +133,7 @@ export function registerGeminiAccounts(app: AdminApp) {
     const session = await takeOauthSession(s, "gemini", sessionId);
     const tokens = await exchangeCode(s.config, session, code);
     const credentials = await withProject(s, settings, tokens, given);
-    const record = await addAccount(c.env, "gemini-oauth", "gemini", settings, credentials);
+    const record = await addAccount(c.env, "gemini-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -145,7 +145,7 @@ export function registerGeminiAccounts(app: AdminApp) {
       ? { accessToken, refreshToken, expiresAt: expiresAt ?? Date.now() + 3_600_000, scopes: GEMINI_SCOPES }
       : await refreshGeminiTokens(s.config, { accessToken: "none", refreshToken, expiresAt: 0, scopes: [] });
     const credentials = await withProject(s, settings, tokens, given);
-    const record = await addAccount(c.env, "gemini-oauth", "gemini", settings, credentials);
+    const record = await addAccount(c.env, "gemini-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 }

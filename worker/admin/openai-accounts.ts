@@ -89,7 +89,7 @@ const routes = {
 export function registerOpenaiAccounts(app: AdminApp) {
   app.openapi(routes.createApi, async (c) => {
     const { apiKey, ...settings } = c.req.valid("json");
-    const record = await addAccount(c.env, "openai-api", "openai", settings, { apiKey });
+    const record = await addAccount(c.env, "openai-api", settings, { apiKey });
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -105,7 +105,7 @@ export function registerOpenaiAccounts(app: AdminApp) {
     const { sessionId, code, ...settings } = c.req.valid("json");
     const session = await takeOauthSession(s, "openai", sessionId);
     const credentials = await exchangeOpenaiCode(s.config, session, code);
-    const record = await addAccount(c.env, "openai-oauth", "openai", settings, credentials);
+    const record = await addAccount(c.env, "openai-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 
@@ -133,7 +133,7 @@ export function registerOpenaiAccounts(app: AdminApp) {
         ...(accountId ? { chatgptAccountId: accountId } : {}),
       });
     }
-    const record = await addAccount(c.env, "openai-oauth", "openai", settings, credentials);
+    const record = await addAccount(c.env, "openai-oauth", settings, credentials);
     return c.json({ account: accountView(record) }, 201);
   });
 }

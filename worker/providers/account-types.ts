@@ -1,7 +1,8 @@
-// What an account kind is: for every AccountType, the platform and pool it is scheduled in, the
-// provider its requests go through, the settings and credentials it holds, how its credentials are
-// renewed, and the smallest request that tests it. The pool (refresh), the admin API (settings,
-// API-key updates, "test connection") and the relay (refresh before sending) read it from here.
+// What an account kind is: for every AccountType, the platform it belongs to (its pool: poolNameOf
+// in keyspace/records/accounts.ts), the provider its requests go through, the settings and
+// credentials it holds, how its credentials are renewed, and the smallest request that tests it.
+// The pool (refresh), the relay (refresh before sending) and the admin API (new accounts' platform,
+// settings, API-key updates, "test connection") read it from here.
 import type { z } from "zod";
 import type { Config } from "../env.ts";
 import {
@@ -10,7 +11,6 @@ import {
   bedrockCredentialsSchema,
   consoleCredentialsSchema,
   oauthCredentialsSchema,
-  type PoolName,
 } from "../keyspace/records/accounts.ts";
 import type { Platform } from "../keyspace/records/common.ts";
 import { azureChatProvider } from "./azure/index.ts";
@@ -38,8 +38,7 @@ export type TestCall = Omit<ClientCall, "request">;
 
 export interface AccountKind {
   platform: Platform;
-  pool: PoolName;
-  /** The provider its pool's requests go through where the route does not pick another (and the admin test). */
+  /** The provider its requests go through where the route does not pick another (and the admin test). */
   provider: Provider;
   /** What `settings` holds (absent: the kind takes none). */
   settings?: z.ZodType<Record<string, unknown>>;
@@ -113,16 +112,14 @@ const azureChatTest = (model: string): TestCall => ({
   body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 1 }),
 });
 
-const claude = { platform: "claude", pool: "claude", provider: claudeProvider } as const;
+const claude = { platform: "claude", provider: claudeProvider } as const;
 const gemini = {
   platform: "gemini",
-  pool: "gemini",
   provider: geminiProvider,
   testCall: geminiTest,
 } as const;
 const openai = {
   platform: "openai",
-  pool: "openai",
   provider: openaiProvider,
   testCall: responsesTest,
 } as const;
@@ -178,10 +175,9 @@ const ACCOUNT_KINDS: Record<AccountType, AccountKind> = {
     refresh: oauthRefresh(openaiTokenExpiresSoon, refreshOpenaiTokens),
     testModel: "gpt-5",
   },
-  // Platform openai, but a pool of its own: only the /azure routes use these accounts.
+  // Platform openai, but a pool of its own (poolNameOf): only the /azure routes use these accounts.
   "azure-openai": {
     platform: "openai",
-    pool: "azure-openai",
     provider: azureChatProvider,
     settings: azureSettingsSchema,
     credentials: consoleCredentialsSchema,
@@ -192,7 +188,6 @@ const ACCOUNT_KINDS: Record<AccountType, AccountKind> = {
   // Served by the /droid routes in three protocols; the Messages provider is its default.
   droid: {
     platform: "droid",
-    pool: "droid",
     provider: droidClaudeProvider,
     settings: droidSettingsSchema,
     credentials: consoleCredentialsSchema.or(oauthCredentialsSchema),
