@@ -4,6 +4,7 @@
 // Dedicated (non-shared) accounts serve only keys bound to them or to one of their groups.
 import { groupIdOfBinding } from "../../worker/keyspace/records/account-groups.ts";
 import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
+import { matchesModel } from "../../worker/providers/model-patterns.ts";
 import { type AccountHealth, currentHealth, healthy } from "./health.ts";
 
 export interface Candidate {
@@ -22,12 +23,7 @@ export interface AcquireRequest {
 export type Unusable = "inactive" | "unschedulable" | "parked" | "busy" | "model" | "excluded";
 
 export function servesModel(record: AccountRecord, model: string): boolean {
-  if (record.models.length === 0) return true;
-  const wanted = model.toLowerCase();
-  return record.models.some((entry) => {
-    const pattern = entry.toLowerCase();
-    return pattern.endsWith("*") ? wanted.startsWith(pattern.slice(0, -1)) : wanted === pattern;
-  });
+  return record.models.length === 0 || matchesModel(record.models, model);
 }
 
 export function whyUnusable(c: Candidate, request: AcquireRequest, now: number): Unusable | null {

@@ -14,7 +14,7 @@ import {
   azureResponsesProvider,
 } from "../providers/azure/index.ts";
 import { bareModel } from "../providers/azure/upstream.ts";
-import { isRestricted } from "../providers/gemini/models.ts";
+import { isRestricted } from "../providers/model-patterns.ts";
 import { relay } from "../relay/pipeline.ts";
 import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { NO_QUERY } from "../relay/upstream-query.ts";

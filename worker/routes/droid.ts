@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { droidChatProvider, droidClaudeProvider, droidResponsesProvider } from "../providers/droid/index.ts";
-import { isRestricted } from "../providers/gemini/models.ts";
+import { isRestricted } from "../providers/model-patterns.ts";
 import { relay } from "../relay/pipeline.ts";
 import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { NO_QUERY } from "../relay/upstream-query.ts";

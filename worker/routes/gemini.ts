@@ -19,8 +19,9 @@ import {
   reshapeResponse,
 } from "../providers/gemini/codeassist.ts";
 import { geminiProvider } from "../providers/gemini/index.ts";
-import { geminiModel, geminiModelList, isRestricted } from "../providers/gemini/models.ts";
+import { geminiModel, geminiModelList } from "../providers/gemini/models.ts";
 import { speaksCodeAssist } from "../providers/gemini/upstream.ts";
+import { isRestricted } from "../providers/model-patterns.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
 import { relayKey, requirePermission } from "../relay/relay-key.ts";
 import { upstreamQuery } from "../relay/upstream-query.ts";

@@ -1,5 +1,7 @@
 // The model list served at GET /gemini/v1beta/models, in Google's shape, without asking an upstream
 // (the original answers from a fixed description too).
+import { isRestricted } from "../model-patterns.ts";
+
 const GEMINI_MODELS = [
   ["gemini-2.5-pro", "Gemini 2.5 Pro"],
   ["gemini-2.5-flash", "Gemini 2.5 Flash"],
@@ -28,15 +30,6 @@ export function geminiModel(id: string, displayName = id): GeminiModel {
     supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
     thinking: true,
   };
-}
-
-/** A key's blacklist entry (exact, or `prefix*`) matches the model, as the KeyGate reads it. */
-export function isRestricted(restricted: readonly string[], model: string): boolean {
-  const wanted = model.toLowerCase();
-  return restricted.some((entry) => {
-    const pattern = entry.toLowerCase();
-    return pattern.endsWith("*") ? wanted.startsWith(pattern.slice(0, -1)) : wanted === pattern;
-  });
 }
 
 /** The models a key may use: the fixed list minus the key's blacklist. */
