@@ -3,6 +3,7 @@
 import type { ErrorKind } from "../../worker/http/errors.ts";
 import type { Platform } from "../../worker/keyspace/records/common.ts";
 import type { RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
+import { isRestricted } from "../../worker/providers/model-patterns.ts";
 import { expiresAt } from "../../worker/relay/expiry.ts";
 import { mayUsePlatform, notPermittedMessage } from "../../worker/relay/permission.ts";
 import { DAY, dayStart, weekStart } from "./periods.ts";
@@ -66,14 +67,6 @@ export function isClaudeFamily(model: string): boolean {
   return /claude|opus|sonnet|haiku/i.test(model);
 }
 
-function modelIsRestricted(restricted: string[], model: string): boolean {
-  const wanted = model.toLowerCase();
-  return restricted.some((entry) => {
-    const pattern = entry.toLowerCase();
-    return pattern.endsWith("*") ? wanted.startsWith(pattern.slice(0, -1)) : wanted === pattern;
-  });
-}
-
 /** Every limit but concurrency, in the original's order; null when the request may start. */
 export function checkLimits(
   record: RelayKeyRecord,
@@ -91,7 +84,7 @@ export function checkLimits(
   if (!mayUsePlatform(limits, request.platform)) {
     return { kind: "permission", code: "permission_denied", message: notPermittedMessage(request.platform) };
   }
-  if (limits.restrictedModels.length > 0 && modelIsRestricted(limits.restrictedModels, request.model)) {
+  if (limits.restrictedModels.length > 0 && isRestricted(limits.restrictedModels, request.model)) {
     return {
       kind: "permission",
       code: "model_not_allowed",

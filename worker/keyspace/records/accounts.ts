@@ -17,14 +17,6 @@ export const ACCOUNT_TYPES = [
   /** Factory.ai Droid (served by the /droid routes). */
   "droid",
 ] as const;
-/** Account types whose credentials are one API key (`{ apiKey }`). */
-export const API_KEY_ACCOUNT_TYPES: readonly string[] = [
-  "claude-console",
-  "gemini-api",
-  "openai-api",
-  "azure-openai",
-  "droid",
-];
 export const accountTypeSchema = z.enum(ACCOUNT_TYPES);
 export type AccountType = z.infer<typeof accountTypeSchema>;
 
