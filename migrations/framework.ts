@@ -7,7 +7,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { z } from "zod";
 import { keys } from "../worker/keyspace/keys.ts";
-import { accountRecordSchema, relayKeyRecordSchema } from "../worker/keyspace/records.ts";
+import { accountRecordSchema } from "../worker/keyspace/records/accounts.ts";
+import { relayKeyRecordSchema } from "../worker/keyspace/records/relay-keys.ts";
 
 export interface RecordFamily {
   label: string;

@@ -1,7 +1,8 @@
 // What each key of the original's Redis is, by its name (CRS-REFERENCE §2, §8, §9, §12, §13):
 // a record we import, a usage aggregate we import, an index we skip, or a family we report.
 import type { UsagePeriod } from "../../worker/keyspace/keys.ts";
-import type { AccountType, Platform } from "../../worker/keyspace/records.ts";
+import type { AccountType } from "../../worker/keyspace/records/accounts.ts";
+import type { Platform } from "../../worker/keyspace/records/common.ts";
 
 export type RedisType = "hash" | "string" | "set" | "list" | "zset" | "stream";
 

@@ -3,7 +3,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { type SealingKey, seal, unseal } from "../../worker/keyspace/crypto.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { type AccountRecord, accountRecordSchema } from "../../worker/keyspace/records.ts";
+import { type AccountRecord, accountRecordSchema } from "../../worker/keyspace/records/accounts.ts";
 import { mgetChunked } from "../framework.ts";
 import { CrsCipher } from "./crs-crypto.ts";
 import { describeIssue } from "./fields.ts";

@@ -4,9 +4,9 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "../../worker/keyspace/keys.ts";
 import {
   type AccountGroupRecord,
-  type AccountRecord,
   accountGroupRecordSchema,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/account-groups.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { mgetChunked } from "../framework.ts";
 import { mapGroup } from "./map-groups.ts";

@@ -7,9 +7,8 @@ import { keys } from "../../worker/keyspace/keys.ts";
 import {
   type AccountGroupRecord,
   accountGroupRecordSchema,
-  type RelayKeyRecord,
-  relayKeyRecordSchema,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/account-groups.ts";
+import { type RelayKeyRecord, relayKeyRecordSchema } from "../../worker/keyspace/records/relay-keys.ts";
 import { legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
 import { mgetChunked } from "../framework.ts";
 import { type KeyContext, type MappedKey, mapRelayKey } from "./map-keys.ts";

@@ -3,7 +3,7 @@
 // keyExpiryWarningDays (ours alone) is kept. Written through worker/webhooks/config.ts.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { type WebhookConfig, webhookConfigSchema } from "../../worker/keyspace/records.ts";
+import { type WebhookConfig, webhookConfigSchema } from "../../worker/keyspace/records/webhooks.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { defaultWebhookConfig, saveWebhookConfig } from "../../worker/webhooks/config.ts";
 import { mapWebhooks } from "./map-webhooks.ts";

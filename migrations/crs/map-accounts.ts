@@ -8,7 +8,7 @@ import {
   consoleCredentialsSchema,
   type OauthCredentials,
   oauthCredentialsSchema,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/accounts.ts";
 import { azureSettingsSchema } from "../../worker/providers/azure/settings.ts";
 import { bedrockSettingsSchema } from "../../worker/providers/bedrock/settings.ts";
 import { droidSettingsSchema } from "../../worker/providers/droid/settings.ts";

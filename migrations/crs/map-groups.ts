@@ -6,10 +6,10 @@
 // always the source's: the original's Redis drops an empty set, so no set means no members.)
 import {
   type AccountGroupRecord,
-  type AccountRecord,
   accountGroupRecordSchema,
-  PLATFORMS,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/account-groups.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
+import { PLATFORMS } from "../../worker/keyspace/records/common.ts";
 import { describeIssue, isoTime, type Mapped, unmappedFields } from "./fields.ts";
 import type { Fields } from "./source.ts";
 

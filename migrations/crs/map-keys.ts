@@ -8,17 +8,17 @@
 // takes the original's default for it. A field carried, even empty, is read as the original reads it.
 import {
   type AccountGroupRecord,
-  type AccountRecord,
-  CLIENT_IDS,
-  type Expiry,
   GROUP_BINDING_PREFIX,
+} from "../../worker/keyspace/records/account-groups.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
+import { CLIENT_IDS, PLATFORMS, type Platform } from "../../worker/keyspace/records/common.ts";
+import {
+  type Expiry,
   type KeyLimits,
   keyLimitsSchema,
-  PLATFORMS,
-  type Platform,
   type RelayKeyRecord,
   relayKeyRecordSchema,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/relay-keys.ts";
 import { legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
 import { Corrupt, describeIssue, isoTime, type Mapped, num, stringList, unmappedFields } from "./fields.ts";
 import type { Fields } from "./source.ts";

@@ -6,7 +6,8 @@
 //
 // A field the record does not carry keeps the value of the user already here; only a user new
 // here takes the original's default for it.
-import { keyLimitsSchema, type UserRecord, userRecordSchema } from "../../worker/keyspace/records.ts";
+import { keyLimitsSchema } from "../../worker/keyspace/records/relay-keys.ts";
+import { type UserRecord, userRecordSchema } from "../../worker/keyspace/records/users.ts";
 import { describeIssue, isoTime, type Mapped } from "./fields.ts";
 import { text } from "./plan.ts";
 

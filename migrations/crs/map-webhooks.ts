@@ -19,7 +19,7 @@ import {
   type WebhookEventType,
   type WebhookTarget,
   webhookTargetSchema,
-} from "../../worker/keyspace/records.ts";
+} from "../../worker/keyspace/records/webhooks.ts";
 import { describeIssue } from "./fields.ts";
 import { text } from "./plan.ts";
 import type { Skipped } from "./report.ts";

@@ -22,15 +22,11 @@ import {
   verifyPassword,
 } from "../../worker/keyspace/crypto.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "../../worker/keyspace/keys.ts";
-import {
-  accountGroupRecordSchema,
-  accountRecordSchema,
-  keyLimitsSchema,
-  relayKeyRecordSchema,
-  userRecordSchema,
-  webhookConfigSchema,
-  webhookTargetSchema,
-} from "../../worker/keyspace/records.ts";
+import { accountGroupRecordSchema } from "../../worker/keyspace/records/account-groups.ts";
+import { accountRecordSchema } from "../../worker/keyspace/records/accounts.ts";
+import { keyLimitsSchema, relayKeyRecordSchema } from "../../worker/keyspace/records/relay-keys.ts";
+import { userRecordSchema } from "../../worker/keyspace/records/users.ts";
+import { webhookConfigSchema, webhookTargetSchema } from "../../worker/keyspace/records/webhooks.ts";
 import { Keyspace } from "../../worker/keyspace/store.ts";
 import { crsKeyHash, findLegacyKey, legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
 import { saveWebhookConfig } from "../../worker/webhooks/config.ts";

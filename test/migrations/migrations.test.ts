@@ -8,7 +8,7 @@ import { REPO_ROOT } from "../../dev/stack.ts";
 import { type Migration, runMigrations } from "../../migrations/framework.ts";
 import { MIGRATIONS } from "../../migrations/registry.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { relayKeyRecordSchema } from "../../worker/keyspace/records.ts";
+import { relayKeyRecordSchema } from "../../worker/keyspace/records/relay-keys.ts";
 import { dump, startKeyspace, type TestKeyspace } from "./helpers.ts";
 
 let ks: TestKeyspace;

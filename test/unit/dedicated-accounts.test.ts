@@ -2,7 +2,7 @@
 // key bound to them or to a group they belong to — sticky sessions and failover included.
 import { beforeEach, describe, expect, it } from "vitest";
 import { type Candidate, choose, eligible } from "../../durable-objects/account-pool/selection.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import {
   accountRecord,
   admin,

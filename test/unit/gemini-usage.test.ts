@@ -2,7 +2,7 @@
 // each account type and dialect, the answer reshaping between dialects, errors, the session hash.
 import { describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import { reshapeJson, reshapeSse } from "../../worker/providers/gemini/codeassist.ts";
 import { geminiOutcome } from "../../worker/providers/gemini/errors.ts";
 import { geminiProvider } from "../../worker/providers/gemini/index.ts";

@@ -7,7 +7,7 @@ import { healthy } from "../../durable-objects/account-pool/health.ts";
 import type { Candidate } from "../../durable-objects/account-pool/selection.ts";
 import { ensureAdminCredential } from "../../worker/admin/bootstrap.ts";
 import { type Env, services } from "../../worker/env.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 
 export const testEnv = env as unknown as Env & { TEST_FAKE_UPSTREAM_URL: string };
 export const upstreamUrl = testEnv.TEST_FAKE_UPSTREAM_URL;

@@ -9,7 +9,7 @@ import {
   type Spend,
 } from "../../durable-objects/key-gate/limits.ts";
 import { dayStart, weekStart } from "../../durable-objects/key-gate/periods.ts";
-import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 const TZ = 8;

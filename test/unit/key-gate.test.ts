@@ -2,7 +2,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AdmitRequest } from "../../durable-objects/key-gate/index.ts";
-import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import { testEnv } from "./helpers.ts";
 
 const request: AdmitRequest = { model: "claude-sonnet-4-5", platform: "claude", clients: [], counted: true };

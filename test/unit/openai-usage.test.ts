@@ -2,7 +2,7 @@
 // request per account type, the sticky-session hash, rate-limit resets and the OAuth requests.
 import { describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
-import type { AccountRecord } from "../../worker/keyspace/records.ts";
+import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import {
   openaiOutcome,
   parseDurationMs,

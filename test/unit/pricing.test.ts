@@ -1,6 +1,6 @@
 // Cost from the shipped LiteLLM-format prices, checked by hand; refresh and overrides.
 import { describe, expect, it } from "vitest";
-import type { Usage } from "../../worker/keyspace/records.ts";
+import type { Usage } from "../../worker/keyspace/records/usage.ts";
 import { costOf, findPrice, shippedPrices } from "../../worker/pricing/pricing.ts";
 import {
   admin,

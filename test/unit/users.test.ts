@@ -2,7 +2,7 @@
 // disabled user's keys refused at once (through the Worker and at the key's gate).
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RelayKeyRecord } from "../../worker/keyspace/records.ts";
+import type { RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import { admin, BASE, createConsoleAccount, freshKeyspace, messages, testEnv, waitFor } from "./helpers.ts";
 
 let token: string;

@@ -4,7 +4,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "../../worker/env.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { keyLimitsSchema } from "../../worker/keyspace/records.ts";
+import { keyLimitsSchema } from "../../worker/keyspace/records/relay-keys.ts";
 import { applyUsageBatch, batchOps } from "../../worker/keyspace/usage-batch.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 import { testEnv } from "./helpers.ts";

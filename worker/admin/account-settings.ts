@@ -1,7 +1,11 @@
 // Type-specific account settings (AccountRecord.settings), validated by the account kind's schema
 // (providers/account-types.ts). Kinds without one take none.
 import { RelayError } from "../http/errors.ts";
-import { type AccountRecord, type AccountSettingsMap, accountSettingsSchema } from "../keyspace/records.ts";
+import {
+  type AccountRecord,
+  type AccountSettingsMap,
+  accountSettingsSchema,
+} from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 
 /** The stored settings with `changes` merged in (a null value removes a setting), validated for the type. */

@@ -4,7 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
+import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
-import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records.ts";
+import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { mergedSettings } from "./account-settings.ts";

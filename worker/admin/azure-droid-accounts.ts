@@ -2,7 +2,7 @@
 // (Factory.ai) accounts (API key, optional user agent). Changes go through PATCH /accounts/{id}.
 import { z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
-import type { AccountSettingsMap, OauthCredentials } from "../keyspace/records.ts";
+import type { AccountSettingsMap, OauthCredentials } from "../keyspace/records/accounts.ts";
 import { azureAccountFields } from "../providers/azure/settings.ts";
 import { refreshDroidTokens } from "../providers/droid/oauth.ts";
 import { droidAccountFields } from "../providers/droid/settings.ts";

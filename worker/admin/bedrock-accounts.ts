@@ -4,7 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { type AccountRecord, bedrockCredentialsSchema, poolNameOf } from "../keyspace/records.ts";
+import { type AccountRecord, bedrockCredentialsSchema, poolNameOf } from "../keyspace/records/accounts.ts";
 import { bedrockAccountFields } from "../providers/bedrock/settings.ts";
 import { accountsChanged } from "../relay/schedule.ts";
 import { addAccount, sealCredentials } from "./accounts.ts";

@@ -2,7 +2,7 @@
 // and importing tokens (setup-token or refresh token) as the original accepts them.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import type { OauthCredentials } from "../keyspace/records.ts";
+import type { OauthCredentials } from "../keyspace/records/accounts.ts";
 import { authorizationUrl, exchangeCode, refreshClaudeTokens } from "../providers/claude/oauth.ts";
 import { newPkceSession } from "../providers/pkce.ts";
 import { addAccount } from "./accounts.ts";

@@ -3,7 +3,7 @@
 // account's Cloud project is found once, here, when it is not given.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import type { OauthCredentials } from "../keyspace/records.ts";
+import type { OauthCredentials } from "../keyspace/records/accounts.ts";
 import {
   authorizationUrl,
   discoverProject,

@@ -9,10 +9,8 @@ import {
   accountGroupRecordSchema,
   GROUP_BINDING_PREFIX,
   groupIdOfBinding,
-  PLATFORMS,
-  type Platform,
-  platformSchema,
-} from "../keyspace/records.ts";
+} from "../keyspace/records/account-groups.ts";
+import { PLATFORMS, type Platform, platformSchema } from "../keyspace/records/common.ts";
 import type { Keyspace } from "../keyspace/store.ts";
 import { accountsChanged } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { keyLimitsSchema, type RelayKeyRecord, recentRequestSchema } from "../keyspace/records.ts";
+import { keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
+import { recentRequestSchema } from "../keyspace/records/usage.ts";
 import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
 import { gateOf } from "../relay/gate.ts";
@@ -16,7 +17,7 @@ const security = [{ adminJwt: [] }];
 const tags = ["keys"];
 const keyResult = z.object({ key: keyViewSchema });
 const notFound = jsonContent(errorSchema, "No such key");
-// records.ts builds its schemas before @hono/zod-openapi adds `.openapi` to zod's: name a copy.
+// keyspace/records/ builds its schemas before @hono/zod-openapi adds `.openapi` to zod's: name a copy.
 const recentRequestView = recentRequestSchema.extend({}).openapi("RecentRequest");
 const countersSchema = z
   .object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])))

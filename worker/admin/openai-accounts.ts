@@ -2,7 +2,7 @@
 // accounts through the authorization link + pasted callback, or from imported tokens.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import type { OauthCredentials } from "../keyspace/records.ts";
+import type { OauthCredentials } from "../keyspace/records/accounts.ts";
 import { chatgptAccountIdOf, expiryOf } from "../providers/openai/jwt.ts";
 import {
   exchangeOpenaiCode,

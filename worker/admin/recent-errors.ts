@@ -2,7 +2,7 @@
 // (worker/keyspace/usage-batch.ts), with key and account names joined in at read time.
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
-import { recentErrorSchema } from "../keyspace/records.ts";
+import { recentErrorSchema } from "../keyspace/records/usage.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 
 const recentErrorView = recentErrorSchema

@@ -1,6 +1,11 @@
 // Creating and changing relay keys: shared by the admin API, the local stack and importers.
 import { generateRelayKey, hashRelayKey } from "../keyspace/crypto.ts";
-import { type Expiry, type KeyLimits, keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records.ts";
+import {
+  type Expiry,
+  type KeyLimits,
+  keyLimitsSchema,
+  type RelayKeyRecord,
+} from "../keyspace/records/relay-keys.ts";
 import type { Keyspace } from "../keyspace/store.ts";
 
 export interface NewRelayKey {

@@ -1,11 +1,7 @@
 // Request and response bodies of the admin API; the OpenAPI document is generated from these.
 import { z } from "@hono/zod-openapi";
-import {
-  accountRecordSchema,
-  expirySchema,
-  keyLimitChanges,
-  relayKeyRecordSchema,
-} from "../keyspace/records.ts";
+import { accountRecordSchema } from "../keyspace/records/accounts.ts";
+import { expirySchema, keyLimitChanges, relayKeyRecordSchema } from "../keyspace/records/relay-keys.ts";
 
 export const errorSchema = z
   .object({ error: z.object({ type: z.string(), message: z.string() }) })

@@ -1,5 +1,6 @@
 // What the admin API shows of stored records: never a hash, never a credential.
-import type { AccountRecord, RelayKeyRecord } from "../keyspace/records.ts";
+import type { AccountRecord } from "../keyspace/records/accounts.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 
 export function keyView(record: RelayKeyRecord) {
   const { hash: _hash, v: _v, ...view } = record;

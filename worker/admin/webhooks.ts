@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { WEBHOOK_EVENTS, webhookConfigSchema } from "../keyspace/records.ts";
+import { WEBHOOK_EVENTS, webhookConfigSchema } from "../keyspace/records/webhooks.ts";
 import { configView, loadWebhookConfig, mergeTargets, saveWebhookConfig } from "../webhooks/config.ts";
 import { notifierOf } from "../webhooks/notify.ts";
 import { type AdminApp, jsonContent } from "./app.ts";

@@ -1,4 +1,4 @@
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import type { Protocol } from "./errors.ts";
 
 /** Per-request values every handler can read (Hono context variables). */

@@ -2,7 +2,9 @@
 // response, say what an upstream failure means for the account. relay/ knows only this shape.
 import type { Config } from "../env.ts";
 import type { Protocol } from "../http/errors.ts";
-import type { AccountRecord, Platform, PoolName, Usage } from "../keyspace/records.ts";
+import type { AccountRecord, PoolName } from "../keyspace/records/accounts.ts";
+import type { Platform } from "../keyspace/records/common.ts";
+import type { Usage } from "../keyspace/records/usage.ts";
 
 export interface ClientCall {
   request: Request;

@@ -2,7 +2,7 @@
 // without them (Azure's deployment, Bedrock's region).
 import type { z } from "zod";
 import { RelayError } from "../http/errors.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
+import type { AccountRecord } from "../keyspace/records/accounts.ts";
 
 /**
  * The settings `schema` reads from `account`; a record without valid ones answers 502, naming the

@@ -5,7 +5,7 @@ import type { Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import { expiresAt } from "./expiry.ts";
 import { forgetKeyCopy, recallKey, rememberKey } from "./key-fallback.ts";
 import { findLegacyKey } from "./legacy-key.ts";

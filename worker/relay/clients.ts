@@ -1,5 +1,5 @@
 // The original service's predefined clients, recognised by User-Agent and path.
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 
 export type ClientId = RelayKeyRecord["limits"]["allowedClients"][number];
 

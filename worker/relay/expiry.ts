@@ -1,4 +1,4 @@
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 
 /** When a key stops working (epoch ms), or null if it never does or is not yet activated. */
 export function expiresAt(record: RelayKeyRecord): number | null {

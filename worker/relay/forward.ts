@@ -6,7 +6,7 @@
 import type { AcquireRequest } from "../../durable-objects/account-pool/index.ts";
 import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
+import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { type AccountRelease, type Ended, endedBy } from "./after.ts";

@@ -3,7 +3,7 @@
 import type { AdmitRequest, Denial, Lease } from "../../durable-objects/key-gate/index.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import type { UsageRecord } from "../usage/aggregate.ts";
 
 export interface Admission {

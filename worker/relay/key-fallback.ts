@@ -2,7 +2,7 @@
 // isolate has never seen the key (isolates are recycled at any time). The isolate cache
 // (auth.ts) answers every other request; this copy is written at most once per record version
 // per isolate, after the response, and read only when the keyspace has failed.
-import { type RelayKeyRecord, relayKeyRecordSchema } from "../keyspace/records.ts";
+import { type RelayKeyRecord, relayKeyRecordSchema } from "../keyspace/records/relay-keys.ts";
 
 /** Not a routable address: the Cache API only needs a URL-shaped key. */
 const ORIGIN = "https://key-fallback.edge-relay.internal";

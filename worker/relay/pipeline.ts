@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { type Env, services } from "../env.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { KeyedVariables } from "../http/context.ts";
-import type { AccountRecord } from "../keyspace/records.ts";
+import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import type { Provider } from "../providers/provider.ts";
 import { afterResponse, endRefused } from "./after.ts";
 import { identifyClients } from "./clients.ts";

@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { type Env, services } from "../env.ts";
 import type { KeyedVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
-import type { Platform } from "../keyspace/records.ts";
+import type { Platform } from "../keyspace/records/common.ts";
 import { authenticate, extractRelayKey } from "./auth.ts";
 import { mayUsePlatform, notPermittedMessage } from "./permission.ts";
 

@@ -5,7 +5,7 @@ import type { AcquireRequest, ParkedNow, Settlement } from "../../durable-object
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { unseal } from "../keyspace/crypto.ts";
-import type { AccountRecord, PoolName } from "../keyspace/records.ts";
+import type { AccountRecord, PoolName } from "../keyspace/records/accounts.ts";
 import type { AccountOutcome } from "../providers/provider.ts";
 
 const credentialCache = new Map<string, { updatedAt: string; credentials: unknown }>();

@@ -1,4 +1,4 @@
-import type { Usage } from "../keyspace/records.ts";
+import type { Usage } from "../keyspace/records/usage.ts";
 
 export function emptyUsage(): Usage {
   return {

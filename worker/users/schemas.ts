@@ -1,6 +1,7 @@
 // Bodies of the user portal and the admin's user routes (OpenAPI from zod).
 import { z } from "@hono/zod-openapi";
-import { expirySchema, keyLimitChanges, userRecordSchema } from "../keyspace/records.ts";
+import { expirySchema, keyLimitChanges } from "../keyspace/records/relay-keys.ts";
+import { userRecordSchema } from "../keyspace/records/users.ts";
 
 export { keyLimitChanges };
 

@@ -1,5 +1,5 @@
 // The shape every target formatter produces and the helpers they share.
-import type { WebhookTarget, WebhookTargetType } from "../keyspace/records.ts";
+import type { WebhookTarget, WebhookTargetType } from "../keyspace/records/webhooks.ts";
 import type { RelayEvent } from "./events.ts";
 
 export interface Delivery {

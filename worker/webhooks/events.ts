@@ -1,6 +1,6 @@
 // What the relay tells operators about: one event type per thing that happened, with the data a
 // target needs, and one plain-text rendering (title + lines) every chat target shares.
-import type { WebhookEventType } from "../keyspace/records.ts";
+import type { WebhookEventType } from "../keyspace/records/webhooks.ts";
 
 export type EventValue = string | number | boolean | null;
 

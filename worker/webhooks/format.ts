@@ -1,5 +1,5 @@
 // Target config + event → the HTTP request for it, through the target type's formatter.
-import type { WebhookTarget } from "../keyspace/records.ts";
+import type { WebhookTarget } from "../keyspace/records/webhooks.ts";
 import type { Delivery } from "./delivery.ts";
 import type { RelayEvent } from "./events.ts";
 import { bark } from "./targets/bark.ts";

@@ -2,7 +2,7 @@
 // within the configured number of days, once per key and expiry date.
 import type { Env } from "../env.ts";
 import { services } from "../env.ts";
-import type { RelayKeyRecord } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import { expiresAt } from "../relay/expiry.ts";
 import { loadWebhookConfig } from "./config.ts";
 import { newEvent } from "./events.ts";

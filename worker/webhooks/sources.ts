@@ -2,7 +2,8 @@
 // quota (KeyGate). Built here so the objects only decide *when*.
 import type { AccountStatus } from "../../durable-objects/account-pool/health.ts";
 import type { Denial } from "../../durable-objects/key-gate/limits.ts";
-import type { RelayKeyRecord, WebhookEventType } from "../keyspace/records.ts";
+import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
+import type { WebhookEventType } from "../keyspace/records/webhooks.ts";
 import { newEvent, type RelayEvent } from "./events.ts";
 
 const STATUS_EVENT: Record<AccountStatus, WebhookEventType> = {

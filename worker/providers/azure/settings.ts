@@ -1,7 +1,7 @@
 // What an Azure OpenAI account holds besides its endpoint (the record's baseUrl) and its api-key
 // (the sealed credentials): the deployment its chat/embeddings calls go to and the api-versions.
 import { z } from "zod";
-import type { AccountRecord } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 import { requiredSettings } from "../settings.ts";
 
 /** Azure's current GA version for chat completions and embeddings. */

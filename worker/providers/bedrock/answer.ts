@@ -1,7 +1,7 @@
 // Bedrock's answers in Anthropic's shape: streams re-framed as SSE, errors ({"message"} plus the
 // x-amzn-errortype header) as Anthropic error bodies with the same status, so the Claude
 // outcome rules and the client both read them as they read Anthropic's own.
-import type { AccountRecord } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 import type { AdaptedAnswer, ClientCall } from "../provider.ts";
 import { bedrockModelId } from "./models.ts";
 import { bedrockSettingsOf } from "./settings.ts";

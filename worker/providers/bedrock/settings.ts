@@ -1,7 +1,7 @@
 // What a Bedrock account holds besides its access key (the sealed credentials), in the record's
 // `settings`: the region it calls and which model ids it sends (not secret, so shown to admins).
 import { z } from "zod";
-import type { AccountRecord } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 import { requiredSettings } from "../settings.ts";
 
 export const bedrockSettingsSchema = z

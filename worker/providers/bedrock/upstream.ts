@@ -3,7 +3,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import { type AccountRecord, bedrockCredentialsSchema } from "../../keyspace/records.ts";
+import { type AccountRecord, bedrockCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
 import { bedrockModelId } from "./models.ts";
 import { bedrockSettingsOf } from "./settings.ts";

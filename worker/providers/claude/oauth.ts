@@ -2,7 +2,7 @@
 // and redirect URI), the code exchange, and token refresh.
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import type { OauthCredentials } from "../../keyspace/records.ts";
+import type { OauthCredentials } from "../../keyspace/records/accounts.ts";
 import { callTokenEndpoint, tokenAnswerSchema } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
 

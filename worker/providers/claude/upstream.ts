@@ -1,7 +1,7 @@
 // Builds the request to Anthropic (or a chained relay / the fake upstream) for a Claude account.
 import type { Config } from "../../env.ts";
-import type { AccountRecord } from "../../keyspace/records.ts";
-import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
+import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
 
 /** Client headers that must not reach the upstream: credentials, hop-by-hop, proxy and CDN headers. */

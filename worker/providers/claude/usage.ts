@@ -1,5 +1,5 @@
 // Usage of an Anthropic Messages response, read off its SSE stream or its JSON body.
-import type { Usage } from "../../keyspace/records.ts";
+import type { Usage } from "../../keyspace/records/usage.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { addUsage, count, emptyUsage } from "../../usage/tokens.ts";
 import type { MeteredUsage } from "../provider.ts";

@@ -3,7 +3,7 @@
 // client id, the organization when known). WorkOS rotates refresh tokens: the new one replaces it.
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
-import type { OauthCredentials } from "../../keyspace/records.ts";
+import type { OauthCredentials } from "../../keyspace/records/accounts.ts";
 import { callTokenEndpoint, tokenAnswerSchema, tokenFormRequest } from "../oauth-token.ts";
 
 /** What the original assumes when WorkOS names no lifetime. */

@@ -1,7 +1,7 @@
 // What a Droid account may hold besides its credentials: the user agent to present (the original
 // lets an account override the Factory CLI's) and, for OAuth accounts, the WorkOS organization.
 import { z } from "zod";
-import type { AccountRecord } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 
 export const droidSettingsSchema = z
   .object({

@@ -8,7 +8,7 @@ import {
   type AccountRecord,
   consoleCredentialsSchema,
   oauthCredentialsSchema,
-} from "../../keyspace/records.ts";
+} from "../../keyspace/records/accounts.ts";
 import { asObject } from "../openai/jwt.ts";
 import type { ClientCall } from "../provider.ts";
 import { droidSettingsOf } from "./settings.ts";

@@ -3,8 +3,8 @@
 // speak Code Assist with a bearer token and their Cloud project. A call in the other dialect than
 // the account's is mapped (codeassist.ts); the answer is mapped back by the route.
 import type { Config } from "../../env.ts";
-import type { AccountRecord } from "../../keyspace/records.ts";
-import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
+import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
 import {
   asObject,

@@ -1,7 +1,7 @@
 // Usage of a Gemini answer, read off its SSE stream (`alt=sse`), its JSON body, or the JSON array
 // a stream is without `alt=sse`. Code Assist wraps each answer as `{response: …}`; both shapes are read.
 // Every chunk of a stream may carry `usageMetadata`; each is the running total, so the last one wins.
-import type { Usage } from "../../keyspace/records.ts";
+import type { Usage } from "../../keyspace/records/usage.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { count, emptyUsage } from "../../usage/tokens.ts";
 import type { MeteredUsage } from "../provider.ts";

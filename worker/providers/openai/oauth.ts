@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
 import { randomBytes, toHex } from "../../keyspace/crypto.ts";
-import type { OauthCredentials } from "../../keyspace/records.ts";
+import type { OauthCredentials } from "../../keyspace/records/accounts.ts";
 import { callTokenEndpoint, tokenAnswerSchema } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
 import { chatgptAccountIdOf } from "./jwt.ts";

@@ -5,8 +5,8 @@
 //   Codex backend `{baseUrl | CHATGPT_CODEX_BASE}/responses`, with only the headers the original
 //   lets through, the account's token and `chatgpt-account-id`, and `store:false` in the body.
 import type { Config } from "../../env.ts";
-import type { AccountRecord } from "../../keyspace/records.ts";
-import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records.ts";
+import type { AccountRecord } from "../../keyspace/records/accounts.ts";
+import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
 import { asObject, chatgptAccountIdOf } from "./jwt.ts";
 
