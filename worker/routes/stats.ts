@@ -255,25 +255,9 @@ statsRoutes.post("/api/user-model-stats", async (c) => {
     .map((model, i) => ({ model, counters: counters[i] }))
     .flatMap(({ model, counters: c }) => {
       if (!c || c.requests === 0) return [];
-      const cost = usd(c.costMicroUsd);
-      return [
-        {
-          model,
-          requests: c.requests,
-          inputTokens: c.inputTokens,
-          outputTokens: c.outputTokens,
-          cacheCreateTokens: c.cacheCreateTokens,
-          cacheReadTokens: c.cacheReadTokens,
-          ephemeral5mTokens: c.ephemeral5mTokens,
-          ephemeral1hTokens: c.ephemeral1hTokens,
-          allTokens: allTokens(c),
-          cost,
-          formattedCost: formatCost(cost),
-          // The original's shape of the same cost.
-          costs: { total: cost },
-          formatted: { total: formatCost(cost) },
-        },
-      ];
+      const usage = usageOut(c);
+      // The original's shape of the same cost, beside the bucket's.
+      return [{ model, ...usage, costs: { total: usage.cost }, formatted: { total: usage.formattedCost } }];
     })
     .sort((a, b) => b.cost - a.cost || b.allTokens - a.allTokens);
   return c.json({ success: true as const, data, period }, 200);
