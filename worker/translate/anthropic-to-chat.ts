@@ -13,6 +13,7 @@ import {
   type FinishReason,
   type Json,
   nowSeconds,
+  parseObject,
   toDataUrl,
 } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";
@@ -97,12 +98,7 @@ export function anthropicChatStream(requestedModel: string): StreamTranslator {
   return {
     event({ data }) {
       if (failed || finished) return [];
-      let event: Json | undefined;
-      try {
-        event = asObject(JSON.parse(data));
-      } catch {
-        return [];
-      }
+      const event = parseObject(data);
       switch (event?.type) {
         case "message_start": {
           const message = asObject(event.message);

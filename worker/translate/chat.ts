@@ -9,6 +9,15 @@ export function asObject(value: unknown): Json | undefined {
   return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
+/** The JSON object `text` holds; undefined for anything else, unreadable JSON included. */
+export function parseObject(text: string): Json | undefined {
+  try {
+    return asObject(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The objects of an array (anything else in it, or a non-array, left out). */
 export function objects(value: unknown): Json[] {
   if (!Array.isArray(value)) return [];

@@ -16,6 +16,7 @@ import {
   newToolCallId,
   nowSeconds,
   objects,
+  parseObject,
   toDataUrl,
 } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";
@@ -131,12 +132,7 @@ export function geminiChatStream(requestedModel: string): StreamTranslator {
   return {
     event({ data }) {
       if (failed) return [];
-      let chunk: Json | undefined;
-      try {
-        chunk = asObject(JSON.parse(data));
-      } catch {
-        return [];
-      }
+      const chunk = parseObject(data);
       if (!chunk) return [];
       const error = asObject(chunk.error);
       if (error) {

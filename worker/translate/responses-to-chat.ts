@@ -1,7 +1,7 @@
 // OpenAI Responses → OpenAI Chat Completions: a ChatGPT account's Responses stream, event by event,
 // as chat chunks (and, folded by chat-stream.ts, as one completion). Pure functions.
 import { count } from "../usage/tokens.ts";
-import { asObject, type ChatUsage, chatUsage, type FinishReason, type Json } from "./chat.ts";
+import { asObject, type ChatUsage, chatUsage, type FinishReason, type Json, parseObject } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";
 
 /** Responses count cached tokens inside input_tokens and reasoning inside output_tokens, as chat does. */
@@ -45,12 +45,7 @@ export function responsesChatStream(requestedModel: string): StreamTranslator {
   return {
     event({ data }) {
       if (failed || finished) return [];
-      let event: Json | undefined;
-      try {
-        event = asObject(JSON.parse(data));
-      } catch {
-        return [];
-      }
+      const event = parseObject(data);
       if (!event) return [];
       const response = asObject(event.response);
       switch (event.type) {
