@@ -2,7 +2,7 @@
 // while after an overload, flagged unauthorized, or counted toward a temporary error state.
 import type { AccountOutcome } from "../../worker/providers/provider.ts";
 
-export type AccountStatus = "active" | "rate-limited" | "overloaded" | "unauthorized" | "error";
+export type AccountStatus = "active" | "rate-limited" | "overloaded" | "unauthorized" | "error" | "blocked";
 
 export interface AccountHealth {
   status: AccountStatus;

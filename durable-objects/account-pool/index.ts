@@ -8,7 +8,7 @@ import { seal, unseal } from "../../worker/keyspace/crypto.ts";
 import type { AccountGroupRecord } from "../../worker/keyspace/records/account-groups.ts";
 import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keyspace/records/accounts.ts";
 import { accountKind } from "../../worker/providers/account-types.ts";
-import type { AccountOutcome } from "../../worker/providers/provider.ts";
+import type { AccountOutcome, UsageWindows } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
 import { accountStatusEvent } from "../../worker/webhooks/sources.ts";
 import {
@@ -74,7 +74,18 @@ export interface AccountState {
   until: number | null;
   activeLeases: number;
   lastUsedAt: number | null;
+  /** The latest usage windows read off the account's answers (subscription accounts). */
+  windows: UsageWindows | null;
+  /** Model families parked on their own while the account serves the others (until: epoch ms). */
+  familyParks: { family: string; until: number }[];
+  /** What it has served today (TIMEZONE_OFFSET_HOURS day), USD: counted for a daily cost quota. */
+  costTodayUsd: number;
+  /** Why an otherwise healthy account is not scheduled, by its own options (null: it is). */
+  stopped: { reason: StopReason; until: number | null } | null;
 }
+
+/** An account's own options that stop its scheduling: its 5-hour window, daily cost, subscription end. */
+export type StopReason = "window" | "daily-cost" | "expired";
 
 interface Sticky {
   accountId: string;
@@ -309,6 +320,10 @@ export class AccountPool extends DurableObject<Env> {
         until: health.status === "active" ? null : health.until,
         activeLeases: counts.get(accountId) ?? 0,
         lastUsedAt: health.lastUsedAt || null,
+        windows: null,
+        familyParks: [],
+        costTodayUsd: 0,
+        stopped: null,
       };
     });
   }

@@ -18,6 +18,13 @@ export interface AcquireRequest {
   sessionHash?: string;
   boundAccountId?: string;
   exclude: string[];
+  /** The model family of the request's model (opus, sonnet, haiku…), for parks of one family only. */
+  family?: string;
+  /**
+   * Whether the request comes from the client subscription accounts are for (Claude Code):
+   * Provider.subscriptionClient. Other clients are not scheduled on them unless the account allows.
+   */
+  subscriptionClient?: boolean;
 }
 
 export type Unusable = "inactive" | "unschedulable" | "parked" | "busy" | "model" | "excluded";

@@ -87,6 +87,10 @@ export interface AccountSettings {
   shared?: boolean;
   concurrencyLimit?: number;
   models?: string[];
+  allowOtherClients?: boolean;
+  stopAt5hPercent?: number;
+  dailyCostLimitUsd?: number;
+  subscriptionExpiresAt?: string | null;
   /** Type-specific settings, already validated for the type (see account-settings.ts). */
   settings?: AccountSettingsMap;
 }
@@ -112,6 +116,10 @@ export async function addAccount(
     isActive: true,
     concurrencyLimit: settings.concurrencyLimit ?? 0,
     models: settings.models ?? [],
+    allowOtherClients: settings.allowOtherClients ?? false,
+    stopAt5hPercent: settings.stopAt5hPercent ?? 0,
+    dailyCostLimitUsd: settings.dailyCostLimitUsd ?? 0,
+    subscriptionExpiresAt: settings.subscriptionExpiresAt ?? null,
     ...(settings.settings ? { settings: settings.settings } : {}),
     credentials: await sealCredentials(env, credentials),
     createdAt: now,

@@ -107,7 +107,7 @@ export const oauthImportBody = z
 
 export const accountHealthSchema = z
   .object({
-    status: z.enum(["active", "rate-limited", "overloaded", "unauthorized", "error"]),
+    status: z.enum(["active", "rate-limited", "overloaded", "unauthorized", "error", "blocked"]),
     until: z.string().nullable(),
     activeLeases: z.number(),
     lastUsedAt: z.string().nullable(),

@@ -23,14 +23,51 @@ export interface MeteredUsage {
   complete: boolean;
 }
 
-/** What an upstream answer says about the account that served it. */
-export type AccountOutcome =
+/** One of a subscription's usage windows, as the upstream's rate-limit headers state it. */
+export interface UsageWindow {
+  /** 0..1 of the window used. */
+  utilization: number;
+  /** Epoch ms when the window resets (null: not stated). */
+  resetAt: number | null;
+  /** The upstream's word for it: `allowed`, `allowed_warning`, `rejected` (null: not stated). */
+  status: string | null;
+}
+
+/**
+ * A subscription account's usage windows read off one answer (Claude OAuth: unified rate-limit
+ * headers). `at` orders readings from different isolates: the newest wins.
+ */
+export interface UsageWindows {
+  at: number;
+  fiveHour?: UsageWindow;
+  sevenDay?: UsageWindow;
+  sevenDayOpus?: UsageWindow;
+  sevenDaySonnet?: UsageWindow;
+}
+
+/**
+ * What an upstream answer says about the account that served it. `windows`, where the answer
+ * carries them, ride along with any kind.
+ */
+export type AccountOutcome = (
   | { kind: "ok" }
-  | { kind: "rate-limited"; until: number }
+  /**
+   * Refused for its rate limits until `until` (epoch ms). With `family` (a model family:
+   * opus, sonnet, haiku), only that family's requests are refused: the account serves the others.
+   */
+  | { kind: "rate-limited"; until: number; family?: string }
   | { kind: "overloaded" }
   | { kind: "unauthorized" }
+  /** The upstream disabled the account (an organisation disabled): parked until an admin resets it. */
+  | { kind: "blocked"; reason: string }
+  /**
+   * The account refused this request for the client it came from (Anthropic's "extra usage"
+   * refusal on a subscription): another account may serve it; this one is not parked.
+   */
+  | { kind: "refused-client"; reason: string }
   | { kind: "server-error" }
-  | { kind: "client-error" };
+  | { kind: "client-error" }
+) & { windows?: UsageWindows };
 
 /** An upstream answer put into the client's protocol by an account type that speaks another one. */
 export interface AdaptedAnswer {
@@ -64,7 +101,16 @@ export interface Provider {
   usageFromJson(text: string, account?: AccountRecord): MeteredUsage;
   /** Bytes that end a broken stream in the error shape of this protocol (of `account`'s wire format). */
   streamErrorEvent(message: string, account?: AccountRecord): Uint8Array;
-  outcome(response: Response): AccountOutcome;
+  /**
+   * What the answer says about the account, for every answer (a success may carry usage windows).
+   * `model` is the model the request asked for (a rate limit may be the model family's only).
+   */
+  outcome(response: Response, model: string, account?: AccountRecord): AccountOutcome;
+  /**
+   * Whether the request comes from the client this platform's subscription accounts are for
+   * (Claude Code on Claude OAuth accounts). Absent: the platform has no such restriction.
+   */
+  subscriptionClient?(headers: Headers, body: unknown): boolean;
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
 }

@@ -239,7 +239,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
       continue;
     }
     if (response.ok) return relayAnswer(ctx, acquired, account, response, upstreamMs, usageModel);
-    const outcome = ctx.provider.outcome(response);
+    const outcome = ctx.provider.outcome(response, call.model, account);
     await lastFailure?.response.body?.cancel();
     lastFailure = { response, account };
     if (!isRetryable(response.status)) {

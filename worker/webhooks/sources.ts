@@ -12,6 +12,7 @@ const STATUS_EVENT: Record<AccountStatus, WebhookEventType> = {
   "rate-limited": "account.rate_limited",
   overloaded: "account.overloaded",
   error: "account.error",
+  blocked: "account.blocked",
 };
 
 export interface AccountStatusChange {

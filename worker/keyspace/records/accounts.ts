@@ -52,6 +52,21 @@ export const accountRecordSchema = z.object({
   concurrencyLimit: z.number().int().min(0).default(0),
   /** Models it serves, exact or `prefix*` (empty = every model of its platform). */
   models: z.array(z.string().min(1)).default([]),
+  /**
+   * A subscription (Claude OAuth) account serves the real Claude Code only, unless this is set: the
+   * operator allows other clients (SDKs, chat completions, curl) on it, knowing Anthropic may
+   * refuse them or bill them as extra usage. Ignored by other account types.
+   */
+  allowOtherClients: z.boolean().default(false),
+  /**
+   * Not scheduled while its 5-hour window (from the upstream's rate-limit headers) is at or above
+   * this percentage, until the window resets (the original's autoStopOnWarning); 0 = never.
+   */
+  stopAt5hPercent: z.number().min(0).max(100).default(0),
+  /** Not scheduled once it has served this much (USD) today (TIMEZONE_OFFSET_HOURS day); 0 = no quota. */
+  dailyCostLimitUsd: z.number().min(0).default(0),
+  /** Not scheduled from this time on (the account's subscription ends); null = never. */
+  subscriptionExpiresAt: isoDate.nullable().default(null),
   /** Sealed credential envelope (keyspace/crypto.ts), never the secret itself. */
   credentials: z.string().min(1),
   /**

@@ -8,6 +8,8 @@ export const WEBHOOK_EVENTS = [
   "account.rate_limited",
   "account.overloaded",
   "account.error",
+  "account.blocked",
+  "account.window_threshold",
   "account.recovered",
   "key.quota_reached",
   "key.expiring",
