@@ -111,6 +111,11 @@ export interface Provider {
    * (Claude Code on Claude OAuth accounts). Absent: the platform has no such restriction.
    */
   subscriptionClient?(headers: Headers, body: unknown): boolean;
+  /**
+   * The family a model belongs to where an account's limits are per family (Claude: opus, sonnet,
+   * haiku). Absent or undefined: the account's limits are one.
+   */
+  modelFamily?(model: string): string | undefined;
   /** The conversation a request belongs to, for sticky sessions (undefined: no stickiness). */
   sessionHash(body: unknown, headers: Headers): Promise<string | undefined>;
 }
