@@ -5,6 +5,7 @@ import { seal } from "../keyspace/crypto.ts";
 import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
+import { accountHealth } from "./account-health.ts";
 import { mergedSettings } from "./account-settings.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { accountResult, newAccountRoute } from "./new-account-route.ts";
@@ -141,18 +142,10 @@ export function registerAccounts(app: AdminApp) {
     const pools = [...new Set(records.map(poolNameOf))];
     const states = (await Promise.all(pools.map((p) => poolOf(c.env, s, p).status()))).flat();
     const stateOf = new Map(states.map((state) => [state.accountId, state]));
-    const accounts = records.map((record) => {
-      const state = stateOf.get(record.id);
-      return {
-        ...accountView(record),
-        health: {
-          status: state?.status ?? "active",
-          until: state?.until ? new Date(state.until).toISOString() : null,
-          activeLeases: state?.activeLeases ?? 0,
-          lastUsedAt: state?.lastUsedAt ? new Date(state.lastUsedAt).toISOString() : null,
-        },
-      };
-    });
+    const accounts = records.map((record) => ({
+      ...accountView(record),
+      health: accountHealth(stateOf.get(record.id)),
+    }));
     return c.json({ accounts }, 200);
   });
 

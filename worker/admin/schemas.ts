@@ -1,6 +1,7 @@
 // Request and response bodies of the admin API; the OpenAPI document is generated from these.
 import { z } from "@hono/zod-openapi";
 import { accountRecordSchema } from "../keyspace/records/accounts.ts";
+import { isoDate } from "../keyspace/records/common.ts";
 import { expirySchema, keyLimitChanges, relayKeyRecordSchema } from "../keyspace/records/relay-keys.ts";
 
 export const errorSchema = z
@@ -62,6 +63,22 @@ const accountSettings = {
   }),
   concurrencyLimit: z.number().int().min(0).max(10_000).optional(),
   models: z.array(z.string().min(1)).max(200).optional(),
+  allowOtherClients: z.boolean().optional().openapi({
+    description:
+      "Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage",
+  }),
+  stopAt5hPercent: z.number().min(0).max(100).optional().openapi({
+    description:
+      "Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops",
+  }),
+  dailyCostLimitUsd: z.number().min(0).max(1_000_000).optional().openapi({
+    description:
+      "Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota",
+  }),
+  subscriptionExpiresAt: isoDate.nullable().optional().openapi({
+    description:
+      "When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends",
+  }),
 };
 
 export const consoleAccountBody = z
@@ -105,12 +122,53 @@ export const oauthImportBody = z
   )
   .openapi("OauthImport");
 
+const usageWindowSchema = z
+  .object({
+    utilization: z.number().openapi({ description: "0..1 of the window used" }),
+    resetAt: z.string().nullable().openapi({ description: "When the window resets (null: not stated)" }),
+    status: z
+      .string()
+      .nullable()
+      .openapi({ description: "The upstream's word: allowed, allowed_warning, rejected (null: not stated)" }),
+  })
+  .openapi("UsageWindow");
+
+const usageWindowsSchema = z
+  .object({
+    at: z.string().openapi({ description: "When the answer they were read from arrived" }),
+    fiveHour: usageWindowSchema.optional(),
+    sevenDay: usageWindowSchema.optional(),
+    sevenDayOpus: usageWindowSchema.optional(),
+    sevenDaySonnet: usageWindowSchema.optional(),
+  })
+  .openapi("UsageWindows", {
+    description:
+      "An account's latest usage windows (5 hours, 7 days, 7 days of Opus / Sonnet) as its upstream stated them",
+  });
+
 export const accountHealthSchema = z
   .object({
     status: z.enum(["active", "rate-limited", "overloaded", "unauthorized", "error", "blocked"]),
     until: z.string().nullable(),
     activeLeases: z.number(),
     lastUsedAt: z.string().nullable(),
+    /** The latest usage windows read off the account's answers (Claude OAuth accounts); null: none read yet. */
+    windows: usageWindowsSchema.nullable(),
+    familyParks: z.array(z.object({ family: z.string(), until: z.string() })).openapi({
+      description:
+        "Model families (opus, sonnet, haiku…) refused by the upstream's rate limit until `until`, while the account serves the others",
+    }),
+    costTodayUsd: z.number().openapi({
+      description:
+        "What the account has served today (TIMEZONE_OFFSET_HOURS day), USD, for its daily cost limit",
+    }),
+    stopped: z
+      .object({ reason: z.enum(["window", "daily-cost", "expired"]), until: z.string().nullable() })
+      .nullable()
+      .openapi({
+        description:
+          "Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended (until: when it resumes, null: not by itself); null: it is scheduled",
+      }),
   })
   .openapi("AccountHealth");
 
@@ -120,7 +178,7 @@ export const updateAccountBody = consoleAccountBody
     isActive: z.boolean().optional(),
     settings: z.record(z.string(), z.unknown()).optional().openapi({
       description:
-        "Type-specific settings merged into the stored ones (null removes one): Azure deployment, apiVersion, responsesApiVersion; Droid userAgent",
+        "Type-specific settings merged into the stored ones (null removes one): Azure deployment, apiVersion, responsesApiVersion; Droid userAgent; Bedrock region, modelMapping, defaultModel; Claude Console, OpenAI and Gemini modelMapping (client model → the model sent upstream for this account)",
     }),
   })
   .strict()

@@ -1685,10 +1685,41 @@ export interface components {
     };
     AccountHealth: {
       /** @enum {string} */
-      status: "active" | "rate-limited" | "overloaded" | "unauthorized" | "error";
+      status: "active" | "rate-limited" | "overloaded" | "unauthorized" | "error" | "blocked";
       until: string | null;
       activeLeases: number;
       lastUsedAt: string | null;
+      windows: components["schemas"]["UsageWindows"];
+      /** @description Model families (opus, sonnet, haiku…) refused by the upstream's rate limit until `until`, while the account serves the others */
+      familyParks: {
+        family: string;
+        until: string;
+      }[];
+      /** @description What the account has served today (TIMEZONE_OFFSET_HOURS day), USD, for its daily cost limit */
+      costTodayUsd: number;
+      /** @description Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended (until: when it resumes, null: not by itself); null: it is scheduled */
+      stopped: {
+        /** @enum {string} */
+        reason: "window" | "daily-cost" | "expired";
+        until: string | null;
+      } | null;
+    };
+    /** @description An account's latest usage windows (5 hours, 7 days, 7 days of Opus / Sonnet) as its upstream stated them */
+    UsageWindows: {
+      /** @description When the answer they were read from arrived */
+      at: string;
+      fiveHour?: components["schemas"]["UsageWindow"];
+      sevenDay?: components["schemas"]["UsageWindow"];
+      sevenDayOpus?: components["schemas"]["UsageWindow"];
+      sevenDaySonnet?: components["schemas"]["UsageWindow"];
+    } | null;
+    UsageWindow: {
+      /** @description 0..1 of the window used */
+      utilization: number;
+      /** @description When the window resets (null: not stated) */
+      resetAt: string | null;
+      /** @description The upstream's word: allowed, allowed_warning, rejected (null: not stated) */
+      status: string | null;
     };
     Account: {
       id: string;
@@ -1722,6 +1753,17 @@ export interface components {
       concurrencyLimit: number;
       /** @default [] */
       models: string[];
+      /** @default false */
+      allowOtherClients: boolean;
+      /** @default 0 */
+      stopAt5hPercent: number;
+      /** @default 0 */
+      dailyCostLimitUsd: number;
+      /**
+       * Format: date-time
+       * @default null
+       */
+      subscriptionExpiresAt: string | null;
       settings?: {
         [key: string]:
           | string
@@ -1747,6 +1789,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey: string;
     };
     AccountChanges: {
@@ -1759,9 +1812,20 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey?: string;
       isActive?: boolean;
-      /** @description Type-specific settings merged into the stored ones (null removes one): Azure deployment, apiVersion, responsesApiVersion; Droid userAgent */
+      /** @description Type-specific settings merged into the stored ones (null removes one): Azure deployment, apiVersion, responsesApiVersion; Droid userAgent; Bedrock region, modelMapping, defaultModel; Claude Console, OpenAI and Gemini modelMapping (client model → the model sent upstream for this account) */
       settings?: {
         [key: string]: unknown;
       };
@@ -1788,6 +1852,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       sessionId: string;
       /** @description The code shown by Claude's callback page (code#state) */
       code: string;
@@ -1802,6 +1877,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       accessToken?: string;
       refreshToken?: string;
       /** @description Access token expiry, epoch ms */
@@ -1819,6 +1905,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey: string;
     };
     GeminiOauthExchange: {
@@ -1831,6 +1928,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       sessionId: string;
       /** @description The code Google's page shows after login (or the whole redirect URL) */
       code: string;
@@ -1847,6 +1955,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       accessToken?: string;
       refreshToken?: string;
       /** @description Access token expiry, epoch ms */
@@ -1864,6 +1983,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey: string;
     };
     OpenaiOauthExchange: {
@@ -1876,6 +2006,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       sessionId: string;
       /** @description The code, or the whole callback URL (http://localhost:1455/auth/callback?code=…&state=…) */
       code: string;
@@ -1890,6 +2031,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       accessToken?: string;
       refreshToken?: string;
       /** @description Access token expiry, epoch ms */
@@ -1938,6 +2090,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey: string;
       /** Format: uri */
       endpoint: string;
@@ -1955,6 +2118,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       apiKey?: string;
       refreshToken?: string;
       accessToken?: string;
@@ -1972,6 +2146,17 @@ export interface components {
       shared?: boolean;
       concurrencyLimit?: number;
       models?: string[];
+      /** @description Claude OAuth (subscription) accounts only; ignored by other types. Default false: the account serves the real Claude Code only, and other clients (SDKs, chat completions, curl) go to API-key accounts. true: other clients may use it too, though Anthropic may refuse them or bill them as extra usage */
+      allowOtherClients?: boolean;
+      /** @description Stop scheduling the account while its 5-hour usage window (read from the upstream's rate-limit headers) is at or above this percentage, until the window resets; 0 (default) never stops */
+      stopAt5hPercent?: number;
+      /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
+      dailyCostLimitUsd?: number;
+      /**
+       * Format: date-time
+       * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
+       */
+      subscriptionExpiresAt?: string | null;
       accessKeyId: string;
       secretAccessKey: string;
       sessionToken?: string;
@@ -2211,6 +2396,8 @@ export interface components {
         | "account.rate_limited"
         | "account.overloaded"
         | "account.error"
+        | "account.blocked"
+        | "account.window_threshold"
         | "account.recovered"
         | "key.quota_reached"
         | "key.expiring"
