@@ -222,6 +222,10 @@ describe("account settings", () => {
     isActive: true,
     concurrencyLimit: 0,
     models: [],
+    allowOtherClients: false,
+    stopAt5hPercent: 0,
+    dailyCostLimitUsd: 0,
+    subscriptionExpiresAt: null,
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
   };

@@ -106,11 +106,11 @@ export const adminApi = {
       call<OauthAuthorization>("POST", `/accounts/${platform}-oauth/authorize`),
     oauthExchange: (
       platform: OauthPlatform,
-      body: AccountSettings & Record<string, string | number | boolean | string[] | undefined>,
+      body: AccountSettings & Record<string, string | number | boolean | string[] | null | undefined>,
     ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/exchange`, { body }),
     oauthImport: (
       platform: OauthPlatform,
-      body: AccountSettings & Record<string, string | number | boolean | string[] | undefined>,
+      body: AccountSettings & Record<string, string | number | boolean | string[] | null | undefined>,
     ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/import`, { body }),
   },
 

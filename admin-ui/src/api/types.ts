@@ -52,6 +52,9 @@ export const ACCOUNT_TYPES = everyOf<AccountType>()([
 ]);
 export type AccountHealth = Schemas["AccountHealth"];
 export type HealthStatus = AccountHealth["status"];
+/** The latest 5-hour / 7-day (Opus, Sonnet) usage windows read off a subscription account's answers. */
+export type UsageWindows = Schemas["UsageWindows"];
+export type UsageWindow = Schemas["UsageWindow"];
 /**
  * `shared` false: dedicated, serving only keys bound to it or its groups; absent from relays older
  * than dedicated accounts (the dashboard may be deployed apart from the relay). `settings`: per type.
@@ -109,6 +112,8 @@ export const WEBHOOK_EVENTS = everyOf<WebhookEvent>()([
   "account.overloaded",
   "account.error",
   "account.recovered",
+  "account.blocked",
+  "account.window_threshold",
   "key.quota_reached",
   "key.expiring",
   "test",

@@ -8,10 +8,12 @@ import type {
   Platform,
 } from "../api/types.ts";
 import type { MessageKey } from "../i18n/index.ts";
+import { toLocalInput } from "./keys.ts";
 import {
   between,
   httpUrl,
   maxLength,
+  nonNegative,
   nonNegativeInt,
   num,
   required,
@@ -29,8 +31,16 @@ export interface SettingsForm {
   schedulable: boolean;
   /** In the shared pool; off: dedicated to the keys bound to it or to its groups. */
   shared: boolean;
+  /** Claude OAuth only: clients other than the real Claude Code may use the subscription. */
+  allowOtherClients: boolean;
+  /** 0–100; empty or 0 = never stop on the 5-hour window. */
+  stopAt5hPercent: string;
+  /** USD; empty or 0 = no daily quota. */
+  dailyCostLimitUsd: string;
+  /** An <input type="datetime-local"> value in the browser's zone; empty = never ends. */
+  subscriptionExpiresAt: string;
 }
-export type SettingsField = Exclude<keyof SettingsForm, "schedulable" | "shared">;
+export type SettingsField = Exclude<keyof SettingsForm, "schedulable" | "shared" | "allowOtherClients">;
 
 export function emptySettings(): SettingsForm {
   return {
@@ -42,6 +52,10 @@ export function emptySettings(): SettingsForm {
     models: "",
     schedulable: true,
     shared: true,
+    allowOtherClients: false,
+    stopAt5hPercent: "",
+    dailyCostLimitUsd: "",
+    subscriptionExpiresAt: "",
   };
 }
 
@@ -55,17 +69,24 @@ export function settingsFrom(account: Account): SettingsForm {
     models: account.models.join("\n"),
     schedulable: account.schedulable,
     shared: account.shared !== false,
+    allowOtherClients: account.allowOtherClients === true,
+    stopAt5hPercent: account.stopAt5hPercent ? String(account.stopAt5hPercent) : "",
+    dailyCostLimitUsd: account.dailyCostLimitUsd ? String(account.dailyCostLimitUsd) : "",
+    subscriptionExpiresAt: account.subscriptionExpiresAt ? toLocalInput(account.subscriptionExpiresAt) : "",
   };
 }
 
 export function validateSettings(form: SettingsForm): Partial<Record<SettingsField, MessageKey>> {
-  const { schedulable: _s, shared: _shared, ...values } = form;
+  const { schedulable: _s, shared: _shared, allowOtherClients: _o, ...values } = form;
   return validate(values, {
     name: [required, maxLength(200)],
     description: [maxLength(2000)],
     baseUrl: [httpUrl],
     priority: [required, between(1, 100)],
     concurrencyLimit: [nonNegativeInt, (v) => (num(v) > 10_000 ? "validate.range" : null)],
+    stopAt5hPercent: [nonNegative, (v) => (num(v) > 100 ? "validate.range" : null)],
+    dailyCostLimitUsd: [nonNegative, (v) => (num(v) > 1_000_000 ? "validate.range" : null)],
+    subscriptionExpiresAt: [(v) => (v.trim() !== "" && Number.isNaN(Date.parse(v)) ? "validate.date" : null)],
   });
 }
 
@@ -79,7 +100,41 @@ export function settingsBody(form: SettingsForm): Required<AccountSettings> {
     models: splitList(form.models),
     schedulable: form.schedulable,
     shared: form.shared,
+    allowOtherClients: form.allowOtherClients,
+    stopAt5hPercent: num(form.stopAt5hPercent),
+    dailyCostLimitUsd: num(form.dailyCostLimitUsd),
+    subscriptionExpiresAt: form.subscriptionExpiresAt.trim()
+      ? new Date(form.subscriptionExpiresAt).toISOString()
+      : null,
   };
+}
+
+/** Types that rename the client's model on their own (settings.modelMapping, one `from=to` a line). */
+export const MAPPING_TYPES: readonly AccountType[] = [
+  "claude-console",
+  "openai-api",
+  "openai-oauth",
+  "gemini-api",
+  "gemini-oauth",
+];
+export const takesMapping = (type: AccountType) => MAPPING_TYPES.includes(type);
+
+/** A stored settings.modelMapping as the form's text, one `from=to` a line. */
+export function mappingText(account: Account): string {
+  const mapping = account.settings?.modelMapping;
+  if (!mapping || typeof mapping !== "object" || Array.isArray(mapping)) return "";
+  return Object.entries(mapping)
+    .map(([from, to]) => `${from}=${String(to)}`)
+    .join("\n");
+}
+
+export const validateMapping = (text: string): MessageKey | null =>
+  parseMapping(text) === null ? "validate.mappingLine" : null;
+
+/** The settings change for the mapping: merged by the API, so an empty one is removed (null). */
+export function mappingChange(text: string): { modelMapping: Record<string, string> | null } {
+  const mapping = parseMapping(text) ?? {};
+  return { modelMapping: Object.keys(mapping).length > 0 ? mapping : null };
 }
 
 /** Types whose credential is one API key (Azure's comes with its endpoint and deployment). */
@@ -152,7 +207,7 @@ export function bedrockFrom(account: Account): BedrockForm {
   };
 }
 
-function parseMapping(text: string): Record<string, string> | null {
+export function parseMapping(text: string): Record<string, string> | null {
   const mapping: Record<string, string> = {};
   for (const line of text
     .split("\n")

@@ -30,4 +30,5 @@ export const HEALTH_LABEL: Record<HealthStatus, MessageKey> = {
   overloaded: "health.overloaded",
   unauthorized: "health.unauthorized",
   error: "health.error",
+  blocked: "health.blocked",
 };

@@ -22,13 +22,17 @@ import {
   type ImportField,
   importHasToken,
   isApiKeyType,
+  mappingChange,
+  mappingText,
   oauthPlatformOf,
   type SettingsField,
   type SettingsForm,
   settingsBody,
   settingsFrom,
   TYPES_OF,
+  takesMapping,
   validateBedrock,
+  validateMapping,
   validateSettings,
 } from "../lib/accounts.ts";
 import { createAction } from "../lib/action.ts";
@@ -45,6 +49,7 @@ import {
 import { binder, createForm, type FieldErrors } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { maxLength, required } from "../lib/validate.ts";
+import { AccountOptionFields, ModelMappingField } from "./AccountOptionFields.tsx";
 import { AzureFields, DroidFields } from "./AzureDroidFields.tsx";
 
 export const TYPE_LABEL: Record<AccountType, MessageKey> = {
@@ -242,6 +247,7 @@ export function AddAccountDialog(props: {
   const [bedrock, setBedrock] = createSignal<BedrockForm>(emptyBedrock());
   const [azure, setAzure] = createSignal<AzureForm>(emptyAzure());
   const [userAgent, setUserAgent] = createSignal("");
+  const [mapping, setMapping] = createSignal("");
   const platform = () => oauthPlatformOf(type());
   const check = () => {
     const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens"> =
@@ -256,6 +262,8 @@ export function AddAccountDialog(props: {
       if (!sessionId()) found.code = "oauth.linkFirst";
       else if (required(code())) found.code = "validate.required";
     } else if (!importHasToken(tokens())) found.tokens = "oauth.tokenNeeded";
+    const mappingError = takesMapping(type()) ? validateMapping(mapping()) : null;
+    if (mappingError) found.modelMapping = mappingError;
     return found;
   };
 
@@ -304,6 +312,11 @@ export function AddAccountDialog(props: {
         ),
       );
       saved = (await adminApi.accounts.oauthImport(platform(), { ...base, ...given })).account;
+    }
+    // The create bodies take no type settings: the mapping follows as a change of the new account.
+    const { modelMapping } = mappingChange(mapping());
+    if (takesMapping(current) && modelMapping) {
+      saved = await adminApi.accounts.update(saved.id, { settings: { modelMapping } });
     }
     props.onSaved(saved);
   };
@@ -403,10 +416,14 @@ export function AddAccountDialog(props: {
           </Show>
         </Match>
       </Switch>
+      <Show when={takesMapping(type())}>
+        <ModelMappingField value={mapping()} error={errors().modelMapping} onInput={setMapping} />
+      </Show>
       <fieldset>
         <legend>{t("accounts.settings")}</legend>
         <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
       </fieldset>
+      <AccountOptionFields type={type()} form={settings()} errors={errors()} onChange={setSettings} />
     </ModalForm>
   );
 }
@@ -424,6 +441,8 @@ export function EditAccountDialog(props: {
   const isDroid = props.account.type === "droid";
   const [azure, setAzure] = createSignal<AzureForm>(azureFrom(props.account));
   const [userAgent, setUserAgent] = createSignal(droidUserAgentFrom(props.account));
+  const hasMapping = takesMapping(props.account.type);
+  const [mapping, setMapping] = createSignal(mappingText(props.account));
   const check = () => {
     const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey"> = validateSettings(
       settings(),
@@ -432,6 +451,8 @@ export function EditAccountDialog(props: {
     const keyError = maxLength(500)(apiKey());
     if (keyError) found.apiKey = keyError;
     if (isBedrock) Object.assign(found, validateBedrock(bedrock(), false));
+    const mappingError = hasMapping ? validateMapping(mapping()) : null;
+    if (mappingError) found.modelMapping = mappingError;
     return found;
   };
   const send = async () => {
@@ -458,7 +479,9 @@ export function EditAccountDialog(props: {
       ? { settings: azureSettingsChange(azure()) }
       : isDroid
         ? { settings: { userAgent: userAgent().trim() || null } }
-        : {};
+        : hasMapping
+          ? { settings: mappingChange(mapping()) }
+          : {};
     const body = {
       ...settingsBody(settings()),
       ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}),
@@ -487,6 +510,15 @@ export function EditAccountDialog(props: {
       <Show when={isDroid}>
         <DroidFields userAgent={userAgent()} onChange={setUserAgent} />
       </Show>
+      <Show when={hasMapping}>
+        <ModelMappingField value={mapping()} error={errors().modelMapping} onInput={setMapping} />
+      </Show>
+      <AccountOptionFields
+        type={props.account.type}
+        form={settings()}
+        errors={errors()}
+        onChange={setSettings}
+      />
       <Show when={isApiKeyType(props.account.type)}>
         <TextField
           label={t("accounts.newApiKey")}

@@ -1,15 +1,18 @@
-// Upstream accounts per platform: health (rate-limited until when), priority, concurrency, usage;
-// add any type, edit, reset status, enable/disable, delete.
+// Upstream accounts per platform: health (rate-limited until when), a subscription's usage windows
+// and quota, priority, concurrency, usage; add any type, edit, reset status, enable/disable, delete.
+// Every time on the page is in the browser's zone, named under the title.
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
+import { AccountGlance } from "../components/AccountGlance.tsx";
 import { OutcomeBadge } from "../components/Badge.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { PageHead } from "../components/PageHead.tsx";
 import { lang, t } from "../i18n/index.ts";
+import { formatReset, hasGlance, STOP_LABEL, zoneName } from "../lib/account-windows.ts";
 import { createAction } from "../lib/action.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber } from "../lib/format.ts";
 import { HEALTH_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
@@ -111,7 +114,12 @@ export function AccountsPage() {
         <span class={`badge ${a.isActive ? a.health.status : "disabled"}`}>
           {a.isActive ? t(HEALTH_LABEL[a.health.status]) : t("common.disabled")}
         </span>
-        <Show when={until !== null && until > Date.now()}>
+        <Show when={a.isActive && a.health.status === "blocked"}>
+          <div class="muted small" data-testid="blocked-hint">
+            {t("accounts.blockedHint")}
+          </div>
+        </Show>
+        <Show when={a.health.status !== "blocked" && until !== null && until > Date.now()}>
           <div class="muted small" title={formatDateTime(a.health.until, lang())}>
             {t("accounts.until", { time: formatDateTime(a.health.until, lang()) })} (
             {formatDuration((until ?? 0) - Date.now())})
@@ -119,6 +127,16 @@ export function AccountsPage() {
         </Show>
         <Show when={!a.schedulable}>
           <div class="muted small">{t("accounts.notSchedulable")}</div>
+        </Show>
+        <Show when={a.health.stopped}>
+          {(stopped) => (
+            <div class="small stopped" data-testid="account-stopped">
+              {t(STOP_LABEL[stopped().reason])}
+              <Show when={stopped().until}>
+                {(at) => <div class="muted">{t("windows.resumes", { time: formatReset(at(), lang()) })}</div>}
+              </Show>
+            </div>
+          )}
         </Show>
       </>
     );
@@ -131,6 +149,9 @@ export function AccountsPage() {
           {t("accounts.add")}
         </button>
       </PageHead>
+      <p class="muted small zone-note" data-testid="time-zone">
+        {t("accounts.timeZone", { zone: zoneName() })}
+      </p>
       <div class="tabs" role="tablist">
         <For each={TABS}>
           {(p) => (
@@ -167,6 +188,14 @@ export function AccountsPage() {
             ),
           },
           { head: t("common.status"), cell: statusCell },
+          {
+            head: t("accounts.glance"),
+            cell: (a) => (
+              <Show when={hasGlance(a, a.health, Date.now())} fallback={<span class="muted">—</span>}>
+                <AccountGlance account={a} />
+              </Show>
+            ),
+          },
           { head: t("accounts.priority"), class: "num", cell: (a) => a.priority },
           {
             head: t("limits.concurrency"),
