@@ -10,7 +10,7 @@ import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keys
 import { accountKind } from "../../worker/providers/account-types.ts";
 import type { AccountOutcome, UsageWindows } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
-import { accountStatusEvent } from "../../worker/webhooks/sources.ts";
+import { accountStatusEvent, familyParkEvent, windowThresholdEvent } from "../../worker/webhooks/sources.ts";
 import {
   type AccountHealth,
   type AccountStatus,
@@ -19,8 +19,10 @@ import {
   DEFAULT_HEALTH_POLICY,
   type HealthPolicy,
   healthy,
+  newerWindows,
 } from "./health.ts";
 import { type AcquireRequest, type Candidate, choose, eligible } from "./selection.ts";
+import { costToday, dayOf, type StopReason, stopOf } from "./stops.ts";
 
 export type { AcquireRequest };
 
@@ -50,7 +52,12 @@ type PoolChoice =
       reportOk: boolean;
       via: "bound" | "sticky" | "pool";
     }
-  | { ok: false; reason: "no-accounts" | "all-parked" | "empty-group"; retryAfterSeconds: number };
+  | {
+      ok: false;
+      /** `client-only`: only subscription accounts serve the model, and not this client. */
+      reason: "no-accounts" | "all-parked" | "empty-group" | "client-only";
+      retryAfterSeconds: number;
+    };
 
 export type AcquireResult = PoolChoice & { parked: ParkedNow };
 
@@ -64,6 +71,18 @@ export interface Settlement {
   accountId: string;
   outcome: AccountOutcome;
   sessionHash?: string;
+}
+
+/**
+ * What the relay read off an account's answers that is no request's verdict: its newest usage
+ * windows, the cost it served (for a daily cost quota). Batched by each isolate (schedule.ts).
+ */
+export interface AccountReport {
+  accountId: string;
+  windows?: UsageWindows;
+  costMicroUsd?: number;
+  /** When the cost was served (epoch ms): it counts toward that day. */
+  at: number;
 }
 
 export type RefreshResult = { ok: true; account: AccountRecord } | { ok: false; message: string };
@@ -84,8 +103,7 @@ export interface AccountState {
   stopped: { reason: StopReason; until: number | null } | null;
 }
 
-/** An account's own options that stop its scheduling: its 5-hour window, daily cost, subscription end. */
-export type StopReason = "window" | "daily-cost" | "expired";
+export type { StopReason };
 
 interface Sticky {
   accountId: string;
@@ -128,12 +146,14 @@ export class AccountPool extends DurableObject<Env> {
   private readonly stickyTtlMs: number;
   private readonly stickyRenewMs: number;
   private readonly policy: HealthPolicy;
+  private readonly offsetHours: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
     this.stickyTtlMs = Number(env.STICKY_SESSION_TTL_HOURS ?? 1) * 3_600_000;
     this.stickyRenewMs = Number(env.STICKY_SESSION_RENEWAL_THRESHOLD_MINUTES ?? 0) * 60_000;
+    this.offsetHours = Number(env.TIMEZONE_OFFSET_HOURS ?? 8);
     this.policy = {
       ...DEFAULT_HEALTH_POLICY,
       overloadMs: Number(env.CLAUDE_OVERLOAD_HANDLING_MINUTES ?? 10) * 60_000,
@@ -149,8 +169,14 @@ export class AccountPool extends DurableObject<Env> {
     });
   }
 
-  async acquire(platform: PoolName, request: AcquireRequest, settle?: Settlement): Promise<AcquireResult> {
+  async acquire(
+    platform: PoolName,
+    request: AcquireRequest,
+    settle?: Settlement,
+    reports?: AccountReport[],
+  ): Promise<AcquireResult> {
     if (settle) this.settle(settle);
+    if (reports) this.applyReports(reports);
     await this.ensureAccounts(platform);
     return { ...this.pick(request), parked: this.parkedNow() };
   }
@@ -168,6 +194,7 @@ export class AccountPool extends DurableObject<Env> {
         return { ok: false, reason: "empty-group", retryAfterSeconds: 30 };
       // Dedicated accounts alone serve no unbound key: for it, there are none.
       if (pool.candidates.length === 0) return { ok: false, reason: "no-accounts", retryAfterSeconds: 30 };
+      if (choice.clientOnly) return { ok: false, reason: "client-only", retryAfterSeconds: 30 };
       const waitMs = choice.backAt !== undefined ? choice.backAt - now : 30_000;
       return { ok: false, reason: "all-parked", retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
@@ -201,10 +228,72 @@ export class AccountPool extends DurableObject<Env> {
     this.settle({ leaseId, accountId, outcome, sessionHash });
   }
 
+  /** The relay's batched readings (usage windows, cost served): no verdict, no lease. */
+  async report(reports: AccountReport[]): Promise<void> {
+    this.applyReports(reports);
+  }
+
+  private applyReports(reports: AccountReport[]): void {
+    const now = Date.now();
+    for (const report of reports) {
+      const before = this.healthOf(report.accountId);
+      const health = { ...before };
+      const windows = newerWindows(before.windows, report.windows);
+      if (windows) health.windows = windows;
+      if (report.costMicroUsd) {
+        const day = dayOf(report.at, this.offsetHours);
+        const kept = health.cost?.day === day ? health.cost.microUsd : 0;
+        // A report from yesterday arriving after midnight does not count toward today.
+        if (day >= (health.cost?.day ?? "")) health.cost = { day, microUsd: kept + report.costMicroUsd };
+      }
+      this.health.set(report.accountId, health);
+      this.announceStop(report.accountId, before, health, now);
+    }
+    this.changed();
+  }
+
+  /** The account's own 5-hour threshold was crossed by this reading: one webhook event per window. */
+  private announceStop(accountId: string, before: AccountHealth, after: AccountHealth, now: number): void {
+    const account = this.accounts.find((a) => a.id === accountId);
+    if (!account || account.stopAt5hPercent <= 0) return;
+    const was = stopOf(account, before, now, this.offsetHours)?.reason === "window";
+    const is = stopOf(account, after, now, this.offsetHours);
+    if (was || is?.reason !== "window") return;
+    log("warn", "account stopped by its 5-hour window", { accountId, until: is.until });
+    const fiveHour = after.windows?.fiveHour;
+    void notify(this.env, {
+      event: windowThresholdEvent({
+        accountId,
+        accountName: account.name,
+        platform: account.platform,
+        utilization: fiveHour?.utilization ?? 0,
+        thresholdPercent: account.stopAt5hPercent,
+        until: is.until,
+      }),
+    });
+  }
+
   private settle({ leaseId, accountId, outcome, sessionHash }: Settlement): void {
     if (leaseId !== null && !this.leases.delete(leaseId)) return;
-    const { health, changed } = applyOutcome(this.healthOf(accountId), outcome, this.policy, Date.now());
+    const now = Date.now();
+    const before = this.healthOf(accountId);
+    const { health, changed, familyParked } = applyOutcome(before, outcome, this.policy, now);
     this.health.set(accountId, health);
+    if (outcome.windows) this.announceStop(accountId, before, health, now);
+    if (familyParked) {
+      const account = this.accounts.find((a) => a.id === accountId);
+      const until = health.familyParks?.[familyParked] ?? now;
+      log("warn", "account model family parked", { accountId, family: familyParked, until });
+      void notify(this.env, {
+        event: familyParkEvent({
+          accountId,
+          accountName: account?.name,
+          platform: account?.platform ?? this.platform,
+          family: familyParked,
+          until,
+        }),
+      });
+    }
     if (health.status !== "active" && sessionHash && this.sticky.get(sessionHash)?.accountId === accountId) {
       this.sticky.delete(sessionHash);
     }
@@ -233,8 +322,11 @@ export class AccountPool extends DurableObject<Env> {
 
   /** An admin changed an account or a group: reload them now, and clear a manual reset's health. */
   async refresh(resetAccountId?: string): Promise<void> {
-    if (resetAccountId)
-      this.health.set(resetAccountId, { ...healthy(), lastUsedAt: this.healthOf(resetAccountId).lastUsedAt });
+    if (resetAccountId) {
+      // A reset clears parks and errors; the readings (windows, today's cost) stay true.
+      const { lastUsedAt, windows, cost } = this.healthOf(resetAccountId);
+      this.health.set(resetAccountId, { ...healthy(), lastUsedAt, windows, cost });
+    }
     if (this.platform) await this.loadAccounts(this.platform);
     this.changed();
   }
@@ -312,18 +404,22 @@ export class AccountPool extends DurableObject<Env> {
     this.reclaimExpired(now);
     const counts = this.leaseCounts();
     const ids = new Set([...this.accounts.map((a) => a.id), ...this.health.keys()]);
+    const today = dayOf(now, this.offsetHours);
     return [...ids].map((accountId) => {
       const health = currentHealth(this.healthOf(accountId), now);
+      const record = this.accounts.find((a) => a.id === accountId);
       return {
         accountId,
         status: health.status,
         until: health.status === "active" ? null : health.until,
         activeLeases: counts.get(accountId) ?? 0,
         lastUsedAt: health.lastUsedAt || null,
-        windows: null,
-        familyParks: [],
-        costTodayUsd: 0,
-        stopped: null,
+        windows: health.windows ?? null,
+        familyParks: Object.entries(health.familyParks ?? {})
+          .filter(([, until]) => until > now)
+          .map(([family, until]) => ({ family, until })),
+        costTodayUsd: costToday(health.cost, today) / 1_000_000,
+        stopped: record ? stopOf(record, health, now, this.offsetHours) : null,
       };
     });
   }
@@ -397,11 +493,16 @@ export class AccountPool extends DurableObject<Env> {
 
   private candidates(): Candidate[] {
     const counts = this.leaseCounts();
-    return this.accounts.map((record) => ({
-      record,
-      health: this.healthOf(record.id),
-      activeLeases: counts.get(record.id) ?? 0,
-    }));
+    const now = Date.now();
+    return this.accounts.map((record) => {
+      const health = this.healthOf(record.id);
+      return {
+        record,
+        health,
+        activeLeases: counts.get(record.id) ?? 0,
+        stop: stopOf(record, health, now, this.offsetHours),
+      };
+    });
   }
 
   private leaseCounts(): Map<string, number> {

@@ -5,12 +5,15 @@
 import { groupIdOfBinding } from "../../worker/keyspace/records/account-groups.ts";
 import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import { matchesModel } from "../../worker/providers/model-patterns.ts";
-import { type AccountHealth, currentHealth, healthy } from "./health.ts";
+import { type AccountHealth, currentHealth, familyParkedUntil, healthy } from "./health.ts";
+import type { Stop } from "./stops.ts";
 
 export interface Candidate {
   record: AccountRecord;
   health: AccountHealth;
   activeLeases: number;
+  /** Its own options keep it out now (stops.ts); absent or null: they do not. */
+  stop?: Stop | null;
 }
 
 export interface AcquireRequest {
@@ -27,7 +30,21 @@ export interface AcquireRequest {
   subscriptionClient?: boolean;
 }
 
-export type Unusable = "inactive" | "unschedulable" | "parked" | "busy" | "model" | "excluded";
+export type Unusable =
+  | "inactive"
+  | "unschedulable"
+  | "parked"
+  | "stopped"
+  | "busy"
+  | "model"
+  | "excluded"
+  /** A subscription account and a client it is not for (see AcquireRequest.subscriptionClient). */
+  | "client";
+
+/** Subscription accounts: meant for Claude Code; Anthropic refuses or bills other clients on them. */
+export function servesClient(record: AccountRecord, request: AcquireRequest): boolean {
+  return record.type !== "claude-oauth" || record.allowOtherClients || request.subscriptionClient !== false;
+}
 
 export function servesModel(record: AccountRecord, model: string): boolean {
   return record.models.length === 0 || matchesModel(record.models, model);
@@ -37,7 +54,10 @@ export function whyUnusable(c: Candidate, request: AcquireRequest, now: number):
   if (!c.record.isActive) return "inactive";
   if (!c.record.schedulable) return "unschedulable";
   if (request.exclude.includes(c.record.id)) return "excluded";
+  if (!servesClient(c.record, request)) return "client";
   if (currentHealth(c.health, now).status !== "active") return "parked";
+  if (familyParkedUntil(c.health, request.family, now) > 0) return "parked";
+  if (c.stop) return "stopped";
   if (c.record.concurrencyLimit > 0 && c.activeLeases >= c.record.concurrencyLimit) return "busy";
   if (!servesModel(c.record, request.model)) return "model";
   return null;
@@ -81,7 +101,8 @@ export function eligible(
 
 export type Choice =
   | { candidate: Candidate; via: "bound" | "sticky" | "pool" }
-  | { candidate: null; backAt?: number };
+  /** `clientOnly`: every account that serves the model is a subscription this client may not use. */
+  | { candidate: null; backAt?: number; clientOnly?: true };
 
 export function choose(
   candidates: Candidate[],
@@ -103,6 +124,9 @@ export function choose(
     .filter((c) => whyUnusable(c, request, now) === null)
     .sort(byPriorityThenLeastRecent);
   if (pool[0]) return { candidate: pool[0], via: "pool" };
+  const servingModel = candidates.filter((c) => servesModel(c.record, request.model));
+  if (servingModel.length > 0 && servingModel.every((c) => !servesClient(c.record, request)))
+    return { candidate: null, clientOnly: true };
   return { candidate: null, backAt: comesBackAt(candidates, request, now) };
 }
 
@@ -115,7 +139,12 @@ function comesBackAt(candidates: Candidate[], request: AcquireRequest, now: numb
   const times: number[] = [];
   for (const c of candidates) {
     const why = whyUnusable(c, { ...request, exclude: [] }, now);
-    if (why === "parked" && servesModel(c.record, request.model)) times.push(c.health.until);
+    if (why === "parked" && servesModel(c.record, request.model))
+      times.push(
+        Math.max(currentHealth(c.health, now).until, familyParkedUntil(c.health, request.family, now)),
+      );
+    else if (why === "stopped" && c.stop?.until && servesModel(c.record, request.model))
+      times.push(c.stop.until);
     else if (why === null && request.exclude.includes(c.record.id)) times.push(now);
   }
   return times.length > 0 ? Math.min(...times) : undefined;

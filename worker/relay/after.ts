@@ -86,7 +86,12 @@ export function endRefused(
 function finish(request: AdmittedRequest, end: Ended): void {
   releaseAccount(request, end.release);
   // Calls that are not counted (count_tokens) took no lease and carry no usage: nothing to settle.
-  if (request.counted) settleUsage(request, end);
+  if (!request.counted) return;
+  const costMicroUsd = settleUsage(request, end);
+  // An account with a daily cost quota learns what it served (batched, see pool-reports.ts).
+  const release = end.release;
+  if (release && "acquired" in release && costMicroUsd > 0)
+    request.waitUntil(release.acquired.reportCost(costMicroUsd).catch(() => {}));
 }
 
 function releaseAccount(request: AdmittedRequest, release: AccountRelease | undefined): void {
@@ -99,7 +104,8 @@ function releaseAccount(request: AdmittedRequest, release: AccountRelease | unde
   );
 }
 
-function settleUsage(request: AdmittedRequest, end: Ended): void {
+/** Prices the request's usage and settles it with the key's gate; returns the cost (micro-USD). */
+function settleUsage(request: AdmittedRequest, end: Ended): number {
   const { provider, requestId, waitUntil } = request;
   const usage = end.metered?.usage ?? emptyUsage();
   const model = end.metered?.model ?? request.model;
@@ -132,4 +138,5 @@ function settleUsage(request: AdmittedRequest, end: Ended): void {
         log("error", "usage not settled", { requestId, error: String(error) });
       }),
   );
+  return cost.microUsd;
 }

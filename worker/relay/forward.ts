@@ -8,7 +8,7 @@ import type { Env, Services } from "../env.ts";
 import { errorBody, RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
-import type { ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
+import type { AccountOutcome, ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { type AccountRelease, type Ended, endedBy } from "./after.ts";
 import { meterStream } from "./meter.ts";
 import { type Acquired, accountCredentials, acquireAccount, type Settlement } from "./schedule.ts";
@@ -91,6 +91,9 @@ async function fetchWithHeadersTimeout(request: Request, ms: number): Promise<Re
     clearTimeout(timer);
   }
 }
+
+/** Refusals of the account, not of the request, whatever their status (a 400 "organization disabled"). */
+const ANOTHER_ACCOUNT_MAY_SERVE = new Set<AccountOutcome["kind"]>(["blocked", "refused-client"]);
 
 function isRetryable(status: number): boolean {
   return status === 429 || status === 401 || status === 403 || status >= 500;
@@ -238,11 +241,18 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
       failed.push("unreachable");
       continue;
     }
-    if (response.ok) return relayAnswer(ctx, acquired, account, response, upstreamMs, usageModel);
-    const outcome = ctx.provider.outcome(response, call.model, account);
+    if (response.ok) {
+      const answered = ctx.provider.outcome(response, call.model, account);
+      return relayAnswer(ctx, acquired, account, response, upstreamMs, usageModel, answered);
+    }
+    // An error answer is small: read once, for the verdict (some refusals differ only in their
+    // message) and for the client, who may get it as it came.
+    const errorText = await response.text().catch(() => "");
+    response = new Response(errorText, response);
+    const outcome = ctx.provider.outcome(response, call.model, account, errorText);
     await lastFailure?.response.body?.cancel();
     lastFailure = { response, account };
-    if (!isRetryable(response.status)) {
+    if (!isRetryable(response.status) && !ANOTHER_ACCOUNT_MAY_SERVE.has(outcome.kind)) {
       // The request itself was refused (400, 404, 413…): the client's to see as it is.
       const ended: Ended = {
         status: response.status,
@@ -293,12 +303,17 @@ async function relayAnswer(
   upstream: Response,
   upstreamMs: number | undefined,
   usageModel: string | undefined,
+  answered: AccountOutcome,
 ): Promise<Forwarded> {
   const headers = clientHeaders(upstream, ctx.requestId);
   const status = upstream.status;
   const ended = (metered: MeteredUsage | undefined, upstreamFailed = false): Ended => {
     if (metered && usageModel) metered.model = usageModel;
-    const outcome = upstreamFailed ? ({ kind: "server-error" } as const) : ({ kind: "ok" } as const);
+    // The answer's usage windows ride with the verdict, whichever way the body ended.
+    const windows = answered.windows ? { windows: answered.windows } : {};
+    const outcome: AccountOutcome = upstreamFailed
+      ? { kind: "server-error", ...windows }
+      : { kind: "ok", ...windows };
     return { status, accountId: account.id, metered, upstreamMs, release: { acquired, outcome } };
   };
   if (!ctx.meter || !upstream.body) {

@@ -60,6 +60,8 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
     model: target.model,
     sessionHash: await provider.sessionHash(body.value, c.req.raw.headers),
     boundAccountId: key.boundAccounts[provider.platform],
+    family: provider.modelFamily?.(target.model),
+    subscriptionClient: provider.subscriptionClient?.(c.req.raw.headers, body.value),
   };
   // The key's gate and the account pool are asked at once: one round trip of waiting, not two.
   // An account picked for a request the gate then refuses goes back unused. A key whose requests

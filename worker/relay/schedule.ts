@@ -1,12 +1,18 @@
 // Step 3: the AccountPool Durable Object of the platform picks the upstream account and takes
 // its concurrency lease (one RPC); the lease is released with the upstream's verdict, which a
 // failing-over request hands to the pool in its next pick (still one RPC per attempt).
-import type { AcquireRequest, ParkedNow, Settlement } from "../../durable-objects/account-pool/index.ts";
+import type {
+  AccountReport,
+  AcquireRequest,
+  ParkedNow,
+  Settlement,
+} from "../../durable-objects/account-pool/index.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { unseal } from "../keyspace/crypto.ts";
 import type { AccountRecord, PoolName } from "../keyspace/records/accounts.ts";
 import type { AccountOutcome } from "../providers/provider.ts";
+import { ReportOutbox, windowsWorthReporting } from "./pool-reports.ts";
 
 const credentialCache = new Map<string, { updatedAt: string; credentials: unknown }>();
 /** The newest list of parked accounts each pool sent this isolate (every pick brings one). */
@@ -40,6 +46,11 @@ export interface Acquired {
   handOver(outcome: AccountOutcome): Settlement;
   /** Returns an account that was never used (the key's gate refused the request): no verdict. */
   giveBack(): Promise<void>;
+  /**
+   * Tells the pool what this account served (its daily cost quota), batched with this isolate's
+   * other readings; only for an account with a quota. Resolves once sent or carried by a pick.
+   */
+  reportCost(costMicroUsd: number): Promise<void>;
   /** Renews the account's credentials (single-flight in the pool); the fresh record, or null. */
   refreshCredentials(): Promise<AccountRecord | null>;
   /**
@@ -57,7 +68,8 @@ export async function acquireAccount(
   settle?: Settlement,
 ): Promise<Acquired> {
   const pool = poolOf(env, services, platform);
-  const result = await pool.acquire(platform, request, settle);
+  const outbox = outboxOf(env, services, platform);
+  const result = await pool.acquire(platform, request, settle, outbox.take());
   learnParked(platform, result.parked);
   if (!result.ok) {
     const retryAfter = { "retry-after": String(result.retryAfterSeconds) };
@@ -66,6 +78,13 @@ export async function acquireAccount(
         code: "group_empty",
         headers: retryAfter,
       });
+    }
+    if (result.reason === "client-only") {
+      throw new RelayError(
+        "unavailable",
+        `No ${platform} account may serve this client: the subscription (OAuth) accounts that serve this model are for Claude Code only, and no API-key account can take the request (an operator may allow other clients on an OAuth account)`,
+        { code: "subscription_client_only", headers: retryAfter },
+      );
     }
     if (result.reason === "no-accounts") {
       throw new RelayError("unavailable", `No ${platform} accounts are configured`, { headers: retryAfter });
@@ -91,8 +110,14 @@ export async function acquireAccount(
     async release(outcome) {
       if (released) return;
       released = true;
-      // The happy path on an account without a concurrency limit needs no call at all.
-      if (!result.lease && outcome.kind === "ok" && !result.reportOk) return;
+      // The happy path on an account without a concurrency limit needs no call at all; its usage
+      // windows, when they moved, go with this isolate's next batch of readings.
+      if (!result.lease && outcome.kind === "ok" && !result.reportOk) {
+        const { windows } = outcome;
+        if (windows && windowsWorthReporting(result.account.id, windows))
+          await outbox.add({ accountId: result.account.id, windows, at: windows.at });
+        return;
+      }
       await settleAlone(pool, settlement(outcome));
     },
     handOver(outcome) {
@@ -104,6 +129,10 @@ export async function acquireAccount(
       released = true;
       if (result.lease) await pool.release(result.lease.id, result.account.id, { kind: "client-error" });
     },
+    async reportCost(costMicroUsd) {
+      if (result.account.dailyCostLimitUsd <= 0 || costMicroUsd <= 0) return;
+      await outbox.add({ accountId: result.account.id, costMicroUsd, at: Date.now() });
+    },
     async refreshCredentials() {
       const refreshed = await pool.refreshCredentials(result.account.id);
       return refreshed.ok ? refreshed.account : null;
@@ -112,6 +141,17 @@ export async function acquireAccount(
       return (parkedByPool.get(platform)?.until.get(result.account.id) ?? 0) > Date.now();
     },
   };
+}
+
+const outboxes = new Map<PoolName, ReportOutbox>();
+
+function outboxOf(env: Env, services: Services, platform: PoolName): ReportOutbox {
+  let outbox = outboxes.get(platform);
+  if (!outbox) {
+    outbox = new ReportOutbox((reports: AccountReport[]) => poolOf(env, services, platform).report(reports));
+    outboxes.set(platform, outbox);
+  }
+  return outbox;
 }
 
 /** Delivers a verdict that no next pick carried (the request stopped failing over). */

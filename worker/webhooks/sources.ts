@@ -61,3 +61,48 @@ export function quotaReached(record: RelayKeyRecord, denial: Denial, now = Date.
     ),
   };
 }
+
+/** One model family of an account was refused (a weekly Opus limit): the others still serve. */
+export function familyParkEvent(
+  park: { accountId: string; accountName?: string; platform?: string; family: string; until: number },
+  now = Date.now(),
+): RelayEvent {
+  return newEvent(
+    "account.rate_limited",
+    {
+      accountId: park.accountId,
+      accountName: park.accountName,
+      platform: park.platform,
+      status: `${park.family} rate-limited`,
+      until: new Date(park.until).toISOString(),
+      reason: `${park.family} models only; the account serves other models meanwhile`,
+    },
+    now,
+  );
+}
+
+/** An account's 5-hour window reached its operator-set threshold: not scheduled until it resets. */
+export function windowThresholdEvent(
+  crossing: {
+    accountId: string;
+    accountName?: string;
+    platform?: string;
+    utilization: number;
+    thresholdPercent: number;
+    until: number | null;
+  },
+  now = Date.now(),
+): RelayEvent {
+  return newEvent(
+    "account.window_threshold",
+    {
+      accountId: crossing.accountId,
+      accountName: crossing.accountName,
+      platform: crossing.platform,
+      status: "stopped",
+      until: crossing.until ? new Date(crossing.until).toISOString() : undefined,
+      reason: `5-hour window at ${Math.round(crossing.utilization * 100)}% (threshold ${crossing.thresholdPercent}%)`,
+    },
+    now,
+  );
+}
