@@ -92,8 +92,17 @@ export interface AccountSettings {
   stopAt5hPercent?: number;
   dailyCostLimitUsd?: number;
   subscriptionExpiresAt?: string | null;
+  /** Claude Console, OpenAI and Gemini accounts: stored in `settings` (relay/model-mapping.ts). */
+  modelMapping?: Record<string, string>;
   /** Type-specific settings, already validated for the type (see account-settings.ts). */
   settings?: AccountSettingsMap;
+}
+
+/** The record's `settings`: the type's own, with a model mapping given on creation. */
+function settingsOf({ settings, modelMapping }: AccountSettings): AccountSettingsMap | undefined {
+  const merged: AccountSettingsMap = { ...settings };
+  if (modelMapping && Object.keys(modelMapping).length > 0) merged.modelMapping = modelMapping;
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 export async function addAccount(
@@ -103,6 +112,7 @@ export async function addAccount(
   credentials: unknown,
 ): Promise<AccountRecord> {
   const now = new Date().toISOString();
+  const typeSettings = settingsOf(settings);
   const record: AccountRecord = {
     v: 1,
     id: crypto.randomUUID(),
@@ -121,7 +131,7 @@ export async function addAccount(
     stopAt5hPercent: settings.stopAt5hPercent ?? 0,
     dailyCostLimitUsd: settings.dailyCostLimitUsd ?? 0,
     subscriptionExpiresAt: settings.subscriptionExpiresAt ?? null,
-    ...(settings.settings ? { settings: settings.settings } : {}),
+    ...(typeSettings ? { settings: typeSettings } : {}),
     credentials: await sealCredentials(env, credentials),
     createdAt: now,
     updatedAt: now,

@@ -27,8 +27,8 @@ async function droidOauthCredentials(
   return refreshDroidTokens(services(env).config, refreshToken, organizationId);
 }
 
-/** The settings every account takes (name, priority, models, …). */
-const shared = consoleAccountBody.omit({ apiKey: true }).shape;
+/** The settings every account takes (name, priority, models, …); Droid and Azure map no models. */
+const shared = consoleAccountBody.omit({ apiKey: true, modelMapping: true }).shape;
 
 const azureAccountBody = z
   .object({ ...shared, ...azureAccountFields })

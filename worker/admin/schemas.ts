@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { accountRecordSchema } from "../keyspace/records/accounts.ts";
 import { isoDate } from "../keyspace/records/common.ts";
 import { expirySchema, keyLimitChanges, relayKeyRecordSchema } from "../keyspace/records/relay-keys.ts";
+import { modelMappingSetting } from "../providers/settings.ts";
 
 export const errorSchema = z
   .object({ error: z.object({ type: z.string(), message: z.string() }) })
@@ -81,8 +82,17 @@ const accountSettings = {
   }),
 };
 
+/** Claude Console, OpenAI and Gemini accounts (relay/model-mapping.ts); Bedrock has its own. */
+const modelMappingField = {
+  modelMapping: modelMappingSetting.optional().openapi({
+    description:
+      "Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`",
+    example: { "claude-sonnet-4-5": "claude-sonnet-4-5-20250929" },
+  }),
+};
+
 export const consoleAccountBody = z
-  .object({ ...accountSettings, apiKey: z.string().min(1).max(500) })
+  .object({ ...accountSettings, ...modelMappingField, apiKey: z.string().min(1).max(500) })
   .strict()
   .openapi("NewConsoleAccount");
 
@@ -173,6 +183,7 @@ export const accountHealthSchema = z
   .openapi("AccountHealth");
 
 export const updateAccountBody = consoleAccountBody
+  .omit({ modelMapping: true })
   .partial()
   .extend({
     isActive: z.boolean().optional(),

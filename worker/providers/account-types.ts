@@ -16,6 +16,7 @@ import type { Platform } from "../keyspace/records/common.ts";
 import { azureChatProvider } from "./azure/index.ts";
 import { azureSettingsSchema } from "./azure/settings.ts";
 import { bedrockSettingsSchema } from "./bedrock/settings.ts";
+import { claudeConsoleSettingsSchema } from "./claude/console-settings.ts";
 import { claudeProvider } from "./claude/index.ts";
 import { expiresSoon as claudeTokenExpiresSoon, refreshClaudeTokens } from "./claude/oauth.ts";
 import { droidClaudeProvider } from "./droid/index.ts";
@@ -23,8 +24,10 @@ import { droidTokenExpiresSoon, refreshDroidTokens } from "./droid/oauth.ts";
 import { droidSettingsOf, droidSettingsSchema } from "./droid/settings.ts";
 import { geminiProvider } from "./gemini/index.ts";
 import { expiresSoon as geminiTokenExpiresSoon, refreshGeminiTokens } from "./gemini/oauth.ts";
+import { geminiSettingsSchema } from "./gemini/settings.ts";
 import { openaiProvider } from "./openai/index.ts";
 import { openaiTokenExpiresSoon, refreshOpenaiTokens } from "./openai/oauth.ts";
+import { openaiSettingsSchema } from "./openai/settings.ts";
 import type { ClientCall, Provider } from "./provider.ts";
 
 /** How an account's short-lived credentials (OAuth tokens) are renewed. */
@@ -116,17 +119,20 @@ const claude = { platform: "claude", provider: claudeProvider } as const;
 const gemini = {
   platform: "gemini",
   provider: geminiProvider,
+  settings: geminiSettingsSchema,
   testCall: geminiTest,
 } as const;
 const openai = {
   platform: "openai",
   provider: openaiProvider,
+  settings: openaiSettingsSchema,
   testCall: responsesTest,
 } as const;
 
 const ACCOUNT_KINDS: Record<AccountType, AccountKind> = {
   "claude-console": {
     ...claude,
+    settings: claudeConsoleSettingsSchema,
     credentials: consoleCredentialsSchema,
     takesApiKey: true,
     testModel: "claude-haiku-4-5",

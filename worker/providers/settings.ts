@@ -1,6 +1,6 @@
 // An account type's `settings` read back from the stored record, for the types that cannot serve
 // without them (Azure's deployment, Bedrock's region).
-import type { z } from "zod";
+import { z } from "zod";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 
@@ -22,3 +22,9 @@ export function requiredSettings<T>(
   }
   return parsed.data;
 }
+
+/**
+ * A per-account model mapping: the model a client names → the model sent upstream for that
+ * account (Claude Console, OpenAI and Gemini accounts: relay/model-mapping.ts; Bedrock keeps its own).
+ */
+export const modelMappingSetting = z.record(z.string().min(1).max(200), z.string().min(1).max(300));

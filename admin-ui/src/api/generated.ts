@@ -1521,10 +1521,40 @@ export interface components {
         allowedClients: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         /** @default [] */
         permissions: ("claude" | "gemini" | "openai" | "droid")[];
+        /**
+         * @description Daily and total cost caps (USD, 0 = none) per platform, one entry each; refused with 402 `platform_daily_cost_limit_exceeded` / `platform_total_cost_limit_exceeded`. Bedrock spend also counts as Claude, Azure OpenAI spend as OpenAI; a spent Bedrock cap stops the key's Claude requests, an Azure OpenAI cap its /azure requests
+         * @default []
+         */
+        platformLimits: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        /**
+         * @description Daily and total cost caps (USD, 0 = none) per model: an exact name or `prefix*`, case-blind, summed over every model the pattern names; refused with 402 `model_daily_cost_limit_exceeded` / `model_total_cost_limit_exceeded`
+         * @default []
+         */
+        modelLimits: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
       /** @default {} */
       boundAccounts: {
         [key: string]: string;
+      };
+      /** @description Set by the CRS import: the daily, weekly and total cost the original had counted against the key's limits, µUSD; counted by the key's gate once per importId */
+      carriedSpend?: {
+        importId: string;
+        /** Format: date-time */
+        dayStart: string;
+        dayCostMicroUsd: number;
+        /** Format: date-time */
+        weekStart: string;
+        weekCostMicroUsd: number;
+        totalCostMicroUsd: number;
       };
     };
     CreatedRelayKey: {
@@ -1572,6 +1602,17 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        platformLimits?: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        modelLimits?: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
       boundAccounts?: {
         [key: string]: string;
@@ -1617,6 +1658,17 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        platformLimits?: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        modelLimits?: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
       boundAccounts?: {
         [key: string]: string;
@@ -1643,7 +1695,49 @@ export interface components {
         weekCostMicroUsd: number;
         totalCostMicroUsd: number;
         totalTokens: number;
+        /** @description Cost per platform today and in total, µUSD (Bedrock also counts as Claude, Azure OpenAI as OpenAI) */
+        platforms?: {
+          claude?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+          bedrock?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+          gemini?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+          openai?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+          "azure-openai"?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+          droid?: {
+            dayCostMicroUsd: number;
+            totalCostMicroUsd: number;
+          };
+        };
+        /** @description Cost per model name as settled, today and in total, µUSD */
+        models?: {
+          dayCostMicroUsd: number;
+          totalCostMicroUsd: number;
+          model: string;
+        }[];
       };
+      /** @description Spend the original service had counted, carried over by a CRS import; already included in `spend`'s day, week and total */
+      carried: {
+        importId: string;
+        dayStart: number;
+        dayCostMicroUsd: number;
+        weekStart: number;
+        weekCostMicroUsd: number;
+        totalCostMicroUsd: number;
+      } | null;
     };
     KeyUsage: {
       total: components["schemas"]["UsageCounters"];
@@ -1800,6 +1894,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       apiKey: string;
     };
     AccountChanges: {
@@ -1916,6 +2019,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       apiKey: string;
     };
     GeminiOauthExchange: {
@@ -1939,6 +2051,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       sessionId: string;
       /** @description The code Google's page shows after login (or the whole redirect URL) */
       code: string;
@@ -1966,6 +2087,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       accessToken?: string;
       refreshToken?: string;
       /** @description Access token expiry, epoch ms */
@@ -1994,6 +2124,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       apiKey: string;
     };
     OpenaiOauthExchange: {
@@ -2017,6 +2156,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       sessionId: string;
       /** @description The code, or the whole callback URL (http://localhost:1455/auth/callback?code=…&state=…) */
       code: string;
@@ -2042,6 +2190,15 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      /**
+       * @description Client model → the model sent upstream for this account (exact name, else equal but for case); other models pass unchanged. Claude Console, OpenAI and Gemini accounts; later changed through `settings.modelMapping`
+       * @example {
+       *   "claude-sonnet-4-5": "claude-sonnet-4-5-20250929"
+       * }
+       */
+      modelMapping?: {
+        [key: string]: string;
+      };
       accessToken?: string;
       refreshToken?: string;
       /** @description Access token expiry, epoch ms */
@@ -2157,13 +2314,13 @@ export interface components {
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
       subscriptionExpiresAt?: string | null;
+      modelMapping?: {
+        [key: string]: string;
+      };
       accessKeyId: string;
       secretAccessKey: string;
       sessionToken?: string;
       region: string;
-      modelMapping?: {
-        [key: string]: string;
-      };
       defaultModel?: string;
     };
     BedrockCredentials: {
@@ -2312,6 +2469,25 @@ export interface components {
         allowedClients: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         /** @default [] */
         permissions: ("claude" | "gemini" | "openai" | "droid")[];
+        /**
+         * @description Daily and total cost caps (USD, 0 = none) per platform, one entry each; refused with 402 `platform_daily_cost_limit_exceeded` / `platform_total_cost_limit_exceeded`. Bedrock spend also counts as Claude, Azure OpenAI spend as OpenAI; a spent Bedrock cap stops the key's Claude requests, an Azure OpenAI cap its /azure requests
+         * @default []
+         */
+        platformLimits: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        /**
+         * @description Daily and total cost caps (USD, 0 = none) per model: an exact name or `prefix*`, case-blind, summed over every model the pattern names; refused with 402 `model_daily_cost_limit_exceeded` / `model_total_cost_limit_exceeded`
+         * @default []
+         */
+        modelLimits: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
       /** Format: date-time */
       createdAt: string;
@@ -2342,6 +2518,17 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        platformLimits?: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        modelLimits?: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
     };
     UserChanges: {
@@ -2364,6 +2551,17 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        platformLimits?: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        modelLimits?: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
       };
     };
     PasswordReset: {
