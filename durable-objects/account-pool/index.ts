@@ -19,6 +19,7 @@ import {
   DEFAULT_HEALTH_POLICY,
   type HealthPolicy,
   healthy,
+  NEVER,
   newerWindows,
 } from "./health.ts";
 import { type AcquireRequest, type Candidate, choose, eligible } from "./selection.ts";
@@ -411,7 +412,8 @@ export class AccountPool extends DurableObject<Env> {
       return {
         accountId,
         status: health.status,
-        until: health.status === "active" ? null : health.until,
+        // A blocked account has no time of its own to come back: an admin brings it back.
+        until: health.status === "active" || health.until === NEVER ? null : health.until,
         activeLeases: counts.get(accountId) ?? 0,
         lastUsedAt: health.lastUsedAt || null,
         windows: health.windows ?? null,

@@ -33,7 +33,10 @@ export function accountStatusEvent(change: AccountStatusChange, now = Date.now()
       accountName: change.accountName,
       platform: change.platform,
       status: change.status,
-      until: change.status === "active" || !change.until ? undefined : new Date(change.until).toISOString(),
+      until:
+        change.status === "active" || change.status === "blocked" || !change.until
+          ? undefined
+          : new Date(change.until).toISOString(),
       reason: change.reason,
     },
     now,
