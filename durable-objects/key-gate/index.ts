@@ -3,7 +3,7 @@
 // would halve the object's throughput); an alarm reclaims leases of Workers that died.
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
-import type { RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
+import type { CarriedSpend, CostPlatform, RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import { counts, type UsageRecord } from "../../worker/usage/aggregate.ts";
 import { addMicro } from "../../worker/usage/money.ts";
 import { periodStamps } from "../../worker/usage/periods.ts";
@@ -13,17 +13,31 @@ import { quotaReached } from "../../worker/webhooks/sources.ts";
 import { type Lease, LeaseTable } from "./leases.ts";
 import {
   type AdmitRequest,
+  type Carried,
   checkLimits,
+  costPlatformsOf,
   currentSpend,
   currentWindow,
   type Denial,
   isClaudeFamily,
   type RateWindow,
   type Spend,
+  tallyCost,
+  withCarried,
 } from "./limits.ts";
 import { FLUSH_DELAY_MS as USAGE_FLUSH_DELAY_MS, UsageOutbox } from "./outbox.ts";
+import { dayStart } from "./periods.ts";
 
-export type { AdmitRequest, Denial, Lease };
+export type { AdmitRequest, Carried, Denial, Lease };
+
+/** A finished request as the relay settles it. */
+export type SettledUsage = UsageRecord & {
+  /**
+   * The account kind whose platform limit it also counts toward (`bedrock`, `azure-openai`: see
+   * limits.ts costPlatformOf). Absent: its platform's only.
+   */
+  costPlatform?: CostPlatform;
+};
 
 export type AdmitResult =
   | {
@@ -46,7 +60,7 @@ export interface KeyStamp {
 export interface Settlement {
   leaseId: string | null;
   /** What the request used; stored durably before settle answers, then flushed to the keyspace. */
-  record: UsageRecord;
+  record: SettledUsage;
   /** The admission's `windowStart`: a request no upstream answered is given back to that window. */
   windowStart?: number;
 }
@@ -57,7 +71,10 @@ export interface GateSnapshot {
   activeLeases: number;
   queued: number;
   leases: Lease[];
+  /** What the limits are checked against: the gate's own spend plus `carried`. */
   spend: Spend;
+  /** Spend carried over from the original service by an import (already in `spend`'s figures). */
+  carried: Carried | null;
   /** Usage records stored here and not yet in the keyspace, and the age of the oldest. */
   unflushed: number;
   flushLagMs: number;
@@ -71,6 +88,7 @@ interface StoredState {
   leases: [string, number][];
   /** Whether spend was seeded from the keyspace's usage (keys that had usage before this gate). */
   seeded?: boolean;
+  carried?: Carried | null;
 }
 
 const STATE_KEY = "state";
@@ -91,6 +109,7 @@ export class KeyGate extends DurableObject<Env> {
   private record: RelayKeyRecord | null = null;
   private window: RateWindow | null = null;
   private spend: Spend = emptySpend();
+  private carried: Carried | null = null;
   private leases: LeaseTable;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private alarmAt: number | undefined;
@@ -118,6 +137,7 @@ export class KeyGate extends DurableObject<Env> {
         this.spend = stored.spend;
         this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
         this.seeded = stored.seeded === true;
+        this.carried = stored.carried ?? null;
       }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
       // Usage stored before a restart is flushed even if no request comes again.
@@ -149,7 +169,7 @@ export class KeyGate extends DurableObject<Env> {
       };
       return { admitted: false, denial };
     }
-    const denial = checkLimits(current, this.window, this.spend, request, now);
+    const denial = checkLimits(current, this.window, this.limitSpend(), request, now);
     if (denial) {
       if (denial.kind === "quota") this.announceQuota(current, denial);
       return { admitted: false, denial };
@@ -170,7 +190,7 @@ export class KeyGate extends DurableObject<Env> {
       // Time passed while waiting: the window or a quota may have filled meanwhile.
       now = Date.now();
       this.roll(current, now);
-      const late = checkLimits(current, this.window, this.spend, request, now);
+      const late = checkLimits(current, this.window, this.limitSpend(), request, now);
       if (late) {
         this.leases.release(lease.id);
         return { admitted: false, denial: late };
@@ -229,6 +249,7 @@ export class KeyGate extends DurableObject<Env> {
       this.spend.weekCostMicroUsd = addMicro(this.spend.weekCostMicroUsd, cost);
     this.spend.totalCostMicroUsd = addMicro(this.spend.totalCostMicroUsd, cost);
     this.spend.totalTokens += tokens;
+    tallyCost(this.spend, costPlatformsOf(record.platform, record.costPlatform), record.model, cost);
     this.changed();
     await this.outbox.add(record);
     this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
@@ -243,7 +264,8 @@ export class KeyGate extends DurableObject<Env> {
       activeLeases: this.leases.size,
       queued: this.leases.queued,
       leases: this.leases.entries().map(([id, expiresAt]) => ({ id, expiresAt })),
-      spend: this.spend,
+      spend: this.limitSpend(),
+      carried: this.carried,
       unflushed: this.outbox.waiting,
       flushLagMs: this.outbox.lagMs(now),
     };
@@ -256,6 +278,7 @@ export class KeyGate extends DurableObject<Env> {
     this.record = null;
     this.window = null;
     this.spend = emptySpend();
+    this.carried = null;
     this.leases = new LeaseTable(this.leaseTtlMs);
     await this.ctx.storage.delete(STATE_KEY);
   }
@@ -269,6 +292,29 @@ export class KeyGate extends DurableObject<Env> {
     const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now);
     if (nextFlush !== undefined) this.scheduleAlarm(nextFlush);
     this.ensureAlarm();
+  }
+
+  /**
+   * Takes the spend an import carried over (the original service's counters for the key's limits).
+   * Once per import: the same `importId` again changes nothing, and another one replaces the
+   * carried part (never adds to it), so re-running an import cannot count the original's spend twice.
+   */
+  async carrySpend(seed: CarriedSpend): Promise<void> {
+    if (this.carried?.importId === seed.importId) return;
+    this.carried = {
+      importId: seed.importId,
+      dayStart: Date.parse(seed.dayStart),
+      dayCostMicroUsd: seed.dayCostMicroUsd,
+      weekStart: Date.parse(seed.weekStart),
+      weekCostMicroUsd: seed.weekCostMicroUsd,
+      totalCostMicroUsd: seed.totalCostMicroUsd,
+    };
+    this.changed();
+  }
+
+  /** What the limits are checked against: the gate's own counters plus what was carried over. */
+  private limitSpend(): Spend {
+    return withCarried(this.spend, this.carried);
   }
 
   /** The first refusal for a quota in its period queues a webhook event; later ones are silent. */
@@ -290,6 +336,7 @@ export class KeyGate extends DurableObject<Env> {
         activatedAt && record.expiry.mode === "activation" && !record.expiry.activatedAt
           ? { ...record, expiry: { ...record.expiry, activatedAt } }
           : record;
+      if (record.carriedSpend) void this.carrySpend(record.carriedSpend);
       this.changed();
     }
   }
@@ -308,12 +355,19 @@ export class KeyGate extends DurableObject<Env> {
           keyspace.getUsage("key", keyId, { kind: "total" }),
           keyspace.getUsage("key", keyId, { kind: "daily", stamp: today }),
         ]);
-        // Only what the gate has not counted itself: it counts from its first request on.
+        // Only what the gate has not counted itself: it counts from its first request on. The
+        // keyspace's figures include what an import carried over (its usage buckets): that part
+        // is counted as carried, not twice.
         if (this.spend.totalCostMicroUsd === 0 && this.spend.totalTokens === 0) {
-          this.spend.totalCostMicroUsd = total.costMicroUsd;
+          const carried = this.carried;
+          const carriedToday =
+            carried && carried.dayStart === dayStart(Date.now(), this.offsetHours)
+              ? carried.dayCostMicroUsd
+              : 0;
+          this.spend.totalCostMicroUsd = Math.max(0, total.costMicroUsd - (carried?.totalCostMicroUsd ?? 0));
           this.spend.totalTokens =
             total.inputTokens + total.outputTokens + total.cacheCreateTokens + total.cacheReadTokens;
-          this.spend.dayCostMicroUsd = day.costMicroUsd;
+          this.spend.dayCostMicroUsd = Math.max(0, day.costMicroUsd - carriedToday);
         }
         this.seeded = true;
         this.changed();
@@ -348,6 +402,7 @@ export class KeyGate extends DurableObject<Env> {
       spend: this.spend,
       leases: this.leases.entries(),
       seeded: this.seeded,
+      carried: this.carried,
     };
     await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
   }

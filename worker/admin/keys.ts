@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
+import { costPlatformSchema, keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import { recentRequestSchema } from "../keyspace/records/usage.ts";
 import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
@@ -23,6 +23,8 @@ const countersSchema = z
   .object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])))
   .openapi("UsageCounters");
 
+const tallySchema = z.object({ dayCostMicroUsd: z.number(), totalCostMicroUsd: z.number() });
+
 const liveSchema = z
   .object({
     window: z
@@ -38,7 +40,29 @@ const liveSchema = z
       weekCostMicroUsd: z.number(),
       totalCostMicroUsd: z.number(),
       totalTokens: z.number(),
+      platforms: z.partialRecord(costPlatformSchema, tallySchema).optional().openapi({
+        description:
+          "Cost per platform today and in total, µUSD (Bedrock also counts as Claude, Azure OpenAI as OpenAI)",
+      }),
+      models: z
+        .array(tallySchema.extend({ model: z.string() }))
+        .optional()
+        .openapi({ description: "Cost per model name as settled, today and in total, µUSD" }),
     }),
+    carried: z
+      .object({
+        importId: z.string(),
+        dayStart: z.number(),
+        dayCostMicroUsd: z.number(),
+        weekStart: z.number(),
+        weekCostMicroUsd: z.number(),
+        totalCostMicroUsd: z.number(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "Spend the original service had counted, carried over by a CRS import; already included in `spend`'s day, week and total",
+      }),
   })
   .openapi("KeyLiveState");
 

@@ -1,15 +1,14 @@
 // Step 2: the KeyGate Durable Object of the key decides whether the request may start (one RPC),
 // and is told when it ends (in waitUntil, off the client's path).
-import type { AdmitRequest, Denial, Lease } from "../../durable-objects/key-gate/index.ts";
+import type { AdmitRequest, Denial, Lease, SettledUsage } from "../../durable-objects/key-gate/index.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
-import type { UsageRecord } from "../usage/aggregate.ts";
 
 export interface Admission {
   lease: Lease | null;
   /** Ends the request at the gate: frees the lease, stores its usage durably. Safe to call twice. */
-  settle(record: UsageRecord): Promise<void>;
+  settle(record: SettledUsage): Promise<void>;
   /** Keeps the lease alive while a long response is still streaming. */
   keepAlive(done: Promise<unknown>): Promise<void>;
 }
