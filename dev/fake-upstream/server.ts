@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as anthropic from "./anthropic.ts";
 import * as azure from "./azure.ts";
 import * as bedrock from "./bedrock.ts";
+import { type ClaudeLimitPart, claudeLimitOutcome, claudeLimitPart } from "./claude-limits.ts";
 import * as droid from "./droid.ts";
 import * as gemini from "./gemini.ts";
 import { FakeOauth, type OauthStats } from "./oauth.ts";
@@ -73,7 +74,14 @@ export interface FakeStats {
   byScenario: Record<string, number>;
   usageSent: UsageRecord[];
   oauth?: OauthStats;
-  lastRequest?: { method: string; path: string; headers: Record<string, string>; body: unknown };
+  /** `rawBody`: the body's text as it arrived, for byte comparisons. */
+  lastRequest?: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    body: unknown;
+    rawBody: string;
+  };
 }
 
 export interface Scenario {
@@ -90,6 +98,8 @@ export interface Scenario {
   /** `tools`: call an offered tool, and echo a tool's result (tools.ts). */
   tools: boolean;
   text?: string;
+  /** Claude subscription parts (claude-limits.ts): window headers, limits, refusals. */
+  claudeLimits: ClaudeLimitPart[];
 }
 
 export const DEFAULT_TEXT = "Hello from fake upstream";
@@ -106,8 +116,14 @@ export function parseScenario(name: string): Scenario | string {
     resetMidStream: false,
     cacheRead: false,
     tools: false,
+    claudeLimits: [],
   };
   for (const part of name.split("+")) {
+    const claudeLimit = claudeLimitPart(part);
+    if (claudeLimit) {
+      scenario.claudeLimits.push(claudeLimit);
+      continue;
+    }
     const [, kind, value] = /^(429-reset|slow|hold|cut)-(\d+)$/.exec(part) ?? [];
     if (part === "ok") continue;
     if (ERROR_STATUSES.has(part)) scenario.status ??= Number(part);
@@ -666,6 +682,7 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
         Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
       ),
       body: parsed.ok ? parsed.value : raw,
+      rawBody: raw,
     };
     const fail = (error: bedrock.BedrockError) => sendJson(res, error.status, error.body, error.headers);
     const verdict = bedrock.verifySigV4({
@@ -716,6 +733,7 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
         ]),
       ),
       body: parsed.ok ? parsed.value : raw === "" ? undefined : raw,
+      rawBody: raw,
     };
 
     const route = matchRoute(req, url);
@@ -744,6 +762,14 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
     if (credential === "invalid" || !oauth.accepts(credential)) return fail(401, "invalid credential");
     if (scenario.status !== undefined) {
       return fail(scenario.status, `fake upstream scenario "${scenarioName}"`, scenario.resetAt);
+    }
+    if (family === "anthropic" && route.kind === "messages") {
+      const model = parsed.ok && isRecord(parsed.value) ? String(parsed.value.model ?? "") : "";
+      const limited = claudeLimitOutcome(scenario.claudeLimits, model);
+      if (limited && "reply" in limited) {
+        return sendJson(res, limited.reply.status, limited.reply.body, limited.reply.headers);
+      }
+      for (const [name, value] of Object.entries(limited?.headers ?? {})) res.setHeader(name, value);
     }
     const context: Context = { requestId, credential, signal: controller.signal };
     if (family === "gemini") return serveGemini(res, route, url, parsed, scenario, context);

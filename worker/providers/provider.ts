@@ -104,8 +104,10 @@ export interface Provider {
   /**
    * What the answer says about the account, for every answer (a success may carry usage windows).
    * `model` is the model the request asked for (a rate limit may be the model family's only).
+   * `errorBody`: an error answer's text, when the caller has read it (some refusals are told
+   * apart only by their message: a disabled organisation, a refused client).
    */
-  outcome(response: Response, model: string, account?: AccountRecord): AccountOutcome;
+  outcome(response: Response, model: string, account?: AccountRecord, errorBody?: string): AccountOutcome;
   /**
    * Whether the request comes from the client this platform's subscription accounts are for
    * (Claude Code on Claude OAuth accounts). Absent: the platform has no such restriction.
