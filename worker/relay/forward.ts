@@ -11,6 +11,7 @@ import { accountKind } from "../providers/account-types.ts";
 import type { AccountOutcome, ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
 import { type AccountRelease, type Ended, endedBy } from "./after.ts";
 import { meterStream } from "./meter.ts";
+import { mapModel } from "./model-mapping.ts";
 import { type Acquired, accountCredentials, acquireAccount, type Settlement } from "./schedule.ts";
 
 /** Distinct accounts one request may try before its first byte (each is tried once). */
@@ -208,7 +209,12 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
         account = refreshed;
         credentials = await accountCredentials(ctx.services, account);
       }
-      const built = ctx.provider.buildRequest(call, account, credentials, ctx.services.config);
+      const built = ctx.provider.buildRequest(
+        mapModel(call, account),
+        account,
+        credentials,
+        ctx.services.config,
+      );
       const sentAt = Date.now();
       response = await fetchWithHeadersTimeout(
         built instanceof Promise ? await built : built,
