@@ -61,8 +61,11 @@ export type UsageWindow = Schemas["UsageWindow"];
  */
 export type Account = Omit<Schemas["Account"], "shared"> & { shared?: boolean };
 export type AccountWithHealth = Answer<"/accounts", "get">["accounts"][number];
-/** The settings every account type takes (POST bodies add the credentials). */
-export type AccountSettings = Omit<Schemas["NewConsoleAccount"], "apiKey">;
+/**
+ * The settings every account type takes (POST bodies add the credentials; the model mapping of
+ * Console, OpenAI and Gemini accounts is their own).
+ */
+export type AccountSettings = Omit<Schemas["NewConsoleAccount"], "apiKey" | "modelMapping">;
 export type AccountChanges = Schemas["AccountChanges"];
 /** What a Bedrock account takes besides the shared settings. */
 export type BedrockSettings = Pick<Schemas["NewBedrockAccount"], "region" | "modelMapping" | "defaultModel">;

@@ -40,7 +40,9 @@ export function AccountGlance(props: { account: AccountWithHealth }) {
             <Show when={bar.resetAt}>
               <div class="muted small" data-testid="window-reset">
                 {t("windows.resets", { time: formatReset(bar.resetAt, lang()) })}
-                <Show when={untilText(bar.resetAt, now())}>{(left) => <> ({left()})</>}</Show>
+                <Show when={untilText(bar.resetAt, now())}>
+                  {(left) => <span class="rel"> ({left()})</span>}
+                </Show>
               </div>
             </Show>
           </div>

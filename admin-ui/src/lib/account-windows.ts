@@ -92,7 +92,10 @@ export function zoneName(now = new Date()): string {
   return zone && zone !== "UTC" ? `${zone}, ${offset}` : offset;
 }
 
-/** A reset time, short: "Dec 8, 14:05" (the page names the zone). */
+/**
+ * A reset time, short: "Dec 8, 2:05 PM", "12月8日 14:05" (the page names the zone); the hours as
+ * formatDateTime writes them elsewhere on the page.
+ */
 export function formatReset(iso: string | null, locale: Locale): string {
   if (!iso) return "—";
   const date = new Date(iso);
@@ -100,9 +103,8 @@ export function formatReset(iso: string | null, locale: Locale): string {
   return new Intl.DateTimeFormat(intl(locale), {
     month: "short",
     day: "numeric",
-    hour: "2-digit",
+    hour: locale === "zh" ? "2-digit" : "numeric",
     minute: "2-digit",
-    hourCycle: "h23",
   }).format(date);
 }
 
