@@ -265,6 +265,24 @@ export function watchPeakRss(pid: number, intervalMs = 100): { stop(): number } 
   };
 }
 
+/**
+ * CPU time of this process, the children it has reaped (finished load-tool runs) and its live
+ * descendants (workerd, the fake upstream, redis, the bridge), ms: everything the bench itself
+ * spends, to tell other work on the machine apart from it.
+ */
+export function benchCpuMs(): number {
+  let reaped = 0;
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // cutime and cstime: fields 16 and 17 (1-based), CPU of waited-for children.
+    reaped = ((Number(fields[13]) + Number(fields[14])) * 1000) / ticksPerSecond();
+  } catch {
+    reaped = 0;
+  }
+  return cpuOf(process.pid).ms + reaped;
+}
+
 /** Machine-wide CPU time so far (all cores, from /proc/stat), ms: busy and total. */
 export function machineCpu(): { busyMs: number; totalMs: number } {
   try {

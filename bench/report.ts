@@ -35,7 +35,16 @@ export interface PhaseRecord {
   peakRssMb?: number;
   /** Cores busy machine-wide during the phase, on average (c=N phases): everything, not only the bench. */
   machineBusyCores?: number;
+  /** Of those, cores busy with work that is not the bench's (other processes on the machine). */
+  elsewhereBusyCores?: number;
+  /** Run while other work kept more than NOISY_CORES busy: repeated, and left out of the figures when the repeat was quiet. */
+  noisy?: boolean;
+  /** A noisy phase that was run again: the repeat counts instead. */
+  discarded?: boolean;
 }
+
+/** Other work on the machine above this many cores makes a phase's figures noise. */
+export const NOISY_CORES = 0.25;
 
 export interface Figure {
   key: string;
@@ -99,6 +108,10 @@ export interface BenchReport {
 
 export const phaseName = (p: Pick<PhaseRecord, "side" | "kind" | "connections" | "round" | "warmup">) =>
   `${p.warmup ? "warm-up" : `round ${p.round + 1}`} ${p.side} ${p.kind.replace("cN", `c${p.connections}`)}`;
+
+/** The measured phases run while other work was busy (after a repeat, if any), for the report's note. */
+export const noisyPhases = (phases: PhaseRecord[]) =>
+  phases.filter((p) => !p.warmup && !p.discarded && p.noisy).map(phaseName);
 
 const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 
@@ -177,10 +190,17 @@ export function formatTable(report: BenchReport): string {
   const targets: string[][] = [["target", "goal", "measured", ""]];
   for (const t of r.targets) targets.push([t.name, t.goal, t.measured, t.pass ? "pass" : "MISS"]);
   lines.push(pad(targets, true));
-  if (r.backgroundBusyCores > 0.25) {
+  if (r.backgroundBusyCores > NOISY_CORES) {
     lines.push(
       "",
       `note: other processes kept ${fmt(r.backgroundBusyCores, 2)} cores busy while the bench idled; figures are noisy.`,
+    );
+  }
+  const noisy = noisyPhases(report.phases);
+  if (noisy.length > 0) {
+    lines.push(
+      "",
+      `note: other work kept more than ${NOISY_CORES} cores busy during these phases, even when run again: ${noisy.join(", ")}; their figures are noisy.`,
     );
   }
 
@@ -215,7 +235,7 @@ export interface ResultInputs {
 }
 
 export function computeResults(input: ResultInputs): BenchResults {
-  const measured = input.phases.filter((p) => !p.warmup);
+  const measured = input.phases.filter((p) => !p.warmup && !p.discarded);
   const of = (side: Side, kind: PhaseKind) => measured.filter((p) => p.side === side && p.kind === kind);
   const rps = (side: Side, kind: PhaseKind) => {
     const phases = of(side, kind);
