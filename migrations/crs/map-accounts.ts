@@ -12,6 +12,7 @@ import {
 import { azureSettingsSchema } from "../../worker/providers/azure/settings.ts";
 import { bedrockSettingsSchema } from "../../worker/providers/bedrock/settings.ts";
 import { droidSettingsSchema } from "../../worker/providers/droid/settings.ts";
+import { modelMappingSetting } from "../../worker/providers/settings.ts";
 import type { AccountFamily } from "./classify.ts";
 import { type CrsCipher, CrsDecryptError } from "./crs-crypto.ts";
 import { Corrupt, epochMs, isoTime, type Mapped, num, unmappedFields } from "./fields.ts";
@@ -101,9 +102,8 @@ const LABELS: Record<string, string> = {
   organizationRole: "account metadata",
   organizationTitle: "account metadata",
   userAgent: "custom User-Agent",
-  dailyQuota: "daily cost quota per account",
+  quotaResetTime: "daily quota reset time: quotas reset at midnight in TIMEZONE_OFFSET_HOURS here",
   rateLimitDuration: "429 parking time: set from the upstream's reset headers here",
-  subscriptionExpiresAt: "subscription end date",
   subscriptionInfo: "subscription info",
   disableAutoProtection: "no automatic parking",
   interceptWarmup: "warm-up interception",
@@ -115,7 +115,7 @@ const LABELS: Record<string, string> = {
   unifiedClientId: "unified client id",
   useUnifiedClientId: "unified client id",
   useUnifiedUserAgent: "unified User-Agent",
-  autoStopOnWarning: "stop on 5-hour warning",
+  autoStopOnWarning: "stop on 5-hour warning: Claude subscription accounts only",
   extInfo: "extra info",
   tempUnavailable503TtlSeconds: "per-account parking times",
   tempUnavailable5xxTtlSeconds: "per-account parking times",
@@ -139,26 +139,96 @@ function baseUrlOf(type: string, raw: string | undefined, suffixes: readonly str
   return base === OFFICIAL_BASES[type] ? "" : base;
 }
 
-/** `supportedModels`: a JSON list, or a JSON object mapping requested → upstream model, or "a,b". */
-function modelsOf(raw: string | undefined, notMapped: string[]): string[] {
+interface ServedModels {
+  /** The models the account serves (empty: every model). */
+  models: string[];
+  /** The renames among them (requested → upstream), for settings.modelMapping. */
+  renames: Record<string, string>;
+}
+
+/**
+ * `supportedModels`: a JSON list, or a JSON object mapping requested → upstream model (the
+ * original serves only its keys, each under its value's name), or "a,b".
+ */
+function modelsOf(raw: string | undefined): ServedModels {
   const text = raw?.trim() ?? "";
-  if (text === "" || text === "[]" || text === "{}" || text === "null") return [];
+  if (text === "" || text === "[]" || text === "{}" || text === "null") return { models: [], renames: {} };
   try {
     const parsed: unknown = JSON.parse(text);
-    if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
+    if (Array.isArray(parsed)) return { models: parsed.map(String).filter(Boolean), renames: {} };
     if (parsed && typeof parsed === "object") {
-      const entries = Object.entries(parsed);
-      if (entries.some(([from, to]) => from !== to))
-        notMapped.push("supportedModels (model mapping: served models kept, renaming dropped)");
-      return entries.map(([from]) => from).filter(Boolean);
+      const entries = Object.entries(parsed).filter(([from]) => from);
+      const renames = Object.fromEntries(
+        entries.filter(([from, to]) => typeof to === "string" && to && to !== from),
+      ) as Record<string, string>;
+      return { models: entries.map(([from]) => from), renames };
     }
   } catch {
     // a plain list
   }
-  return text
+  const models = text
     .split(",")
     .map((m) => m.trim())
     .filter(Boolean);
+  return { models, renames: {} };
+}
+
+/** Account types whose model map is ours to keep (relay/model-mapping.ts); Azure's is not used. */
+const MAPPED_TYPES = new Set(["claude-console", "gemini-api", "gemini-oauth", "openai-api", "openai-oauth"]);
+
+/**
+ * Where the original's `autoStopOnWarning` stops a Claude subscription account: at Anthropic's
+ * 5-hour warning (`anthropic-ratelimit-unified-5h-status: allowed_warning`, with a
+ * `-5h-surpassed-threshold` header). Anthropic raises it when 90 % of the window is used (as
+ * Claude Code reads those headers), so the same stop here is at 90 % of the 5-hour window.
+ */
+export const FIVE_HOUR_WARNING_PERCENT = 90;
+
+/** The account options of ours the original's record holds: 5-hour stop, daily quota, subscription end. */
+function accountOptions(
+  type: NonNullable<AccountFamily["type"]>,
+  f: Fields,
+  notMapped: string[],
+  notes: string[],
+): Pick<
+  AccountSettings,
+  "allowOtherClients" | "stopAt5hPercent" | "dailyCostLimitUsd" | "subscriptionExpiresAt"
+> {
+  let stopAt5hPercent = 0;
+  if (type === "claude-oauth") {
+    if (f.autoStopOnWarning === "true") {
+      stopAt5hPercent = FIVE_HOUR_WARNING_PERCENT;
+      notes.push(
+        `autoStopOnWarning imported as stopAt5hPercent ${FIVE_HOUR_WARNING_PERCENT}: the original stops at Anthropic's 5-hour warning (allowed_warning), which Anthropic raises at ${FIVE_HOUR_WARNING_PERCENT} % of the window`,
+      );
+    }
+    // The original has no such option: it rewrites every other client's request to pass as
+    // Claude Code. We never disguise a client, so its other clients now go to API-key accounts.
+    notes.push(
+      "the original disguised other clients as Claude Code on this subscription account; here only Claude Code is scheduled on it (other clients go to API-key accounts) unless allowOtherClients is set",
+    );
+  }
+  const quotaText = f.dailyQuota?.trim() ?? "";
+  const quota = quotaText === "" || quotaText === "null" ? 0 : Number(quotaText);
+  const dailyCostLimitUsd = Number.isFinite(quota) && quota >= 0 ? quota : 0;
+  if (dailyCostLimitUsd !== quota) notMapped.push("dailyQuota (unreadable: not imported)");
+  const endText = f.subscriptionExpiresAt?.trim() ?? "";
+  const subscriptionExpiresAt = isoTime(endText);
+  if (endText && endText !== "null" && !subscriptionExpiresAt)
+    notMapped.push("subscriptionExpiresAt (unreadable: not imported)");
+  return { allowOtherClients: false, stopAt5hPercent, dailyCostLimitUsd, subscriptionExpiresAt };
+}
+
+/** The original's renames as our settings.modelMapping (undefined: none, or none that fits). */
+function modelMappingOf(
+  renames: Record<string, string>,
+  notMapped: string[],
+): AccountSettingsMap | undefined {
+  if (Object.keys(renames).length === 0) return undefined;
+  const parsed = modelMappingSetting.safeParse(renames);
+  if (parsed.success) return { modelMapping: parsed.data };
+  notMapped.push("supportedModels (a model name too long for a mapping here: renaming dropped)");
+  return undefined;
 }
 
 function jsonObject(text: string): Record<string, unknown> {
@@ -375,6 +445,7 @@ function typeSpecific(
 
 /** Our settings whose source fields are all absent from the original's record. */
 function missingSettings(
+  type: NonNullable<AccountFamily["type"]>,
   f: Fields,
   settingFields: readonly string[],
   isCcr: boolean,
@@ -389,6 +460,11 @@ function missingSettings(
     ["isActive", ["isActive"]],
     ["createdAt", ["createdAt"]],
     ["updatedAt", ["updatedAt", "createdAt"]],
+    // Never in the original: what an admin sets here stays.
+    ["allowOtherClients", []],
+    ["stopAt5hPercent", type === "claude-oauth" ? ["autoStopOnWarning"] : []],
+    ["dailyCostLimitUsd", ["dailyQuota"]],
+    ["subscriptionExpiresAt", ["subscriptionExpiresAt"]],
   ];
   // A CCR account is never shared on import, whatever its type says.
   if (!isCcr) from.push(["shared", ["accountType"]]);
@@ -396,6 +472,8 @@ function missingSettings(
   if (urlField) from.push(["baseUrl", [urlField]]);
   if (settingFields.includes("maxConcurrentTasks")) from.push(["concurrencyLimit", ["maxConcurrentTasks"]]);
   if (settingFields.includes("supportedModels")) from.push(["models", ["supportedModels"]]);
+  // These types' settings hold only the model map.
+  if (MAPPED_TYPES.has(type)) from.push(["settings", ["supportedModels"]]);
   for (const [setting, fields] of from) if (fields.every(absent)) missing.push(setting);
   return missing;
 }
@@ -483,10 +561,14 @@ export function mapAccount(
     const concurrencyLimit = settingFields.includes("maxConcurrentTasks")
       ? num(f, "maxConcurrentTasks", { int: true })
       : 0;
-    const models =
+    const served: ServedModels =
       settingFields.includes("supportedModels") && type !== "azure-openai"
-        ? modelsOf(f.supportedModels, notMapped)
-        : [];
+        ? modelsOf(f.supportedModels)
+        : { models: [], renames: {} };
+    const models = served.models;
+    const mapping = MAPPED_TYPES.has(type) ? modelMappingOf(served.renames, notMapped) : undefined;
+    const mergedSettings = typeSettings || mapping ? { ...typeSettings, ...mapping } : undefined;
+    const options = accountOptions(type, f, notMapped, notes);
     if (type === "gemini-oauth" && f.oauthProvider && f.oauthProvider !== "gemini-cli")
       notes.push("an Antigravity OAuth account: its token cannot be refreshed with the Gemini CLI client");
 
@@ -507,11 +589,8 @@ export function mapAccount(
       isActive: f.isActive === "true",
       concurrencyLimit,
       models,
-      allowOtherClients: false,
-      stopAt5hPercent: 0,
-      dailyCostLimitUsd: 0,
-      subscriptionExpiresAt: null,
-      ...(typeSettings ? { settings: typeSettings } : {}),
+      ...options,
+      ...(mergedSettings ? { settings: mergedSettings } : {}),
       createdAt: createdAt ?? EPOCH,
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
     };
@@ -522,6 +601,9 @@ export function mapAccount(
       "schedulable",
       "isActive",
       "accountType",
+      "dailyQuota",
+      "subscriptionExpiresAt",
+      ...(type === "claude-oauth" ? ["autoStopOnWarning"] : []),
       ...spec.fields,
       ...settingFields,
       ...STATE,
@@ -530,7 +612,7 @@ export function mapAccount(
       ...unmappedFields(f, handled, { defaults: DEFAULTS, labels: LABELS, ignorePrefixes: STATE_PREFIXES }),
     );
     const baseUrlIsOurs = !settingFields.some((field) => URL_FIELDS.has(field));
-    const missing = missingSettings(f, settingFields, family.platform === "ccr");
+    const missing = missingSettings(type, f, settingFields, family.platform === "ccr");
     return { ok: true, value: { settings, credentials, baseUrlIsOurs, missing }, notMapped, notes };
   } catch (error) {
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };

@@ -351,8 +351,9 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       rateLimitDuration: "60",
       rateLimitedAt: "",
       rateLimitStatus: "",
-      dailyQuota: "0",
+      dailyQuota: "25",
       dailyUsage: "1.5",
+      subscriptionExpiresAt: "2027-01-31T00:00:00.000Z",
       lastResetDate: s.day,
       quotaResetTime: "00:00",
       quotaStoppedAt: "",
@@ -404,7 +405,8 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       priority: "20",
       lastRefreshAt: created,
       subscriptionInfo: JSON.stringify({ accountType: "claude_max" }),
-      autoStopOnWarning: "false",
+      autoStopOnWarning: "true",
+      subscriptionExpiresAt: "2026-12-31T16:00:00.000Z",
       useUnifiedUserAgent: "false",
       maxConcurrency: "0",
     }),
@@ -425,7 +427,11 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       oauthProvider: "gemini-cli",
       projectId: "",
       tempProjectId: "temp-project-7",
-      supportedModels: "",
+      // A model map: one model renamed, one served as named.
+      supportedModels: JSON.stringify({
+        "gemini-2.5-pro": "gemini-2.5-pro-preview-06-05",
+        "gemini-2.5-flash": "gemini-2.5-flash",
+      }),
       updatedAt: "2025-07-01T00:00:00.000Z",
     }),
   );
@@ -473,6 +479,9 @@ export async function writeCrsFixture(redis: Redis, options: FixtureOptions = {}
       userAgent: "",
       providerEndpoint: "responses",
       provider: "custom",
+      dailyQuota: "7.5",
+      quotaResetTime: "00:00",
+      subscriptionExpiresAt: "end of the year",
     }),
   );
   p.hset(

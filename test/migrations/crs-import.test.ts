@@ -11,6 +11,7 @@ import { REPO_ROOT } from "../../dev/stack.ts";
 import { startUpstashBridge } from "../../dev/upstash-bridge.ts";
 import { importFromCrs } from "../../migrations/crs/importer.ts";
 import { openJsonSource } from "../../migrations/crs/json-source.ts";
+import { spendKeysOf } from "../../migrations/crs/map-keys.ts";
 import { IMPORTED_NO_PASSWORD } from "../../migrations/crs/map-users.ts";
 import { type CrsImportReport, formatReport } from "../../migrations/crs/report.ts";
 import { openRedisSource, openUpstashSource } from "../../migrations/crs/source.ts";
@@ -183,17 +184,27 @@ describe("a dry run", () => {
       "apiKeys (several keys: the first usable one kept)": 1,
       "supportedModels (the original's Azure scheduler does not filter by it)": 1,
       "proxy (per-account proxy: Workers cannot use one)": 1,
-      "supportedModels (model mapping: served models kept, renaming dropped)": 1,
       "userAgent (custom User-Agent)": 1,
       "email (login email, not needed)": 2,
       "subscriptionInfo (subscription info)": 1,
+      "subscriptionExpiresAt (unreadable: not imported)": 1,
     });
+    // Mapped now: the 5-hour stop, daily cost quotas, subscription ends and model maps.
+    expect(
+      Object.keys(report.accounts.notMapped).filter((k) =>
+        /^(autoStopOnWarning|dailyQuota|supportedModels \(model mapping)|subscriptionExpiresAt \(subscription/.test(
+          k,
+        ),
+      ),
+    ).toEqual([]);
 
     // A dedicated account has its place here: nothing about its type is lost.
     expect(Object.keys(report.accounts.notMapped).filter((k) => k.startsWith("accountType"))).toEqual([]);
     expect(report.accounts.notes).toEqual([
       `${IDS.azure}: priority 80 imported as 21: the original prefers high numbers for Azure`,
       `${IDS.ccr}: a CCR account: imported outside the shared pool, as the original uses it only for models prefixed ccr,; bind a key (or a group) to it to use it, or make it shared (sent with x-api-key, which CCR accepts)`,
+      `${IDS.oauth}: autoStopOnWarning imported as stopAt5hPercent 90: the original stops at Anthropic's 5-hour warning (allowed_warning), which Anthropic raises at 90 % of the window`,
+      `${IDS.oauth}: the original disguised other clients as Claude Code on this subscription account; here only Claude Code is scheduled on it (other clients go to API-key accounts) unless allowOtherClients is set`,
     ]);
 
     expect(report.usage).toMatchObject({ imported: 22, writes: { created: 22, updated: 0, unchanged: 0 } });
@@ -305,7 +316,25 @@ describe("an import", () => {
       tags: ["team-a", "vip"],
       ownerId: IDS.userAlice,
       createdAt: CREATED,
-      updatedAt: CREATED,
+      // Moved to the import's time: the spend it carries over is new to the key's gate.
+      updatedAt: expect.stringMatching(/^20\d\d-\d\d-\d\dT/),
+      // The original's counters for the key's daily, weekly (the fixture's counter is this week's
+      // only on its reset day) and total limits, for its gate to count.
+      carriedSpend: {
+        importId: expect.stringMatching(/^crs:/),
+        dayStart: new Date(Date.parse(`${stamps.day}T00:00:00.000Z`) - 8 * 3_600_000).toISOString(),
+        dayCostMicroUsd: 1_250_000,
+        weekStart: expect.any(String),
+        weekCostMicroUsd: spendKeysOf(
+          IDS.alice,
+          keyLimitsSchema.parse({ weeklyResetDay: 3, weeklyResetHour: 6 }),
+          Date.now(),
+          8,
+        ).weekly.includes(`usage:opus:weekly:${IDS.alice}:${stamps.day}T06`)
+          ? 1_250_000
+          : 0,
+        totalCostMicroUsd: 12_345_678,
+      },
       expiry: { mode: "fixed", expiresAt: "2099-01-01T00:00:00.000Z" },
       limits: {
         tokenLimit: 0,
@@ -322,6 +351,8 @@ describe("an import", () => {
         restrictedModels: ["claude-opus-4-1"],
         allowedClients: [],
         permissions: ["claude"],
+        platformLimits: [],
+        modelLimits: [],
       },
       boundAccounts: { claude: IDS.console },
     });
@@ -385,6 +416,10 @@ describe("an import", () => {
       isActive: true,
       concurrencyLimit: 4,
       models: [],
+      dailyCostLimitUsd: 25,
+      subscriptionExpiresAt: "2027-01-31T00:00:00.000Z",
+      stopAt5hPercent: 0,
+      allowOtherClients: false,
       createdAt: CREATED,
     });
     expect(await credentialsOf(IDS.console)).toEqual({ apiKey: SECRETS.consoleApiKey });
@@ -394,9 +429,20 @@ describe("an import", () => {
       schedulable: true,
       shared: false,
       models: ["claude-sonnet-4-5"],
+      // The original's model map renames it for this account.
+      settings: { modelMapping: { "claude-sonnet-4-5": "claude-sonnet-4-5-20250929" } },
+      dailyCostLimitUsd: 0,
+      subscriptionExpiresAt: null,
     });
     expect(await credentialsOf(IDS.consoleDedicated)).toEqual({ apiKey: SECRETS.dedicatedApiKey });
-    expect(await storedAccount(IDS.oauth)).toMatchObject({ type: "claude-oauth", priority: 20 });
+    expect(await storedAccount(IDS.oauth)).toMatchObject({
+      type: "claude-oauth",
+      priority: 20,
+      stopAt5hPercent: 90,
+      allowOtherClients: false,
+      dailyCostLimitUsd: 0,
+      subscriptionExpiresAt: "2026-12-31T16:00:00.000Z",
+    });
     expect(await credentialsOf(IDS.oauth)).toEqual({
       accessToken: SECRETS.oauthAccess,
       refreshToken: SECRETS.oauthRefresh,
@@ -407,6 +453,8 @@ describe("an import", () => {
       type: "gemini-oauth",
       platform: "gemini",
       updatedAt: "2025-07-01T00:00:00.000Z",
+      models: ["gemini-2.5-pro", "gemini-2.5-flash"],
+      settings: { modelMapping: { "gemini-2.5-pro": "gemini-2.5-pro-preview-06-05" } },
     });
     expect(await credentialsOf(IDS.geminiOauth)).toEqual({
       accessToken: SECRETS.geminiAccess,
@@ -429,7 +477,13 @@ describe("an import", () => {
       scopes: [],
       chatgptAccountId: "chatgpt-account-42",
     });
-    expect(await storedAccount(IDS.openaiResponses)).toMatchObject({ type: "openai-api", baseUrl: "" });
+    expect(await storedAccount(IDS.openaiResponses)).toMatchObject({
+      type: "openai-api",
+      baseUrl: "",
+      dailyCostLimitUsd: 7.5,
+      subscriptionExpiresAt: null,
+    });
+    expect((await storedAccount(IDS.openaiResponses)).settings).toBeUndefined();
     expect(await credentialsOf(IDS.openaiResponses)).toEqual({ apiKey: SECRETS.openaiResponsesKey });
     expect(
       await target.direct.exists(
@@ -694,7 +748,7 @@ describe("an import", () => {
     expect(await dump(target.direct)).toEqual(before);
   });
 
-  it("keeps what was set here since: a user's password, a webhook target added here, a Bedrock account's gateway", async () => {
+  it("keeps what was set here since: a user's password, a webhook target added here, a Bedrock account's gateway, other clients allowed on a subscription", async () => {
     const keyspace = new Keyspace(target.upstash);
     const alice = await storedUser(IDS.userAlice);
     const changedAt = "2026-01-01T00:00:00.000Z";
@@ -725,6 +779,12 @@ describe("an import", () => {
       baseUrl: "https://bedrock-gateway.example.com",
       updatedAt: changedAt,
     });
+    // The original has no such option (it disguised other clients): allowing them here stays.
+    await keyspace.putAccount({
+      ...(await storedAccount(IDS.oauth)),
+      allowOtherClients: true,
+      updatedAt: changedAt,
+    });
 
     const before = await dump(target.direct);
     const again = await runImport(true);
@@ -732,6 +792,7 @@ describe("an import", () => {
     expect(again.webhooks.writes).toEqual({ created: 0, updated: 0, unchanged: 1 });
     expect(again.accounts.writes).toEqual({ created: 0, updated: 0, unchanged: 11 });
     expect((await storedAccount(IDS.bedrock)).baseUrl).toBe("https://bedrock-gateway.example.com");
+    expect((await storedAccount(IDS.oauth)).allowOtherClients).toBe(true);
     expect(await dump(target.direct)).toEqual(before);
     expect(await verifyPassword("set-by-the-admin", (await storedUser(IDS.userAlice)).passwordHash)).toBe(
       true,
@@ -1023,7 +1084,13 @@ describe("the original's JSON exports as input", () => {
     const dedicated = accountRecordSchema.parse(await freshRecord(keys.account(IDS.consoleDedicated)));
     await fresh.direct.set(
       keys.account(IDS.consoleDedicated),
-      JSON.stringify({ ...dedicated, priority: dedicated.priority + 1, shared: true }),
+      JSON.stringify({ ...dedicated, priority: dedicated.priority + 1, shared: true, settings: undefined }),
+    );
+    // As an import before the account options existed wrote it: the dry run names what it now maps.
+    const oauth = accountRecordSchema.parse(await freshRecord(keys.account(IDS.oauth)));
+    await fresh.direct.set(
+      keys.account(IDS.oauth),
+      JSON.stringify({ ...oauth, stopAt5hPercent: 0, subscriptionExpiresAt: null }),
     );
     await fresh.direct.hset(keys.usage("key", IDS.alice, { kind: "total" }), { costMicroUsd: 1 });
     const group = accountGroupRecordSchema.parse(await freshRecord(keys.accountGroup(IDS.group)));
@@ -1037,11 +1104,24 @@ describe("the original's JSON exports as input", () => {
       { id: IDS.alice, field: "name", before: '"renamed here"', after: '"alice"' },
     ]);
     expect(report.accounts.changes).toEqual([
+      { id: IDS.oauth, field: "stopAt5hPercent", before: "0", after: "90" },
+      {
+        id: IDS.oauth,
+        field: "subscriptionExpiresAt",
+        before: "null",
+        after: '"2026-12-31T16:00:00.000Z"',
+      },
       {
         id: IDS.consoleDedicated,
         field: "priority",
         before: String(dedicated.priority + 1),
         after: String(dedicated.priority),
+      },
+      {
+        id: IDS.consoleDedicated,
+        field: "settings.modelMapping.claude-sonnet-4-5",
+        before: "(none)",
+        after: '"claude-sonnet-4-5-20250929"',
       },
       { id: IDS.consoleDedicated, field: "shared", before: "true", after: "false" },
     ]);
@@ -1051,6 +1131,7 @@ describe("the original's JSON exports as input", () => {
     const text = formatReport(report);
     expect(text).toContain(`${IDS.alice}: name "renamed here" → "alice"`);
     expect(text).toContain(`${IDS.consoleDedicated}: shared true → false`);
+    expect(text).toContain(`${IDS.oauth}: stopAt5hPercent 0 → 90`);
     expect(text).toContain(`key ${IDS.alice} total: costMicroUsd 1 → 12345678`);
 
     await importRedis(true);
