@@ -11,7 +11,15 @@ import {
 import { type RelayKeyRecord, relayKeyRecordSchema } from "../../worker/keyspace/records/relay-keys.ts";
 import { legacyPlaceholderHash } from "../../worker/relay/legacy-key.ts";
 import { mgetChunked } from "../framework.ts";
-import { type KeyContext, type MappedKey, mapRelayKey } from "./map-keys.ts";
+import { Corrupt } from "./fields.ts";
+import {
+  carriedSpendOf,
+  type KeyContext,
+  type MappedKey,
+  mapRelayKey,
+  type SpendKeys,
+  spendKeysOf,
+} from "./map-keys.ts";
 import { type Change, canonical, hashFields, parseJson, recordChanges, tally } from "./plan.ts";
 import type { FamilyReport, FieldChange } from "./report.ts";
 import type { Scanned } from "./scan.ts";
@@ -59,11 +67,43 @@ function keepUndecidedBindings(
   return { ...record, boundAccounts: bound };
 }
 
+/** When and in which zone the original's current day and week are read (CRS's default UTC+8). */
+export interface SpendClock {
+  now?: number;
+  timezoneOffsetHours?: number;
+}
+
+/**
+ * The spend the original counted against the key's daily, weekly and total limits, for its gate
+ * to count from (record.carriedSpend). A source without those counters keeps the one here; a new
+ * import of other numbers names them anew and moves `updatedAt`, so a gate already running takes
+ * the record (and so the new numbers) with the key's next request.
+ */
+async function withCarriedSpend(
+  record: RelayKeyRecord,
+  existing: RelayKeyRecord | null,
+  values: { daily: string | null; total: string | null; weekly: (string | null)[] },
+  clock: Required<SpendClock>,
+): Promise<RelayKeyRecord> {
+  const carried = await carriedSpendOf(values, record.limits, clock.now, clock.timezoneOffsetHours);
+  const carriedSpend = carried ?? existing?.carriedSpend;
+  if (!carriedSpend) return record;
+  const renamed = carriedSpend.importId !== existing?.carriedSpend?.importId;
+  const updatedAt = renamed
+    ? new Date(Math.max(clock.now, Date.parse(record.updatedAt))).toISOString()
+    : record.updatedAt;
+  return { ...record, carriedSpend, updatedAt };
+}
+
 export async function planKeys(
-  options: { source: SourceReader; target: Redis },
+  options: { source: SourceReader; target: Redis } & SpendClock,
   scanned: Scanned,
   ctx: KeyContext & { report: FamilyReport },
 ): Promise<PlannedKey[]> {
+  const clock = {
+    now: options.now ?? Date.now(),
+    timezoneOffsetHours: options.timezoneOffsetHours ?? 8,
+  };
   const { report } = ctx;
   const fields = await options.source.hashes(scanned.relayKeys.map((k) => k.key));
   const ids = scanned.relayKeys.map((k) => k.c.id);
@@ -72,16 +112,41 @@ export async function planKeys(
   const legacy = hashFields(await options.target.hgetall(keys.legacyKeyByHash()));
   const planned: PlannedKey[] = [];
   report.found = scanned.relayKeys.length;
+  const mappedKeys = await Promise.all(
+    scanned.relayKeys.map(async ({ c }, i) => {
+      const previous = relayKeyRecordSchema.safeParse(parseJson(existingRaw[i] ?? null));
+      const existing = previous.success ? previous.data : null;
+      // What the source's record lacks keeps its value here (map-keys.ts).
+      return { existing, mapped: await mapRelayKey(c.id, fields[i] ?? {}, ctx, existing) };
+    }),
+  );
+  // The original's spend counters of each key, read in one batch.
+  const spendKeys: (SpendKeys | null)[] = mappedKeys.map(({ mapped }) =>
+    mapped.ok
+      ? spendKeysOf(mapped.value.record.id, mapped.value.record.limits, clock.now, clock.timezoneOffsetHours)
+      : null,
+  );
+  const spendValues = await options.source.strings(
+    spendKeys.flatMap((k) => (k ? [k.daily, k.total, ...k.weekly] : [])),
+  );
+  let read = 0;
+  const take = () => spendValues[read++] ?? null;
   for (const [i, { key, c }] of scanned.relayKeys.entries()) {
-    const previous = relayKeyRecordSchema.safeParse(parseJson(existingRaw[i] ?? null));
-    const existing = previous.success ? previous.data : null;
-    // What the source's record lacks keeps its value here (map-keys.ts).
-    const mapped = await mapRelayKey(c.id, fields[i] ?? {}, ctx, existing);
+    const { existing, mapped } = mappedKeys[i] ?? { existing: null, mapped: null };
+    if (!mapped) continue;
     if (!mapped.ok) {
       report.skipped.push({ id: key, reason: mapped.reason });
       continue;
     }
-    let record = mapped.value.record;
+    const values = { daily: take(), total: take(), weekly: [take(), take(), take()] };
+    let record: RelayKeyRecord;
+    try {
+      record = await withCarriedSpend(mapped.value.record, existing, values, clock);
+    } catch (error) {
+      if (!(error instanceof Corrupt)) throw error;
+      mapped.notMapped.push(`spend counters (${error.message})`);
+      record = mapped.value.record;
+    }
     let crsHash: string | null = mapped.value.crsHash;
     if (existing) {
       const placeholder = await legacyPlaceholderHash(mapped.value.crsHash);

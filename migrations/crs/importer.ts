@@ -32,6 +32,10 @@ export interface CrsImportOptions {
   apply: boolean;
   /** The original's MAX_API_KEYS_PER_USER, given to each imported user (default 1, as there). */
   maxKeysPerUser?: number;
+  /** When the original's current day and week are read (its spend counters); default now. */
+  now?: number;
+  /** The original's TIMEZONE_OFFSET (= our TIMEZONE_OFFSET_HOURS); default 8, as in both. */
+  timezoneOffsetHours?: number;
 }
 
 // ---- the import ---------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 // A field the record does not carry (absent from the hash: a key written by an older version of
 // the original, or a partial export) keeps the value of the key already here; only a key new here
 // takes the original's default for it. A field carried, even empty, is read as the original reads it.
+
+import { dayStart, weekStart } from "../../durable-objects/key-gate/periods.ts";
 import {
   type AccountGroupRecord,
   GROUP_BINDING_PREFIX,
@@ -13,6 +15,7 @@ import {
 import type { AccountRecord } from "../../worker/keyspace/records/accounts.ts";
 import { CLIENT_IDS, PLATFORMS, type Platform } from "../../worker/keyspace/records/common.ts";
 import {
+  type CarriedSpend,
   type Expiry,
   type KeyLimits,
   keyLimitsSchema,
@@ -400,4 +403,87 @@ export async function mapRelayKey(
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
     throw error;
   }
+}
+
+// ---- spend the original counted against the key's limits ----------------------------------
+//
+//   usage:cost:daily:{id}:{YYYY-MM-DD}                 → today's cost (rated USD) for the daily cap
+//   usage:cost:total:{id}                              → the total cap's
+//   usage:claude:weekly:{id}:{YYYY-MM-DDTHH}           → the weekly Claude-family cap's: the week
+//   usage:opus:weekly:{id}:{YYYY-MM-DDTHH}               starting at the key's reset day and hour
+//   usage:opus:weekly:{id}:{YYYY-Www}                    (newer versions), its older name, or the
+//                                                        ISO week (versions without a reset day)
+// Days and weeks in the original's TIMEZONE_OFFSET, which must equal our TIMEZONE_OFFSET_HOURS.
+
+export interface SpendKeys {
+  daily: string;
+  total: string;
+  /** In the order they are read: the first one present is the week's spend. */
+  weekly: string[];
+}
+
+const HOUR_MS = 3_600_000;
+const localIso = (at: number, offsetHours: number) => new Date(at + offsetHours * HOUR_MS).toISOString();
+
+/** The original's ISO week stamp (getWeekStringInTimezone): the year is the local date's. */
+function isoWeekStamp(now: number, offsetHours: number): string {
+  const local = new Date(now + offsetHours * HOUR_MS);
+  const day = local.getUTCDay() || 7;
+  const thursday = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(new Date(thursday).getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((thursday - yearStart) / 86_400_000 + 1) / 7);
+  return `${local.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+/** Where the original keeps the key's spend for the current day and week. */
+export function spendKeysOf(id: string, limits: KeyLimits, now: number, offsetHours: number): SpendKeys {
+  const week = weekStart(now, offsetHours, limits.weeklyResetDay, limits.weeklyResetHour);
+  const period = localIso(week, offsetHours).slice(0, 13);
+  return {
+    daily: `usage:cost:daily:${id}:${localIso(now, offsetHours).slice(0, 10)}`,
+    total: `usage:cost:total:${id}`,
+    weekly: [
+      `usage:claude:weekly:${id}:${period}`,
+      `usage:opus:weekly:${id}:${period}`,
+      `usage:opus:weekly:${id}:${isoWeekStamp(now, offsetHours)}`,
+    ],
+  };
+}
+
+/** USD as the original writes it (a float string) → µUSD, kept to the pico-dollar. */
+function microOf(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || raw.trim() === "") return null;
+  const usd = Number(raw);
+  if (!Number.isFinite(usd) || usd < 0)
+    throw new Corrupt(`spend counter: ${JSON.stringify(raw)} is not a cost`);
+  return Math.round(usd * 1e12) / 1e6;
+}
+
+/**
+ * The spend to carry over to the key's gate, from the values at `spendKeysOf`'s keys (null: the key
+ * is absent). Null when the source holds none of them: the carried spend here, if any, stays.
+ */
+export async function carriedSpendOf(
+  values: { daily: string | null; total: string | null; weekly: (string | null)[] },
+  limits: KeyLimits,
+  now: number,
+  offsetHours: number,
+): Promise<CarriedSpend | null> {
+  const day = microOf(values.daily);
+  const total = microOf(values.total);
+  const week = microOf(values.weekly.find((v) => v !== null && v !== undefined));
+  if (day === null && total === null && week === null) return null;
+  const spend = {
+    dayStart: new Date(dayStart(now, offsetHours)).toISOString(),
+    dayCostMicroUsd: day ?? 0,
+    weekStart: new Date(
+      weekStart(now, offsetHours, limits.weeklyResetDay, limits.weeklyResetHour),
+    ).toISOString(),
+    weekCostMicroUsd: week ?? 0,
+    totalCostMicroUsd: total ?? 0,
+  };
+  // Named by its values: importing the same numbers again gives the same id (the gate ignores it).
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(spend)));
+  const importId = `crs:${[...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return { importId, ...spend };
 }
