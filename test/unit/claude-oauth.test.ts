@@ -33,7 +33,7 @@ describe("Claude OAuth accounts", () => {
     expect(url.searchParams.get("state")).toBeTruthy();
   });
 
-  it("exchanges a pasted code for tokens and relays with them as a bearer, with the OAuth betas", async () => {
+  it("exchanges a pasted code for tokens and relays with them as a bearer, with the OAuth beta", async () => {
     const auth = await admin<{ sessionId: string }>(token, "POST", "/accounts/claude-oauth/authorize");
     const created = await admin<{ account: { id: string; type: string } }>(
       token,
@@ -44,6 +44,7 @@ describe("Claude OAuth accounts", () => {
         code: "good-code#some-state",
         name: "claude max",
         baseUrl: `${upstreamUrl}/s/ok`,
+        allowOtherClients: true,
       },
     );
     expect(created.status).toBe(201);
@@ -56,9 +57,8 @@ describe("Claude OAuth accounts", () => {
     const headers = (await fakeStats()).lastRequest.headers;
     expect(headers.authorization).toMatch(/^Bearer fake-access-/);
     expect(headers["x-api-key"]).toBeUndefined();
-    expect(headers["anthropic-beta"]).toBe(
-      "claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14,context-1m-2025-08-07",
-    );
+    // The client's betas and the one the OAuth token needs, nothing borrowed from Claude Code.
+    expect(headers["anthropic-beta"]).toBe("context-1m-2025-08-07,oauth-2025-04-20");
     // The session is used up: the same code cannot add a second account.
     const again = await admin(token, "POST", "/accounts/claude-oauth/exchange", {
       sessionId: auth.body.sessionId,
@@ -103,6 +103,7 @@ describe("Claude OAuth accounts", () => {
       refreshToken: "refresh-me",
       expiresAt: Date.now() - 1_000,
       baseUrl: `${upstreamUrl}/s/ok`,
+      allowOtherClients: true,
     });
     expect(created.status).toBe(201);
     const key = await createKey(token);
@@ -119,6 +120,7 @@ describe("Claude OAuth accounts", () => {
       name: "setup",
       setupToken: "sk-ant-oat01-setup",
       baseUrl: `${upstreamUrl}/s/ok`,
+      allowOtherClients: true,
     });
     const key = await createKey(token);
     const response = await messages(key.secret, { model: "claude-haiku-4-5" });
@@ -127,9 +129,7 @@ describe("Claude OAuth accounts", () => {
     const stats = await fakeStats();
     expect(stats.oauth.tokenRequests).toBe(0);
     expect(stats.lastRequest.headers.authorization).toBe("Bearer sk-ant-oat01-setup");
-    expect(stats.lastRequest.headers["anthropic-beta"]).toBe(
-      "oauth-2025-04-20,interleaved-thinking-2025-05-14",
-    );
+    expect(stats.lastRequest.headers["anthropic-beta"]).toBe("oauth-2025-04-20");
   });
 
   it("marks an account unauthorized when its refresh token is revoked, and fails over", async () => {
@@ -140,6 +140,7 @@ describe("Claude OAuth accounts", () => {
       expiresAt: Date.now() - 1_000,
       baseUrl: `${upstreamUrl}/s/ok`,
       priority: 1,
+      allowOtherClients: true,
     });
     await admin(token, "POST", "/accounts/claude-console", {
       name: "backup",

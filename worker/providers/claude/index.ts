@@ -1,6 +1,8 @@
 import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
 import type { Provider, WireFormat } from "../provider.ts";
+import { isClaudeCode } from "./client.ts";
 import { claudeOutcome, claudeStreamError } from "./errors.ts";
+import { modelFamily } from "./ratelimit.ts";
 import { claudeSessionHash } from "./session.ts";
 import { buildClaudeRequest } from "./upstream.ts";
 import { usageFromJson, usageFromSse } from "./usage.ts";
@@ -25,4 +27,7 @@ export const claudeProvider: Provider = {
       : buildClaudeRequest(call, account, credentials, config),
   adaptAnswer: (response, call, account) =>
     account.type === "bedrock" ? bedrockAnswer(response, call, account) : undefined,
+  // Subscription (OAuth) accounts are for the real Claude Code; their limits are per model family.
+  subscriptionClient: isClaudeCode,
+  modelFamily,
 };

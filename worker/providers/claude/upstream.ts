@@ -32,22 +32,23 @@ export function forwardableHeaders(incoming: Headers): Headers {
   return headers;
 }
 
-const OAUTH_BETAS = "oauth-2025-04-20,interleaved-thinking-2025-05-14";
-const CLAUDE_CODE_BETAS =
-  "claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14";
-const DEFAULT_CLAUDE_CODE_UA = "claude-cli/1.0.119 (external, cli)";
+/** The beta an OAuth access token needs on the Messages API. */
+const OAUTH_BETA = "oauth-2025-04-20";
 
-/** What the original sends for OAuth accounts: its betas first, the client's after, no duplicates. */
-function setOauthHeaders(headers: Headers, accessToken: string, model: string): void {
+/**
+ * A subscription (OAuth) account's credentials on the client's own request. The relay never
+ * disguises a client as Claude Code: the client's User-Agent, betas and body pass as they came
+ * (Claude Code's untouched, another client's without a borrowed Claude Code beta, system prompt or
+ * user id); only the bearer token is the account's, and the OAuth beta the token needs is added
+ * after the client's betas when the client did not send it.
+ */
+function setOauthCredentials(headers: Headers, accessToken: string): void {
   headers.set("authorization", `Bearer ${accessToken}`);
-  const ours = (/haiku/i.test(model) ? OAUTH_BETAS : CLAUDE_CODE_BETAS).split(",");
-  const theirs = (headers.get("anthropic-beta") ?? "")
+  const betas = (headers.get("anthropic-beta") ?? "")
     .split(",")
-    .map((b) => b.trim())
+    .map((beta) => beta.trim())
     .filter(Boolean);
-  headers.set("anthropic-beta", [...new Set([...ours, ...theirs])].join(","));
-  if (!/^claude-cli\//i.test(headers.get("user-agent") ?? ""))
-    headers.set("user-agent", DEFAULT_CLAUDE_CODE_UA);
+  if (!betas.includes(OAUTH_BETA)) headers.set("anthropic-beta", [...betas, OAUTH_BETA].join(","));
 }
 
 export function buildClaudeRequest(
@@ -58,7 +59,7 @@ export function buildClaudeRequest(
 ): Request {
   const headers = forwardableHeaders(call.request.headers);
   if (account.type === "claude-oauth") {
-    setOauthHeaders(headers, oauthCredentialsSchema.parse(credentials).accessToken, call.model);
+    setOauthCredentials(headers, oauthCredentialsSchema.parse(credentials).accessToken);
   } else {
     headers.set("x-api-key", consoleCredentialsSchema.parse(credentials).apiKey);
   }
