@@ -3,6 +3,7 @@
 // and the account list read in one pipeline, the accounts' platforms in a second round trip;
 // account health comes from the pools of the platforms that have accounts.
 import type { Context } from "hono";
+import type { AccountStatus } from "../../durable-objects/account-pool/health.ts";
 import type { AccountState } from "../../durable-objects/account-pool/index.ts";
 import { verifyAdminToken } from "../admin/session.ts";
 import { type Env, type Services, services } from "../env.ts";
@@ -18,7 +19,16 @@ type MetricsContext = Context<{ Bindings: Env; Variables: RelayVariables }>;
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const PREFIX = "edge_relay_";
-const ACCOUNT_STATUSES = ["active", "rate-limited", "overloaded", "unauthorized", "error"] as const;
+/** Every status, each a gauge series even at 0; a Record so a new status cannot be left out. */
+const STATUS_SERIES: Record<AccountStatus, true> = {
+  active: true,
+  "rate-limited": true,
+  overloaded: true,
+  unauthorized: true,
+  error: true,
+  blocked: true,
+};
+const ACCOUNT_STATUSES = Object.keys(STATUS_SERIES) as AccountStatus[];
 
 async function authorised(s: Services, authorization: string | undefined): Promise<boolean> {
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
