@@ -251,6 +251,97 @@ describe("user portal", () => {
     expect((await portal(bobToken, "GET", "/me")).status).toBe(200);
   });
 
+  it("shows a user their own key's stats in the public stats page's shape, and no one else's", async () => {
+    const [first] = aliceKeys;
+    if (!first) throw new Error("no key");
+    type Stats = {
+      data: {
+        id: string;
+        name: string;
+        usage: { total: { requests: number } };
+        limits: { dailyCostLimit: number; concurrencyLimit: number; currentDailyCost: number };
+        daily: unknown[];
+      };
+    };
+    const stats = await waitFor(
+      () => portal<Stats>(aliceToken, "GET", `/keys/${first.key.id}/stats`),
+      (s) => s.body.data.usage.total.requests >= 1,
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body.data).toMatchObject({ id: first.key.id, name: "laptop" });
+    expect(stats.body.data.limits).toMatchObject({ dailyCostLimit: 5, concurrencyLimit: 3 });
+    expect(stats.body.data.daily).toHaveLength(30);
+    // The same object the public page gets with the key itself.
+    const publicAnswer = await SELF.fetch(`${BASE}/apiStats/api/user-stats`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ apiKey: first.secret }),
+    });
+    const publicStats = ((await publicAnswer.json()) as Stats).data;
+    expect(Object.keys(stats.body.data).sort()).toEqual(Object.keys(publicStats).sort());
+    expect(stats.body.data.usage).toEqual(publicStats.usage);
+
+    const models = await portal<{ data: { model: string; requests: number }[]; period: string }>(
+      aliceToken,
+      "GET",
+      `/keys/${first.key.id}/model-stats?period=alltime`,
+    );
+    expect(models.status).toBe(200);
+    expect(models.body.period).toBe("alltime");
+    expect(models.body.data.reduce((sum, m) => sum + m.requests, 0)).toBe(
+      stats.body.data.usage.total.requests,
+    );
+    const badPeriod = await portal<ErrorBody>(
+      aliceToken,
+      "GET",
+      `/keys/${first.key.id}/model-stats?period=year`,
+    );
+    expect(badPeriod.status).toBe(400);
+    for (const path of [`/keys/${bobKey.key.id}/stats`, `/keys/${bobKey.key.id}/model-stats`]) {
+      expect((await portal(aliceToken, "GET", path)).status, path).toBe(404);
+    }
+  });
+
+  it("lets a user change their own password with the current one, ending their older sessions", async () => {
+    const carol = await newUser("carol");
+    const oldToken = await login("carol", "carol-password-1");
+    const wrong = await portal<ErrorBody>(oldToken, "POST", "/password", {
+      currentPassword: "not-my-password",
+      newPassword: "carol-password-2",
+    });
+    // 403, not 401: the session itself is fine.
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.type).toBe("wrong_password");
+    const short = await portal<ErrorBody>(oldToken, "POST", "/password", {
+      currentPassword: "carol-password-1",
+      newPassword: "short",
+    });
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toMatch(/newPassword/);
+    const same = await portal<ErrorBody>(oldToken, "POST", "/password", {
+      currentPassword: "carol-password-1",
+      newPassword: "carol-password-1",
+    });
+    expect(same.status).toBe(400);
+    expect(same.body.error.type).toBe("same_password");
+
+    // Tokens carry whole seconds: wait for the next one so the old session is strictly older.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const changed = await portal<{ token: string; user: UserView }>(oldToken, "POST", "/password", {
+      currentPassword: "carol-password-1",
+      newPassword: "carol-password-2",
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.user.id).toBe(carol.id);
+    expect(JSON.stringify(changed.body)).not.toContain("pbkdf2");
+    expect((await portal(oldToken, "GET", "/me")).status).toBe(401);
+    expect((await portal(changed.body.token, "GET", "/me")).status).toBe(200);
+    expect(
+      (await portal(null, "POST", "/login", { username: "carol", password: "carol-password-1" })).status,
+    ).toBe(401);
+    await login("carol", "carol-password-2");
+  });
+
   it("keeps user and admin tokens apart", async () => {
     expect((await admin(aliceToken, "GET", "/keys")).status).toBe(401);
     expect((await portal(token, "GET", "/me")).status).toBe(401);
@@ -262,7 +353,16 @@ describe("user portal", () => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/login", "/me", "/keys", "/keys/{id}", "/keys/{id}/usage"]),
+      expect.arrayContaining([
+        "/login",
+        "/me",
+        "/password",
+        "/keys",
+        "/keys/{id}",
+        "/keys/{id}/usage",
+        "/keys/{id}/stats",
+        "/keys/{id}/model-stats",
+      ]),
     );
   });
 });

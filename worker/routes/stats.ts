@@ -3,6 +3,7 @@
 // key alone. Unlike the original, a bare key id (`apiId`) is not accepted: ids are not secrets.
 import { type Context, Hono } from "hono";
 import type { GateSnapshot } from "../../durable-objects/key-gate/index.ts";
+import { modelSpend, platformSpend } from "../../durable-objects/key-gate/limits.ts";
 import { type Env, type Services, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { asRelayError } from "../http/errors.ts";
@@ -24,8 +25,8 @@ export const statsRoutes = new Hono<{ Bindings: Env; Variables: RelayVariables }
 export const KEY_REQUIRED = "Invalid API key: send your relay API key (cr_…) as apiKey";
 const MAX_BODY_CHARS = 16_384;
 const DAILY_POINTS = 30;
-const MODEL_PERIODS = ["daily", "monthly", "alltime"] as const;
-type ModelPeriod = (typeof MODEL_PERIODS)[number];
+export const MODEL_PERIODS = ["daily", "monthly", "alltime"] as const;
+export type ModelPeriod = (typeof MODEL_PERIODS)[number];
 
 function fail(c: StatsContext, status: 400 | 401 | 429 | 500 | 503, message: string) {
   return c.json({ success: false as const, error: message, message }, status);
@@ -117,8 +118,28 @@ function limitsOut(
   const windowRequests = window?.requests ?? 0;
   const windowTokens = window?.tokens ?? 0;
   const windowCost = usd(window?.costMicroUsd ?? 0);
+  // Each platform and model cap beside what it has counted (the gate's tallies; none without it).
+  const spend = snapshot?.spend;
+  const platformLimits = limits.platformLimits.map((limit) => {
+    const tally = spend ? platformSpend(spend, limit.platform) : null;
+    return {
+      ...limit,
+      currentDailyCost: usd(tally?.dayCostMicroUsd ?? 0),
+      currentTotalCost: usd(tally?.totalCostMicroUsd ?? 0),
+    };
+  });
+  const modelLimits = limits.modelLimits.map((limit) => {
+    const tally = spend ? modelSpend(spend, limit.model) : null;
+    return {
+      ...limit,
+      currentDailyCost: usd(tally?.dayCostMicroUsd ?? 0),
+      currentTotalCost: usd(tally?.totalCostMicroUsd ?? 0),
+    };
+  });
   return {
     ...limits,
+    platformLimits,
+    modelLimits,
     currentDailyCost: dailyCost,
     currentWeeklyCost: weeklyCost,
     currentTotalCost: totalCost,
@@ -165,11 +186,12 @@ statsRoutes.post("/api/get-key-id", async (c) => {
   return c.json({ success: true as const, data: { id: found.record.id } }, 200);
 });
 
-statsRoutes.post("/api/user-stats", async (c) => {
-  const found = await lookup(c);
-  if (!found.ok) return found.response;
-  const { record } = found;
-  const s = services(c.env);
+/**
+ * A key's usage, limits and the last 30 days, as the stats page reads them: the public page (with
+ * the key) and the user portal (for the user's own key) answer the same shape.
+ */
+export async function keyStats(env: Env, record: RelayKeyRecord) {
+  const s = services(env);
   const now = Date.now();
   const offset = s.config.TIMEZONE_OFFSET_HOURS;
   const month = periodStamps(now, offset).monthly;
@@ -184,58 +206,53 @@ statsRoutes.post("/api/user-stats", async (c) => {
         period: { kind: "daily" as const, stamp },
       })),
     ]),
-    gateSnapshot(c.env, record.id),
+    gateSnapshot(env, record.id),
   ]);
   const [total, monthly, ...daily] = counters;
   const today = daily.at(-1);
   if (!total || !monthly || !today) throw new Error("usage read returned too few buckets");
   const expiry = expiresAt(record);
-  return c.json(
-    {
-      success: true as const,
-      data: {
-        id: record.id,
-        name: record.name,
-        description: record.description,
-        isActive: record.isActive,
-        createdAt: record.createdAt,
-        expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
-        expirationMode: record.expiry.mode,
-        isActivated: record.expiry.mode !== "activation" || Boolean(record.expiry.activatedAt),
-        activationDays: record.expiry.mode === "activation" ? record.expiry.days : 0,
-        activatedAt: record.expiry.mode === "activation" ? (record.expiry.activatedAt ?? null) : null,
-        /** Platforms the key may use; empty means every platform. */
-        permissions: record.limits.permissions,
-        usage: { total: usageOut(total), today: usageOut(today), month: usageOut(monthly) },
-        limits: limitsOut(record, snapshot, total, today),
-        daily: days.map((date, i) => {
-          const day = daily[i] ?? today;
-          return {
-            date,
-            requests: day.requests,
-            tokens: day.inputTokens + day.outputTokens,
-            allTokens: allTokens(day),
-            cost: usd(day.costMicroUsd),
-          };
-        }),
-        restrictions: {
-          restrictedModels: record.limits.restrictedModels,
-          allowedClients: record.limits.allowedClients,
-        },
-      },
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    isActive: record.isActive,
+    createdAt: record.createdAt,
+    expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
+    expirationMode: record.expiry.mode,
+    isActivated: record.expiry.mode !== "activation" || Boolean(record.expiry.activatedAt),
+    activationDays: record.expiry.mode === "activation" ? record.expiry.days : 0,
+    activatedAt: record.expiry.mode === "activation" ? (record.expiry.activatedAt ?? null) : null,
+    /** Platforms the key may use; empty means every platform. */
+    permissions: record.limits.permissions,
+    usage: { total: usageOut(total), today: usageOut(today), month: usageOut(monthly) },
+    limits: limitsOut(record, snapshot, total, today),
+    daily: days.map((date, i) => {
+      const day = daily[i] ?? today;
+      return {
+        date,
+        requests: day.requests,
+        tokens: day.inputTokens + day.outputTokens,
+        allTokens: allTokens(day),
+        cost: usd(day.costMicroUsd),
+      };
+    }),
+    restrictions: {
+      restrictedModels: record.limits.restrictedModels,
+      allowedClients: record.limits.allowedClients,
     },
-    200,
-  );
-});
+  };
+}
 
-statsRoutes.post("/api/user-model-stats", async (c) => {
+statsRoutes.post("/api/user-stats", async (c) => {
   const found = await lookup(c);
   if (!found.ok) return found.response;
-  const { record, body } = found;
-  const period = (body.period ?? "monthly") as ModelPeriod;
-  if (!MODEL_PERIODS.includes(period))
-    return fail(c, 400, `period must be one of ${MODEL_PERIODS.join(", ")}`);
-  const s = services(c.env);
+  return c.json({ success: true as const, data: await keyStats(c.env, found.record) }, 200);
+});
+
+/** A key's usage per model in a period (the day, month or all time), most costly first. */
+export async function keyModelStats(env: Env, record: RelayKeyRecord, period: ModelPeriod) {
+  const s = services(env);
   const stamps = periodStamps(Date.now(), s.config.TIMEZONE_OFFSET_HOURS);
   const models = await s.keyspace.usage.modelsOfKey(record.id);
   const bucket =
@@ -251,7 +268,7 @@ statsRoutes.post("/api/user-model-stats", async (c) => {
       period: bucket,
     })),
   );
-  const data = models
+  return models
     .map((model, i) => ({ model, counters: counters[i] }))
     .flatMap(({ model, counters: c }) => {
       if (!c || c.requests === 0) return [];
@@ -260,5 +277,14 @@ statsRoutes.post("/api/user-model-stats", async (c) => {
       return [{ model, ...usage, costs: { total: usage.cost }, formatted: { total: usage.formattedCost } }];
     })
     .sort((a, b) => b.cost - a.cost || b.allTokens - a.allTokens);
-  return c.json({ success: true as const, data, period }, 200);
+}
+
+statsRoutes.post("/api/user-model-stats", async (c) => {
+  const found = await lookup(c);
+  if (!found.ok) return found.response;
+  const { record, body } = found;
+  const period = (body.period ?? "monthly") as ModelPeriod;
+  if (!MODEL_PERIODS.includes(period))
+    return fail(c, 400, `period must be one of ${MODEL_PERIODS.join(", ")}`);
+  return c.json({ success: true as const, data: await keyModelStats(c.env, record, period), period }, 200);
 });

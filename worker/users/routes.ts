@@ -12,9 +12,10 @@ import { RelayError } from "../http/errors.ts";
 import { verifyPassword } from "../keyspace/crypto.ts";
 import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import type { UserRecord } from "../keyspace/records/users.ts";
+import { keyModelStats, keyStats, MODEL_PERIODS } from "../routes/stats.ts";
 import { VERSION } from "../version.ts";
-import { userKeyBody, userViewSchema } from "./schemas.ts";
-import { createUserKey, deleteKey, keyUsage, userView } from "./service.ts";
+import { passwordChangeBody, userKeyBody, userViewSchema } from "./schemas.ts";
+import { changeOwnPassword, createUserKey, deleteKey, keyUsage, userView } from "./service.ts";
 import { issueUserToken, verifyUserToken } from "./session.ts";
 
 type PortalEnv = { Bindings: Env; Variables: RelayVariables & { user: UserRecord } };
@@ -65,6 +66,20 @@ const json = <T>(schema: T, description: string) => ({
 });
 const notFound = json(errorSchema, "No such key of yours");
 const countersSchema = z.record(z.string(), z.number());
+const sessionSchema = z.object({ token: z.string(), expiresAt: z.string(), user: userViewSchema });
+/** The public stats page's answers (worker/routes/stats.ts), described loosely: one builder makes both. */
+const statsSchema = z.record(z.string(), z.unknown()).openapi({
+  description: "The same object /apiStats/api/user-stats answers in data: usage, limits, 30 days",
+});
+const modelStatsSchema = z.array(z.record(z.string(), z.unknown())).openapi({
+  description: "The same list /apiStats/api/user-model-stats answers in data",
+});
+const periodQuery = z.object({
+  period: z
+    .enum(MODEL_PERIODS)
+    .default("monthly")
+    .openapi({ param: { name: "period", in: "query" } }),
+});
 
 const routes = {
   login: createRoute({
@@ -74,7 +89,7 @@ const routes = {
     summary: "Log in as a user; returns a JWT for Authorization: Bearer",
     request: { body: { content: { "application/json": { schema: loginBody } }, required: true } },
     responses: {
-      200: json(z.object({ token: z.string(), expiresAt: z.string(), user: userViewSchema }), "Logged in"),
+      200: json(sessionSchema, "Logged in"),
       401: json(errorSchema, "Wrong user name or password"),
       403: json(errorSchema, "The user is disabled"),
       429: json(errorSchema, "Too many failed attempts"),
@@ -149,6 +164,41 @@ const routes = {
       404: notFound,
     },
   }),
+  stats: createRoute({
+    method: "get",
+    path: "/keys/{id}/stats",
+    tags,
+    security,
+    summary: "A key's usage, limits (with live spend) and last 30 days, as the public stats page shows them",
+    request: { params: idParam },
+    responses: { 200: json(z.object({ data: statsSchema }), "Stats"), 404: notFound },
+  }),
+  modelStats: createRoute({
+    method: "get",
+    path: "/keys/{id}/model-stats",
+    tags,
+    security,
+    summary: "A key's usage per model today, this month or all time",
+    request: { params: idParam, query: periodQuery },
+    responses: {
+      200: json(z.object({ data: modelStatsSchema, period: z.enum(MODEL_PERIODS) }), "Per model"),
+      404: notFound,
+    },
+  }),
+  changePassword: createRoute({
+    method: "post",
+    path: "/password",
+    tags,
+    security,
+    summary: "Change your password; ends your other sessions and answers a new one",
+    request: { body: { content: { "application/json": { schema: passwordChangeBody } }, required: true } },
+    responses: {
+      200: json(sessionSchema, "Changed; use the new token"),
+      400: json(errorSchema, "The new password is too short or the same as the old one"),
+      403: json(errorSchema, "The current password is wrong (wrong_password)"),
+      429: json(errorSchema, "Too many wrong current passwords"),
+    },
+  }),
 };
 
 /** One of the user's keys; anybody else's (or none) is a 404, never a 403: ids are not revealed. */
@@ -214,6 +264,25 @@ userPortal.openapi(routes.deleteKey, async (c) => {
 userPortal.openapi(routes.usage, async (c) => {
   const record = await ownKey(c.env, c.get("user"), c.req.valid("param").id);
   return c.json(await keyUsage(services(c.env), record.id), 200);
+});
+
+userPortal.openapi(routes.stats, async (c) => {
+  const record = await ownKey(c.env, c.get("user"), c.req.valid("param").id);
+  return c.json({ data: await keyStats(c.env, record) }, 200);
+});
+
+userPortal.openapi(routes.modelStats, async (c) => {
+  const record = await ownKey(c.env, c.get("user"), c.req.valid("param").id);
+  const { period } = c.req.valid("query");
+  return c.json({ data: await keyModelStats(c.env, record, period), period }, 200);
+});
+
+userPortal.openapi(routes.changePassword, async (c) => {
+  const user = c.get("user");
+  const { currentPassword, newPassword } = c.req.valid("json");
+  const s = services(c.env);
+  const updated = await changeOwnPassword(s, user, currentPassword, newPassword);
+  return c.json({ ...(await issueUserToken(s.config, user.id)), user: userView(updated) }, 200);
 });
 
 userPortal.openAPIRegistry.registerComponent("securitySchemes", "userJwt", {

@@ -70,3 +70,11 @@ export const userKeyBody = z
   .strict()
   .openapi("NewUserKey");
 export type UserKeyInput = z.infer<typeof userKeyBody>;
+
+export const passwordChangeBody = z
+  .object({
+    currentPassword: z.string().min(1).max(500),
+    newPassword: passwordSchema,
+  })
+  .strict()
+  .openapi("PasswordChange");

@@ -1,9 +1,10 @@
 // What users and the admin do to users: create, enable/disable (carried onto every key the user
 // owns), reset a password, and create a key within the user's maximum and default limits.
+import { clearLoginFailures, loginBlockedFor, recordLoginFailure } from "../admin/login-throttle.ts";
 import { createRelayKey } from "../admin/relay-keys.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { hashPassword, randomPassword } from "../keyspace/crypto.ts";
+import { hashPassword, randomPassword, verifyPassword } from "../keyspace/crypto.ts";
 import { type KeyLimits, keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import type { UserRecord } from "../keyspace/records/users.ts";
 import { emptyCounters } from "../keyspace/store.ts";
@@ -107,6 +108,37 @@ export async function resetPassword(
   };
   await s.keyspace.users.put(updated);
   return { user: updated, generatedPassword };
+}
+
+/**
+ * A user changes their own password: the current one is checked (wrong guesses are throttled like
+ * logins, so a stolen session cannot try passwords), and every session issued before ends.
+ */
+export async function changeOwnPassword(
+  s: Services,
+  user: UserRecord,
+  currentPassword: string,
+  newPassword: string,
+): Promise<UserRecord> {
+  const throttleIds = [`user-password:${user.id}`];
+  const waitMs = loginBlockedFor(throttleIds);
+  if (waitMs > 0) {
+    throw new RelayError("rate_limit", "Too many wrong passwords; try again later", {
+      headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
+    });
+  }
+  if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    recordLoginFailure(throttleIds);
+    // 403, not 401: the session is fine, and a 401 would log the portal out.
+    throw new RelayError("permission", "The current password is wrong", { code: "wrong_password" });
+  }
+  clearLoginFailures(throttleIds);
+  if (newPassword === currentPassword) {
+    throw new RelayError("invalid_request", "newPassword: the new password is the same as the current one", {
+      code: "same_password",
+    });
+  }
+  return (await resetPassword(s, user, newPassword)).user;
 }
 
 /** A cap the user asks for, never looser than the admin's (0 = no cap). */
