@@ -340,4 +340,72 @@ describe("cost caps through the Worker, in each client's protocol", () => {
     expect(claude.status).toBe(200);
     await claude.text();
   });
+
+  it("/apiStats shows each platform and model cap beside what it has counted", async () => {
+    const token = await freshKeyspace();
+    await createConsoleAccount(token, "ok");
+    const key = await createKey(token, {
+      limits: {
+        platformLimits: [{ platform: "claude", dailyCostLimit: 5, totalCostLimit: 50 }],
+        modelLimits: [
+          { model: "claude-opus*", dailyCostLimit: 0, totalCostLimit: 20 },
+          { model: "gemini-2.5-pro", dailyCostLimit: 1, totalCostLimit: 0 },
+        ],
+      },
+    });
+    const served = await messages(key.secret, { model: "claude-opus-4-1" });
+    expect(served.status).toBe(200);
+    await served.text();
+    type Capped = {
+      dailyCostLimit: number;
+      totalCostLimit: number;
+      currentDailyCost: number;
+      currentTotalCost: number;
+    };
+    const read = async () => {
+      const response = await SELF.fetch(`${BASE}/apiStats/api/user-stats`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.77" },
+        body: JSON.stringify({ apiKey: key.secret }),
+      });
+      return (
+        (await response.json()) as {
+          data: {
+            limits: {
+              platformLimits: (Capped & { platform: string })[];
+              modelLimits: (Capped & { model: string })[];
+            };
+          };
+        }
+      ).data.limits;
+    };
+    const limits = await waitFor(read, (l) => (l.platformLimits[0]?.currentTotalCost ?? 0) > 0);
+    const spent = limits.platformLimits[0]?.currentTotalCost ?? 0;
+    expect(spent).toBeGreaterThan(0);
+    expect(limits.platformLimits).toEqual([
+      {
+        platform: "claude",
+        dailyCostLimit: 5,
+        totalCostLimit: 50,
+        currentDailyCost: spent,
+        currentTotalCost: spent,
+      },
+    ]);
+    expect(limits.modelLimits).toEqual([
+      {
+        model: "claude-opus*",
+        dailyCostLimit: 0,
+        totalCostLimit: 20,
+        currentDailyCost: spent,
+        currentTotalCost: spent,
+      },
+      {
+        model: "gemini-2.5-pro",
+        dailyCostLimit: 1,
+        totalCostLimit: 0,
+        currentDailyCost: 0,
+        currentTotalCost: 0,
+      },
+    ]);
+  });
 });
