@@ -20,7 +20,8 @@ import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens 
 import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { toColumns } from "../lib/series.ts";
 
-function Report(props: {
+/** A key's usage, limits, 30 days and models: the public page (by key) and the user portal (by id). */
+export function Report(props: {
   stats: UserStats;
   models: ModelStat[];
   period: ModelPeriod;
