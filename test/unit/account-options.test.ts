@@ -3,7 +3,16 @@
 // the pool's state for them in the account's health.
 import { beforeEach, describe, expect, it } from "vitest";
 import { accountHealth } from "../../worker/admin/account-health.ts";
-import { admin, createAccount, freshKeyspace, listAccounts, upstreamUrl } from "./helpers.ts";
+import {
+  admin,
+  createAccount,
+  createKey,
+  freshKeyspace,
+  listAccounts,
+  messages,
+  upstreamUrl,
+  waitFor,
+} from "./helpers.ts";
 
 let token: string;
 
@@ -167,5 +176,30 @@ describe("accountHealth", () => {
       stopped: { reason: "window", until: "2026-12-07T12:00:00.000Z" },
     });
     expect(accountHealth(undefined).stopped).toBeNull();
+  });
+});
+
+describe("account health after traffic", () => {
+  it("shows the windows a subscription account's answer carried, and the stop they cause", async () => {
+    const { id } = await createAccount(token, "claude-oauth/import", {
+      name: "max",
+      accessToken: "sk-ant-oat-windows",
+      expiresAt: Date.now() + 3_600_000,
+      baseUrl: `${upstreamUrl}/s/windows-85`,
+      allowOtherClients: true,
+      stopAt5hPercent: 80,
+    });
+    const key = await createKey(token);
+    const response = await messages(key.secret, {});
+    expect(response.status, await response.clone().text()).toBe(200);
+    await response.arrayBuffer();
+
+    const health = async () => (await listAccounts(token)).find((a) => a.id === id)?.health;
+    const seen = await waitFor(health, (h) => Boolean(h?.windows?.fiveHour));
+    expect(seen?.windows?.fiveHour).toMatchObject({ utilization: 0.85, status: "allowed_warning" });
+    expect(Date.parse(seen?.windows?.fiveHour?.resetAt ?? "")).toBeGreaterThan(Date.now());
+    expect(Date.parse(seen?.windows?.at ?? "")).toBeLessThanOrEqual(Date.now());
+    expect(seen?.windows?.sevenDay).toMatchObject({ utilization: 0.61, status: "allowed" });
+    expect(seen?.stopped).toEqual({ reason: "window", until: seen?.windows?.fiveHour?.resetAt });
   });
 });
