@@ -55,6 +55,12 @@ export const keys = {
   recentRequests: (keyId: string) => `${PREFIX}:requests:key:${keyId}`,
   /** The latest failed requests of every key (capped LIST, written by the usage flush). */
   recentErrors: () => `${PREFIX}:requests:errors`,
+  /** The request log: every finished request (ZSET scored by start time, capped and trimmed by the flush). */
+  requestLog: () => `${PREFIX}:request-log`,
+  /** One account's failed requests (ZSET like the request log, fewer kept). */
+  accountErrors: (accountId: string) => `${PREFIX}:request-log:account-errors:${accountId}`,
+  /** How long and how many entries the request log keeps (read by the flush's script itself). */
+  requestLogSettings: () => `${PREFIX}:settings:request-log`,
   /** Ids that have usage, per owner kind (keys, accounts, models): for dashboards and top lists. */
   usageIndex: (owner: UsageOwner) => `${PREFIX}:usage-index:${owner}`,
   /** The models one key has used (members of its `key-model` buckets). */

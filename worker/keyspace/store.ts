@@ -19,6 +19,7 @@ import {
   recentErrorSchema,
   recentRequestSchema,
 } from "./records/usage.ts";
+import { RequestLogStore } from "./request-log-store.ts";
 import { SettingsStore } from "./settings-store.ts";
 import { countersOfHash, type UsageCounters } from "./usage-counters.ts";
 import { UsageStore } from "./usage-store.ts";
@@ -60,6 +61,7 @@ export class Keyspace {
   readonly legacyKeys: LegacyKeyStore;
   readonly usage: UsageStore;
   readonly metrics: MetricsStore;
+  readonly requestLog: RequestLogStore;
 
   /** The Worker's keyspace (tests and Node tools pass a client of their own to the constructor). */
   static connect(config: KeyspaceConfig): Keyspace {
@@ -75,6 +77,7 @@ export class Keyspace {
     this.legacyKeys = new LegacyKeyStore(redis);
     this.usage = new UsageStore(redis);
     this.metrics = new MetricsStore(redis);
+    this.requestLog = new RequestLogStore(redis);
   }
 
   /** Whether the keyspace answers (PING). */

@@ -1,11 +1,12 @@
 // Write-behind: a batch of finished requests becomes one idempotent EVAL — sums per usage
-// bucket, recent-request lists, index sets and metrics — guarded by a marker key so a retried
+// bucket, recent-request lists, the request log (request-log-ops.ts), index sets and metrics — guarded by a marker key so a retried
 // batch (after a crash between sending and forgetting it) is never counted twice.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { counts, type UsageRecord, usageIncrements } from "../usage/aggregate.ts";
 import { PICO_PER_MICRO, picoOf, splitMicro } from "../usage/money.ts";
 import { keys } from "./keys.ts";
 import { recentErrorSchema, recentRequestSchema } from "./records/usage.ts";
+import { type LogAddOp, type LogTrimOp, requestLogOps } from "./request-log-ops.ts";
 import { COST_REMAINDER_FIELD, USAGE_FIELDS } from "./usage-counters.ts";
 
 /** Buckets of the latency histograms, in milliseconds (Prometheus `le`). */
@@ -34,10 +35,13 @@ type Op =
   | ["expire", string, number]
   | ["lpush", string, string, number]
   | ["sadd", string, string]
-  | ["hset", string, string, string];
+  | ["hset", string, string, string]
+  | LogAddOp
+  | LogTrimOp;
 
 const APPLY_BATCH = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then return 0 end
+local logDays, logMax
 for _, op in ipairs(cjson.decode(ARGV[2])) do
   local kind = op[1]
   if kind == 'hincrby' then redis.call('HINCRBY', op[2], op[3], op[4])
@@ -57,6 +61,25 @@ for _, op in ipairs(cjson.decode(ARGV[2])) do
   elseif kind == 'lpush' then redis.call('LPUSH', op[2], op[3]); redis.call('LTRIM', op[2], 0, op[4] - 1)
   elseif kind == 'sadd' then redis.call('SADD', op[2], op[3])
   elseif kind == 'hset' then redis.call('HSET', op[2], op[3], op[4])
+  elseif kind == 'zadd' then redis.call('ZADD', op[2], op[3], op[4])
+  elseif kind == 'logtrim' then
+    if not logDays then
+      logDays, logMax = op[4], op[5]
+      local raw = redis.call('GET', op[3])
+      if raw then
+        local ok, settings = pcall(cjson.decode, raw)
+        if ok and type(settings) == 'table' then
+          logDays = tonumber(settings.retentionDays) or logDays
+          logMax = tonumber(settings.maxEntries) or logMax
+        end
+      end
+    end
+    local max = logMax
+    if op[7] > 0 and op[7] < max then max = op[7] end
+    local keepMs = logDays * 86400000
+    redis.call('ZREMRANGEBYSCORE', op[2], '-inf', string.format('(%d', op[6] - keepMs))
+    redis.call('ZREMRANGEBYRANK', op[2], 0, -(max + 1))
+    redis.call('PEXPIRE', op[2], keepMs)
   end
 end
 return 1
@@ -73,7 +96,7 @@ function histogram(into: Map<string, number>, key: string, label: string, ms: nu
   add(`${label}|sum_ms`, Math.round(ms));
 }
 
-export function batchOps(records: readonly UsageRecord[], offsetHours: number): Op[] {
+export function batchOps(records: readonly UsageRecord[], offsetHours: number, now = Date.now()): Op[] {
   const sums = new Map<string, number>();
   const remainders = new Map<string, number>();
   const ttls = new Map<string, number>();
@@ -158,6 +181,7 @@ export function batchOps(records: readonly UsageRecord[], offsetHours: number): 
       UNPRICED_MODELS_KEPT,
     ]);
   }
+  ops.push(...requestLogOps(records, errorTypeOf, now));
   for (const [key, ttl] of ttls) ops.push(["expire", key, ttl]);
   for (const id of indexes) {
     const [key = "", member = ""] = id.split("\u0000");

@@ -998,6 +998,86 @@ export interface paths {
       };
     };
   };
+  "/request-log": {
+    /** Recent requests, newest first, filtered and paged by cursor */
+    get: {
+      parameters: {
+        query?: {
+          keyId?: string;
+          accountId?: string;
+          /** @description Part of the model name, case-blind */
+          model?: string;
+          status?: "2xx" | "3xx" | "4xx" | "5xx";
+          errorsOnly?: "0" | "1" | "true" | "false";
+          from?: string;
+          to?: string;
+          /** @description From the previous page */
+          cursor?: string;
+          limit?: number;
+        };
+      };
+      responses: {
+        /** @description A page of the request log */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RequestLogPage"];
+          };
+        };
+      };
+    };
+  };
+  "/accounts/{id}/errors": {
+    /** One account's failed requests, newest first (within the request log's retention) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description From the previous page */
+          cursor?: string;
+          limit?: number;
+        };
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description A page of the account's errors */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RequestLogPage"];
+          };
+        };
+      };
+    };
+  };
+  "/settings/request-log": {
+    /** How long and how many entries the request log keeps */
+    get: {
+      responses: {
+        /** @description Request log settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RequestLogSettings"];
+          };
+        };
+      };
+    };
+    /** Change the request log's retention; older or surplus entries are dropped at once */
+    put: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RequestLogSettingsChanges"];
+        };
+      };
+      responses: {
+        /** @description Request log settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RequestLogSettings"];
+          };
+        };
+      };
+    };
+  };
   "/pricing": {
     /** The price table in force: shipped snapshot or last fetched table, plus overrides */
     get: {
@@ -1738,6 +1818,24 @@ export interface components {
         weekCostMicroUsd: number;
         totalCostMicroUsd: number;
       } | null;
+      /** @description The key's platform and model cost caps (limits.platformLimits, limits.modelLimits), each with what it has counted today and in total, µUSD */
+      caps: {
+        platforms: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+          dayCostMicroUsd: number;
+          totalCostMicroUsd: number;
+        }[];
+        models: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+          dayCostMicroUsd: number;
+          totalCostMicroUsd: number;
+        }[];
+      };
     };
     KeyUsage: {
       total: components["schemas"]["UsageCounters"];
@@ -2392,6 +2490,56 @@ export interface components {
       message: string;
       keyName: string | null;
       accountName: string | null;
+    };
+    RequestLogPage: {
+      entries: components["schemas"]["RequestLogEntry"][];
+      /** @description Pass as `cursor` for older entries; null at the end */
+      nextCursor: string | null;
+      /** @description Entries read for this page; a page stops after 2000 even if it is not full */
+      scanned: number;
+    };
+    RequestLogEntry: {
+      requestId: string;
+      /** @description When the request started (ISO 8601, UTC) */
+      at: string;
+      keyId: string;
+      keyName: string | null;
+      /** @description The key's owner (a portal user), if any */
+      userId: string | null;
+      userName: string | null;
+      accountId: string | null;
+      accountName: string | null;
+      platform: string;
+      model: string;
+      status: number;
+      durationMs: number;
+      upstreamMs: number | null;
+      usage: {
+        input_tokens: number;
+        output_tokens: number;
+        cache_creation_input_tokens: number;
+        cache_read_input_tokens: number;
+        ephemeral_5m_input_tokens: number;
+        ephemeral_1h_input_tokens: number;
+      };
+      totalTokens: number;
+      costUsd: number;
+      /** @description False when the relay refused it before any upstream answered */
+      served: boolean;
+      errorType: string | null;
+      message: string | null;
+    };
+    RequestLogSettings: {
+      /** @default 3 */
+      retentionDays: number;
+      /** @default 20000 */
+      maxEntries: number;
+      /** Format: date-time */
+      updatedAt?: string;
+    };
+    RequestLogSettingsChanges: {
+      retentionDays?: number;
+      maxEntries?: number;
     };
     PricingInfo: {
       /** @enum {string} */
