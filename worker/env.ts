@@ -33,6 +33,8 @@ export interface Env {
   STICKY_SESSION_RENEWAL_THRESHOLD_MINUTES?: string;
   /** How long a 529 (overloaded) parks an account. */
   CLAUDE_OVERLOAD_HANDLING_MINUTES?: string;
+  /** "true": the relay answers Claude Code's warm-up and title requests itself (the original's interceptWarmup). */
+  CLAUDE_INTERCEPT_WARMUP?: string;
   /** Where account pools live (e.g. "wnam", "enam"): near the upstream providers. */
   POOL_LOCATION_HINT?: string;
   CLAUDE_OAUTH_TOKEN_URL?: string;
@@ -104,6 +106,10 @@ const configSchema = z.object({
   UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().min(1).default(300),
   POOL_LOCATION_HINT: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).optional(),
   ANTHROPIC_API_BASE: z.url().default("https://api.anthropic.com"),
+  CLAUDE_INTERCEPT_WARMUP: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   // Gemini: API-key accounts (Generative Language API) and OAuth accounts (Code Assist), with the
   // Gemini CLI's public OAuth client as the original uses it; its secret comes from the environment.
   GEMINI_API_BASE: z.url().default("https://generativelanguage.googleapis.com"),

@@ -1,13 +1,17 @@
 // The Anthropic Messages surface, mounted at /api and /claude (Claude Code, the Anthropic SDK).
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { keyView } from "../admin/views.ts";
-import type { Env } from "../env.ts";
+import { type Env, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
+import { RelayError } from "../http/errors.ts";
 import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
+import { isWarmupRequest, warmupAnswer } from "../providers/claude/warmup.ts";
+import { mayUsePlatform, notPermittedMessage } from "../relay/permission.ts";
 import { relay } from "../relay/pipeline.ts";
-import { relayKey, requirePermission } from "../relay/relay-key.ts";
+import { type KeyedEnv, relayKey, requirePermission } from "../relay/relay-key.ts";
 import { upstreamQuery } from "../relay/upstream-query.ts";
 
 const messagesRequest = z.looseObject({
@@ -31,8 +35,53 @@ const toUpstream = (path: string) => (body: MessagesRequest, url: URL) => ({
   stream: body.stream === true,
 });
 
+/** Warm-up requests are small (a "Warmup" turn, a title prompt): a larger body is not read twice. */
+const WARMUP_MAX_BYTES = 1024 * 1024;
+
+/** The body's text when it is at most `max` bytes, else undefined (the copy is dropped unread). */
+async function smallBody(request: Request, max: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > max || !request.body) return undefined;
+  const reader = request.clone().body?.getReader();
+  if (!reader) return undefined;
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+/**
+ * With CLAUDE_INTERCEPT_WARMUP on, Claude Code's warm-up and title requests (warmup.ts) are answered
+ * here, for a key that may use Claude: not sent upstream, not counted, not billed.
+ */
+const interceptWarmup = createMiddleware<KeyedEnv>(async (c, next) => {
+  if (!services(c.env).config.CLAUDE_INTERCEPT_WARMUP) return next();
+  const text = await smallBody(c.req.raw, WARMUP_MAX_BYTES);
+  let body: unknown;
+  try {
+    body = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    // Not JSON: the relay's own parse answers it.
+  }
+  const parsed = messagesRequest.safeParse(body);
+  if (!parsed.success || !isWarmupRequest(parsed.data)) return next();
+  if (!mayUsePlatform(c.var.relayKey.limits, "claude")) {
+    throw new RelayError("permission", notPermittedMessage("claude"));
+  }
+  return warmupAnswer(parsed.data.model, parsed.data.stream === true, { "x-request-id": c.get("requestId") });
+});
+
 for (const path of ["/v1/messages", "/claude/v1/messages"]) {
-  claudeRoutes.post(path, relayKey, (c) =>
+  claudeRoutes.post(path, relayKey, interceptWarmup, (c) =>
     relay(c, {
       provider: claudeProvider,
       schema: messagesRequest,
