@@ -1,4 +1,5 @@
-// Routes: /stats is public; everything else needs the admin session (else the login page).
+// Routes: /stats is public; /portal/… is the user portal (its own session); everything else needs
+// the admin session (else the login page).
 // Pages load on first visit (the login page needs neither the charts nor the forms).
 import { ErrorBoundary, type JSX, lazy, Match, Show, Suspense, Switch } from "solid-js";
 import { errorText } from "./components/ErrorBox.tsx";
@@ -16,7 +17,14 @@ const AccountsPage = lazy(() => import("./pages/Accounts.tsx").then((m) => ({ de
 const SettingsPage = lazy(() => import("./pages/Settings.tsx").then((m) => ({ default: m.SettingsPage })));
 const UsersPage = lazy(() => import("./pages/Users.tsx").then((m) => ({ default: m.UsersPage })));
 const GroupsPage = lazy(() => import("./pages/Groups.tsx").then((m) => ({ default: m.GroupsPage })));
+const RequestLogPage = lazy(() =>
+  import("./pages/RequestLog.tsx").then((m) => ({ default: m.RequestLogPage })),
+);
 const WebhooksPage = lazy(() => import("./pages/Webhooks.tsx").then((m) => ({ default: m.WebhooksPage })));
+const KeySetupGuidePage = lazy(() =>
+  import("./pages/SetupGuide.tsx").then((m) => ({ default: m.KeySetupGuidePage })),
+);
+const PortalApp = lazy(() => import("./pages/portal/PortalApp.tsx").then((m) => ({ default: m.PortalApp })));
 const PublicStatsPage = lazy(() =>
   import("./pages/PublicStats.tsx").then((m) => ({ default: m.PublicStatsPage })),
 );
@@ -49,6 +57,7 @@ function Crashed(error: unknown, reset: () => void): JSX.Element {
 
 function AdminRoutes() {
   const keyId = () => matchRoute("/keys/:id", path())?.id;
+  const guideKeyId = () => matchRoute("/keys/:id/setup", path())?.id;
   return (
     <Layout>
       <ErrorBoundary fallback={Crashed}>
@@ -61,6 +70,7 @@ function AdminRoutes() {
               <KeysPage />
             </Match>
             <Match when={keyId()}>{(id) => <KeyDetailPage id={id()} />}</Match>
+            <Match when={guideKeyId()}>{(id) => <KeySetupGuidePage id={id()} />}</Match>
             <Match when={path() === "/accounts"}>
               <AccountsPage />
             </Match>
@@ -69,6 +79,9 @@ function AdminRoutes() {
             </Match>
             <Match when={path() === "/users"}>
               <UsersPage />
+            </Match>
+            <Match when={path() === "/request-log"}>
+              <RequestLogPage />
             </Match>
             <Match when={path() === "/webhooks"}>
               <WebhooksPage />
@@ -83,18 +96,30 @@ function AdminRoutes() {
   );
 }
 
+/** The user portal (/portal/…): its own session and pages, loaded on first visit. */
+const isPortal = () => path() === "/portal" || path().startsWith("/portal/");
+
 export function App() {
   return (
     <Show
-      when={path() !== "/stats"}
+      when={!isPortal()}
       fallback={
         <Suspense fallback={loading()}>
-          <PublicStatsPage />
+          <PortalApp />
         </Suspense>
       }
     >
-      <Show when={session()} fallback={<LoginPage />}>
-        <AdminRoutes />
+      <Show
+        when={path() !== "/stats"}
+        fallback={
+          <Suspense fallback={loading()}>
+            <PublicStatsPage />
+          </Suspense>
+        }
+      >
+        <Show when={session()} fallback={<LoginPage />}>
+          <AdminRoutes />
+        </Show>
       </Show>
     </Show>
   );

@@ -469,4 +469,9 @@ export const en = {
   "errors.model": "Model",
   "errors.error": "Error",
   "notFound.title": "Page not found",
+
+  // User portal and setup guide (their own words are in i18n/portal.ts, loaded with those pages).
+  "nav.portal": "User portal",
+  "nav.setupGuide": "Setup guide",
+  "validate.passwordMismatch": "The two passwords differ",
 } as const;

@@ -464,4 +464,9 @@ export const zh: Dictionary = {
   "errors.model": "模型",
   "errors.error": "错误",
   "notFound.title": "页面不存在",
+
+  // 用户中心与接入指南（其余文案在 i18n/portal.ts，随页面加载）。
+  "nav.portal": "用户中心",
+  "nav.setupGuide": "接入指南",
+  "validate.passwordMismatch": "两次输入的密码不一致",
 };

@@ -78,6 +78,7 @@ export function LoginPage() {
           <button type="button" class="link" onClick={() => setShowServer(!showServer())}>
             {t("login.server")}: {apiBase() || t("login.sameOrigin")}
           </button>
+          <Link href="/portal">{t("nav.portal")}</Link>
           <Link href="/stats">{t("nav.publicStats")}</Link>
         </div>
         <Show when={showServer()}>
