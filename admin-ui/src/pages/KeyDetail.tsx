@@ -125,6 +125,14 @@ export function KeyDetailPage(props: { id: string }) {
               }
               onRefresh={refresh}
             >
+              <button
+                type="button"
+                class="secondary"
+                data-testid="key-setup-guide"
+                onClick={() => navigate(`/keys/${encodeURIComponent(k().id)}/setup`)}
+              >
+                {t("nav.setupGuide")}
+              </button>
               <button type="button" class="secondary" onClick={() => setEditing(true)}>
                 {t("common.edit")}
               </button>
