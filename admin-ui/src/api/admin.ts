@@ -45,7 +45,7 @@ import type {
   WebhookTestResult,
 } from "./types.ts";
 
-async function call<T>(
+export async function call<T>(
   method: string,
   path: string,
   options: Omit<RequestOptions, "token"> = {},

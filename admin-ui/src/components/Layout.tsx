@@ -10,6 +10,7 @@ const NAV: { href: string; label: MessageKey; match: (p: string) => boolean }[] 
   { href: "/", label: "nav.dashboard", match: (p) => p === "/" },
   { href: "/keys", label: "nav.keys", match: (p) => p.startsWith("/keys") },
   { href: "/accounts", label: "nav.accounts", match: (p) => p.startsWith("/accounts") },
+  { href: "/request-log", label: "nav.requestLog", match: (p) => p.startsWith("/request-log") },
   { href: "/groups", label: "nav.groups", match: (p) => p.startsWith("/groups") },
   { href: "/users", label: "nav.users", match: (p) => p.startsWith("/users") },
   { href: "/webhooks", label: "nav.webhooks", match: (p) => p.startsWith("/webhooks") },

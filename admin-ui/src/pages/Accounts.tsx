@@ -5,6 +5,7 @@ import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
+import { AccountErrorsDialog } from "../components/AccountErrors.tsx";
 import { AccountGlance } from "../components/AccountGlance.tsx";
 import { OutcomeBadge } from "../components/Badge.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
@@ -87,6 +88,7 @@ export function AccountsPage() {
   const [tick, setTick] = createSignal(0);
   const [adding, setAdding] = createSignal(false);
   const [editing, setEditing] = createSignal<Account | null>(null);
+  const [errorsOf, setErrorsOf] = createSignal<Account | null>(null);
 
   const ofTab = () =>
     (accounts.data() ?? [])
@@ -228,6 +230,9 @@ export function AccountsPage() {
               {t("common.delete")}
             </RowButton>
             <TestButton id={a.id} />
+            <RowButton testId="account-errors" onClick={() => setErrorsOf(a)}>
+              {t("log.accountErrors")}
+            </RowButton>
           </>
         )}
       />
@@ -254,6 +259,9 @@ export function AccountsPage() {
             }}
           />
         )}
+      </Show>
+      <Show when={errorsOf()}>
+        {(a) => <AccountErrorsDialog account={a()} onClose={() => setErrorsOf(null)} />}
       </Show>
       {confirm.dialog()}
     </div>

@@ -6,6 +6,7 @@ import { OutcomeBadge } from "../components/Badge.tsx";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { PageHead } from "../components/PageHead.tsx";
+import { RequestLogSettings } from "../components/RequestLogSettings.tsx";
 import { createUnpricedLoader, UnpricedModels } from "../components/UnpricedModels.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
@@ -294,6 +295,8 @@ export function SettingsPage() {
       </Show>
 
       <BrandingSettings />
+
+      <RequestLogSettings />
 
       <section class="panel" data-testid="status">
         <h2>{t("settings.status")}</h2>
