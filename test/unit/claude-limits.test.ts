@@ -114,6 +114,19 @@ describe("a subscription account's 429", () => {
     expect(wide).not.toHaveProperty("family");
   });
 
+  it("the windows' statuses come before the claim: a rejected Sonnet week under a weekly claim parks Sonnet only", () => {
+    const reset = Math.floor(Date.now() / 1000) + 3 * 86_400;
+    const headers = {
+      "anthropic-ratelimit-unified-representative-claim": "seven_day",
+      "anthropic-ratelimit-unified-7d-status": "allowed",
+      "anthropic-ratelimit-unified-7d-reset": String(reset + 86_400),
+      "anthropic-ratelimit-unified-7d_sonnet-status": "rejected",
+      "anthropic-ratelimit-unified-7d_sonnet-reset": String(reset),
+    };
+    const outcome = claudeOutcome(new Response("{}", { status: 429, headers }), "claude-sonnet-4-5", oauth);
+    expect(outcome).toMatchObject({ kind: "rate-limited", family: "sonnet", until: reset * 1000 });
+  });
+
   it("a 429 that names no reset parks for minutes, never days", async () => {
     const outcome = await outcomeOf("429-no-reset", "claude-sonnet-4-5");
     expect(outcome).not.toHaveProperty("family");

@@ -81,27 +81,27 @@ function claimWindow(claim: string): string {
 }
 
 /**
- * Which limit refused a 429 of a subscription account. The representative claim names it; without
- * one, a rejected window does (the 5-hour or weekly window before a family's); without either, as
- * the original does, the requested model's family is parked until the unified reset when the model
- * has a family, else the account.
+ * Which limit refused a 429 of a subscription account. The windows' statuses say it first (a
+ * rejected 5-hour or weekly window before the requested family's weekly one), then the
+ * representative claim; without either, as the original does, the requested model's family is
+ * parked until the unified reset when the model has a family, else the account.
  */
 export function refusedLimit(headers: Headers, model: string): RefusedLimit {
   const reset = (window: string) => epochMs(headers.get(`${PREFIX}${window}-reset`));
-  const unifiedReset = epochMs(headers.get(`${PREFIX}reset`));
-  const claim = headers.get(`${PREFIX}representative-claim`);
-  if (claim) {
-    const window = claimWindow(claim);
-    const family = /^7d_([a-z]+)$/.exec(window)?.[1];
-    return { family, until: reset(window) ?? unifiedReset };
-  }
   const rejected = (window: string) => headers.get(`${PREFIX}${window}-status`) === "rejected";
+  const unifiedReset = epochMs(headers.get(`${PREFIX}reset`));
+  const family = modelFamily(model);
   const wide = ["5h", "7d"].filter(rejected);
   if (wide.length > 0) {
     const resets = wide.map(reset).filter((at): at is number => at !== null);
     return { until: resets.length > 0 ? Math.max(...resets) : unifiedReset };
   }
-  const family = modelFamily(model);
   if (family && rejected(`7d_${family}`)) return { family, until: reset(`7d_${family}`) ?? unifiedReset };
+  const claim = headers.get(`${PREFIX}representative-claim`);
+  if (claim) {
+    const window = claimWindow(claim);
+    const claimed = /^7d_([a-z]+)$/.exec(window)?.[1];
+    return { family: claimed, until: reset(window) ?? unifiedReset };
+  }
   return { family: unifiedReset !== null ? family : undefined, until: unifiedReset };
 }
