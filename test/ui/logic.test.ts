@@ -20,6 +20,8 @@ import {
   keyBodyFrom,
   keyFormFrom,
   keyStatus,
+  modelCapsFrom,
+  platformCapsFrom,
   validateKeyForm,
 } from "../../admin-ui/src/lib/keys.ts";
 import {
@@ -61,6 +63,8 @@ function relayKey(overrides: Partial<RelayKey> = {}): RelayKey {
       restrictedModels: [],
       allowedClients: [],
       permissions: [],
+      platformLimits: [],
+      modelLimits: [],
     },
     boundAccounts: {},
     ...overrides,
@@ -187,6 +191,36 @@ describe("key form", () => {
     expect(body.tags).toEqual(["team-a"]);
     form.activationDays = "10";
     expect(keyBodyFrom(form, key).expiry).toEqual({ mode: "activation", days: 10 });
+  });
+
+  it("edits platform and model cost caps as lines, refusing unreadable ones", () => {
+    const key = relayKey({
+      limits: {
+        ...relayKey().limits,
+        platformLimits: [{ platform: "claude", dailyCostLimit: 5, totalCostLimit: 50 }],
+        modelLimits: [{ model: "claude-opus-4*", dailyCostLimit: 0, totalCostLimit: 20 }],
+      },
+    });
+    const form = keyFormFrom(key);
+    expect(form.platformCaps).toBe("claude 5 50");
+    expect(form.modelCaps).toBe("claude-opus-4* 0 20");
+    form.platformCaps = "claude 6 50\n\n  azure-openai, 0, 3\nbedrock 2";
+    expect(keyBodyFrom(form, key).limits?.platformLimits).toEqual([
+      { platform: "claude", dailyCostLimit: 6, totalCostLimit: 50 },
+      { platform: "azure-openai", dailyCostLimit: 0, totalCostLimit: 3 },
+      { platform: "bedrock", dailyCostLimit: 2, totalCostLimit: 0 },
+    ]);
+    expect(validateKeyForm(form, NOW).platformCaps).toBeUndefined();
+    for (const bad of ["vertex 1 1", "claude -1 0", "claude 1 1\nClaude 2 2", "claude", "claude 1 2 3"]) {
+      expect(platformCapsFrom(bad), bad).toBeNull();
+      expect(validateKeyForm({ ...form, platformCaps: bad }, NOW).platformCaps).toBe("validate.platformCaps");
+    }
+    expect(modelCapsFrom("gpt-5* 1 0\nGPT-5* 2 0")).toBeNull();
+    // A relay older than these caps sends none: the form shows none and sends none.
+    const { platformLimits: _p, modelLimits: _m, ...older } = relayKey().limits;
+    const blank = keyFormFrom(relayKey({ limits: older as typeof key.limits }));
+    expect([blank.platformCaps, blank.modelCaps]).toEqual(["", ""]);
+    expect(keyBodyFrom(blank).limits).toMatchObject({ platformLimits: [], modelLimits: [] });
   });
 
   it("tells expired keys apart and filters, searches and sorts", () => {

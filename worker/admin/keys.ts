@@ -1,7 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { modelSpend, platformSpend } from "../../durable-objects/key-gate/limits.ts";
 import { services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
-import { costPlatformSchema, keyLimitsSchema, type RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
+import {
+  costPlatformSchema,
+  keyLimitsSchema,
+  modelCostLimitSchema,
+  platformCostLimitSchema,
+  type RelayKeyRecord,
+} from "../keyspace/records/relay-keys.ts";
 import { recentRequestSchema } from "../keyspace/records/usage.ts";
 import { emptyCounters, USAGE_FIELDS } from "../keyspace/store.ts";
 import { forgetCachedKey } from "../relay/auth.ts";
@@ -23,6 +30,7 @@ const countersSchema = z
   .object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])))
   .openapi("UsageCounters");
 
+const capSpend = { dayCostMicroUsd: z.number(), totalCostMicroUsd: z.number() };
 const tallySchema = z.object({ dayCostMicroUsd: z.number(), totalCostMicroUsd: z.number() });
 
 const liveSchema = z
@@ -62,6 +70,15 @@ const liveSchema = z
       .openapi({
         description:
           "Spend the original service had counted, carried over by a CRS import; already included in `spend`'s day, week and total",
+      }),
+    caps: z
+      .object({
+        platforms: z.array(platformCostLimitSchema.extend(capSpend)),
+        models: z.array(modelCostLimitSchema.extend(capSpend)),
+      })
+      .openapi({
+        description:
+          "The key's platform and model cost caps (limits.platformLimits, limits.modelLimits), each with what it has counted today and in total, µUSD",
       }),
   })
   .openapi("KeyLiveState");
@@ -230,7 +247,17 @@ export function registerKeys(app: AdminApp) {
   app.openapi(routes.live, async (c) => {
     const record = await mustGet(c.env, c.req.valid("param").id);
     const { keyId: _keyId, ...live } = await gateOf(c.env, record.id).snapshot();
-    return c.json(live, 200);
+    const caps = {
+      platforms: record.limits.platformLimits.map((limit) => ({
+        ...limit,
+        ...platformSpend(live.spend, limit.platform),
+      })),
+      models: record.limits.modelLimits.map((limit) => ({
+        ...limit,
+        ...modelSpend(live.spend, limit.model),
+      })),
+    };
+    return c.json({ ...live, caps }, 200);
   });
 
   app.openapi(routes.usage, async (c) => {

@@ -19,6 +19,16 @@ export type Platform = Schemas["Account"]["platform"];
 export const PLATFORMS = everyOf<Platform>()(["claude", "gemini", "openai", "droid"]);
 
 export type KeyLimits = Schemas["RelayKey"]["limits"];
+/** What per-platform cost caps are kept for: the platforms, Bedrock and Azure OpenAI. */
+export type CostPlatform = KeyLimits["platformLimits"][number]["platform"];
+export const COST_PLATFORMS = everyOf<CostPlatform>()([
+  "claude",
+  "bedrock",
+  "gemini",
+  "openai",
+  "azure-openai",
+  "droid",
+]);
 export type ClientId = KeyLimits["allowedClients"][number];
 export const CLIENT_IDS = everyOf<ClientId>()(["claude_code", "gemini_cli", "codex_cli", "droid_cli"]);
 
@@ -160,6 +170,12 @@ export interface StatsUsage {
   formattedCost: string;
 }
 
+/** What a platform or model cost cap has counted, USD (the public stats API). */
+export interface CapSpent {
+  currentDailyCost: number;
+  currentTotalCost: number;
+}
+
 export interface UserStats {
   id: string;
   name: string;
@@ -173,7 +189,10 @@ export interface UserStats {
   activatedAt: string | null;
   permissions: Platform[];
   usage: { total: StatsUsage; today: StatsUsage; month: StatsUsage };
-  limits: KeyLimits & {
+  limits: Omit<KeyLimits, "platformLimits" | "modelLimits"> & {
+    /** Each cap with what it has counted (USD); absent from relays older than these caps. */
+    platformLimits?: (KeyLimits["platformLimits"][number] & CapSpent)[];
+    modelLimits?: (KeyLimits["modelLimits"][number] & CapSpent)[];
     currentDailyCost: number;
     currentWeeklyCost: number;
     currentTotalCost: number;

@@ -4,7 +4,9 @@ import { adminApi } from "../api/admin.ts";
 import type { RelayKey } from "../api/types.ts";
 import { t } from "../i18n/index.ts";
 import { formatCost, microToUsd } from "../lib/format.ts";
+import { liveCapUses } from "../lib/keys.ts";
 import { createLoader } from "../lib/loader.ts";
+import { CapMeters } from "./LimitMeters.tsx";
 import { Meter } from "./Meter.tsx";
 
 export function KeyLiveBars(props: { keyRecord: RelayKey; tick: () => number }) {
@@ -31,6 +33,7 @@ export function KeyLiveBars(props: { keyRecord: RelayKey; tick: () => number }) 
               limit={props.keyRecord.limits.totalCostLimit}
               format={formatCost}
             />
+            <CapMeters caps={liveCapUses(state())} />
           </>
         )}
       </Show>

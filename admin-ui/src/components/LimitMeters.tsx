@@ -1,9 +1,10 @@
 // A key's spend against its limits as bars: the admin's key page (from its KeyGate) and the public
 // usage page (from the stats API) show the same limits in the same order.
-import { Index } from "solid-js";
+import { Index, Show } from "solid-js";
 import type { KeyLimits } from "../api/types.ts";
 import { type MessageKey, t } from "../i18n/index.ts";
 import { formatCost, formatTokens } from "../lib/format.ts";
+import type { CapUse } from "../lib/keys.ts";
 import { Meter } from "./Meter.tsx";
 
 /** What has been used, in USD, tokens and requests. */
@@ -19,6 +20,7 @@ export interface LimitUse {
 
 interface Bar {
   label: MessageKey;
+  usageLabel: MessageKey;
   used: number;
   limit: number;
   format: (value: number) => string;
@@ -26,8 +28,16 @@ interface Bar {
 }
 
 const count = (v: number) => String(v);
-const bar = (label: MessageKey, used: number, limit: number, format: Bar["format"], show = true): Bar => ({
+const bar = (
+  label: MessageKey,
+  usageLabel: MessageKey,
+  used: number,
+  limit: number,
+  format: Bar["format"],
+  show = true,
+): Bar => ({
   label,
+  usageLabel,
   used,
   limit,
   format,
@@ -35,13 +45,15 @@ const bar = (label: MessageKey, used: number, limit: number, format: Bar["format
 });
 
 export function LimitMeters(props: {
-  limits: KeyLimits;
+  limits: Omit<KeyLimits, "platformLimits" | "modelLimits">;
   used: LimitUse;
   /** Also say what is left (the key owner's view). */
   showLeft?: boolean;
   /** Leave out weekly, token and concurrency bars whose limit is not set. */
   onlySet?: boolean;
   dailyTestId?: string;
+  /** Per-platform and per-model cost caps: a bar for each cap that is set. */
+  caps?: CapUse[];
 }) {
   const bars = (): Bar[] => {
     const l = props.limits;
@@ -49,13 +61,41 @@ export function LimitMeters(props: {
     const optional = (limit: number) => !props.onlySet || limit > 0;
     const windowed = l.rateLimitWindowMinutes > 0;
     return [
-      bar("limits.dailyCost", u.dailyCost, l.dailyCostLimit, formatCost),
-      bar("limits.totalCost", u.totalCost, l.totalCostLimit, formatCost),
-      bar("limits.weeklyCost", u.weeklyCost, l.weeklyCostLimit, formatCost, optional(l.weeklyCostLimit)),
-      bar("limits.tokens", u.tokens, l.tokenLimit, formatTokens, optional(l.tokenLimit)),
-      bar("limits.concurrency", u.concurrency, l.concurrencyLimit, count, optional(l.concurrencyLimit)),
-      bar("limits.windowRequests", u.windowRequests, l.rateLimitRequests, count, windowed),
-      bar("limits.windowCost", u.windowCost, l.rateLimitCost, formatCost, windowed),
+      bar("limits.dailyCost", "limits.used.dailyCost", u.dailyCost, l.dailyCostLimit, formatCost),
+      bar("limits.totalCost", "limits.used.totalCost", u.totalCost, l.totalCostLimit, formatCost),
+      bar(
+        "limits.weeklyCost",
+        "limits.used.weeklyCost",
+        u.weeklyCost,
+        l.weeklyCostLimit,
+        formatCost,
+        optional(l.weeklyCostLimit),
+      ),
+      bar(
+        "limits.tokens",
+        "limits.used.tokens",
+        u.tokens,
+        l.tokenLimit,
+        formatTokens,
+        optional(l.tokenLimit),
+      ),
+      bar(
+        "limits.concurrency",
+        "limits.used.concurrency",
+        u.concurrency,
+        l.concurrencyLimit,
+        count,
+        optional(l.concurrencyLimit),
+      ),
+      bar(
+        "limits.windowRequests",
+        "limits.used.windowRequests",
+        u.windowRequests,
+        l.rateLimitRequests,
+        count,
+        windowed,
+      ),
+      bar("limits.windowCost", "limits.used.windowCost", u.windowCost, l.rateLimitCost, formatCost, windowed),
     ].filter((b) => b.show);
   };
   return (
@@ -65,6 +105,7 @@ export function LimitMeters(props: {
           <Meter
             testId={item().label === "limits.dailyCost" ? props.dailyTestId : undefined}
             label={t(item().label)}
+            usageLabel={t(item().usageLabel)}
             used={item().used}
             limit={item().limit}
             format={item().format}
@@ -73,6 +114,39 @@ export function LimitMeters(props: {
           />
         )}
       </Index>
+      <CapMeters caps={props.caps ?? []} showLeft={props.showLeft} />
     </div>
+  );
+}
+
+/** A bar for each daily and total cap of each platform and model that has one. */
+export function CapMeters(props: { caps: CapUse[]; showLeft?: boolean }) {
+  return (
+    <Index each={props.caps}>
+      {(cap) => (
+        <>
+          <Show when={cap().dailyLimit > 0}>
+            <Meter
+              testId={`cap-${cap().id}-daily`}
+              label={t("limits.capToday", { name: cap().name })}
+              used={cap().dailyUsed}
+              limit={cap().dailyLimit}
+              format={formatCost}
+              showLeft={props.showLeft}
+            />
+          </Show>
+          <Show when={cap().totalLimit > 0}>
+            <Meter
+              testId={`cap-${cap().id}-total`}
+              label={t("limits.capTotal", { name: cap().name })}
+              used={cap().totalUsed}
+              limit={cap().totalLimit}
+              format={formatCost}
+              showLeft={props.showLeft}
+            />
+          </Show>
+        </>
+      )}
+    </Index>
   );
 }

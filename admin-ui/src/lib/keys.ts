@@ -1,6 +1,19 @@
 // Relay keys in the dashboard: status, list filters, and the create/edit form's values ⇄ API body.
-import type { ClientId, Expiry, KeyInput, KeyLimits, Platform, RelayKey } from "../api/types.ts";
+import {
+  type ClientId,
+  COST_PLATFORMS,
+  type CostPlatform,
+  type Expiry,
+  type KeyInput,
+  type KeyLimits,
+  type KeyLive,
+  type Platform,
+  type RelayKey,
+  type UserStats,
+} from "../api/types.ts";
 import type { MessageKey } from "../i18n/index.ts";
+import { microToUsd } from "./format.ts";
+import { COST_PLATFORM_LABEL } from "./labels.ts";
 import {
   between,
   maxLength,
@@ -93,6 +106,10 @@ export interface KeyForm {
   restrictedModels: string;
   allowedClients: ClientId[];
   permissions: Platform[];
+  /** Lines of `platform daily total` (USD; 0 = none). */
+  platformCaps: string;
+  /** Lines of `model-or-prefix* daily total` (USD; 0 = none). */
+  modelCaps: string;
 }
 
 export type KeyFormField =
@@ -115,6 +132,8 @@ export function emptyKeyForm(): KeyForm {
     restrictedModels: "",
     allowedClients: [],
     permissions: [],
+    platformCaps: "",
+    modelCaps: "",
   };
 }
 
@@ -140,7 +159,55 @@ export function keyFormFrom(key: RelayKey): KeyForm {
     restrictedModels: key.limits.restrictedModels.join("\n"),
     allowedClients: [...key.limits.allowedClients],
     permissions: [...key.limits.permissions],
+    // Absent from relays older than these caps (the dashboard may be deployed apart from the relay).
+    platformCaps: capLinesOf((key.limits.platformLimits ?? []).map((c) => ({ ...c, name: c.platform }))),
+    modelCaps: capLinesOf((key.limits.modelLimits ?? []).map((c) => ({ ...c, name: c.model }))),
   };
+}
+
+function capLinesOf(caps: { name: string; dailyCostLimit: number; totalCostLimit: number }[]): string {
+  return caps.map((c) => `${c.name} ${c.dailyCostLimit} ${c.totalCostLimit}`).join("\n");
+}
+
+/**
+ * Cost caps from form lines `name daily total` (USD, 0 = none; a missing total is 0): null when a
+ * line does not read so, or a name comes twice (case-blind).
+ */
+export function parseCapLines(
+  text: string,
+  nameOk: (name: string) => boolean,
+): { name: string; dailyCostLimit: number; totalCostLimit: number }[] | null {
+  const caps: { name: string; dailyCostLimit: number; totalCostLimit: number }[] = [];
+  const seen = new Set<string>();
+  for (const line of text.split("\n").map((l) => l.trim())) {
+    if (!line) continue;
+    const [name = "", daily = "", total = "0", ...rest] = line.split(/[\s,]+/);
+    const numbers = [Number(daily), Number(total)];
+    if (
+      rest.length > 0 ||
+      !nameOk(name) ||
+      daily === "" ||
+      numbers.some((n) => !Number.isFinite(n) || n < 0 || n > 1_000_000)
+    )
+      return null;
+    if (seen.has(name.toLowerCase())) return null;
+    seen.add(name.toLowerCase());
+    caps.push({ name, dailyCostLimit: numbers[0] ?? 0, totalCostLimit: numbers[1] ?? 0 });
+  }
+  return caps;
+}
+
+const isCostPlatform = (name: string): name is CostPlatform =>
+  (COST_PLATFORMS as readonly string[]).includes(name);
+const isModelPattern = (name: string) => name.length > 0 && name.length <= 200;
+
+export function platformCapsFrom(text: string): KeyLimits["platformLimits"] | null {
+  const caps = parseCapLines(text, isCostPlatform);
+  return caps?.map(({ name, ...c }) => ({ platform: name as CostPlatform, ...c })) ?? null;
+}
+
+export function modelCapsFrom(text: string): KeyLimits["modelLimits"] | null {
+  return parseCapLines(text, isModelPattern)?.map(({ name, ...c }) => ({ model: name, ...c })) ?? null;
 }
 
 /** The numeric limits' checks (a key's limits, a user's default key limits). */
@@ -202,6 +269,8 @@ export function validateKeyForm(form: KeyForm, now: number): Partial<Record<KeyF
     ...validate(values, { name: [required, maxLength(200)], description: [maxLength(2000)] }),
     ...validateLimits(form.limits),
   };
+  if (!platformCapsFrom(form.platformCaps)) errors.platformCaps = "validate.platformCaps";
+  if (!modelCapsFrom(form.modelCaps)) errors.modelCaps = "validate.modelCaps";
   const tags = splitList(form.tags);
   if (tags.length > 50 || tags.some((tag) => tag.length > 50)) errors.tags = "validate.tags";
   if (form.expiryMode === "fixed") {
@@ -234,6 +303,8 @@ export function keyBodyFrom(form: KeyForm, original?: RelayKey): KeyInput {
     restrictedModels: splitList(form.restrictedModels),
     allowedClients: [...form.allowedClients],
     permissions: [...form.permissions],
+    platformLimits: platformCapsFrom(form.platformCaps) ?? [],
+    modelLimits: modelCapsFrom(form.modelCaps) ?? [],
   };
   return {
     name: form.name.trim(),
@@ -242,4 +313,76 @@ export function keyBodyFrom(form: KeyForm, original?: RelayKey): KeyInput {
     expiry,
     limits: fullLimits,
   };
+}
+
+/** A platform's or model's cost cap and what it has counted, USD. */
+export interface CapUse {
+  /** Unique among the key's caps: names the bars' test ids. */
+  id: string;
+  name: string;
+  dailyUsed: number;
+  dailyLimit: number;
+  totalUsed: number;
+  totalLimit: number;
+}
+
+/** A key's platform and model caps with their spend, as the bars show them (USD). */
+export function capUses(caps: {
+  platforms: {
+    platform: CostPlatform;
+    dailyCostLimit: number;
+    totalCostLimit: number;
+    dayUsed: number;
+    totalUsed: number;
+  }[];
+  models: {
+    model: string;
+    dailyCostLimit: number;
+    totalCostLimit: number;
+    dayUsed: number;
+    totalUsed: number;
+  }[];
+}): CapUse[] {
+  return [
+    ...caps.platforms.map((c) => ({
+      id: `platform-${c.platform}`,
+      name: COST_PLATFORM_LABEL[c.platform],
+      dailyUsed: c.dayUsed,
+      dailyLimit: c.dailyCostLimit,
+      totalUsed: c.totalUsed,
+      totalLimit: c.totalCostLimit,
+    })),
+    ...caps.models.map((c) => ({
+      id: `model-${c.model.replace(/[^a-z0-9.-]+/gi, "_")}`,
+      name: c.model,
+      dailyUsed: c.dayUsed,
+      dailyLimit: c.dailyCostLimit,
+      totalUsed: c.totalUsed,
+      totalLimit: c.totalCostLimit,
+    })),
+  ];
+}
+
+/** The caps of the admin API's live state (µUSD). */
+export function liveCapUses(live: KeyLive): CapUse[] {
+  const used = (c: { dayCostMicroUsd: number; totalCostMicroUsd: number }) => ({
+    dayUsed: microToUsd(c.dayCostMicroUsd),
+    totalUsed: microToUsd(c.totalCostMicroUsd),
+  });
+  return capUses({
+    platforms: (live.caps?.platforms ?? []).map((c) => ({ ...c, ...used(c) })),
+    models: (live.caps?.models ?? []).map((c) => ({ ...c, ...used(c) })),
+  });
+}
+
+/** The caps of the public stats API (USD). */
+export function statsCapUses(limits: UserStats["limits"]): CapUse[] {
+  const used = (c: { currentDailyCost: number; currentTotalCost: number }) => ({
+    dayUsed: c.currentDailyCost,
+    totalUsed: c.currentTotalCost,
+  });
+  return capUses({
+    platforms: (limits.platformLimits ?? []).map((c) => ({ ...c, ...used(c) })),
+    models: (limits.modelLimits ?? []).map((c) => ({ ...c, ...used(c) })),
+  });
 }

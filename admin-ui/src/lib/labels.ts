@@ -1,6 +1,6 @@
 // Display names and message keys for the API's enums, shared by every page that shows them (a page
 // importing another page's labels would pull that whole page into its chunk).
-import type { ClientId, HealthStatus, Platform } from "../api/types.ts";
+import type { ClientId, CostPlatform, HealthStatus, Platform } from "../api/types.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { KeyStatus } from "./keys.ts";
 
@@ -9,6 +9,12 @@ export const PLATFORM_LABEL: Record<Platform, string> = {
   gemini: "Gemini",
   openai: "OpenAI",
   droid: "Droid",
+};
+
+export const COST_PLATFORM_LABEL: Record<CostPlatform, string> = {
+  ...PLATFORM_LABEL,
+  bedrock: "Bedrock",
+  "azure-openai": "Azure OpenAI",
 };
 
 export const CLIENT_LABEL: Record<ClientId, string> = {

@@ -18,7 +18,8 @@ import {
   formatTokens,
   microToUsd,
 } from "../lib/format.ts";
-import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
+import { liveCapUses } from "../lib/keys.ts";
+import { CLIENT_LABEL, COST_PLATFORM_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { createLoader } from "../lib/loader.ts";
 import { Link, navigate } from "../router.tsx";
 import { KeyFormDialog } from "./KeyForm.tsx";
@@ -52,6 +53,26 @@ function limitLines(l: KeyLimits): { label: MessageKey; value: string }[] {
     l.allowedClients.map((c) => CLIENT_LABEL[c]).join(", "),
   );
   add(l.restrictedModels.length > 0, "limits.restrictedModels", l.restrictedModels.join(", "));
+  const caps = (list: { name: string; dailyCostLimit: number; totalCostLimit: number }[]) =>
+    list
+      .map((c) =>
+        t("limits.capLine", {
+          name: c.name,
+          daily: c.dailyCostLimit > 0 ? formatCost(c.dailyCostLimit) : t("limits.capNone"),
+          total: c.totalCostLimit > 0 ? formatCost(c.totalCostLimit) : t("limits.capNone"),
+        }),
+      )
+      .join(t("limits.capSeparator"));
+  add(
+    l.platformLimits.length > 0,
+    "limits.platformCaps",
+    caps(l.platformLimits.map((c) => ({ ...c, name: COST_PLATFORM_LABEL[c.platform] }))),
+  );
+  add(
+    l.modelLimits.length > 0,
+    "limits.modelCaps",
+    caps(l.modelLimits.map((c) => ({ ...c, name: c.model }))),
+  );
   return lines;
 }
 
@@ -66,6 +87,7 @@ function LivePanel(props: { keyRecord: RelayKey; live: KeyLive }) {
       <h2>{t("keyDetail.live")}</h2>
       <LimitMeters
         dailyTestId="live-daily"
+        caps={liveCapUses(props.live)}
         limits={l()}
         used={{
           dailyCost: microToUsd(props.live.spend.dayCostMicroUsd),

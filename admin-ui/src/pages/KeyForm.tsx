@@ -102,6 +102,30 @@ export function KeyFormDialog(props: Props) {
       <KeyLimitFields values={form().limits} errors={errors()} onInput={setLimit} />
 
       <fieldset>
+        <legend>{t("keyForm.scopedCaps")}</legend>
+        <div class="form-grid">
+          <AreaField
+            label={t("limits.platformCaps")}
+            hint={t("keyForm.platformCapsHint")}
+            wide
+            name="platformCaps"
+            value={form().platformCaps}
+            error={errors().platformCaps}
+            onInput={(v) => update("platformCaps", v)}
+          />
+          <AreaField
+            label={t("limits.modelCaps")}
+            hint={t("keyForm.modelCapsHint")}
+            wide
+            name="modelCaps"
+            value={form().modelCaps}
+            error={errors().modelCaps}
+            onInput={(v) => update("modelCaps", v)}
+          />
+        </div>
+      </fieldset>
+
+      <fieldset>
         <legend>{t("keyForm.restrictions")}</legend>
         <div class="form-grid">
           <CheckList

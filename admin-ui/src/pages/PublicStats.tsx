@@ -17,6 +17,7 @@ import { lang, t } from "../i18n/index.ts";
 import { createAction } from "../lib/action.ts";
 import { createForm } from "../lib/form.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber, formatTokens } from "../lib/format.ts";
+import { statsCapUses } from "../lib/keys.ts";
 import { CLIENT_LABEL, PLATFORM_LABEL } from "../lib/labels.ts";
 import { toColumns } from "../lib/series.ts";
 
@@ -82,6 +83,7 @@ export function Report(props: {
           limits={l()}
           showLeft
           onlySet
+          caps={statsCapUses(l())}
           used={{
             dailyCost: l().currentDailyCost,
             totalCost: l().currentTotalCost,
