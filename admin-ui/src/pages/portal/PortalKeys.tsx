@@ -88,7 +88,7 @@ function NewKeyDialog(props: {
                 label={t(CAP_LABEL[field])}
                 name={field}
                 inputmode={field === "concurrencyLimit" ? "numeric" : "decimal"}
-                placeholder={cap() > 0 ? capText(field, cap()) : ""}
+                placeholder={cap() > 0 ? String(cap()) : ""}
                 hint={
                   cap() > 0 ? pt("portal.capHint", { max: capText(field, cap()) }) : pt("portal.capHintNone")
                 }
