@@ -28,6 +28,9 @@ nothing. Secrets may come from the environment instead of flags.
   --encryption-key      our ENCRYPTION_KEY                            ($ENCRYPTION_KEY)
   --max-keys-per-user   keys each imported user may hold: the original's MAX_API_KEYS_PER_USER
                         (default 1, as there)
+  --timezone-offset     hours from UTC of the original's TIMEZONE_OFFSET (= our
+                        TIMEZONE_OFFSET_HOURS): the day and week whose spend carries over
+                        (default 8, as in both)              ($TIMEZONE_OFFSET_HOURS)
   --apply               write
   --json                print the report as JSON
 
@@ -43,6 +46,7 @@ const SPEC: FlagSpec = {
   "key-hash-secret": { type: "string" },
   "encryption-key": { type: "string", env: "ENCRYPTION_KEY" },
   "max-keys-per-user": { type: "string" },
+  "timezone-offset": { type: "string", env: "TIMEZONE_OFFSET_HOURS" },
   apply: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -62,6 +66,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       !(Number.isInteger(maxKeysPerUser) && maxKeysPerUser >= 0 && maxKeysPerUser <= 1000)
     )
       throw new UsageError("--max-keys-per-user must be a whole number from 0 to 1000");
+    const offset = flags.strings.get("timezone-offset");
+    const timezoneOffsetHours = offset === undefined ? undefined : Number(offset);
+    if (
+      timezoneOffsetHours !== undefined &&
+      !(Number.isFinite(timezoneOffsetHours) && timezoneOffsetHours >= -12 && timezoneOffsetHours <= 14)
+    )
+      throw new UsageError("--timezone-offset must be hours from UTC, -12 to 14");
     const report = await runCrsImport({
       from: required(flags, "from", SPEC),
       fromToken: flags.strings.get("from-token"),
@@ -71,6 +82,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       encryptionKey: required(flags, "encryption-key", SPEC),
       apply: flags.booleans.has("apply"),
       maxKeysPerUser,
+      timezoneOffsetHours,
     });
     console.log(flags.booleans.has("json") ? JSON.stringify(report, null, 2) : formatReport(report));
     return 0;

@@ -115,6 +115,7 @@ export interface CrsImportConnection {
   encryptionKey: string;
   apply: boolean;
   maxKeysPerUser?: number;
+  timezoneOffsetHours?: number;
 }
 
 /** Opens the original's Redis and our keyspace, imports, and closes the source again. */
@@ -132,6 +133,7 @@ export async function runCrsImport(options: CrsImportConnection): Promise<CrsImp
       encryptionKey: options.encryptionKey,
       apply: options.apply,
       maxKeysPerUser: options.maxKeysPerUser,
+      timezoneOffsetHours: options.timezoneOffsetHours,
     });
   } finally {
     await source.close();
