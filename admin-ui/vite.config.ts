@@ -76,7 +76,8 @@ export default defineConfig({
   server: {
     host: "127.0.0.1",
     port: 5173,
-    proxy: Object.fromEntries(["/admin/", "/apiStats/"].map((path) => [path, relayUrl])),
+    // "/users/" (the portal's API) and not "/users": that is the admin's Users page.
+    proxy: Object.fromEntries(["/admin/", "/apiStats/", "/users/"].map((path) => [path, relayUrl])),
   },
   preview: { host: "127.0.0.1", port: 4173 },
 });
