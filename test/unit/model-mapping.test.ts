@@ -8,8 +8,11 @@ import { accountRecord, admin, createAccount, freshKeyspace } from "./helpers.ts
 
 const MAPPING = { "claude-sonnet-4-5": "claude-sonnet-4-5-20250929", "gpt-5": "gpt-5-codex" };
 
-const mapped = (type: AccountRecord["type"], platform: AccountRecord["platform"], mapping = MAPPING) =>
-  accountRecord("a", { type, platform, settings: { modelMapping: mapping } });
+const mapped = (
+  type: AccountRecord["type"],
+  platform: AccountRecord["platform"],
+  mapping: Record<string, string> = MAPPING,
+) => accountRecord("a", { type, platform, settings: { modelMapping: mapping } });
 
 function call(model: string, body: unknown, path = "/v1/messages"): ClientCall {
   const text = typeof body === "string" ? body : JSON.stringify(body);
