@@ -22,7 +22,7 @@ export function AccountErrorsDialog(props: { account: { id: string; name: string
             {t("log.seeAll")}
           </Link>
         </p>
-        <RequestLogTable rows={pager.rows()} empty={t("log.accountErrorsNone")} />
+        <RequestLogTable rows={pager.rows()} empty={t("log.accountErrorsNone")} hideAccount />
         <LogPagerFooter pager={pager} />
       </div>
     </Modal>

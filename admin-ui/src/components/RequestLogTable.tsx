@@ -15,6 +15,8 @@ export function RequestLogTable(props: {
   rows: readonly LogEntry[] | undefined;
   empty: string;
   testId?: string;
+  /** One account's history names its account once, above the table. */
+  hideAccount?: boolean;
 }) {
   const tokensTitle = (e: LogEntry) =>
     t("log.tokensTitle", {
@@ -35,6 +37,7 @@ export function RequestLogTable(props: {
         { head: t("log.time"), cellClass: "small nowrap", cell: (e) => formatLogTime(e.at, lang()) },
         {
           head: t("log.key"),
+          cellClass: "nowrap",
           cell: (e) => (
             <>
               <Link href={`/keys/${e.keyId}`}>{e.keyName ?? e.keyId}</Link>
@@ -48,8 +51,16 @@ export function RequestLogTable(props: {
             </>
           ),
         },
-        { head: t("log.account"), cellClass: "small", cell: (e) => e.accountName ?? e.accountId ?? "—" },
-        { head: t("log.model"), cellClass: "mono small", cell: (e) => e.model },
+        ...(props.hideAccount
+          ? []
+          : [
+              {
+                head: t("log.account"),
+                cellClass: "small",
+                cell: (e: LogEntry) => e.accountName ?? e.accountId ?? "—",
+              },
+            ]),
+        { head: t("log.model"), cellClass: "mono small nowrap", cell: (e) => e.model },
         {
           head: t("common.status"),
           class: "num",
