@@ -182,3 +182,49 @@ describe("subscription accounts serve Claude Code", () => {
     expect(await callsWith(sub.credential)).toBe(0);
   });
 });
+
+describe("webhook events of subscription accounts", () => {
+  const readSink = async (sink: string) =>
+    (await (await fetch(`${upstreamUrl}/__webhook/${sink}`)).json()) as {
+      received: { body: { type: string; data: Record<string, unknown> } }[];
+    };
+
+  it("announces the 5-hour threshold crossed once, a blocked account, and a family parked", async () => {
+    const sink = `subscription-${crypto.randomUUID()}`;
+    const saved = await admin(token, "PUT", "/webhooks", {
+      targets: [{ id: "ops", type: "custom", url: `${upstreamUrl}/__webhook/${sink}` }],
+      maxRetries: 3,
+      retryDelayMs: 100,
+    });
+    expect(saved.status).toBe(200);
+    const windowed = await subscription("windows-85", { stopAt5hPercent: 80 });
+    await createConsoleAccount(token, "ok", { priority: 9 });
+    const key = await createKey(token);
+    for (let i = 0; i < 3; i++) await (await messages(key.secret, { metadata: { user_id: `u${i}` } })).text();
+    const blocked = await subscription("org-disabled");
+    await (
+      await messages(key.secret, { messages: [{ role: "user", content: "to the blocked one" }] })
+    ).text();
+    const family = await subscription("weekly-opus-429");
+    await (
+      await messages(key.secret, {
+        model: "claude-opus-4-1",
+        messages: [{ role: "user", content: "to the opus-limited one" }],
+      })
+    ).text();
+    const got = await waitFor(
+      () => readSink(sink),
+      (s) => s.received.length >= 3,
+      8_000,
+    );
+    const types = got.received.map((r) => [r.body.type, r.body.data.accountId]);
+    expect(types).toContainEqual(["account.window_threshold", windowed.id]);
+    expect(types).toContainEqual(["account.blocked", blocked.id]);
+    expect(types).toContainEqual(["account.rate_limited", family.id]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const thresholds = (await readSink(sink)).received.filter(
+      (r) => r.body.type === "account.window_threshold",
+    );
+    expect(thresholds).toHaveLength(1);
+  });
+});
