@@ -18,6 +18,9 @@ Routes (any prefix before them, e.g. /api, /gemini, /openai):
 Scenarios by base URL, e.g. http://127.0.0.1:PORT/s/429 or /s/slow-200+hold-1000:
   ok, 429, 429-reset-<unixSeconds>, 529 (503 for Gemini/OpenAI), 500, 401, 403, slow-<ms>, hold-<ms>,
   reset-mid-stream, cut-<bytes>, cache-read, text-<urlencoded>
+  Claude subscription (Anthropic messages; claude-limits.ts): windows, windows-<5h %>, five-hour-429,
+  weekly-429, weekly-sonnet-429, weekly-opus-429, weekly-haiku-429, 429-no-reset, extra-usage,
+  extra-usage-429, org-disabled, org-disabled-403
 Control: GET /__stats, POST /__reset, POST /__control {"scenario":"429"}`;
 
 function parseCli(): { port: number } | undefined {
