@@ -280,7 +280,7 @@ describe("the user portal in Chromium", () => {
     await page.locator("[data-testid=portal-key-row]").first().waitFor();
   });
 
-  it("shows the admin the same guide from the key's page", async () => {
+  it("shows the admin the same guide from the key's page, and with the secret when the admin makes a key", async () => {
     const admin = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const adminPage = await admin.newPage();
     watch(adminPage);
@@ -298,6 +298,21 @@ describe("the user portal in Chromium", () => {
       `ANTHROPIC_BASE_URL=${stack.relayUrl}/api`,
     );
     await shot(adminPage, "admin-key-guide");
+    // A key the admin makes: its one-time dialog offers the lines with the new secret in them.
+    await adminPage.click("nav >> text=API keys");
+    await adminPage.locator("[data-testid=new-key]").click();
+    const form = adminPage.locator("[data-testid=key-form]");
+    await form.locator("input[name=name]").fill("handed-over");
+    await form.locator("[data-testid=save-key]").click();
+    const secret = (await adminPage.locator("[data-testid=secret]").textContent()) ?? "";
+    expect(secret).toMatch(/^cr_/);
+    await adminPage.locator("[data-testid=secret-guide]").click();
+    await adminPage.locator("[data-testid=guide-tab-gemini-cli]").click();
+    const lines = adminPage.locator("[data-testid=guide-block][data-kind=shell] [data-testid=guide-code]");
+    expect(await lines.textContent()).toContain(`export GEMINI_API_KEY=${secret}`);
+    await shot(adminPage, "admin-new-key-guide");
+    await adminPage.locator("[data-testid=secret-done]").click();
+    expect(await adminPage.content()).not.toContain(secret);
     await admin.close();
   });
 

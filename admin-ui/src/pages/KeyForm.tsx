@@ -1,5 +1,5 @@
 // Create or edit a relay key: every limit and restriction the API takes, checked before sending.
-import { createSignal, Show } from "solid-js";
+import { createSignal, lazy, Show, Suspense } from "solid-js";
 import { adminApi } from "../api/admin.ts";
 import { CLIENT_IDS, PLATFORMS, type RelayKey } from "../api/types.ts";
 import { BindingFields, bindingBody } from "../components/BindingFields.tsx";
@@ -162,7 +162,13 @@ export function KeyFormDialog(props: Props) {
   );
 }
 
+/** Loaded when the admin opens it: the lines for the key's holder, with the new secret in them. */
+const SetupGuide = lazy(() =>
+  import("../components/SetupGuide.tsx").then((m) => ({ default: m.SetupGuide })),
+);
+
 export function SecretDialog(props: { secret: string; name: string; onClose: () => void }) {
+  const [guide, setGuide] = createSignal(false);
   return (
     <SecretOnceDialog
       title={t("keys.createdTitle", { name: props.name })}
@@ -171,6 +177,16 @@ export function SecretDialog(props: { secret: string; name: string; onClose: () 
       secretTestId="secret"
       doneTestId="secret-done"
       onClose={props.onClose}
-    />
+      wide={guide()}
+    >
+      <details style={{ "margin-top": "0.6rem" }} onToggle={(e) => setGuide(e.currentTarget.open)}>
+        <summary data-testid="secret-guide">{t("nav.setupGuide")}</summary>
+        <Show when={guide()}>
+          <Suspense fallback={<p class="muted">{t("common.loading")}</p>}>
+            <SetupGuide secret={props.secret} keyName={props.name} />
+          </Suspense>
+        </Show>
+      </details>
+    </SecretOnceDialog>
   );
 }
