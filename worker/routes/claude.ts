@@ -8,7 +8,7 @@ import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
 import { claudeProvider } from "../providers/claude/index.ts";
 import { claudeModelList } from "../providers/claude/models.ts";
-import { isWarmupRequest, warmupAnswer } from "../providers/claude/warmup.ts";
+import { isWarmupRequest, mayBeWarmup, warmupAnswer } from "../providers/claude/warmup.ts";
 import { mayUsePlatform, notPermittedMessage } from "../relay/permission.ts";
 import { relay } from "../relay/pipeline.ts";
 import { type KeyedEnv, relayKey, requirePermission } from "../relay/relay-key.ts";
@@ -66,9 +66,10 @@ async function smallBody(request: Request, max: number): Promise<string | undefi
 const interceptWarmup = createMiddleware<KeyedEnv>(async (c, next) => {
   if (!services(c.env).config.CLAUDE_INTERCEPT_WARMUP) return next();
   const text = await smallBody(c.req.raw, WARMUP_MAX_BYTES);
+  if (text === undefined || !mayBeWarmup(text)) return next();
   let body: unknown;
   try {
-    body = text === undefined ? undefined : JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     // Not JSON: the relay's own parse answers it.
   }

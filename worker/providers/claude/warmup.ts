@@ -16,6 +16,13 @@ const TOPIC_SYSTEM_PROMPT =
 const ANSWER = ["New", " Conversation"];
 const USAGE = { input_tokens: 10, output_tokens: 2 };
 
+/**
+ * A cheap look at the raw body before it is parsed a second time: false when no warm-up marker is
+ * in it (the "Warmup" text, the title request, the topic-title prompt).
+ */
+export const mayBeWarmup = (text: string) =>
+  text.includes('"Warmup"') || text.includes(TITLE_REQUEST) || text.includes(TOPIC_SYSTEM_PROMPT);
+
 const isWarmupText = (text: unknown) =>
   typeof text === "string" && (text === "Warmup" || text.includes(TITLE_REQUEST));
 
