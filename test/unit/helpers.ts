@@ -124,6 +124,8 @@ export type SentUsage = FakeUsage & {
 
 export interface FakeStats {
   usageSent: SentUsage[];
+  /** Requests the fake answered (not refused), by the credential they came with. */
+  byCredential: Record<string, { requests: number }>;
   oauth: { tokenRequests: number; byGrant: Record<string, number> };
   lastRequest: { path: string; headers: Record<string, string>; body: Record<string, unknown> };
 }
