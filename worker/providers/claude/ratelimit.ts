@@ -56,6 +56,10 @@ function readWindow(headers: Headers, name: string): UsageWindow | undefined {
 
 /** The usage windows an answer states, or undefined when it states none (not a subscription). */
 export function usageWindows(headers: Headers, now = Date.now()): UsageWindows | undefined {
+  // Two lookups for an answer without them (every answer passes here), twelve for one with them.
+  if (headers.get(`${PREFIX}status`) === null && headers.get(`${PREFIX}5h-utilization`) === null) {
+    return undefined;
+  }
   let windows: UsageWindows | undefined;
   for (const [name, field] of WINDOWS) {
     const window = readWindow(headers, name);
