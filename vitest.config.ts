@@ -1,11 +1,24 @@
 // Unit and integration tests inside workerd (vitest-pool-workers). A real redis-server behind
 // the Upstash-REST bridge is started by test/unit/global-setup.ts on the port chosen here.
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { testSecrets, unitBridgePort, unitFakeUpstreamPort } from "./test/unit/test-env.ts";
+import {
+  testProxyCredentials,
+  testSecrets,
+  trustTestCa,
+  unitBridgePort,
+  unitFakeUpstreamPort,
+  unitProxyPorts,
+} from "./test/unit/test-env.ts";
+
+// Before miniflare loads (it reads the extra CAs once): TLS through the proxies' tunnels is checked
+// against the test CA. Hence the dynamic import.
+trustTestCa();
+const { cloudflareTest } = await import("@cloudflare/vitest-pool-workers");
 
 const port = await unitBridgePort();
 const upstreamPort = await unitFakeUpstreamPort();
+const proxyPorts = await unitProxyPorts();
+const proxyAuth = `${testProxyCredentials.username}:${testProxyCredentials.password}`;
 
 export default defineConfig({
   plugins: [
@@ -26,6 +39,12 @@ export default defineConfig({
           LOG_REQUESTS: "true",
           /** Not read by the Worker: tells tests where the fake upstream listens. */
           TEST_FAKE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
+          /** Not read by the Worker: the local egress proxies (dev/proxies.ts) and the TLS front. */
+          TEST_CONNECT_PROXY_URL: `http://${proxyAuth}@127.0.0.1:${proxyPorts.connect}`,
+          TEST_SOCKS5_PROXY_URL: `socks5://${proxyAuth}@127.0.0.1:${proxyPorts.socks5}`,
+          TEST_SILENT_PROXY_URL: `socks5://127.0.0.1:${proxyPorts.silent}`,
+          TEST_TLS_UPSTREAM_URL: `https://upstream.test:${proxyPorts.tlsUpstream}`,
+          TEST_PROXY_STATS_URL: `http://127.0.0.1:${proxyPorts.stats}`,
           // A slow token endpoint, so parallel requests really overlap a refresh.
           CLAUDE_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
           GEMINI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,

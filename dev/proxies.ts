@@ -18,6 +18,8 @@ export interface ProxyStats {
   refused: number;
   /** The targets asked for, `host:port`. */
   targets: string[];
+  /** What the upstream sent through the last tunnels (base64, newest last): byte comparisons. */
+  fromUpstream: string[];
 }
 
 export interface LocalProxy {
@@ -38,7 +40,17 @@ export interface ProxyOptions {
 /** Test names (`*.test`, RFC 2606) resolve to loopback here, as a proxy's own DNS would resolve them. */
 const resolved = (host: string) => (host.endsWith(".test") ? LOOPBACK : host);
 
-const newStats = (): ProxyStats => ({ tunnels: 0, open: 0, maxOpen: 0, refused: 0, targets: [] });
+const newStats = (): ProxyStats => ({
+  tunnels: 0,
+  open: 0,
+  maxOpen: 0,
+  refused: 0,
+  targets: [],
+  fromUpstream: [],
+});
+/** How many tunnels' upstream bytes are kept, and how many bytes of each. */
+const KEPT_TUNNELS = 20;
+const KEPT_BYTES = 1 << 20;
 
 function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,10 +84,18 @@ function tunnel(client: Socket, upstream: Socket, stats: ProxyStats, first?: Buf
   stats.open++;
   stats.maxOpen = Math.max(stats.maxOpen, stats.open);
   let closed = false;
+  const received: Buffer[] = [];
+  let receivedBytes = 0;
+  upstream.on("data", (data: Buffer) => {
+    if (receivedBytes < KEPT_BYTES) received.push(data);
+    receivedBytes += data.length;
+  });
   const done = () => {
     if (closed) return;
     closed = true;
     stats.open--;
+    stats.fromUpstream.push(Buffer.concat(received).toString("base64"));
+    if (stats.fromUpstream.length > KEPT_TUNNELS) stats.fromUpstream.shift();
     client.destroy();
     upstream.destroy();
   };
@@ -282,4 +302,18 @@ export async function startTlsFront(options: { targetPort: number; port?: number
   server.on("tlsClientError", () => {});
   const port = await listen(server, options.port);
   return { port, close: closer(server, sockets) };
+}
+
+/** `GET /<name>`: that proxy's stats as JSON; `POST /<name>/reset` clears them. For workerd tests. */
+export async function startProxyStatsServer(proxies: Record<string, LocalProxy>, port?: number) {
+  const server = createHttpServer((req, res) => {
+    const [, name = "", action] = (req.url ?? "").split("/");
+    const proxy = proxies[name];
+    if (!proxy) return void res.writeHead(404).end();
+    if (req.method === "POST" && action === "reset") proxy.reset();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(proxy.stats()));
+  });
+  const sockets = tracked(server);
+  const bound = await listen(server, port);
+  return { port: bound, close: closer(server, sockets) };
 }

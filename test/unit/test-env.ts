@@ -1,5 +1,8 @@
 // Secrets and the keyspace port shared by the unit-test config (Node) and the tests (workerd).
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export const testSecrets = {
   UPSTASH_REDIS_REST_TOKEN: "unit-test-bridge-token",
@@ -27,3 +30,30 @@ async function fixedPort(name: string): Promise<number> {
 
 export const unitBridgePort = () => fixedPort("EDGE_RELAY_UNIT_BRIDGE_PORT");
 export const unitFakeUpstreamPort = () => fixedPort("EDGE_RELAY_UNIT_UPSTREAM_PORT");
+
+/** The local egress proxies' credentials (dev/proxies.ts), and their ports for this run. */
+export const testProxyCredentials = { username: "relay-user", password: "proxy-secret-0123" };
+export const unitProxyPorts = async () => ({
+  connect: await fixedPort("EDGE_RELAY_UNIT_CONNECT_PROXY_PORT"),
+  socks5: await fixedPort("EDGE_RELAY_UNIT_SOCKS5_PROXY_PORT"),
+  silent: await fixedPort("EDGE_RELAY_UNIT_SILENT_PROXY_PORT"),
+  tlsUpstream: await fixedPort("EDGE_RELAY_UNIT_TLS_UPSTREAM_PORT"),
+  stats: await fixedPort("EDGE_RELAY_UNIT_PROXY_STATS_PORT"),
+});
+
+/**
+ * Makes workerd trust the test CA (dev/test-tls/ca.pem) for TLS through a proxy tunnel: miniflare
+ * reads NODE_EXTRA_CA_CERTS once, when it is first imported, so this runs before that import. A
+ * CA file the user set already is kept, the test CA added to a copy of it.
+ */
+export function trustTestCa(): void {
+  const testCa = new URL("../../dev/test-tls/ca.pem", import.meta.url).pathname;
+  const current = process.env.NODE_EXTRA_CA_CERTS;
+  if (!current || current === testCa) {
+    process.env.NODE_EXTRA_CA_CERTS = testCa;
+    return;
+  }
+  const combined = join(tmpdir(), `edge-relay-test-ca-${process.pid}.pem`);
+  writeFileSync(combined, `${readFileSync(current, "utf8")}\n${readFileSync(testCa, "utf8")}`);
+  process.env.NODE_EXTRA_CA_CERTS = combined;
+}

@@ -6,6 +6,7 @@ import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
+import { fetchThroughAccountProxy } from "../proxy/account.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam } from "./schemas.ts";
@@ -94,7 +95,17 @@ export async function testAccount(env: Env, account: AccountRecord): Promise<Acc
       credentials,
       s.config,
     );
-    const raw = await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    // Through the account's egress proxy when it names one, as the relay sends (worker/proxy/).
+    const raw = current.proxy
+      ? await fetchThroughAccountProxy(
+          s,
+          current.id,
+          current.proxy,
+          upstream,
+          AbortSignal.timeout(TIMEOUT_MS),
+          TIMEOUT_MS,
+        )
+      : await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     // Bedrock's errors read like Anthropic's once adapted.
     const response = provider.adaptAnswer?.(raw, { ...call, request: client }, current)?.response ?? raw;
     const text = await response.text();

@@ -4,6 +4,7 @@ import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
 import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
+import { sealProxy } from "../proxy/account.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { accountHealth } from "./account-health.ts";
 import { mergedSettings } from "./account-settings.ts";
@@ -78,6 +79,13 @@ export async function sealCredentials(env: Env, credentials: unknown): Promise<s
   return seal(current, JSON.stringify(credentials));
 }
 
+/** An egress proxy URL as the record keeps it: where in clear, the whole URL sealed. */
+async function sealAccountProxy(env: Env, url: string) {
+  const [current] = await services(env).sealingKeys;
+  if (!current) throw new Error("no encryption key configured");
+  return sealProxy(current, url);
+}
+
 /** Settings every account type shares, as the admin sends them. */
 export interface AccountSettings {
   name: string;
@@ -92,6 +100,8 @@ export interface AccountSettings {
   stopAt5hPercent?: number;
   dailyCostLimitUsd?: number;
   subscriptionExpiresAt?: string | null;
+  /** An egress proxy URL (worker/proxy/), sealed on the record; null or "": none. */
+  proxy?: string | null;
   /** Claude Console, OpenAI and Gemini accounts: stored in `settings` (relay/model-mapping.ts). */
   modelMapping?: Record<string, string>;
   /** Type-specific settings, already validated for the type (see account-settings.ts). */
@@ -133,6 +143,7 @@ export async function addAccount(
     subscriptionExpiresAt: settings.subscriptionExpiresAt ?? null,
     ...(typeSettings ? { settings: typeSettings } : {}),
     credentials: await sealCredentials(env, credentials),
+    ...(settings.proxy ? { proxy: await sealAccountProxy(env, settings.proxy) } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -177,7 +188,7 @@ export function registerAccounts(app: AdminApp) {
     const { id } = c.req.valid("param");
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
-    const { apiKey, settings, ...changes } = c.req.valid("json");
+    const { apiKey, settings, proxy, ...changes } = c.req.valid("json");
     if (apiKey && !accountKind(record.type).takesApiKey) {
       throw new RelayError("invalid_request", "apiKey: this account signs in with OAuth, not an API key");
     }
@@ -186,6 +197,7 @@ export function registerAccounts(app: AdminApp) {
       ...changes,
       ...(settings ? { settings: mergedSettings(record, settings) } : {}),
       credentials: apiKey ? await sealCredentials(c.env, { apiKey }) : record.credentials,
+      proxy: proxy === undefined ? record.proxy : proxy ? await sealAccountProxy(c.env, proxy) : undefined,
       updatedAt: new Date().toISOString(),
     };
     if (updated.type === "azure-openai" && updated.baseUrl === "")

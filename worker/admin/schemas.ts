@@ -4,6 +4,7 @@ import { accountRecordSchema } from "../keyspace/records/accounts.ts";
 import { isoDate } from "../keyspace/records/common.ts";
 import { expirySchema, keyLimitChanges, relayKeyRecordSchema } from "../keyspace/records/relay-keys.ts";
 import { modelMappingSetting } from "../providers/settings.ts";
+import { proxyUrlSchema } from "../proxy/config.ts";
 
 export const errorSchema = z
   .object({ error: z.object({ type: z.string(), message: z.string() }) })
@@ -22,7 +23,17 @@ export const loginBody = z
 export const loginResult = z.object({ token: z.string(), expiresAt: z.string() }).openapi("LoginResult");
 
 export const keyViewSchema = relayKeyRecordSchema.omit({ hash: true, v: true }).openapi("RelayKey");
-export const accountViewSchema = accountRecordSchema.omit({ credentials: true, v: true }).openapi("Account");
+export const accountViewSchema = accountRecordSchema
+  .omit({ credentials: true, v: true, proxy: true })
+  .extend({
+    proxy: z
+      .object({ type: z.enum(["http", "https", "socks5"]), host: z.string(), port: z.number() })
+      .nullable()
+      .openapi({
+        description: "The egress proxy its upstream calls go through (never its credentials); null: direct",
+      }),
+  })
+  .openapi("Account");
 
 // Only the limits named change: no defaults may fill in the others.
 const partialLimits = keyLimitChanges;
@@ -75,6 +86,11 @@ const accountSettings = {
   dailyCostLimitUsd: z.number().min(0).max(1_000_000).optional().openapi({
     description:
       "Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota",
+  }),
+  proxy: proxyUrlSchema.nullable().optional().openapi({
+    description:
+      'An egress proxy for this account\'s upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it',
+    example: "socks5://user:pass@203.0.113.7:1080",
   }),
   subscriptionExpiresAt: isoDate.nullable().optional().openapi({
     description:

@@ -66,11 +66,12 @@ export function proxyLabel(proxy: Pick<ProxyConfig, "type" | "host" | "port">): 
   return `${proxy.type}://${host}:${proxy.port}`;
 }
 
-/** A proxy URL as the admin API takes it: validated by parsing. */
+/** A proxy URL as the admin API takes it, validated by parsing ("": none). */
 export const proxyUrlSchema = z
   .string()
   .max(2000)
   .superRefine((text, ctx) => {
+    if (text === "") return;
     try {
       parseProxyUrl(text);
     } catch (error) {

@@ -67,6 +67,8 @@ async function openTunnel(proxy: ProxyConfig, target: Target, upgradeLater: bool
         allowHalfOpen: false,
       },
     );
+    // A connection that drops is seen by the reads and writes; this promise's rejection is not news.
+    socket.closed.catch(() => {});
     await socket.opened;
   } catch (error) {
     throw new ProxyError(
@@ -144,6 +146,7 @@ export async function proxiedFetch(
       open.reader.release();
       open.writer.releaseLock();
       open = channel(open.socket.startTls({ expectedServerHostname: target.host }));
+      open.socket.closed.catch(() => {});
     }
     await open.writer.write(bytes);
     const head = await readResponseHead(open.reader);

@@ -19,10 +19,15 @@ export type ProxyFailure =
 
 export class ProxyError extends Error {
   readonly kind: ProxyFailure;
+  /** What happened, without the proxy's address (for messages a relay client may read). */
+  readonly detail: string;
+  readonly proxyType: ProxyConfig["type"];
 
   constructor(kind: ProxyFailure, proxy: Pick<ProxyConfig, "type" | "host" | "port">, detail: string) {
     super(`Proxy ${proxyLabel(proxy)}: ${detail}`);
     this.kind = kind;
+    this.detail = detail;
+    this.proxyType = proxy.type;
   }
 }
 

@@ -9,6 +9,7 @@ import { errorBody, RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import type { AccountOutcome, ClientCall, MeteredUsage, Provider } from "../providers/provider.ts";
+import { fetchThroughAccountProxy } from "../proxy/account.ts";
 import { type AccountRelease, type Ended, endedBy } from "./after.ts";
 import { meterStream } from "./meter.ts";
 import { mapModel } from "./model-mapping.ts";
@@ -80,10 +81,25 @@ class UpstreamTimeout extends Error {
  * The upstream must send its response headers within `ms`; after that the body may take as long
  * as it takes (a long answer streams for minutes), so the timer stops at the headers.
  */
-async function fetchWithHeadersTimeout(request: Request, ms: number): Promise<Response> {
+async function fetchWithHeadersTimeout(
+  request: Request,
+  ms: number,
+  account: AccountRecord,
+  services: Services,
+): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
   try {
+    // An account that names an egress proxy sends through it (worker/proxy/); the others, directly.
+    if (account.proxy)
+      return await fetchThroughAccountProxy(
+        services,
+        account.id,
+        account.proxy,
+        request,
+        controller.signal,
+        ms,
+      );
     return await fetch(request, { signal: controller.signal });
   } catch (error) {
     if (controller.signal.aborted) throw new UpstreamTimeout(Math.round(ms / 1000));
@@ -219,6 +235,8 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
       response = await fetchWithHeadersTimeout(
         built instanceof Promise ? await built : built,
         ctx.services.config.UPSTREAM_TIMEOUT_SECONDS * 1000,
+        account,
+        ctx.services,
       );
       upstreamMs = Date.now() - sentAt;
       const adapted = ctx.provider.adaptAnswer?.(response, call, account);

@@ -30,6 +30,18 @@ export const accountSettingsSchema = z.record(
 );
 export type AccountSettingsMap = z.infer<typeof accountSettingsSchema>;
 
+/**
+ * An account's egress proxy: its type, host and port in clear (what the admin API shows), and its
+ * whole URL, credentials included, in a sealed envelope like the account's credentials.
+ */
+export const accountProxySchema = z.object({
+  type: z.enum(["http", "https", "socks5"]),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535),
+  sealed: z.string().min(1),
+});
+export type AccountProxy = z.infer<typeof accountProxySchema>;
+
 export const accountRecordSchema = z.object({
   v: z.literal(1),
   id: z.string().min(1),
@@ -69,6 +81,8 @@ export const accountRecordSchema = z.object({
   subscriptionExpiresAt: isoDate.nullable().default(null),
   /** Sealed credential envelope (keyspace/crypto.ts), never the secret itself. */
   credentials: z.string().min(1),
+  /** The egress proxy its upstream calls go through (worker/proxy/); absent: they go direct. */
+  proxy: accountProxySchema.optional(),
   /**
    * What one account type needs beyond the shared fields (Azure: deployment and api-version),
    * validated by that type's schema in its provider folder; absent for the other types.
