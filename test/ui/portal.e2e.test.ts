@@ -1,9 +1,9 @@
 // The user portal and the setup guide in real Chromium against the real local stack, the way a user
 // gets going: the admin makes the user, the user signs in, makes a key (shown once, with the setup
-// lines filled in), copies the Anthropic SDK's lines and runs them for real through the relay,
-// sees that request on the key's usage page, changes the password and deletes the key; en + zh,
-// light + dark, phone width. The admin opens the same guide from the key's page. Screenshots land
-// in test-output/ui/portal-*.png.
+// lines filled in), copies the Anthropic and OpenAI SDKs' lines and runs them for real through the
+// relay, sees those requests on the key's usage page, changes the password and deletes the key;
+// en + zh, light + dark, phone width. The admin opens the same guide from the key's page and from a
+// new key's dialog. Screenshots land in test-output/ui/portal-*.png.
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,32 +160,38 @@ describe("the user portal in Chromium", () => {
     state.keyId = key?.id ?? "";
   });
 
-  it("runs the copied Anthropic SDK lines for real through the relay", async () => {
-    await page.locator("[data-testid=guide-tab-anthropic-sdk]").click();
-    const shell = await copyBlock(page, "shell");
-    const program = await copyBlock(page, "anthropic-node");
-    // Inside the repository, so the script finds the SDK in its node_modules.
-    const file = join(OUTPUT_DIR, "portal-anthropic-sample.mjs");
-    writeFileSync(file, program);
-    const { stdout } = await run("bash", ["-c", `${shell}\n"${process.execPath}" "${file}"`], {
-      env: { PATH: process.env.PATH },
-      timeout: 60_000,
-    });
-    expect(stdout.trim().length).toBeGreaterThan(0);
+  it("runs the copied Anthropic and OpenAI SDK lines for real through the relay", async () => {
+    for (const [client, sample] of [
+      ["anthropic-sdk", "anthropic-node"],
+      ["openai-sdk", "openai-node"],
+    ] as const) {
+      await page.locator(`[data-testid=guide-tab-${client}]`).click();
+      const shell = await copyBlock(page, "shell");
+      const program = await copyBlock(page, sample);
+      // Inside the repository, so the script finds the SDK in its node_modules.
+      const file = join(OUTPUT_DIR, `portal-${sample}-sample.mjs`);
+      writeFileSync(file, program);
+      const { stdout } = await run("bash", ["-c", `${shell}\n"${process.execPath}" "${file}"`], {
+        env: { PATH: process.env.PATH },
+        timeout: 60_000,
+      });
+      // The fake upstream's answer, printed by the sample.
+      expect(stdout.trim().length, sample).toBeGreaterThan(0);
+    }
     await page.locator("[data-testid=portal-secret-done]").click();
     expect(await page.locator("[data-testid=portal-secret]").count()).toBe(0);
     expect(await page.content()).not.toContain(state.secret);
     await page.locator("[data-testid=portal-key-count]").getByText("1 of 2 keys").waitFor();
   });
 
-  it("shows that request on the key's usage page, with the public page's cards and limits", async () => {
+  it("shows those requests on the key's usage page, with the public page's cards and limits", async () => {
     const row = page.locator("[data-testid=portal-key-row]", { hasText: "dana-laptop" });
     await row.locator("[data-testid=portal-key-usage]").click();
     const today = page.locator("[data-testid=stats-today] .stat-sub");
     await today.waitFor();
     // The usage flush runs a moment after the request: refresh until it shows.
     const deadline = Date.now() + 30_000;
-    while (!/^Requests: 1 /.test((await today.textContent()) ?? "")) {
+    while (!/^Requests: 2 /.test((await today.textContent()) ?? "")) {
       if (Date.now() > deadline) throw new Error(`usage never showed: ${await today.textContent()}`);
       await page.waitForTimeout(800);
       await page.locator("[data-testid=refresh]").click();
@@ -218,7 +224,7 @@ describe("the user portal in Chromium", () => {
     await page.locator("[data-testid=portal-key-count]").getByText("已有 1 个，最多 2 个").waitFor();
     await shot(page, "keys-zh-dark");
     await page.locator("[data-testid=portal-key-usage]").first().click();
-    await page.locator("[data-testid=stats-today]").getByText("请求 1 次").waitFor();
+    await page.locator("[data-testid=stats-today]").getByText("请求 2 次").waitFor();
     await shot(page, "usage-zh-dark");
     await page.click("nav >> text=密码");
     await page.locator("[data-testid=password-form]").waitFor();
