@@ -7,14 +7,15 @@ import { picoOf } from "../usage/money.ts";
 import { keys } from "./keys.ts";
 import {
   ACCOUNT_ERRORS_KEPT,
+  compactUsage,
   DEFAULT_REQUEST_LOG_SETTINGS,
   LOG_MESSAGE_MAX,
   type RequestLogEntry,
   requestLogEntrySchema,
 } from "./records/request-log.ts";
 
-/** ZADD key score member. */
-export type LogAddOp = ["zadd", string, number, string];
+/** ZADD score member to each key given (the log, and a failure's account history): the entry sent once. */
+export type LogAddOp = ["logadd", number, string, ...string[]];
 /**
  * Trims a log set: drops entries older than the retention (`now` − days), keeps the newest `max`
  * (or fewer: the last field caps it, 0 for no cap of its own) and expires the set with its retention.
@@ -52,11 +53,19 @@ export function requestLogOps(
   const adds: LogAddOp[] = [];
   const accounts = new Set<string>();
   for (const record of records) {
-    const member = JSON.stringify(logEntryOf(record, errorTypeOf));
-    adds.push(["zadd", keys.requestLog(), record.startedAt, member]);
+    const entry = logEntryOf(record, errorTypeOf);
+    const member = JSON.stringify({ ...entry, usage: compactUsage(entry.usage) });
     if (record.status >= 400 && record.accountId) {
-      adds.push(["zadd", keys.accountErrors(record.accountId), record.startedAt, member]);
+      adds.push([
+        "logadd",
+        record.startedAt,
+        member,
+        keys.requestLog(),
+        keys.accountErrors(record.accountId),
+      ]);
       accounts.add(record.accountId);
+    } else {
+      adds.push(["logadd", record.startedAt, member, keys.requestLog()]);
     }
   }
   const { retentionDays, maxEntries } = DEFAULT_REQUEST_LOG_SETTINGS;

@@ -61,7 +61,8 @@ for _, op in ipairs(cjson.decode(ARGV[2])) do
   elseif kind == 'lpush' then redis.call('LPUSH', op[2], op[3]); redis.call('LTRIM', op[2], 0, op[4] - 1)
   elseif kind == 'sadd' then redis.call('SADD', op[2], op[3])
   elseif kind == 'hset' then redis.call('HSET', op[2], op[3], op[4])
-  elseif kind == 'zadd' then redis.call('ZADD', op[2], op[3], op[4])
+  elseif kind == 'logadd' then
+    for i = 4, #op do redis.call('ZADD', op[i], op[2], op[3]) end
   elseif kind == 'logtrim' then
     if not logDays then
       logDays, logMax = op[4], op[5]

@@ -3,7 +3,7 @@
 // No request or response body is kept: an entry says who asked what, how it ended and what it cost.
 import { z } from "zod";
 import { isoDate } from "./common.ts";
-import { usageSchema } from "./usage.ts";
+import { type Usage, usageSchema } from "./usage.ts";
 
 /** Longest error message an entry keeps (what the client was told, never a secret). */
 export const LOG_MESSAGE_MAX = 300;
@@ -21,7 +21,12 @@ export const requestLogEntrySchema = z.object({
   durationMs: z.number().min(0),
   /** Until the upstream's response headers; absent when no upstream answered. */
   upstreamMs: z.number().min(0).optional(),
-  usage: usageSchema,
+  /** Token counts; a count of 0 is left out when written (the flush sends a batch's entries at once). */
+  usage: z
+    .object(
+      Object.fromEntries(Object.keys(usageSchema.shape).map((k) => [k, z.number().int().min(0).default(0)])),
+    )
+    .transform((u) => usageSchema.parse(u)),
   /** The exact cost in pico-dollars (10⁻¹² USD). */
   costPicoUsd: z.number().int().min(0),
   /** False when the relay refused it before any upstream answered (not counted in usage). */
@@ -31,6 +36,11 @@ export const requestLogEntrySchema = z.object({
   message: z.string().max(LOG_MESSAGE_MAX).optional(),
 });
 export type RequestLogEntry = z.infer<typeof requestLogEntrySchema>;
+
+/** Token counts without their zeros, as an entry stores them. */
+export function compactUsage(usage: Usage): Partial<Usage> {
+  return Object.fromEntries(Object.entries(usage).filter(([, n]) => n !== 0));
+}
 
 export const RETENTION_DAYS_MAX = 30;
 export const LOG_ENTRIES_MIN = 100;
