@@ -193,7 +193,7 @@ describe("the request log page", () => {
     const form = en.page.locator("[data-testid=request-log-settings]");
     await form.locator("input[name=retentionDays]").fill("0");
     await form.locator("[data-testid=save-request-log]").click();
-    await form.getByText("Enter a whole number of days from 1 to 30.").waitFor();
+    await form.getByText("Out of range").waitFor();
     await form.locator("input[name=retentionDays]").fill("7");
     await form.locator("[data-testid=save-request-log]").click();
     await form.getByText("Saved").waitFor();

@@ -1,7 +1,7 @@
 // The request log page's logic without a browser: its filters as the API's query and as the
 // page's address, times from the browser's zone to UTC, status tones and durations.
 import { describe, expect, it } from "vitest";
-import { requestLogEn, requestLogZh } from "../../admin-ui/src/i18n/request-log.ts";
+import { LOG_DICTIONARIES } from "../../admin-ui/src/i18n/request-log.ts";
 import {
   emptyFilters,
   filtersFromSearch,
@@ -71,7 +71,14 @@ describe("request log filters", () => {
   });
 
   it("are said in both languages", () => {
-    expect(Object.keys(requestLogZh).sort()).toEqual(Object.keys(requestLogEn).sort());
-    for (const [key, text] of Object.entries(requestLogZh)) expect(text, key).not.toBe("");
+    const { en, zh } = LOG_DICTIONARIES;
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, text] of Object.entries(zh)) {
+      expect(text, key).not.toBe("");
+      // The same placeholders in both languages.
+      expect(text.match(/\{\w+\}/g)?.sort(), key).toEqual(
+        en[key as keyof typeof en].match(/\{\w+\}/g)?.sort(),
+      );
+    }
   });
 });

@@ -2,7 +2,7 @@
 // in a dialog over the Accounts page, with a link to every request of the account.
 import { onMount } from "solid-js";
 import { requestLogApi } from "../api/request-log.ts";
-import { t } from "../i18n/index.ts";
+import { lt } from "../i18n/request-log.ts";
 import { zoneName } from "../lib/account-windows.ts";
 import { Link } from "../router.tsx";
 import { Modal } from "./Modal.tsx";
@@ -14,15 +14,15 @@ export function AccountErrorsDialog(props: { account: { id: string; name: string
   );
   onMount(() => void pager.reset());
   return (
-    <Modal title={t("log.accountErrorsTitle", { name: props.account.name })} wide onClose={props.onClose}>
+    <Modal title={lt("log.accountErrorsTitle", { name: props.account.name })} wide onClose={props.onClose}>
       <div data-testid="account-errors">
         <p class="muted small zone-note">
-          {t("log.timeZone", { zone: zoneName() })} ·{" "}
+          {lt("log.timeZone", { zone: zoneName() })} ·{" "}
           <Link href={`/request-log?accountId=${encodeURIComponent(props.account.id)}`}>
-            {t("log.seeAll")}
+            {lt("log.seeAll")}
           </Link>
         </p>
-        <RequestLogTable rows={pager.rows()} empty={t("log.accountErrorsNone")} hideAccount />
+        <RequestLogTable rows={pager.rows()} empty={lt("log.accountErrorsNone")} hideAccount />
         <LogPagerFooter pager={pager} />
       </div>
     </Modal>

@@ -2,6 +2,7 @@
 import { createSignal, Show } from "solid-js";
 import { type LogSettings, requestLogApi } from "../api/request-log.ts";
 import { t } from "../i18n/index.ts";
+import { lt } from "../i18n/request-log.ts";
 import { createForm } from "../lib/form.ts";
 import { createLoader, once } from "../lib/loader.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
@@ -18,18 +19,18 @@ function RequestLogForm(props: { initial: LogSettings }) {
   const [max, setMax] = createSignal(String(props.initial.maxEntries));
   const state = createForm<"retentionDays" | "maxEntries">({
     check: () => ({
-      ...(wholeIn(days(), 1, 30) ? {} : { retentionDays: "log.invalidDays" as const }),
-      ...(wholeIn(max(), 100, 200_000) ? {} : { maxEntries: "log.invalidMax" as const }),
+      ...(wholeIn(days(), 1, 30) ? {} : { retentionDays: "validate.range" as const }),
+      ...(wholeIn(max(), 100, 200_000) ? {} : { maxEntries: "validate.range" as const }),
     }),
     send: () => requestLogApi.putSettings({ retentionDays: Number(days()), maxEntries: Number(max()) }),
   });
   return (
     <form class="form" onSubmit={state.submit} noValidate data-testid="request-log-settings">
-      <p class="muted small">{t("log.settingsHint")}</p>
+      <p class="muted small">{lt("log.settingsHint")}</p>
       <div class="form-grid">
         <TextField
-          label={t("log.retentionDays")}
-          hint={t("log.retentionHint")}
+          label={lt("log.retentionDays")}
+          hint={lt("log.retentionHint")}
           error={state.errors().retentionDays}
           name="retentionDays"
           inputmode="numeric"
@@ -37,8 +38,8 @@ function RequestLogForm(props: { initial: LogSettings }) {
           onInput={setDays}
         />
         <TextField
-          label={t("log.maxEntries")}
-          hint={t("log.maxEntriesHint")}
+          label={lt("log.maxEntries")}
+          hint={lt("log.maxEntriesHint")}
           error={state.errors().maxEntries}
           name="maxEntries"
           inputmode="numeric"
@@ -55,7 +56,7 @@ export function RequestLogSettings() {
   const current = createLoader(once, () => requestLogApi.settings());
   return (
     <section class="panel" data-testid="request-log-retention">
-      <h2>{t("log.settingsTitle")}</h2>
+      <h2>{lt("log.settingsTitle")}</h2>
       <ErrorBox error={current.error()} />
       <Show when={current.data()}>{(s) => <RequestLogForm initial={s()} />}</Show>
     </section>

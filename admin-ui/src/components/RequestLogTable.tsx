@@ -4,6 +4,7 @@
 import { createSignal, Show } from "solid-js";
 import type { LogEntry, LogPage } from "../api/request-log.ts";
 import { lang, t } from "../i18n/index.ts";
+import { lt } from "../i18n/request-log.ts";
 import { createAction } from "../lib/action.ts";
 import { formatCost, formatNumber, formatTokens } from "../lib/format.ts";
 import { formatLogTime, formatMs, statusTone } from "../lib/request-log.ts";
@@ -19,7 +20,7 @@ export function RequestLogTable(props: {
   hideAccount?: boolean;
 }) {
   const tokensTitle = (e: LogEntry) =>
-    t("log.tokensTitle", {
+    lt("log.tokensTitle", {
       input: formatNumber(e.usage.input_tokens, lang()),
       output: formatNumber(e.usage.output_tokens, lang()),
       cacheWrite: formatNumber(e.usage.cache_creation_input_tokens, lang()),
@@ -34,16 +35,16 @@ export function RequestLogTable(props: {
       rowTestId="log-row"
       rowAttrs={(e) => ({ "data-request-id": e.requestId, "data-status": String(e.status) })}
       columns={[
-        { head: t("log.time"), cellClass: "small nowrap", cell: (e) => formatLogTime(e.at, lang()) },
+        { head: lt("log.time"), cellClass: "small nowrap", cell: (e) => formatLogTime(e.at, lang()) },
         {
-          head: t("log.key"),
+          head: lt("log.key"),
           cellClass: "nowrap",
           cell: (e) => (
             <>
               <Link href={`/keys/${e.keyId}`}>{e.keyName ?? e.keyId}</Link>
               <Show when={e.userName ?? e.userId}>
                 {(user) => (
-                  <div class="muted small" title={t("log.user")}>
+                  <div class="muted small" title={lt("log.user")}>
                     {user()}
                   </div>
                 )}
@@ -55,32 +56,32 @@ export function RequestLogTable(props: {
           ? []
           : [
               {
-                head: t("log.account"),
+                head: lt("log.account"),
                 cellClass: "small",
                 cell: (e: LogEntry) => e.accountName ?? e.accountId ?? "—",
               },
             ]),
-        { head: t("log.model"), cellClass: "mono small nowrap", cell: (e) => e.model },
+        { head: lt("log.model"), cellClass: "mono small nowrap", cell: (e) => e.model },
         {
           head: t("common.status"),
           class: "num",
           cell: (e) => <span class={`badge ${statusTone(e.status)}`}>{e.status}</span>,
         },
         {
-          head: t("log.tokens"),
+          head: lt("log.tokens"),
           class: "num",
           cell: (e) => <span title={tokensTitle(e)}>{formatTokens(e.totalTokens)}</span>,
         },
         { head: t("common.cost"), class: "num", cell: (e) => formatCost(e.costUsd) },
-        { head: t("log.duration"), class: "num", cellClass: "nowrap", cell: (e) => formatMs(e.durationMs) },
+        { head: lt("log.duration"), class: "num", cellClass: "nowrap", cell: (e) => formatMs(e.durationMs) },
         {
-          head: t("log.error"),
+          head: lt("log.error"),
           cellClass: "small",
           cell: (e) => (
             <Show when={e.errorType} fallback={<span class="muted">—</span>}>
               <span class="mono">{e.errorType}</span>
               <Show when={!e.served}>
-                <span class="muted"> · {t("log.refused")}</span>
+                <span class="muted"> · {lt("log.refused")}</span>
               </Show>
               <Show when={e.message}>
                 <div class="muted break">{e.message}</div>
@@ -135,7 +136,7 @@ export function LogPagerFooter(props: { pager: ReturnType<typeof createLogPager>
       <ErrorBox error={p.action.error()} />
       <Show when={p.short()}>
         <p class="muted small" data-testid="log-scanned">
-          {t("log.scanned", { n: formatNumber(p.scanned(), lang()) })}
+          {lt("log.scanned", { n: formatNumber(p.scanned(), lang()) })}
         </p>
       </Show>
       <div class="pager">
@@ -152,7 +153,7 @@ export function LogPagerFooter(props: { pager: ReturnType<typeof createLogPager>
             disabled={p.action.busy()}
             onClick={() => void p.older()}
           >
-            {t("log.older")}
+            {lt("log.older")}
           </button>
         </Show>
       </div>

@@ -1,5 +1,4 @@
 // English: the reference dictionary; every other language has exactly these keys.
-import { requestLogEn } from "./request-log.ts";
 export const en = {
   "common.actions": "Actions",
   "common.cancel": "Cancel",
@@ -499,7 +498,7 @@ export const en = {
   "errors.account": "Account",
   "errors.model": "Model",
   "errors.error": "Error",
-  ...requestLogEn,
+  "nav.requestLog": "Request log",
   "notFound.title": "Page not found",
 
   // User portal and setup guide (their own words are in i18n/portal.ts, loaded with those pages).

@@ -1,7 +1,9 @@
-// The request log's strings (its page, the account's error history, its settings), kept apart so
-// the main dictionaries change by one line each; en.ts and zh.ts spread these in.
-export const requestLogEn = {
-  "nav.requestLog": "Request log",
+// The request log's words (its page, an account's error history, its settings). Kept apart from
+// en.ts/zh.ts so they load with those pages, not with the admin's first page (the nav's label is
+// in en.ts/zh.ts); every language has exactly the English keys.
+import { lang } from "./index.ts";
+
+const en = {
   "log.timeZone": "Times in {zone}",
   "log.allKeys": "All keys",
   "log.allAccounts": "All accounts",
@@ -36,12 +38,11 @@ export const requestLogEn = {
   "log.retentionHint": "1 to 30 days; older requests are dropped.",
   "log.maxEntries": "Keep at most (requests)",
   "log.maxEntriesHint": "100 to 200,000; the oldest go first.",
-  "log.invalidDays": "Enter a whole number of days from 1 to 30.",
-  "log.invalidMax": "Enter a whole number from 100 to 200,000.",
 } as const;
 
-export const requestLogZh: Record<keyof typeof requestLogEn, string> = {
-  "nav.requestLog": "请求日志",
+export type LogKey = keyof typeof en;
+
+const zh: Record<LogKey, string> = {
   "log.timeZone": "时间按 {zone} 显示",
   "log.allKeys": "全部密钥",
   "log.allAccounts": "全部账户",
@@ -76,6 +77,13 @@ export const requestLogZh: Record<keyof typeof requestLogEn, string> = {
   "log.retentionHint": "1 到 30 天；更早的请求会被删除。",
   "log.maxEntries": "最多保留（条）",
   "log.maxEntriesHint": "100 到 200,000；最早的先删除。",
-  "log.invalidDays": "请输入 1 到 30 之间的整数天数。",
-  "log.invalidMax": "请输入 100 到 200,000 之间的整数。",
 };
+
+export const LOG_DICTIONARIES = { en, zh };
+
+/** Reactive, like t(): follows the language switch; `{name}` placeholders are replaced by vars. */
+export function lt(key: LogKey, vars?: Record<string, string | number>): string {
+  const text = LOG_DICTIONARIES[lang()][key];
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}

@@ -1,6 +1,5 @@
 // 简体中文
 import type { Dictionary } from "./index.ts";
-import { requestLogZh } from "./request-log.ts";
 
 export const zh: Dictionary = {
   "common.actions": "操作",
@@ -492,7 +491,7 @@ export const zh: Dictionary = {
   "errors.account": "账户",
   "errors.model": "模型",
   "errors.error": "错误",
-  ...requestLogZh,
+  "nav.requestLog": "请求日志",
   "notFound.title": "页面不存在",
 
   // 用户中心与接入指南（其余文案在 i18n/portal.ts，随页面加载）。

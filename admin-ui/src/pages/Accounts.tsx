@@ -13,6 +13,7 @@ import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { PageHead } from "../components/PageHead.tsx";
 import { lang, t } from "../i18n/index.ts";
+import { lt } from "../i18n/request-log.ts";
 import { formatReset, hasGlance, STOP_LABEL, zoneName } from "../lib/account-windows.ts";
 import { createAction } from "../lib/action.ts";
 import { formatCost, formatDateTime, formatDuration, formatNumber } from "../lib/format.ts";
@@ -231,7 +232,7 @@ export function AccountsPage() {
             </RowButton>
             <TestButton id={a.id} />
             <RowButton testId="account-errors" onClick={() => setErrorsOf(a)}>
-              {t("log.accountErrors")}
+              {lt("log.accountErrors")}
             </RowButton>
           </>
         )}

@@ -12,6 +12,7 @@ import {
   RequestLogTable,
 } from "../components/RequestLogTable.tsx";
 import { lang, t } from "../i18n/index.ts";
+import { lt } from "../i18n/request-log.ts";
 import { zoneName } from "../lib/account-windows.ts";
 import { formatNumber } from "../lib/format.ts";
 import { createLoader, once } from "../lib/loader.ts";
@@ -44,39 +45,39 @@ export function RequestLogPage() {
 
   const end = () => {
     const s = settings.data();
-    return s ? t("log.end", { days: s.retentionDays, max: formatNumber(s.maxEntries, lang()) }) : undefined;
+    return s ? lt("log.end", { days: s.retentionDays, max: formatNumber(s.maxEntries, lang()) }) : undefined;
   };
 
   return (
     <div class="page">
       <PageHead title={t("nav.requestLog")} onRefresh={() => void pager.reset()} />
       <p class="muted small zone-note" data-testid="time-zone">
-        {t("log.timeZone", { zone: zoneName() })}
+        {lt("log.timeZone", { zone: zoneName() })}
       </p>
       <div class="toolbar log-filters" data-testid="log-filters">
         <select
-          aria-label={t("log.key")}
+          aria-label={lt("log.key")}
           name="keyId"
           value={filters().keyId}
           onChange={(e) => set("keyId", e.currentTarget.value)}
         >
-          <option value="">{t("log.allKeys")}</option>
+          <option value="">{lt("log.allKeys")}</option>
           <For each={keys.data() ?? []}>{(k) => <option value={k.id}>{k.name}</option>}</For>
         </select>
         <select
-          aria-label={t("log.account")}
+          aria-label={lt("log.account")}
           name="accountId"
           value={filters().accountId}
           onChange={(e) => set("accountId", e.currentTarget.value)}
         >
-          <option value="">{t("log.allAccounts")}</option>
+          <option value="">{lt("log.allAccounts")}</option>
           <For each={accounts.data() ?? []}>{(a) => <option value={a.id}>{a.name}</option>}</For>
         </select>
         <input
           type="search"
           name="model"
-          aria-label={t("log.model")}
-          placeholder={t("log.modelPlaceholder")}
+          aria-label={lt("log.model")}
+          placeholder={lt("log.modelPlaceholder")}
           value={filters().model}
           onChange={(e) => set("model", e.currentTarget.value)}
         />
@@ -86,7 +87,7 @@ export function RequestLogPage() {
           value={filters().status}
           onChange={(e) => set("status", e.currentTarget.value as StatusClass)}
         >
-          <option value="">{t("log.allStatuses")}</option>
+          <option value="">{lt("log.allStatuses")}</option>
           <For each={["2xx", "4xx", "5xx"]}>{(s) => <option value={s}>{s}</option>}</For>
         </select>
         <label class="check">
@@ -96,10 +97,10 @@ export function RequestLogPage() {
             checked={filters().errorsOnly}
             onChange={(e) => set("errorsOnly", e.currentTarget.checked)}
           />
-          {t("log.errorsOnly")}
+          {lt("log.errorsOnly")}
         </label>
         <label class="log-time">
-          <span class="muted small">{t("log.from")}</span>
+          <span class="muted small">{lt("log.from")}</span>
           <input
             type="datetime-local"
             class="log-time-input"
@@ -110,7 +111,7 @@ export function RequestLogPage() {
           />
         </label>
         <label class="log-time">
-          <span class="muted small">{t("log.to")}</span>
+          <span class="muted small">{lt("log.to")}</span>
           <input
             type="datetime-local"
             class="log-time-input"
@@ -126,11 +127,11 @@ export function RequestLogPage() {
           data-testid="log-clear"
           onClick={() => setFilters(emptyFilters())}
         >
-          {t("log.clear")}
+          {lt("log.clear")}
         </button>
       </div>
       <section class="panel">
-        <RequestLogTable rows={pager.rows()} empty={t("log.none")} testId="request-log" />
+        <RequestLogTable rows={pager.rows()} empty={lt("log.none")} testId="request-log" />
         <LogPagerFooter pager={pager} end={end()} />
       </section>
     </div>
