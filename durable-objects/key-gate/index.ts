@@ -20,6 +20,8 @@ import {
   currentWindow,
   type Denial,
   isClaudeFamily,
+  MAX_MODEL_TALLIES,
+  type ModelTally,
   type RateWindow,
   type Spend,
   tallyCost,
@@ -350,24 +352,46 @@ export class KeyGate extends DurableObject<Env> {
     this.seeding ??= (async () => {
       try {
         const { keyspace, config } = services(this.env);
-        const today = periodStamps(Date.now(), config.TIMEZONE_OFFSET_HOURS).daily;
+        const now = Date.now();
+        const today = periodStamps(now, config.TIMEZONE_OFFSET_HOURS).daily;
         const [total, day] = await Promise.all([
           keyspace.getUsage("key", keyId, { kind: "total" }),
           keyspace.getUsage("key", keyId, { kind: "daily", stamp: today }),
         ]);
+        // What is read is today's: the day's counters start today (a fresh gate's day is the
+        // epoch's, which the next roll would otherwise take as over, zeroing what is seeded).
+        if (this.spend.dayStart !== dayStart(now, this.offsetHours)) {
+          this.spend.dayStart = dayStart(now, this.offsetHours);
+          this.spend.dayCostMicroUsd = 0;
+          for (const tally of Object.values(this.spend.platforms ?? {})) tally.dayCostMicroUsd = 0;
+          for (const tally of this.spend.models ?? []) tally.dayCostMicroUsd = 0;
+        }
         // Only what the gate has not counted itself: it counts from its first request on. The
         // keyspace's figures include what an import carried over (its usage buckets): that part
         // is counted as carried, not twice.
         if (this.spend.totalCostMicroUsd === 0 && this.spend.totalTokens === 0) {
           const carried = this.carried;
           const carriedToday =
-            carried && carried.dayStart === dayStart(Date.now(), this.offsetHours)
-              ? carried.dayCostMicroUsd
-              : 0;
+            carried && carried.dayStart === dayStart(now, this.offsetHours) ? carried.dayCostMicroUsd : 0;
           this.spend.totalCostMicroUsd = Math.max(0, total.costMicroUsd - (carried?.totalCostMicroUsd ?? 0));
           this.spend.totalTokens =
             total.inputTokens + total.outputTokens + total.cacheCreateTokens + total.cacheReadTokens;
           this.spend.dayCostMicroUsd = Math.max(0, day.costMicroUsd - carriedToday);
+        }
+        // Model caps count what each model cost before this gate too (its usage per key and model).
+        if ((this.spend.models ?? []).length === 0) {
+          const before = await this.modelSpendSoFar(keyId, today);
+          // Settles that came in meanwhile are not in the keyspace yet: both count.
+          this.spend.models ??= [];
+          const models = this.spend.models;
+          for (const seeded of before) {
+            const here = models.find((m) => m.model === seeded.model);
+            if (!here) models.push(seeded);
+            else {
+              here.dayCostMicroUsd = addMicro(here.dayCostMicroUsd, seeded.dayCostMicroUsd);
+              here.totalCostMicroUsd = addMicro(here.totalCostMicroUsd, seeded.totalCostMicroUsd);
+            }
+          }
         }
         this.seeded = true;
         this.changed();
@@ -378,6 +402,27 @@ export class KeyGate extends DurableObject<Env> {
       }
     })();
     return this.seeding;
+  }
+
+  /** The key's cost per model from the keyspace's key × model usage, today's and all time's. */
+  private async modelSpendSoFar(keyId: string, today: string): Promise<ModelTally[]> {
+    const { keyspace } = services(this.env);
+    const models = (await keyspace.usage.modelsOfKey(keyId)).slice(0, MAX_MODEL_TALLIES);
+    const counters = await keyspace.usage.read(
+      models.flatMap((model) => [
+        { owner: "key-model" as const, ownerId: `${keyId}|${model}`, period: { kind: "total" as const } },
+        {
+          owner: "key-model" as const,
+          ownerId: `${keyId}|${model}`,
+          period: { kind: "daily" as const, stamp: today },
+        },
+      ]),
+    );
+    return models.flatMap((model, i) => {
+      const total = counters[2 * i]?.costMicroUsd ?? 0;
+      const day = counters[2 * i + 1]?.costMicroUsd ?? 0;
+      return total > 0 || day > 0 ? [{ model, dayCostMicroUsd: day, totalCostMicroUsd: total }] : [];
+    });
   }
 
   /** Moves the window and the day/week counters forward to `now`, and reclaims dead leases. */

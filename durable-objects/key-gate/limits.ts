@@ -219,7 +219,7 @@ function checkScopedCaps(record: RelayKeyRecord, spend: Spend, request: AdmitReq
 }
 
 /** Distinct priced models a gate keeps a tally for (a key uses a handful; the bound keeps state small). */
-const MAX_MODEL_TALLIES = 500;
+export const MAX_MODEL_TALLIES = 500;
 
 /** Adds a settled request's cost to its platforms' and its model's tallies. */
 export function tallyCost(spend: Spend, platforms: CostPlatform[], model: string, cost: number): void {

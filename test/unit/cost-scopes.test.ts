@@ -1,15 +1,17 @@
 // Per-platform and per-model cost caps (the KeyGate is their authority) and spend carried over by
 // an import: through the gate's RPC methods, and through the Worker in each client's protocol.
-import { SELF } from "cloudflare:test";
+import { evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AdmitRequest, SettledUsage } from "../../durable-objects/key-gate/index.ts";
 import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
 import {
+  admin,
   BASE,
   createAccount,
   createConsoleAccount,
   createKey,
   freshKeyspace,
+  keyUsageAfter,
   messages,
   testEnv,
   upstreamUrl,
@@ -339,6 +341,47 @@ describe("cost caps through the Worker, in each client's protocol", () => {
     const claude = await messages(capped.secret, {});
     expect(claude.status).toBe(200);
     await claude.text();
+  });
+
+  it("a gate that starts after the key was used (lost, or an import) counts each model's cost so far", async () => {
+    const token = await freshKeyspace();
+    await createConsoleAccount(token, "ok");
+    const key = await createKey(token, {});
+    const served = await messages(key.secret, { model: "claude-opus-4-1" });
+    expect(served.status).toBe(200);
+    await served.text();
+    const usage = await keyUsageAfter(token, key.id, 1);
+    expect(usage.costMicroUsd).toBeGreaterThan(0);
+    // The gate's state is gone (a new instance without storage); the keyspace has the key's usage
+    // per model.
+    const lost = testEnv.KEY_GATE.getByName(key.id);
+    await lost.erase();
+    await evictDurableObject(lost);
+    const capped = await admin(token, "PATCH", `/keys/${key.id}`, {
+      limits: { modelLimits: [{ model: "claude-opus*", dailyCostLimit: 0, totalCostLimit: 0.000001 }] },
+    });
+    expect(capped.status).toBe(200);
+    const refused = await messages(key.secret, { model: "claude-opus-4-1" });
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /Total cost limit for models claude-opus\* reached/,
+    );
+    const { spend } = await testEnv.KEY_GATE.getByName(key.id).snapshot();
+    // Today's spend so far is today's, also for the key's own daily limit.
+    expect(spend).toMatchObject({
+      dayCostMicroUsd: usage.costMicroUsd,
+      totalCostMicroUsd: usage.costMicroUsd,
+    });
+    expect(spend.models).toEqual([
+      {
+        model: "claude-opus-4-1",
+        dayCostMicroUsd: usage.costMicroUsd,
+        totalCostMicroUsd: usage.costMicroUsd,
+      },
+    ]);
+    const sonnet = await messages(key.secret, { model: "claude-sonnet-4-5" });
+    expect(sonnet.status).toBe(200);
+    await sonnet.text();
   });
 
   it("/apiStats shows each platform and model cap beside what it has counted", async () => {
