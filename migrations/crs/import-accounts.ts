@@ -3,7 +3,12 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { type SealingKey, seal, unseal } from "../../worker/keyspace/crypto.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
-import { type AccountRecord, accountRecordSchema } from "../../worker/keyspace/records/accounts.ts";
+import {
+  type AccountProxy,
+  type AccountRecord,
+  accountRecordSchema,
+} from "../../worker/keyspace/records/accounts.ts";
+import { sealProxy } from "../../worker/proxy/sealed.ts";
 import { mgetChunked } from "../framework.ts";
 import { CrsCipher } from "./crs-crypto.ts";
 import { describeIssue } from "./fields.ts";
@@ -41,6 +46,26 @@ async function sealedFor(
     }
   }
   return { envelope: await seal(sealing, plaintext), keptFresher: false };
+}
+
+/**
+ * The account's proxy sealed with our key: the envelope already here when it holds the same URL
+ * (importing twice changes nothing); with none in the source, the one set here is kept.
+ */
+export async function sealedProxyFor(
+  sealing: SealingKey,
+  existing: Pick<AccountRecord, "proxy"> | null,
+  url: string | undefined,
+): Promise<AccountProxy | undefined> {
+  if (url === undefined) return existing?.proxy;
+  if (existing?.proxy) {
+    try {
+      if ((await unseal([sealing], existing.proxy.sealed)) === url) return existing.proxy;
+    } catch {
+      // sealed with another key: sealed anew below
+    }
+  }
+  return sealProxy(sealing, url);
 }
 
 /** Each account's fields as strings, as its hash holds them; a JSON-stored record is flattened (null: unreadable). */
@@ -112,7 +137,12 @@ export async function planAccounts(
       mapped.notes.push(
         "the source carries no account type: imported shared (the original's default), so it serves every unbound key; make it dedicated here if it was",
       );
-    const checked = accountRecordSchema.safeParse({ ...settings, credentials: envelope });
+    const proxy = await sealedProxyFor(sealing, existing, mapped.value.proxyUrl);
+    const checked = accountRecordSchema.safeParse({
+      ...settings,
+      credentials: envelope,
+      ...(proxy ? { proxy } : {}),
+    });
     if (!checked.success) {
       report.skipped.push({
         id: `${c.family.prefix}${c.id}`,

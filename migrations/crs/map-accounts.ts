@@ -13,6 +13,7 @@ import { azureSettingsSchema } from "../../worker/providers/azure/settings.ts";
 import { bedrockSettingsSchema } from "../../worker/providers/bedrock/settings.ts";
 import { droidSettingsSchema } from "../../worker/providers/droid/settings.ts";
 import { modelMappingSetting } from "../../worker/providers/settings.ts";
+import { parseProxyUrl, proxyUrl } from "../../worker/proxy/config.ts";
 import type { AccountFamily } from "./classify.ts";
 import { type CrsCipher, CrsDecryptError } from "./crs-crypto.ts";
 import { Corrupt, epochMs, isoTime, type Mapped, num, unmappedFields } from "./fields.ts";
@@ -35,6 +36,8 @@ export interface MappedAccount {
    * a new one gets the original's defaults.
    */
   missing: (keyof AccountSettings)[];
+  /** The original's proxy as a proxy URL (worker/proxy/), credentials included: sealed on import. */
+  proxyUrl?: string;
 }
 
 const EPOCH = "1970-01-01T00:00:00.000Z";
@@ -92,7 +95,6 @@ const DEFAULTS: Record<string, string> = {
 };
 
 const LABELS: Record<string, string> = {
-  proxy: "per-account proxy: Workers cannot use one",
   email: "login email, not needed",
   password: "login password, not needed",
   idToken: "not needed: its account id is kept",
@@ -121,6 +123,56 @@ const LABELS: Record<string, string> = {
   tempUnavailable5xxTtlSeconds: "per-account parking times",
   disableTempUnavailable: "per-account parking switch",
 };
+
+/**
+ * The original's proxy (`{type, host, port, username, password}` as JSON) as a proxy URL, or
+ * undefined (none, or one that cannot be carried: reported).
+ */
+function proxyOf(raw: string | undefined, notMapped: string[], notes: string[]): string | undefined {
+  if (!raw?.trim()) return undefined;
+  const unreadable = () => {
+    notMapped.push("proxy (unreadable: the account goes direct)");
+    return undefined;
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return unreadable();
+  }
+  if (!value || typeof value !== "object") return unreadable();
+  const { type, host, port, username, password } = value as Record<string, unknown>;
+  const kind = String(type ?? "")
+    .trim()
+    .toLowerCase();
+  if (kind !== "socks5" && kind !== "http" && kind !== "https") {
+    notMapped.push(`proxy (${kind || "no type"}: not supported here; the account goes direct)`);
+    return undefined;
+  }
+  const text = (v: unknown) =>
+    typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+  const user = text(username);
+  const secret = text(password);
+  let url: string;
+  try {
+    url = proxyUrl({
+      type: kind,
+      host: String(host ?? "").trim(),
+      port: Number(port),
+      ...(user !== undefined ? { username: user } : {}),
+      ...(secret !== undefined ? { password: secret } : {}),
+    });
+    const parsed = parseProxyUrl(url);
+    if (!parsed.host || !Number.isInteger(parsed.port) || parsed.port < 1) return unreadable();
+  } catch {
+    return unreadable();
+  }
+  if (kind === "https")
+    notes.push(
+      "an https:// proxy (TLS to the proxy): Workers cannot put TLS to an https upstream inside it, so it serves http upstreams only; name it http:// (CONNECT) or socks5:// if the proxy also takes that",
+    );
+  return url;
+}
 
 function trimBase(url: string, suffixes: readonly string[]): string {
   let base = url.trim().replace(/\/+$/, "");
@@ -594,8 +646,10 @@ export function mapAccount(
       createdAt: createdAt ?? EPOCH,
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,
     };
+    const proxy = proxyOf(f.proxy, notMapped, notes);
     const handled = new Set([
       "name",
+      "proxy",
       "description",
       "priority",
       "schedulable",
@@ -613,7 +667,12 @@ export function mapAccount(
     );
     const baseUrlIsOurs = !settingFields.some((field) => URL_FIELDS.has(field));
     const missing = missingSettings(type, f, settingFields, family.platform === "ccr");
-    return { ok: true, value: { settings, credentials, baseUrlIsOurs, missing }, notMapped, notes };
+    return {
+      ok: true,
+      value: { settings, credentials, baseUrlIsOurs, missing, ...(proxy ? { proxyUrl: proxy } : {}) },
+      notMapped,
+      notes,
+    };
   } catch (error) {
     if (error instanceof Corrupt) return { ok: false, reason: `corrupt: ${error.message}` };
     throw error;

@@ -54,7 +54,17 @@ export function tally(
 }
 
 /** Fields whose values are secrets (or sealed ones): a change is shown, the values are not. */
-const HIDDEN = new Set(["credentials", "hash", "passwordHash", "secret", "botToken", "deviceKey", "url"]);
+const HIDDEN = new Set([
+  "credentials",
+  "hash",
+  "passwordHash",
+  "secret",
+  "botToken",
+  "deviceKey",
+  "url",
+  // An account proxy's sealed URL.
+  "sealed",
+]);
 const ABSENT = "(none)";
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

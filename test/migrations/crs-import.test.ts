@@ -179,10 +179,11 @@ describe("a dry run", () => {
         reason: "a Droid WorkOS OAuth account: only API-key Droid accounts are served here",
       },
     ]);
+    // The per-account proxy is imported (worker/proxy/), no longer reported.
+    expect(Object.keys(report.accounts.notMapped).filter((k) => k.startsWith("proxy"))).toEqual([]);
     expect(report.accounts.notMapped).toMatchObject({
       "apiKeys (several keys: the first usable one kept)": 1,
       "supportedModels (the original's Azure scheduler does not filter by it)": 1,
-      "proxy (per-account proxy: Workers cannot use one)": 1,
       "userAgent (custom User-Agent)": 1,
       "email (login email, not needed)": 2,
       "subscriptionInfo (subscription info)": 1,
@@ -414,6 +415,11 @@ describe("an import", () => {
       subscriptionExpiresAt: null,
     });
     expect(await credentialsOf(IDS.consoleDedicated)).toEqual({ apiKey: SECRETS.dedicatedApiKey });
+    // Its proxy, in clear where it is and sealed whole with our key (worker/proxy/).
+    const { proxy } = await storedAccount(IDS.consoleDedicated);
+    expect(proxy).toMatchObject({ type: "socks5", host: "127.0.0.1", port: 1080 });
+    const sealing = await importSealingKey(OURS.encryptionKey);
+    expect(await unseal([sealing], proxy?.sealed ?? "")).toBe("socks5://127.0.0.1:1080");
     expect(await storedAccount(IDS.oauth)).toMatchObject({
       type: "claude-oauth",
       priority: 20,

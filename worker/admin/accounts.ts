@@ -4,7 +4,7 @@ import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
 import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
-import { sealProxy } from "../proxy/account.ts";
+import { sealProxy } from "../proxy/sealed.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
 import { accountHealth } from "./account-health.ts";
 import { mergedSettings } from "./account-settings.ts";

@@ -1,7 +1,7 @@
 // What the admin API shows of stored records: never a hash, never a credential.
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
-import { proxyView } from "../proxy/account.ts";
+import { proxyView } from "../proxy/sealed.ts";
 
 export function keyView(record: RelayKeyRecord) {
   const { hash: _hash, v: _v, ...view } = record;

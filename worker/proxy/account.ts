@@ -4,30 +4,14 @@
 // credentials as a 403 (the account is parked unauthorized), anything else as a 502 (a server
 // error, parked after repeats), each with a message naming what the proxy did.
 import type { Services } from "../env.ts";
-import { type SealingKey, seal, unseal } from "../keyspace/crypto.ts";
+import { unseal } from "../keyspace/crypto.ts";
 import type { AccountProxy } from "../keyspace/records/accounts.ts";
-import { type ProxyConfig, parseProxyUrl, proxyUrl } from "./config.ts";
+import { type ProxyConfig, parseProxyUrl } from "./config.ts";
 import { proxiedFetch } from "./fetch.ts";
 import { ProxyError } from "./handshake.ts";
 
 /** The longest a proxy's connection and handshake may take (within the upstream timeout). */
 const HANDSHAKE_MS = 10_000;
-
-/** A proxy URL as an account stores it. */
-export async function sealProxy(sealingKey: SealingKey, url: string): Promise<AccountProxy> {
-  const proxy = parseProxyUrl(url);
-  return {
-    type: proxy.type,
-    host: proxy.host,
-    port: proxy.port,
-    sealed: await seal(sealingKey, proxyUrl(proxy)),
-  };
-}
-
-/** What the admin API shows of it: where, never who. */
-export function proxyView(proxy: AccountProxy | undefined) {
-  return proxy ? { type: proxy.type, host: proxy.host, port: proxy.port } : null;
-}
 
 const unsealed = new Map<string, { sealed: string; config: ProxyConfig }>();
 
