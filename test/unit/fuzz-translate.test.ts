@@ -11,13 +11,14 @@ import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { errorBody, RelayError } from "../../worker/http/errors.ts";
+import type { Json } from "../../worker/http/json.ts";
 import { chatUsageFromSse } from "../../worker/providers/openai/usage.ts";
 import {
   anthropicChatStream,
   anthropicToChatRequest,
   anthropicToChatResponse,
 } from "../../worker/translate/anthropic-to-chat.ts";
-import { type Json, parseChatRequest } from "../../worker/translate/chat.ts";
+import { parseChatRequest } from "../../worker/translate/chat.ts";
 import {
   collectCompletion,
   type StreamItem,

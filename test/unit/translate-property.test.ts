@@ -4,8 +4,9 @@
 // function calls and responses carry the ids too.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Json } from "../../worker/http/json.ts";
 import { anthropicToChatRequest } from "../../worker/translate/anthropic-to-chat.ts";
-import { type Json, parseChatRequest } from "../../worker/translate/chat.ts";
+import { parseChatRequest } from "../../worker/translate/chat.ts";
 import { chatToAnthropicRequest, defaultMaxTokens } from "../../worker/translate/chat-to-anthropic.ts";
 import { chatToGeminiRequest } from "../../worker/translate/chat-to-gemini.ts";
 import { geminiToChatRequest } from "../../worker/translate/gemini-to-chat.ts";

@@ -3,13 +3,14 @@
 // and streamed, tool calls included) to chat completions; refusals that name the field.
 import { describe, expect, it } from "vitest";
 import { RelayError } from "../../worker/http/errors.ts";
+import type { Json } from "../../worker/http/json.ts";
 import { chatUsageFromSse } from "../../worker/providers/openai/usage.ts";
 import {
   anthropicChatStream,
   anthropicToChatRequest,
   anthropicToChatResponse,
 } from "../../worker/translate/anthropic-to-chat.ts";
-import { type ChatChunk, type Json, parseChatRequest } from "../../worker/translate/chat.ts";
+import { type ChatChunk, parseChatRequest } from "../../worker/translate/chat.ts";
 import {
   CUT_OFF,
   collectCompletion,

@@ -2,8 +2,10 @@
 // Gemini accounts): the model the client named is sent upstream under the name the account's
 // `settings.modelMapping` gives it. Bedrock maps its own models (providers/bedrock), so does
 // nothing else here.
+
+import { asObject } from "../http/json.ts";
 import type { AccountRecord, AccountType } from "../keyspace/records/accounts.ts";
-import { asObject, bareModel, parseCallPath, publicPath } from "../providers/gemini/codeassist.ts";
+import { bareModel, parseCallPath, publicPath } from "../providers/gemini/codeassist.ts";
 import type { ClientCall } from "../providers/provider.ts";
 
 const MAPPED_KINDS: ReadonlySet<AccountType> = new Set([

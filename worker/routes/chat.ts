@@ -18,6 +18,7 @@ import { z } from "zod";
 import type { Env } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
+import { asObject, type Json } from "../http/json.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
 import { claudeProvider } from "../providers/claude/index.ts";
@@ -34,7 +35,7 @@ import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
 import { relayKey } from "../relay/relay-key.ts";
 import { NO_QUERY, relayQuery } from "../relay/upstream-query.ts";
 import { anthropicChatStream, anthropicToChatResponse } from "../translate/anthropic-to-chat.ts";
-import { asObject, type ChatCompletion, type Json, parseChatRequest } from "../translate/chat.ts";
+import { type ChatCompletion, parseChatRequest } from "../translate/chat.ts";
 import {
   collectCompletion,
   type StreamTranslator,

@@ -2,9 +2,9 @@
 // path). A stream without `stream_options.include_usage` carries no usage: it is switched on for
 // the meter, and the usage-only chunk the client did not ask for is taken out again.
 import type { z } from "zod";
+import { asObject } from "../http/json.ts";
 import type { Provider } from "../providers/provider.ts";
 import { type RouteContext, relay, type Target } from "../relay/pipeline.ts";
-import { asObject } from "../translate/chat.ts";
 import { dropUsageChunk, withStreamUsage } from "../translate/chat-usage.ts";
 
 export async function relayNativeChat<T extends Record<string, unknown> & { stream?: boolean | undefined }>(

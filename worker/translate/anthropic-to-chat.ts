@@ -1,9 +1,9 @@
 // Anthropic Messages → OpenAI Chat Completions: a Claude answer (JSON, or its SSE stream event by
 // event) as a chat completion, and (the other way round for requests) a Messages request as a
 // chat request — the inverse of chat-to-anthropic.ts, used by the round-trip tests. Pure functions.
+import { asObject, type Json, parseObject } from "../http/json.ts";
 import { count } from "../usage/tokens.ts";
 import {
-  asObject,
   type ChatCompletion,
   type ChatMessage,
   type ChatPart,
@@ -11,9 +11,7 @@ import {
   type ChatUsage,
   chatUsage,
   type FinishReason,
-  type Json,
   nowSeconds,
-  parseObject,
   toDataUrl,
 } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";

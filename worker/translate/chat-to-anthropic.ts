@@ -1,12 +1,12 @@
 // OpenAI Chat Completions → Anthropic Messages: the request a Claude account is sent, and (the
 // other way round for answers) a chat completion as an Anthropic message. Pure functions.
+import type { Json } from "../http/json.ts";
 import {
   type ChatCompletion,
   type ChatMessage,
   type ChatPart,
   type ChatRequest,
   isHttpUrl,
-  type Json,
   parseArguments,
   parseDataUrl,
   refuse,

@@ -1,12 +1,12 @@
 // OpenAI Chat Completions → Gemini generateContent: the request a Gemini account is sent (the
 // public API's GenerateContentRequest; the Gemini provider wraps it for Code Assist accounts).
 // Pure functions.
+import type { Json } from "../http/json.ts";
 import {
   type ChatMessage,
   type ChatPart,
   type ChatRequest,
   isHttpUrl,
-  type Json,
   parseArguments,
   parseDataUrl,
   refuse,

@@ -1,11 +1,11 @@
 // OpenAI Chat Completions → OpenAI Responses, for ChatGPT (OAuth) accounts, which serve only the
 // Responses API through the Codex backend. Pure functions.
+import type { Json } from "../http/json.ts";
 import {
   type ChatMessage,
   type ChatPart,
   type ChatRequest,
   isHttpUrl,
-  type Json,
   parseDataUrl,
   refuse,
   refuseUniversal,

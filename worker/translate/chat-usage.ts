@@ -1,7 +1,7 @@
 // Chat Completions as an upstream protocol (OpenAI API-key accounts answer chat natively): the
 // usage chunk asked for on the client's behalf, so the meter (providers/openai/usage.ts) can read
 // it, and taken out again before the client sees it.
-import { asObject } from "./chat.ts";
+import { asObject } from "../http/json.ts";
 
 /** The request body with `stream_options.include_usage` on, so that a streamed answer can be metered. */
 export function withStreamUsage(body: Record<string, unknown>): string {

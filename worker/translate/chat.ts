@@ -2,21 +2,7 @@
 // (every refusal names the field), and the pieces every direction shares — content parts, data
 // URLs, the tool-call id → name map, finish reasons, usage. Pure functions: no I/O here.
 import { RelayError } from "../http/errors.ts";
-
-export type Json = Record<string, unknown>;
-
-export function asObject(value: unknown): Json | undefined {
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-/** The JSON object `text` holds; undefined for anything else, unreadable JSON included. */
-export function parseObject(text: string): Json | undefined {
-  try {
-    return asObject(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-}
+import { asObject, type Json } from "../http/json.ts";
 
 /** The objects of an array (anything else in it, or a non-array, left out). */
 export function objects(value: unknown): Json[] {

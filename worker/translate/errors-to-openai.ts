@@ -1,6 +1,6 @@
 // An upstream's error answer (Anthropic's, Google's, or OpenAI's own) in OpenAI's error shape, so a
 // chat client sees one shape whatever backend answered. Pure function.
-import { asObject } from "./chat.ts";
+import { asObject } from "../http/json.ts";
 
 export interface OpenaiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -2,9 +2,9 @@
 // chunk by chunk; Code Assist's `{response: …}` wrapping read too) as a chat completion, and (the
 // other way round for requests) a GenerateContentRequest as a chat request — the inverse of
 // chat-to-gemini.ts, used by the round-trip tests. Pure functions.
+import { asObject, type Json, parseObject } from "../http/json.ts";
 import { count } from "../usage/tokens.ts";
 import {
-  asObject,
   type ChatCompletion,
   type ChatMessage,
   type ChatPart,
@@ -12,11 +12,9 @@ import {
   type ChatUsage,
   chatUsage,
   type FinishReason,
-  type Json,
   newToolCallId,
   nowSeconds,
   objects,
-  parseObject,
   toDataUrl,
 } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";

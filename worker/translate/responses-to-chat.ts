@@ -1,7 +1,9 @@
 // OpenAI Responses → OpenAI Chat Completions: a ChatGPT account's Responses stream, event by event,
 // as chat chunks (and, folded by chat-stream.ts, as one completion). Pure functions.
+
+import { asObject, type Json, parseObject } from "../http/json.ts";
 import { count } from "../usage/tokens.ts";
-import { asObject, type ChatUsage, chatUsage, type FinishReason, type Json, parseObject } from "./chat.ts";
+import { type ChatUsage, chatUsage, type FinishReason } from "./chat.ts";
 import { ChunkBuilder, CUT_OFF, type StreamItem, type StreamTranslator, streamError } from "./chat-stream.ts";
 
 /** Responses count cached tokens inside input_tokens and reasoning inside output_tokens, as chat does. */

@@ -4,8 +4,8 @@
 // model. The account's key travels as `api-key`; nothing of the client's headers does.
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
+import { asObject } from "../../http/json.ts";
 import { type AccountRecord, consoleCredentialsSchema } from "../../keyspace/records/accounts.ts";
-import { asObject } from "../openai/jwt.ts";
 import type { ClientCall } from "../provider.ts";
 import { azureSettingsOf, DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION } from "./settings.ts";
 

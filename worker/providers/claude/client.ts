@@ -7,11 +7,7 @@
 // templates; the CLI now sends a billing-header entry and "You are a Claude agent, built on
 // Anthropic's Claude Agent SDK." before its prompt, so here one entry that opens with a Claude Code
 // identity is enough. Pure: no I/O.
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json | undefined =>
-  value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
+import { asObject } from "../../http/json.ts";
 
 const USER_AGENT = /^claude-cli\/\d+\.\d+\.\d+/i;
 

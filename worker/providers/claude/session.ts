@@ -1,10 +1,6 @@
 // The sticky-session hash of a Claude request, computed exactly as Claude Relay Service computes
 // it (src/utils/sessionHelper.js), so a conversation keeps its account across the move.
-
-type Json = Record<string, unknown>;
-
-const asObject = (v: unknown): Json | undefined =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
+import { asObject } from "../../http/json.ts";
 
 const isEphemeral = (part: unknown) => asObject(asObject(part)?.cache_control)?.type === "ephemeral";
 

@@ -1,14 +1,10 @@
 // Usage of an Anthropic Messages response, read off its SSE stream or its JSON body.
+
+import { asObject, type Json } from "../../http/json.ts";
 import type { Usage } from "../../keyspace/records/usage.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { addUsage, count, emptyUsage } from "../../usage/tokens.ts";
 import type { MeteredUsage } from "../provider.ts";
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
 
 /** Reads the fields of one `usage` object onto `into`; fields absent from it are left alone. */
 function applyUsage(into: Usage, raw: Json): void {

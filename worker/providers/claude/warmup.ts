@@ -4,11 +4,7 @@
 // text is exactly "Warmup" or asks for "a 5-10 word title for the following conversation", or the
 // topic-title system prompt; the answer is the text "New Conversation", in a Messages JSON body or
 // a Messages event stream Claude Code and the Anthropic SDK accept.
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json | undefined =>
-  value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
+import { asObject, type Json } from "../../http/json.ts";
 
 const TITLE_REQUEST = "Please write a 5-10 word title for the following conversation:";
 const TOPIC_SYSTEM_PROMPT =

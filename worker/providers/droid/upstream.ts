@@ -4,12 +4,12 @@
 // (user agent, `x-factory-client: cli`, `x-api-provider`), the Droid system prompt, and the
 // original's model mappings. Only the client's session id travels from its headers.
 import type { Config } from "../../env.ts";
+import { asObject } from "../../http/json.ts";
 import {
   type AccountRecord,
   consoleCredentialsSchema,
   oauthCredentialsSchema,
 } from "../../keyspace/records/accounts.ts";
-import { asObject } from "../openai/jwt.ts";
 import type { ClientCall } from "../provider.ts";
 import { droidSettingsOf } from "./settings.ts";
 

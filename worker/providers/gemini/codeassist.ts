@@ -3,8 +3,7 @@
 // Assist (`/v1internal:{method}`, what Gemini's OAuth accounts and Gemini CLI's login mode speak)
 // carry the same GenerateContentRequest / GenerateContentResponse, but Code Assist wraps them:
 // requests as `{model, project, user_prompt_id, request}`, answers as `{response}` per chunk.
-
-export type Json = Record<string, unknown>;
+import { asObject, type Json } from "../../http/json.ts";
 
 export const GEMINI_METHODS = ["generateContent", "streamGenerateContent", "countTokens"] as const;
 export type GeminiMethod = (typeof GEMINI_METHODS)[number];
@@ -36,10 +35,6 @@ export const codeAssistPath = (method: GeminiMethod) => `/v1internal:${method}`;
 
 /** `models/gemini-2.5-pro` → `gemini-2.5-pro`. */
 export const bareModel = (model: string) => model.replace(/^models\//, "");
-
-export function asObject(value: unknown): Json | undefined {
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
 
 /** Code Assist wants `systemInstruction` as a Content; the public API also takes a bare string. */
 function normalizeSystemInstruction(request: Json): Json {

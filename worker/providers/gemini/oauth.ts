@@ -4,10 +4,10 @@
 // them), and finding the account's Code Assist project (loadCodeAssist, then onboardUser).
 import type { Config } from "../../env.ts";
 import { RelayError } from "../../http/errors.ts";
+import { asObject, type Json } from "../../http/json.ts";
 import type { OauthCredentials } from "../../keyspace/records/accounts.ts";
 import { callTokenEndpoint, tokenAnswerSchema, tokenFormRequest } from "../oauth-token.ts";
 import { type PkceSession, pkceChallenge } from "../pkce.ts";
-import { asObject, type Json } from "./codeassist.ts";
 
 export const GEMINI_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 

@@ -2,11 +2,7 @@
 // which finds no `system`/`messages` there and so never sticks; this keeps a conversation on one
 // account instead: Code Assist's `session_id` when the client sends one, else the text of the first
 // user turn (Gemini CLI puts its fixed session context there, so every turn of a session agrees).
-
-type Json = Record<string, unknown>;
-
-const asObject = (v: unknown): Json | undefined =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
+import { asObject } from "../../http/json.ts";
 
 async function sha256Prefix(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

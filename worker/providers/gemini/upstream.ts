@@ -2,14 +2,14 @@
 // API-key accounts speak the public Generative Language API with `x-goog-api-key`; OAuth accounts
 // speak Code Assist with a bearer token and their Cloud project. A call in the other dialect than
 // the account's is mapped (codeassist.ts); the answer is mapped back by the route.
+
 import type { Config } from "../../env.ts";
+import { asObject, type Json } from "../../http/json.ts";
 import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
 import {
-  asObject,
   codeAssistPath,
-  type Json,
   parseCallPath,
   publicPath,
   toCodeAssistRequest,

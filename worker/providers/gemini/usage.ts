@@ -1,16 +1,12 @@
 // Usage of a Gemini answer, read off its SSE stream (`alt=sse`), its JSON body, or the JSON array
 // a stream is without `alt=sse`. Code Assist wraps each answer as `{response: …}`; both shapes are read.
 // Every chunk of a stream may carry `usageMetadata`; each is the running total, so the last one wins.
+
+import { asObject, type Json } from "../../http/json.ts";
 import type { Usage } from "../../keyspace/records/usage.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { count, emptyUsage } from "../../usage/tokens.ts";
 import type { MeteredUsage } from "../provider.ts";
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
 
 /** The GenerateContentResponse inside a chunk: Code Assist's `{response: …}` or the chunk itself. */
 export function innerResponse(chunk: Json): Json {

@@ -1,14 +1,11 @@
 // Reading (never verifying) the claims of OpenAI's id and access tokens: the ChatGPT account id
 // that Codex requests carry, and the expiry. The tokens came from OpenAI's token endpoint or an
 // admin; nothing here is trusted for authorization.
+
+import { asObject, type Json } from "../../http/json.ts";
 import { fromBase64Url } from "../../keyspace/crypto.ts";
 
-type Json = Record<string, unknown>;
-
 const AUTH_CLAIM = "https://api.openai.com/auth";
-
-export const asObject = (value: unknown): Json | undefined =>
-  value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
 
 export function jwtClaims(token: string | undefined): Json | undefined {
   const payload = token?.split(".")[1];

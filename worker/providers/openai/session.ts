@@ -3,8 +3,9 @@
 // body `session_id`, `conversation_id`, `prompt_cache_key`. Codex 0.169 sends its session as
 // `session-id` (hyphen): it is read right after `session_id`. Codex also sets prompt_cache_key to
 // the same session id, so both spellings give the same hash.
+
+import { asObject } from "../../http/json.ts";
 import { toHex } from "../../keyspace/crypto.ts";
-import { asObject } from "./jwt.ts";
 
 export function openaiSessionId(body: unknown, headers: Headers): string | undefined {
   const request = asObject(body) ?? {};

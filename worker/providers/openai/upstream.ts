@@ -5,10 +5,11 @@
 //   Codex backend `{baseUrl | CHATGPT_CODEX_BASE}/responses`, with only the headers the original
 //   lets through, the account's token and `chatgpt-account-id`, and `store:false` in the body.
 import type { Config } from "../../env.ts";
+import { asObject } from "../../http/json.ts";
 import type { AccountRecord } from "../../keyspace/records/accounts.ts";
 import { consoleCredentialsSchema, oauthCredentialsSchema } from "../../keyspace/records/accounts.ts";
 import type { ClientCall } from "../provider.ts";
-import { asObject, chatgptAccountIdOf } from "./jwt.ts";
+import { chatgptAccountIdOf } from "./jwt.ts";
 
 /** Client headers that never reach an OpenAI upstream: credentials, hop-by-hop, proxy and CDN headers. */
 const DROPPED_HEADERS = new Set([

@@ -3,11 +3,12 @@
 // cached tokens inside input_tokens and reasoning tokens inside output_tokens; the relay's fields
 // keep cache reads apart, as the original records them: input = input_tokens − cached_tokens,
 // cache read = cached_tokens.
+
+import { asObject } from "../../http/json.ts";
 import type { Usage } from "../../keyspace/records/usage.ts";
 import { sseJson } from "../../usage/sse.ts";
 import { count, emptyUsage } from "../../usage/tokens.ts";
 import type { MeteredUsage } from "../provider.ts";
-import { asObject } from "./jwt.ts";
 
 /** Events that end a response and carry its final `response` object with usage. */
 const FINAL_EVENTS = new Set([
