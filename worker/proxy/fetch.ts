@@ -1,7 +1,7 @@
 // fetch() through an egress proxy: a TCP connection to the proxy (`cloudflare:sockets`), its
 // handshake (HTTP CONNECT or SOCKS5), TLS to the upstream inside the tunnel (`startTls()`), then
 // one HTTP/1.1 exchange whose answer streams back as it arrives.
-import { connect } from "cloudflare:sockets";
+import type { connect as Connect } from "cloudflare:sockets";
 import type { ProxyConfig } from "./config.ts";
 import { httpConnect, ProxyError, socks5Connect, type Target } from "./handshake.ts";
 import { decoded, readResponseHead, requestBytes, responseBody } from "./http1.ts";
@@ -15,7 +15,17 @@ export interface ProxiedFetchOptions {
   handshakeTimeoutMs?: number;
 }
 
-type Socket = ReturnType<typeof connect>;
+type Socket = ReturnType<typeof Connect>;
+
+/**
+ * `cloudflare:sockets`, loaded on the first proxied call: Node code that imports the admin API
+ * (its OpenAPI types, the CLI's tests) never loads a module only workerd has.
+ */
+let sockets: Promise<{ connect: typeof Connect }> | undefined;
+const socketsModule = () => {
+  sockets ??= import("cloudflare:sockets");
+  return sockets;
+};
 
 interface Channel {
   socket: Socket;
@@ -58,6 +68,7 @@ function deadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error, signa
 
 /** Opens the tunnel: TCP (TLS for an https:// proxy) to the proxy, then its handshake. */
 async function openTunnel(proxy: ProxyConfig, target: Target, upgradeLater: boolean): Promise<Channel> {
+  const { connect } = await socketsModule();
   let socket: Socket;
   try {
     socket = connect(

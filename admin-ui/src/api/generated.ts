@@ -1970,6 +1970,13 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description The egress proxy its upstream calls go through (never its credentials); null: direct */
+      proxy: {
+        /** @enum {string} */
+        type: "http" | "https" | "socks5";
+        host: string;
+        port: number;
+      } | null;
     };
     NewConsoleAccount: {
       name: string;
@@ -1987,6 +1994,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2019,6 +2031,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2060,6 +2077,11 @@ export interface components {
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
       /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
+      /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
@@ -2084,6 +2106,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2112,6 +2139,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2144,6 +2176,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2180,6 +2217,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2218,6 +2260,11 @@ export interface components {
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
       /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
+      /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
@@ -2249,6 +2296,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2283,6 +2335,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2352,6 +2409,11 @@ export interface components {
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
       /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
+      /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
@@ -2380,6 +2442,11 @@ export interface components {
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
       /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
+      /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
        */
@@ -2407,6 +2474,11 @@ export interface components {
       stopAt5hPercent?: number;
       /** @description Stop scheduling the account once it has served this much (USD, at the relay's prices) today, until the next day in TIMEZONE_OFFSET_HOURS; 0 (default) is no quota */
       dailyCostLimitUsd?: number;
+      /**
+       * @description An egress proxy for this account's upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it
+       * @example socks5://user:pass@203.0.113.7:1080
+       */
+      proxy?: string | null;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
