@@ -45,6 +45,8 @@ export interface Denial {
   message: string;
   retryAfterSeconds?: number;
   resetAt?: string;
+  /** Which cap of several with the same code (a platform's or a model's), and its amount. */
+  cap?: string;
 }
 
 export interface AdmitRequest {
@@ -187,6 +189,7 @@ function checkScopedCaps(record: RelayKeyRecord, spend: Spend, request: AdmitReq
     if (caps.dailyCostLimit > 0 && tally.dayCostMicroUsd >= caps.dailyCostLimit * MICRO)
       return {
         kind: "quota",
+        cap: `${what} $${caps.dailyCostLimit}`,
         code: `${scope}_daily_cost_limit_exceeded`,
         message: `Daily cost limit for ${what} reached ($${usd(tally.dayCostMicroUsd)} of $${caps.dailyCostLimit}); resets at ${resetAt}`,
         resetAt,
@@ -194,6 +197,7 @@ function checkScopedCaps(record: RelayKeyRecord, spend: Spend, request: AdmitReq
     if (caps.totalCostLimit > 0 && tally.totalCostMicroUsd >= caps.totalCostLimit * MICRO)
       return {
         kind: "quota",
+        cap: `${what} $${caps.totalCostLimit}`,
         code: `${scope}_total_cost_limit_exceeded`,
         message: `Total cost limit for ${what} reached ($${usd(tally.totalCostMicroUsd)} of $${caps.totalCostLimit})`,
       };

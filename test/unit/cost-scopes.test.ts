@@ -3,7 +3,9 @@
 import { evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AdmitRequest, SettledUsage } from "../../durable-objects/key-gate/index.ts";
+import { checkLimits } from "../../durable-objects/key-gate/limits.ts";
 import { keyLimitsSchema, type RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
+import { quotaReached } from "../../worker/webhooks/sources.ts";
 import {
   admin,
   BASE,
@@ -193,6 +195,38 @@ describe("platform and model cost caps at the KeyGate", () => {
       denial: { code: "platform_total_cost_limit_exceeded" },
     });
     expect((await g.admit(record, ask("gpt-4o", "openai"))).admitted).toBe(true);
+  });
+});
+
+describe("quota events of platform and model caps", () => {
+  it("names each cap, so every spent cap is announced once, not only the first of its code", () => {
+    const record = key({
+      modelLimits: [
+        { model: "claude-opus*", dailyCostLimit: 0, totalCostLimit: 1 },
+        { model: "gpt-5*", dailyCostLimit: 0, totalCostLimit: 2 },
+      ],
+    });
+    const spend = {
+      dayStart: 0,
+      dayCostMicroUsd: 0,
+      weekStart: 0,
+      weekCostMicroUsd: 0,
+      totalCostMicroUsd: 0,
+      totalTokens: 0,
+      models: [
+        { model: "claude-opus-4-1", dayCostMicroUsd: 0, totalCostMicroUsd: 1_000_000 },
+        { model: "gpt-5", dayCostMicroUsd: 0, totalCostMicroUsd: 2_000_000 },
+      ],
+    };
+    const denial = (model: string, platform: AdmitRequest["platform"]) => {
+      const d = checkLimits(record, null, spend, ask(model, platform), Date.now());
+      if (!d) throw new Error("admitted");
+      return d;
+    };
+    const opus = quotaReached(record, denial("claude-opus-4-1", "claude"));
+    const gpt = quotaReached(record, denial("gpt-5", "openai"));
+    expect(opus.mark).not.toBe(gpt.mark);
+    expect(quotaReached(record, denial("claude-opus-4-5", "claude")).mark).toBe(opus.mark);
   });
 });
 

@@ -48,8 +48,10 @@ export function quotaReached(record: RelayKeyRecord, denial: Denial, now = Date.
   const limits = record.limits;
   // Daily and weekly quotas reset (resetAt); total ones are per configured limit.
   const period = denial.resetAt ?? `total-${limits.totalCostLimit}-${limits.tokenLimit}`;
+  // A platform's or a model's cap: one event per cap (several share a code).
+  const cap = denial.cap ? `:${denial.cap}` : "";
   return {
-    mark: `${denial.code}@${period}`,
+    mark: `${denial.code}${cap}@${period}`,
     event: newEvent(
       "key.quota_reached",
       {
