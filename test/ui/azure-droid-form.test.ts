@@ -31,6 +31,7 @@ const stored = (type: Account["type"], settings: Account["settings"]): Account =
   stopAt5hPercent: 0,
   dailyCostLimitUsd: 0,
   subscriptionExpiresAt: null,
+  proxy: null,
   settings,
   createdAt: "2026-11-23T00:00:00Z",
   updatedAt: "2026-11-23T00:00:00Z",

@@ -260,6 +260,7 @@ describe("account settings", () => {
     stopAt5hPercent: 0,
     dailyCostLimitUsd: 0,
     subscriptionExpiresAt: null,
+    proxy: null,
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
   };

@@ -61,6 +61,8 @@ export async function call<T>(
 const id = encodeURIComponent;
 
 export type OauthPlatform = "claude" | "gemini" | "openai";
+/** What an OAuth exchange or import body holds besides the settings (tokens, a model mapping). */
+type OauthBodyValue = string | number | boolean | string[] | Record<string, string> | null | undefined;
 
 export const adminApi = {
   status: () => call<RelayStatus>("GET", "/status"),
@@ -88,10 +90,13 @@ export const adminApi = {
       call<{ account: Account }>("POST", `/accounts/${id(accountId)}/reset-status`),
     usage: (accountId: string) => call<AccountUsage>("GET", `/accounts/${id(accountId)}/usage`),
     test: (accountId: string) => call<AccountTestResult>("POST", `/accounts/${id(accountId)}/test`),
-    /** API-key accounts: claude-console, gemini-api, openai-api, droid (which also takes a userAgent). */
+    /**
+     * API-key accounts: claude-console, gemini-api, openai-api (which take a model mapping), droid
+     * (which takes a userAgent).
+     */
     createApiKey: (
       path: "claude-console" | "gemini-api" | "openai-api" | "droid",
-      body: AccountSettings & { apiKey: string; userAgent?: string },
+      body: AccountSettings & { apiKey: string; userAgent?: string; modelMapping?: Record<string, string> },
     ) => call<{ account: Account }>("POST", `/accounts/${path}`, { body }),
     /** Azure OpenAI: the endpoint goes as `endpoint` (stored as the base URL). */
     createAzure: (
@@ -104,14 +109,10 @@ export const adminApi = {
       call<{ account: Account }>("PUT", `/accounts/${id(accountId)}/bedrock-credentials`, { body }),
     oauthAuthorize: (platform: OauthPlatform) =>
       call<OauthAuthorization>("POST", `/accounts/${platform}-oauth/authorize`),
-    oauthExchange: (
-      platform: OauthPlatform,
-      body: AccountSettings & Record<string, string | number | boolean | string[] | null | undefined>,
-    ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/exchange`, { body }),
-    oauthImport: (
-      platform: OauthPlatform,
-      body: AccountSettings & Record<string, string | number | boolean | string[] | null | undefined>,
-    ) => call<{ account: Account }>("POST", `/accounts/${platform}-oauth/import`, { body }),
+    oauthExchange: (platform: OauthPlatform, body: AccountSettings & Record<string, OauthBodyValue>) =>
+      call<{ account: Account }>("POST", `/accounts/${platform}-oauth/exchange`, { body }),
+    oauthImport: (platform: OauthPlatform, body: AccountSettings & Record<string, OauthBodyValue>) =>
+      call<{ account: Account }>("POST", `/accounts/${platform}-oauth/import`, { body }),
   },
 
   usage: {

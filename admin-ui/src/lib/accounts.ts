@@ -90,7 +90,11 @@ export function validateSettings(form: SettingsForm): Partial<Record<SettingsFie
   });
 }
 
-export function settingsBody(form: SettingsForm): Required<AccountSettings> {
+/**
+ * The shared settings, every one sent. Not the egress proxy: like a credential it is shown back
+ * only in part, so it is sent only when one is typed (null would remove the stored one).
+ */
+export function settingsBody(form: SettingsForm): Required<Omit<AccountSettings, "proxy">> {
   return {
     name: form.name.trim(),
     description: form.description.trim(),

@@ -268,8 +268,13 @@ export function AddAccountDialog(props: {
   };
 
   const send = async () => {
-    const base = settingsBody(settings());
     const current = type();
+    // Console, OpenAI and Gemini accounts take their model mapping with the rest.
+    const { modelMapping } = mappingChange(mapping());
+    const base = {
+      ...settingsBody(settings()),
+      ...(takesMapping(current) && modelMapping ? { modelMapping } : {}),
+    };
     let saved: Account;
     if (current === "bedrock") {
       const credentials = bedrockCredentialsBody(bedrock());
@@ -312,11 +317,6 @@ export function AddAccountDialog(props: {
         ),
       );
       saved = (await adminApi.accounts.oauthImport(platform(), { ...base, ...given })).account;
-    }
-    // The create bodies take no type settings: the mapping follows as a change of the new account.
-    const { modelMapping } = mappingChange(mapping());
-    if (takesMapping(current) && modelMapping) {
-      saved = await adminApi.accounts.update(saved.id, { settings: { modelMapping } });
     }
     props.onSaved(saved);
   };
