@@ -15,6 +15,7 @@ import {
 import type { Platform } from "../keyspace/records/common.ts";
 import { azureChatProvider } from "./azure/index.ts";
 import { azureSettingsSchema } from "./azure/settings.ts";
+import { bedrockProvider } from "./bedrock/index.ts";
 import { bedrockSettingsSchema } from "./bedrock/settings.ts";
 import { claudeConsoleSettingsSchema } from "./claude/console-settings.ts";
 import { claudeProvider } from "./claude/index.ts";
@@ -43,6 +44,11 @@ export interface AccountKind {
   platform: Platform;
   /** The provider its requests go through where the route does not pick another (and the admin test). */
   provider: Provider;
+  /**
+   * The provider every call on this account goes through, whichever route's provider scheduled
+   * it: for a kind that speaks another wire format than its pool (Bedrock in the Claude pool).
+   */
+  ownProvider?: Provider;
   /** What `settings` holds (absent: the kind takes none). */
   settings?: z.ZodType<Record<string, unknown>>;
   /** What its sealed credentials envelope holds. */
@@ -146,9 +152,11 @@ const ACCOUNT_KINDS: Record<AccountType, AccountKind> = {
     testModel: "claude-haiku-4-5",
     testCall: messagesTest,
   },
-  // Claude models in the Claude pool, over AWS's InvokeModel: the Claude provider hands these over.
+  // Claude models in the Claude pool, over AWS's InvokeModel, answered back as Anthropic Messages.
   bedrock: {
-    ...claude,
+    platform: "claude",
+    provider: bedrockProvider,
+    ownProvider: bedrockProvider,
     settings: bedrockSettingsSchema,
     credentials: bedrockCredentialsSchema,
     takesApiKey: false,

@@ -208,6 +208,8 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
     }
     let account = acquired.account;
     tried.push(account.id);
+    // The route's provider, unless the account's kind speaks another wire format (Bedrock).
+    const provider = accountKind(account.type).ownProvider ?? ctx.provider;
     if (acquired.parkedSincePicked()) {
       // Picked before its failures reached the pool (a burst on a failing account): not sent.
       verdict = acquired.handOver({ kind: "client-error" });
@@ -225,12 +227,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
         account = refreshed;
         credentials = await accountCredentials(ctx.services, account);
       }
-      const built = ctx.provider.buildRequest(
-        mapModel(call, account),
-        account,
-        credentials,
-        ctx.services.config,
-      );
+      const built = provider.buildRequest(mapModel(call, account), account, credentials, ctx.services.config);
       const sentAt = Date.now();
       response = await fetchWithHeadersTimeout(
         built instanceof Promise ? await built : built,
@@ -239,7 +236,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
         ctx.services,
       );
       upstreamMs = Date.now() - sentAt;
-      const adapted = ctx.provider.adaptAnswer?.(response, call, account);
+      const adapted = provider.adaptAnswer?.(response, call, account);
       if (adapted) response = adapted.response;
       usageModel = adapted?.usageModel;
     } catch (error) {
@@ -266,14 +263,14 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
       continue;
     }
     if (response.ok) {
-      const answered = ctx.provider.outcome(response, call.model, account);
-      return relayAnswer(ctx, acquired, account, response, upstreamMs, usageModel, answered);
+      const answered = provider.outcome(response, call.model, account);
+      return relayAnswer(ctx, provider, acquired, account, response, upstreamMs, usageModel, answered);
     }
     // An error answer is small: read once, for the verdict (some refusals differ only in their
     // message) and for the client, who may get it as it came.
     const errorText = await response.text().catch(() => "");
     response = new Response(errorText, response);
-    const outcome = ctx.provider.outcome(response, call.model, account, errorText);
+    const outcome = provider.outcome(response, call.model, account, errorText);
     await lastFailure?.response.body?.cancel();
     lastFailure = { response, account };
     if (!isRetryable(response.status) && !ANOTHER_ACCOUNT_MAY_SERVE.has(outcome.kind)) {
@@ -322,6 +319,7 @@ export async function forward(ctx: ForwardContext, call: ClientCall): Promise<Fo
 /** An upstream's successful answer, relayed through the usage meter; it ends when its body does. */
 async function relayAnswer(
   ctx: ForwardContext,
+  provider: Provider,
   acquired: Acquired,
   account: AccountRecord,
   upstream: Response,
@@ -348,7 +346,7 @@ async function relayAnswer(
     // Non-streaming answers are small: one read, one parse, the same bytes back.
     const text = await upstream.text();
     const response = new Response(text, { status, headers });
-    return { response, account, ended: Promise.resolve(ended(ctx.provider.usageFromJson(text, account))) };
+    return { response, account, ended: Promise.resolve(ended(provider.usageFromJson(text, account))) };
   }
   let streamEnded: (end: Ended) => void = () => {};
   const end = new Promise<Ended>((resolve) => {
@@ -356,9 +354,9 @@ async function relayAnswer(
   });
   const body = meterStream(upstream.body, {
     waitUntil: ctx.waitUntil,
-    errorTail: () => ctx.provider.streamErrorEvent("Upstream connection lost mid-response", account),
+    errorTail: () => provider.streamErrorEvent("Upstream connection lost mid-response", account),
     onEnd: async ({ text, ending }) =>
-      streamEnded(ended(ctx.provider.usageFromSse(text, account), ending === "upstream-failed")),
+      streamEnded(ended(provider.usageFromSse(text, account), ending === "upstream-failed")),
   });
   return { response: new Response(body, { status, headers }), account, ended: end };
 }

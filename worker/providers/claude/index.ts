@@ -1,4 +1,3 @@
-import { bedrockAnswer, buildBedrockRequest } from "../bedrock/index.ts";
 import type { Provider, WireFormat } from "../provider.ts";
 import { isClaudeCode } from "./client.ts";
 import { claudeOutcome, claudeStreamError } from "./errors.ts";
@@ -20,13 +19,8 @@ export const messagesWire: WireFormat = {
 export const claudeProvider: Provider = {
   platform: "claude",
   ...messagesWire,
-  // Bedrock accounts sit in the Claude pool but speak AWS's InvokeModel: handed over by type.
-  buildRequest: (call, account, credentials, config) =>
-    account.type === "bedrock"
-      ? buildBedrockRequest(call, account, credentials, config)
-      : buildClaudeRequest(call, account, credentials, config),
-  adaptAnswer: (response, call, account) =>
-    account.type === "bedrock" ? bedrockAnswer(response, call, account) : undefined,
+  // Bedrock accounts in the Claude pool go through their own provider (providers/bedrock).
+  buildRequest: buildClaudeRequest,
   // Subscription (OAuth) accounts are for the real Claude Code; their limits are per model family.
   subscriptionClient: isClaudeCode,
   modelFamily,
