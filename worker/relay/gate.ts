@@ -58,7 +58,11 @@ export async function admit(
       for (let attempt = 1; ; attempt++) {
         try {
           await gateOf(env, key.id).settle({
-            record,
+            // Served from the Azure pool: its cap counts it (Bedrock is told by the settle itself).
+            record:
+              request.pool === "azure-openai" && !record.costPlatform
+                ? { ...record, costPlatform: "azure-openai" }
+                : record,
             leaseId: lease?.id ?? null,
             windowStart,
           });
