@@ -260,6 +260,12 @@ const TARGETS: Target[] = [
   },
   {
     method: "PUT",
+    path: "/settings/request-log",
+    seed: () => ({ retentionDays: 5, maxEntries: 5000 }),
+    read: "/settings/request-log",
+  },
+  {
+    method: "PUT",
     path: "/pricing/overrides",
     seed: () => ({ models: { house: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } } }),
     read: "/pricing",
