@@ -14,6 +14,8 @@ type Json = Record<string, unknown>;
 
 let token: string;
 let userToken: string;
+/** A user of its own for the password route, so no fuzzed change can end erin's session. */
+let fayToken: string;
 const ids = { key: "", console: "", bedrock: "", group: "", user: "" };
 
 interface Target {
@@ -298,6 +300,15 @@ const TARGETS: Target[] = [
     }),
     read: "/keys",
   },
+  {
+    method: "POST",
+    path: "/password",
+    portal: true,
+    // A wrong current password: every body meets the schema and the check, none ends the session.
+    seed: () => ({ currentPassword: "not-fays-password", newPassword: "fay-password-2" }),
+    headers: () => ({ authorization: `Bearer ${fayToken}` }),
+    runs: 8,
+  },
 ];
 
 const pathOf = (target: Target, path = target.path) =>
@@ -379,6 +390,13 @@ beforeAll(async () => {
     body: JSON.stringify({ username: "erin", password: "erin-password-1" }),
   });
   userToken = ((await login.json()) as { token: string }).token;
+  await admin(token, "POST", "/users", { username: "fay", password: "fay-password-1" });
+  const fayLogin = await SELF.fetch(`${BASE}/users/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "fay", password: "fay-password-1" }),
+  });
+  fayToken = ((await fayLogin.json()) as { token: string }).token;
   for (const target of TARGETS)
     if (target.read && target.method === "PUT") await send(target, JSON.stringify(target.seed()));
 });
