@@ -187,10 +187,10 @@ function classifyUsage(key: string): Classified {
   const report = (family: string, reason: string): Classified => ({ kind: "report", family, reason });
   if (key.startsWith("usage:cost:real:"))
     return report("usage:cost:real:*", "real (unrated) cost: we keep the rated cost only");
-  if (key.startsWith("usage:opus:"))
+  if (key.startsWith("usage:opus:") || key.startsWith("usage:claude:"))
     return report(
-      "usage:opus:*",
-      "weekly Claude-family cost: the KeyGate keeps the current week's spend itself (history not kept)",
+      key.startsWith("usage:opus:") ? "usage:opus:*" : "usage:claude:*",
+      "weekly Claude-family cost: the current week's is carried into the key's record (carriedSpend) for its gate; past weeks are not kept",
     );
   if (key.startsWith("usage:records:"))
     return report(
