@@ -278,6 +278,30 @@ describe("request log", () => {
   });
 });
 
+describe("request log scans", () => {
+  it("page through entries of the same millisecond without gaps or repeats", async () => {
+    const at = Date.now();
+    const same = Array.from({ length: 45 }, () => record("k-tie", at));
+    await applyUsageBatch(keyspace.redis, "ties", same, 8);
+    const { entries, sizes } = await allPages({ limit: 10 });
+    expect(sizes).toEqual([10, 10, 10, 10, 5]);
+    expect(entries.map((e) => e.requestId).sort()).toEqual(same.map((r) => r.requestId).sort());
+  });
+
+  it("stop after a bounded number of entries when few match, and carry on from there", async () => {
+    const now = Date.now();
+    for (let batch = 0; batch < 5; batch++) {
+      const records = Array.from({ length: 500 }, (_, i) => record(`k-${i % 7}`, now - batch * 1000 - i));
+      await applyUsageBatch(keyspace.redis, `many-${batch}`, records, 8);
+    }
+    const first = await logPage({ keyId: "nobody", limit: 50 });
+    expect(first).toMatchObject({ entries: [], scanned: 2000 });
+    expect(first.nextCursor).not.toBeNull();
+    const rest = await logPage({ keyId: "nobody", limit: 50, cursor: first.nextCursor ?? "" });
+    expect(rest).toEqual({ entries: [], scanned: 500, nextCursor: null });
+  });
+});
+
 describe("the request log's writers", () => {
   const sources = import.meta.glob<string>(["../../worker/**/*.ts", "../../durable-objects/**/*.ts"], {
     query: "?raw",
