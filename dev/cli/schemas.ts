@@ -79,9 +79,21 @@ export const accountViewSchema = accepting<Schemas["Account"]>()(
     updatedAt: z.string(),
     /** Present in lists: what the scheduler thinks of the account now. */
     health: z.object({ status: z.string(), until: z.string().nullable() }).optional(),
+    /** Its egress proxy (absent from servers older than proxies). */
+    proxy: z.object({ type: z.string(), host: z.string(), port: z.number() }).nullable().optional(),
   }),
 );
 export type AccountView = z.infer<typeof accountViewSchema>;
+
+export const accountTestSchema = accepting<Schemas["AccountTestResult"]>()(
+  z.object({
+    ok: z.boolean(),
+    status: z.number(),
+    latencyMs: z.number(),
+    model: z.string(),
+    message: z.string().optional(),
+  }),
+);
 
 export const loginResponseSchema = accepting<Schemas["LoginResult"]>()(
   z.object({ token: z.string().min(1), expiresAt: z.unknown() }),

@@ -326,6 +326,23 @@ describe("accounts", () => {
     expect(fake.requests.at(-1)?.body).toEqual({ shared: false });
     expect(dedicated.stdout).toMatch(/Shared pool: +no \(dedicated/);
     expect((await cli(["accounts", "set", id, "--shared", "--dedicated"], asAdmin())).code).toBe(2);
+
+    // An egress proxy: sent as given, shown back as where it is, its password never printed.
+    const proxyUrl = "socks5://relay:proxy-pass-98765@10.0.0.7:1080";
+    const proxied = await cli(["accounts", "set", id, "--proxy", proxyUrl], asAdmin());
+    expect(proxied.code).toBe(0);
+    expect(fake.requests.at(-1)?.body).toEqual({ proxy: proxyUrl });
+    expect(proxied.stdout).toMatch(/Proxy: +socks5:\/\/10\.0\.0\.7:1080/);
+    const tested = await cli(["accounts", "test", id], asAdmin());
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).toContain(
+      "failed (status 403, 12 ms, claude-haiku-4-5): The account's egress proxy (socks5) refused the credentials",
+    );
+    for (const output of [proxied, tested])
+      expect(output.stdout + output.stderr).not.toContain("proxy-pass-98765");
+    const direct = await cli(["accounts", "set", id, "--proxy", ""], asAdmin());
+    expect(fake.requests.at(-1)?.body).toEqual({ proxy: null });
+    expect(direct.stdout).toMatch(/Proxy: +none \(direct\)/);
     const deleted = await cli(["accounts", "delete", id], asAdmin());
     expect(deleted.code).toBe(0);
     expect((await cli(["accounts", "delete", id], asAdmin())).code).toBe(1);

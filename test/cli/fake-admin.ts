@@ -159,6 +159,25 @@ export async function startFakeAdmin(): Promise<FakeAdmin> {
       const { apiKey: _, ...view } = account;
       return send(response, 201, { account: view });
     }
+    const testMatch = /^\/admin\/accounts\/([^/]+)\/test$/.exec(path);
+    if (method === "POST" && testMatch) {
+      const account = accounts.get(decodeURIComponent(testMatch[1] ?? ""));
+      if (!account) return fail(response, 404, "not_found_error", "No such account");
+      return send(
+        response,
+        200,
+        account.proxy
+          ? {
+              ok: false,
+              status: 403,
+              latencyMs: 12,
+              model: "claude-haiku-4-5",
+              message:
+                "The account's egress proxy (socks5) refused the credentials (SOCKS5 username/password)",
+            }
+          : { ok: true, status: 200, latencyMs: 10, model: "claude-haiku-4-5" },
+      );
+    }
     const accountMatch = /^\/admin\/accounts\/([^/]+)$/.exec(path);
     if (accountMatch) {
       const id = decodeURIComponent(accountMatch[1] ?? "");
@@ -169,7 +188,16 @@ export async function startFakeAdmin(): Promise<FakeAdmin> {
         return send(response, 200, { deleted: true });
       }
       if (method === "PATCH") {
-        Object.assign(account, input, { updatedAt: now });
+        // A proxy URL goes in; the admin API shows where it is, never its credentials.
+        const proxy =
+          typeof input.proxy === "string"
+            ? (({ protocol, hostname, port }) => ({
+                type: protocol.slice(0, -1),
+                host: hostname,
+                port: Number(port),
+              }))(new URL(input.proxy))
+            : input.proxy;
+        Object.assign(account, input, { updatedAt: now }, input.proxy === undefined ? {} : { proxy });
         const { apiKey: _, ...view } = account;
         return send(response, 200, { account: view });
       }

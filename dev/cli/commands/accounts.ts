@@ -2,9 +2,9 @@
 // the admin API does not return them and the CLI redacts them from any error text.
 import type { Command, Context, OptionSpec, Options, Values } from "../command.ts";
 import { optNumber, optString, optSwitch } from "../command.ts";
-import { usageError } from "../errors.ts";
+import { CliError, EXIT, usageError } from "../errors.ts";
 import type { AccountChangesBody, AccountView } from "../schemas.ts";
-import { accountListSchema, accountResponseSchema, deletedSchema } from "../schemas.ts";
+import { accountListSchema, accountResponseSchema, accountTestSchema, deletedSchema } from "../schemas.ts";
 import { details, orDash, table, when, yesNo } from "../table.ts";
 
 const OFFICIAL = "(official API)";
@@ -32,6 +32,7 @@ const accountDetails = (account: AccountView): string =>
     ["Priority", String(account.priority)],
     ["Schedulable", yesNo(account.schedulable)],
     ["Shared pool", account.shared === false ? "no (dedicated: bound keys and groups only)" : "yes"],
+    ["Proxy", account.proxy ? proxyLabel(account.proxy) : "none (direct)"],
     ["Status", account.isActive ? "active" : "disabled"],
     ["Created", when(account.createdAt)],
     ["Updated", when(account.updatedAt)],
@@ -53,6 +54,28 @@ async function readSecret(context: Context, option: string): Promise<string | un
   if (secret === "") throw usageError(`--${option} is empty`);
   if (secret !== undefined) context.client.addSecret(secret);
   return secret;
+}
+
+/** Where an egress proxy is (its credentials never come back from the admin API). */
+const proxyLabel = (proxy: { type: string; host: string; port: number }): string =>
+  `${proxy.type}://${proxy.host.includes(":") ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
+
+/**
+ * `--proxy`: an egress proxy URL (its password redacted from any error text); '-' reads it from
+ * stdin; '' removes the account's proxy.
+ */
+async function readProxy(context: Context): Promise<string | null | undefined> {
+  const given = optString(context.values, "proxy");
+  const proxy = given === "-" ? await readStdin() : given;
+  if (proxy === undefined || proxy === "") return proxy === "" ? null : undefined;
+  context.client.addSecret(proxy);
+  try {
+    const password = decodeURIComponent(new URL(proxy).password);
+    if (password) context.client.addSecret(password);
+  } catch {
+    // Not a URL: the admin API says why.
+  }
+  return proxy;
 }
 
 /** Body fields shared by the add-… commands and set; only flags actually given are sent. */
@@ -79,6 +102,11 @@ const dedicatedOption: OptionSpec = {
 const commonOptions: Options = {
   description: { type: "string", value: "TEXT", help: "Description" },
   "base-url": { type: "string", value: "URL", help: "Upstream base URL (empty = the official API)" },
+  proxy: {
+    type: "string",
+    value: "URL",
+    help: "Egress proxy for its upstream calls: socks5://user:pass@host:port or http://user:pass@host:port (CONNECT); '' removes it; '-' reads it from stdin",
+  },
   priority: { type: "string", value: "P", help: "1-100, lower is tried first" },
   dedicated: dedicatedOption,
 };
@@ -124,6 +152,8 @@ function addAccount(spec: AddSpec): Command {
     async run(context) {
       const fields = readAccountFields(context.values);
       if (context.values.unschedulable === true) fields.schedulable = false;
+      const proxy = await readProxy(context);
+      if (proxy) fields.proxy = proxy;
       Object.assign(fields, await spec.fields(context));
       const { data, raw } = await context.client.request(
         "POST",
@@ -302,6 +332,8 @@ export const accountCommands: Command[] = [
       if (isActive !== undefined) fields.isActive = isActive;
       const apiKey = await readSecret(context, "api-key");
       if (apiKey !== undefined) fields.apiKey = apiKey;
+      const proxy = await readProxy(context);
+      if (proxy !== undefined) fields.proxy = proxy;
       if (Object.keys(fields).length === 0) throw usageError("nothing to change: give at least one flag");
       const id = context.args[0] ?? "";
       const { data, raw } = await context.client.request(
@@ -311,6 +343,24 @@ export const accountCommands: Command[] = [
         fields,
       );
       show(context, raw, `Updated account "${data.account.name}".\n\n${accountDetails(data.account)}`);
+    },
+  },
+  {
+    path: ["accounts", "test"],
+    args: ["ID"],
+    summary: "Send a 1-token request through the account (and its proxy) and say what the upstream answered",
+    options: {},
+    async run(context) {
+      const id = context.args[0] ?? "";
+      const { data, raw } = await context.client.request(
+        "POST",
+        `${accountPath(id)}/test`,
+        accountTestSchema,
+      );
+      const verdict = data.ok ? "ok" : "failed";
+      const message = data.message ? `: ${data.message}` : "";
+      show(context, raw, `${verdict} (status ${data.status}, ${data.latencyMs} ms, ${data.model})${message}`);
+      if (!data.ok) throw new CliError(EXIT.api, "the account test failed");
     },
   },
   {
