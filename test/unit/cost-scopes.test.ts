@@ -418,6 +418,47 @@ describe("cost caps through the Worker, in each client's protocol", () => {
     await sonnet.text();
   });
 
+  it("the admin API takes one entry per platform and per model pattern, and keeps the others' limits on a change", async () => {
+    const token = await freshKeyspace();
+    const key = await createKey(token, {
+      limits: { dailyCostLimit: 3, modelLimits: [{ model: "gpt-5*", dailyCostLimit: 1, totalCostLimit: 0 }] },
+    });
+    const twice = await admin(token, "PATCH", `/keys/${key.id}`, {
+      limits: {
+        platformLimits: [
+          { platform: "claude", dailyCostLimit: 1, totalCostLimit: 0 },
+          { platform: "claude", dailyCostLimit: 2, totalCostLimit: 0 },
+        ],
+      },
+    });
+    expect(twice.status).toBe(400);
+    const caseBlind = await admin(token, "PATCH", `/keys/${key.id}`, {
+      limits: {
+        modelLimits: [
+          { model: "GPT-5*", dailyCostLimit: 1, totalCostLimit: 0 },
+          { model: "gpt-5*", dailyCostLimit: 2, totalCostLimit: 0 },
+        ],
+      },
+    });
+    expect(caseBlind.status).toBe(400);
+    expect(
+      (
+        await admin(token, "PATCH", `/keys/${key.id}`, {
+          limits: { platformLimits: [{ platform: "vertex", dailyCostLimit: 1, totalCostLimit: 0 }] },
+        })
+      ).status,
+    ).toBe(400);
+    const changed = await admin<{ key: RelayKeyRecord }>(token, "PATCH", `/keys/${key.id}`, {
+      limits: { platformLimits: [{ platform: "droid", dailyCostLimit: 0, totalCostLimit: 7 }] },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.key.limits).toMatchObject({
+      dailyCostLimit: 3,
+      platformLimits: [{ platform: "droid", dailyCostLimit: 0, totalCostLimit: 7 }],
+      modelLimits: [{ model: "gpt-5*", dailyCostLimit: 1, totalCostLimit: 0 }],
+    });
+  });
+
   it("/apiStats shows each platform and model cap beside what it has counted", async () => {
     const token = await freshKeyspace();
     await createConsoleAccount(token, "ok");
