@@ -84,8 +84,7 @@ async function copyBlock(p: Page, kind: string): Promise<string> {
 beforeAll(async () => {
   if (!chromiumAvailable()) throw new Error("Chromium not found at /usr/bin/chromium (or set CHROMIUM_PATH)");
   upstream = await startFakeUpstream();
-  // UI_TEST_DIST: a build of its own, when other suites share the machine and rebuild UI_DIST.
-  ui = await serveStatic(process.env.UI_TEST_DIST ?? UI_DIST);
+  ui = await serveStatic(UI_DIST);
   stack = await startTestStack({ extraVars: { ADMIN_UI_ORIGIN: ui.url } });
   token = await adminToken(stack);
   await adminCall(stack, token, "POST", "/accounts/claude-console", {
