@@ -17,8 +17,13 @@ const app = accountsPageForTests();
 const ZONE = "Asia/Shanghai";
 const NAME = "ui-max";
 
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+/** A screenshot once every table cell still loading ("…", the usage column) has its figures. */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("td")].every((cell) => cell.textContent?.trim() !== "…"),
+  );
+  await page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+}
 
 async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -204,8 +209,25 @@ describe("a subscription account's windows on the Accounts page", () => {
     expect(zh.problems).toEqual([]);
     await zh.close();
 
+    // A second subscription whose organisation the upstream has disabled: blocked until an admin
+    // resets it, and the page says so.
+    await adminCall(stack, token, "POST", "/accounts/claude-oauth/import", {
+      name: "ui-disabled-org",
+      setupToken: "sk-ant-oat01-ui-blocked",
+      baseUrl: `${upstream.url}/s/org-disabled`,
+      priority: 1,
+      allowOtherClients: true,
+    });
+    await send(stack, secret, "claude-opus-4-1");
+    await poll("the blocked account", async () => {
+      const all = await adminCall<{ accounts: AccountView[] }>(stack, token, "GET", "/accounts");
+      return all.accounts.find((a) => a.name === "ui-disabled-org" && a.health.status === "blocked");
+    });
     const dark = await openAs(browser, stack, ui.url, { lang: "en", theme: "dark" });
     expect(await dark.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    const blocked = dark.page.locator("[data-testid=account-row]", { hasText: "ui-disabled-org" });
+    expect(await blocked.locator(".badge.blocked").textContent()).toBe("Blocked");
+    await blocked.locator("[data-testid=blocked-hint]").getByText("Disabled by the upstream").waitFor();
     await shot(dark.page, "accounts-windows-dark");
     expect(dark.problems).toEqual([]);
     await dark.close();
