@@ -48,9 +48,11 @@ import {
 } from "../lib/azure-droid.ts";
 import { binder, createForm, type FieldErrors } from "../lib/form.ts";
 import { formatDateTime } from "../lib/format.ts";
+import { emptyProxy, type ProxyForm, proxyChange, validateProxy } from "../lib/proxy.ts";
 import { maxLength, required } from "../lib/validate.ts";
 import { AccountOptionFields, ModelMappingField } from "./AccountOptionFields.tsx";
 import { AzureFields, DroidFields } from "./AzureDroidFields.tsx";
+import { ProxyField } from "./ProxyField.tsx";
 
 export const TYPE_LABEL: Record<AccountType, MessageKey> = {
   "claude-console": "accountType.claude-console",
@@ -248,10 +250,14 @@ export function AddAccountDialog(props: {
   const [azure, setAzure] = createSignal<AzureForm>(emptyAzure());
   const [userAgent, setUserAgent] = createSignal("");
   const [mapping, setMapping] = createSignal("");
+  const [proxy, setProxy] = createSignal<ProxyForm>(emptyProxy());
   const platform = () => oauthPlatformOf(type());
   const check = () => {
-    const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens"> =
-      validateSettings(settings());
+    const found: FieldErrors<
+      SettingsField | BedrockField | AzureField | "apiKey" | "code" | "tokens" | "proxy"
+    > = validateSettings(settings());
+    const proxyError = validateProxy(proxy());
+    if (proxyError) found.proxy = proxyError;
     if (type() === "azure-openai") Object.assign(found, validateAzure(azure(), settings().baseUrl));
     if (type() === "bedrock") {
       Object.assign(found, validateBedrock(bedrock(), true));
@@ -274,6 +280,7 @@ export function AddAccountDialog(props: {
     const base = {
       ...settingsBody(settings()),
       ...(takesMapping(current) && modelMapping ? { modelMapping } : {}),
+      ...proxyChange(proxy(), undefined),
     };
     let saved: Account;
     if (current === "bedrock") {
@@ -424,6 +431,7 @@ export function AddAccountDialog(props: {
         <SettingsFields form={settings()} errors={errors()} onChange={setSettings} />
       </fieldset>
       <AccountOptionFields type={type()} form={settings()} errors={errors()} onChange={setSettings} />
+      <ProxyField form={proxy()} error={errors().proxy} onChange={setProxy} />
     </ModalForm>
   );
 }
@@ -443,10 +451,12 @@ export function EditAccountDialog(props: {
   const [userAgent, setUserAgent] = createSignal(droidUserAgentFrom(props.account));
   const hasMapping = takesMapping(props.account.type);
   const [mapping, setMapping] = createSignal(mappingText(props.account));
+  const [proxy, setProxy] = createSignal<ProxyForm>(emptyProxy());
   const check = () => {
-    const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey"> = validateSettings(
-      settings(),
-    );
+    const found: FieldErrors<SettingsField | BedrockField | AzureField | "apiKey" | "proxy"> =
+      validateSettings(settings());
+    const proxyError = validateProxy(proxy());
+    if (proxyError) found.proxy = proxyError;
     if (isAzure) Object.assign(found, validateAzure(azure(), settings().baseUrl));
     const keyError = maxLength(500)(apiKey());
     if (keyError) found.apiKey = keyError;
@@ -469,6 +479,7 @@ export function EditAccountDialog(props: {
       props.onSaved(
         await adminApi.accounts.update(props.account.id, {
           ...settingsBody(settings()),
+          ...proxyChange(proxy(), props.account.proxy),
           settings: settingsChange,
         }),
       );
@@ -485,6 +496,7 @@ export function EditAccountDialog(props: {
     const body = {
       ...settingsBody(settings()),
       ...(apiKey().trim() ? { apiKey: apiKey().trim() } : {}),
+      ...proxyChange(proxy(), props.account.proxy),
       ...typeSettings,
     };
     props.onSaved(await adminApi.accounts.update(props.account.id, body));
@@ -519,6 +531,7 @@ export function EditAccountDialog(props: {
         errors={errors()}
         onChange={setSettings}
       />
+      <ProxyField form={proxy()} current={props.account.proxy} error={errors().proxy} onChange={setProxy} />
       <Show when={isApiKeyType(props.account.type)}>
         <TextField
           label={t("accounts.newApiKey")}
