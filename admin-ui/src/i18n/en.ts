@@ -132,7 +132,7 @@ export const en = {
   "keyDetail.id": "Key id",
   "keyDetail.preview": "Key starts with",
   "keyDetail.noLimits": "No limits set.",
-  "keyDetail.live": "Live limits",
+  "keyDetail.live": "Live usage and limits",
   "keyDetail.queued": "{n} waiting for a slot",
   "keyDetail.windowEnds": "window resets in {time}",
   "keyDetail.recent": "Recent requests",

@@ -134,7 +134,7 @@ export const zh: Dictionary = {
   "keyDetail.id": "密钥 ID",
   "keyDetail.preview": "密钥前缀",
   "keyDetail.noLimits": "未设置任何限制。",
-  "keyDetail.live": "实时限额",
+  "keyDetail.live": "实时用量与限额",
   "keyDetail.queued": "{n} 个请求排队中",
   "keyDetail.windowEnds": "窗口将在 {time} 后重置",
   "keyDetail.recent": "最近请求",
