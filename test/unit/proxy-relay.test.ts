@@ -19,6 +19,7 @@ import {
   listAccounts,
   messages,
   upstreamUrl,
+  waitFor,
 } from "./helpers.ts";
 
 const proxies = env as unknown as Record<
@@ -210,7 +211,7 @@ describe("accounts that name a proxy", () => {
   });
 
   it("answers 503 in the client's shape naming the proxy's refusal when no account is left", async () => {
-    await createConsoleAccount(token, "ok", { proxy: wrongPassword(PROXIES.connect) });
+    const refused = await createConsoleAccount(token, "ok", { proxy: wrongPassword(PROXIES.connect) });
     const key = await createKey(token);
     const response = await messages(key.secret, {});
     expect(response.status).toBe(503);
@@ -231,6 +232,18 @@ describe("accounts that name a proxy", () => {
     expect(chat.status).toBe(503);
     expect(await chat.json()).toMatchObject({
       error: { message: expect.any(String), type: expect.any(String) },
+    });
+
+    // The admin API says why: the account is parked unauthorized, and the recent errors quote the proxy.
+    expect((await listAccounts(token)).find((a) => a.id === refused)?.health.status).toBe("unauthorized");
+    type Recent = { accountId?: string; message: string }[];
+    const recent = await waitFor(
+      async () => (await admin<{ errors: Recent }>(token, "GET", "/errors/recent")).body.errors,
+      (errors) => errors.some((e) => e.message.includes("egress proxy")),
+    );
+    expect(recent.find((e) => e.message.includes("egress proxy"))).toMatchObject({
+      accountId: refused,
+      message: expect.stringContaining("The account's egress proxy (http) refused the credentials"),
     });
   });
 
