@@ -19,6 +19,8 @@ export interface AccountHealth {
   windows?: UsageWindows;
   /** What it has served today, from the relay's reports: for a daily cost quota. */
   cost?: DailyCost;
+  /** What it has served since its balance was set (`since`: the record's balanceSetAt). */
+  spent?: { since: string; microUsd: number };
 }
 
 export interface DailyCost {

@@ -10,7 +10,12 @@ import { type AccountRecord, type PoolName, poolNameOf } from "../../worker/keys
 import { accountKind } from "../../worker/providers/account-types.ts";
 import type { AccountOutcome, UsageWindows } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
-import { accountStatusEvent, familyParkEvent, windowThresholdEvent } from "../../worker/webhooks/sources.ts";
+import {
+  accountStatusEvent,
+  familyParkEvent,
+  lowBalanceEvent,
+  windowThresholdEvent,
+} from "../../worker/webhooks/sources.ts";
 import {
   type AccountHealth,
   type AccountStatus,
@@ -23,7 +28,7 @@ import {
   newerWindows,
 } from "./health.ts";
 import { type AcquireRequest, type Candidate, choose, eligible } from "./selection.ts";
-import { costToday, dayOf, type StopReason, stopOf } from "./stops.ts";
+import { balanceLeft, costToday, dayOf, type StopReason, stopOf } from "./stops.ts";
 
 export type { AcquireRequest };
 
@@ -100,6 +105,8 @@ export interface AccountState {
   familyParks: { family: string; until: number }[];
   /** What it has served today (TIMEZONE_OFFSET_HOURS day), USD: counted for a daily cost quota. */
   costTodayUsd: number;
+  /** What is left of the balance the operator set, drawn down by what it served; null: none kept. */
+  balanceLeftUsd: number | null;
   /** Why an otherwise healthy account is not scheduled, by its own options (null: it is). */
   stopped: { reason: StopReason; until: number | null } | null;
 }
@@ -246,11 +253,41 @@ export class AccountPool extends DurableObject<Env> {
         const kept = health.cost?.day === day ? health.cost.microUsd : 0;
         // A report from yesterday arriving after midnight does not count toward today.
         if (day >= (health.cost?.day ?? "")) health.cost = { day, microUsd: kept + report.costMicroUsd };
+        this.drawBalance(report, health);
       }
       this.health.set(report.accountId, health);
       this.announceStop(report.accountId, before, health, now);
+      this.announceLowBalance(report.accountId, before, health);
     }
     this.changed();
+  }
+
+  /** Draws the account's balance down by a cost it served after the balance was set. */
+  private drawBalance(report: AccountReport, health: AccountHealth): void {
+    const account = this.accounts.find((a) => a.id === report.accountId);
+    const since = account?.balanceSetAt;
+    if (!account || account.balanceUsd === null || !since || report.at < Date.parse(since)) return;
+    const kept = health.spent?.since === since ? health.spent.microUsd : 0;
+    health.spent = { since, microUsd: kept + (report.costMicroUsd ?? 0) };
+  }
+
+  /** What is left of the balance fell below the operator's threshold with this report: one event. */
+  private announceLowBalance(accountId: string, before: AccountHealth, after: AccountHealth): void {
+    const account = this.accounts.find((a) => a.id === accountId);
+    if (!account || account.balanceAlertUsd <= 0) return;
+    const was = balanceLeft(account, before);
+    const is = balanceLeft(account, after);
+    if (was === null || is === null || was < account.balanceAlertUsd || is >= account.balanceAlertUsd) return;
+    log("warn", "account balance low", { accountId, balanceLeftUsd: is });
+    void notify(this.env, {
+      event: lowBalanceEvent({
+        accountId,
+        accountName: account.name,
+        platform: account.platform,
+        balanceLeftUsd: is,
+        thresholdUsd: account.balanceAlertUsd,
+      }),
+    });
   }
 
   /** The account's own 5-hour threshold was crossed by this reading: one webhook event per window. */
@@ -321,12 +358,17 @@ export class AccountPool extends DurableObject<Env> {
     return true;
   }
 
-  /** An admin changed an account or a group: reload them now, and clear a manual reset's health. */
-  async refresh(resetAccountId?: string): Promise<void> {
+  /**
+   * An admin changed an account or a group: reload them now, and clear a manual reset's health.
+   * `platform` names the pool for an object that has not scheduled since it started (it has its
+   * health back from storage, not its accounts).
+   */
+  async refresh(resetAccountId?: string, platform?: PoolName): Promise<void> {
+    this.platform ??= platform;
     if (resetAccountId) {
       // A reset clears parks and errors; the readings (windows, today's cost) stay true.
-      const { lastUsedAt, windows, cost } = this.healthOf(resetAccountId);
-      this.health.set(resetAccountId, { ...healthy(), lastUsedAt, windows, cost });
+      const { lastUsedAt, windows, cost, spent } = this.healthOf(resetAccountId);
+      this.health.set(resetAccountId, { ...healthy(), lastUsedAt, windows, cost, spent });
     }
     if (this.platform) await this.loadAccounts(this.platform);
     this.changed();
@@ -400,7 +442,9 @@ export class AccountPool extends DurableObject<Env> {
     return record;
   }
 
-  async status(): Promise<AccountState[]> {
+  /** Every account's state; `platform` loads the accounts of an object that has not scheduled yet. */
+  async status(platform?: PoolName): Promise<AccountState[]> {
+    if (platform) await this.ensureAccounts(platform);
     const now = Date.now();
     this.reclaimExpired(now);
     const counts = this.leaseCounts();
@@ -421,6 +465,7 @@ export class AccountPool extends DurableObject<Env> {
           .filter(([, until]) => until > now)
           .map(([family, until]) => ({ family, until })),
         costTodayUsd: costToday(health.cost, today) / 1_000_000,
+        balanceLeftUsd: record ? balanceLeft(record, health) : null,
         stopped: record ? stopOf(record, health, now, this.offsetHours) : null,
       };
     });

@@ -7,7 +7,7 @@ import type { AccountHealth, DailyCost } from "./health.ts";
 
 const FIVE_HOURS_MS = 5 * 3_600_000;
 
-export type StopReason = "window" | "daily-cost" | "expired";
+export type StopReason = "window" | "daily-cost" | "expired" | "balance";
 
 export interface Stop {
   reason: StopReason;
@@ -28,6 +28,13 @@ export function costToday(cost: DailyCost | undefined, today: string): number {
   return cost && cost.day === today ? cost.microUsd : 0;
 }
 
+/** What is left of the account's balance (USD); null when it keeps none. */
+export function balanceLeft(record: AccountRecord, health: AccountHealth): number | null {
+  if (record.balanceUsd === null) return null;
+  const spent = health.spent && health.spent.since === record.balanceSetAt ? health.spent.microUsd : 0;
+  return record.balanceUsd - spent / 1_000_000;
+}
+
 export function stopOf(
   record: AccountRecord,
   health: AccountHealth,
@@ -36,6 +43,8 @@ export function stopOf(
 ): Stop | null {
   const ends = record.subscriptionExpiresAt ? Date.parse(record.subscriptionExpiresAt) : Number.NaN;
   if (ends <= now) return { reason: "expired", until: null };
+  if (record.stopAtZeroBalance && (balanceLeft(record, health) ?? 1) <= 0)
+    return { reason: "balance", until: null };
   const fiveHour = health.windows?.fiveHour;
   if (record.stopAt5hPercent > 0 && fiveHour && fiveHour.utilization * 100 >= record.stopAt5hPercent) {
     // A window whose reset has passed is a new window: the reading no longer holds. A reading

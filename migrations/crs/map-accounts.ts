@@ -514,6 +514,11 @@ function missingSettings(
     ["updatedAt", ["updatedAt", "createdAt"]],
     // Never in the original: what an admin sets here stays.
     ["allowOtherClients", []],
+    // The original reads balances off the providers, never keeping one: what an admin set stays.
+    ["balanceUsd", []],
+    ["balanceSetAt", []],
+    ["balanceAlertUsd", []],
+    ["stopAtZeroBalance", []],
     ["stopAt5hPercent", type === "claude-oauth" ? ["autoStopOnWarning"] : []],
     ["dailyCostLimitUsd", ["dailyQuota"]],
     ["subscriptionExpiresAt", ["subscriptionExpiresAt"]],
@@ -642,6 +647,10 @@ export function mapAccount(
       concurrencyLimit,
       models,
       ...options,
+      balanceUsd: null,
+      balanceSetAt: null,
+      balanceAlertUsd: 0,
+      stopAtZeroBalance: false,
       ...(mergedSettings ? { settings: mergedSettings } : {}),
       createdAt: createdAt ?? EPOCH,
       updatedAt: isoTime(f.updatedAt) ?? createdAt ?? EPOCH,

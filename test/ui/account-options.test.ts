@@ -33,6 +33,7 @@ const health = (changes: Partial<AccountHealth> = {}): AccountHealth => ({
   windows: null,
   familyParks: [],
   costTodayUsd: 0,
+  balanceLeftUsd: null,
   stopped: null,
   ...changes,
 });
@@ -53,6 +54,10 @@ const stored = (changes: Partial<Account> = {}): Account => ({
   stopAt5hPercent: 0,
   dailyCostLimitUsd: 0,
   subscriptionExpiresAt: null,
+  balanceUsd: null,
+  balanceSetAt: null,
+  balanceAlertUsd: 0,
+  stopAtZeroBalance: false,
   proxy: null,
   createdAt: "2026-01-01T00:00:00Z",
   updatedAt: "2026-01-01T00:00:00Z",
@@ -123,6 +128,23 @@ describe("the account form's options", () => {
       stopAt5hPercent: 0,
       dailyCostLimitUsd: 0,
       subscriptionExpiresAt: null,
+      balanceUsd: null,
+      balanceAlertUsd: 0,
+      stopAtZeroBalance: false,
+    });
+  });
+
+  it("sends a balance only when one is typed, and its alert and stop", () => {
+    const kept = settingsBody({
+      ...named,
+      balanceUsd: "42.5",
+      balanceAlertUsd: "5",
+      stopAtZeroBalance: true,
+    });
+    expect(kept).toMatchObject({ balanceUsd: 42.5, balanceAlertUsd: 5, stopAtZeroBalance: true });
+    expect(validateSettings({ ...named, balanceUsd: "lots", balanceAlertUsd: "-1" })).toMatchObject({
+      balanceUsd: "validate.range",
+      balanceAlertUsd: "validate.nonNegative",
     });
   });
 

@@ -134,6 +134,7 @@ describe("account health in the list", () => {
       windows: null,
       familyParks: [],
       costTodayUsd: 0,
+      balanceLeftUsd: null,
       stopped: null,
     });
   });
@@ -159,6 +160,7 @@ describe("accountHealth", () => {
       },
       familyParks: [{ family: "sonnet", until: Date.parse("2026-12-10T00:00:00Z") }],
       costTodayUsd: 3.25,
+      balanceLeftUsd: 12.5,
       stopped: { reason: "window", until: Date.parse("2026-12-07T12:00:00Z") },
     });
     expect(health).toEqual({
@@ -173,6 +175,7 @@ describe("accountHealth", () => {
       },
       familyParks: [{ family: "sonnet", until: "2026-12-10T00:00:00.000Z" }],
       costTodayUsd: 3.25,
+      balanceLeftUsd: 12.5,
       stopped: { reason: "window", until: "2026-12-07T12:00:00.000Z" },
     });
     expect(accountHealth(undefined).stopped).toBeNull();

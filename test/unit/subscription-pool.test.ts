@@ -248,3 +248,21 @@ describe("AccountPool Durable Object", () => {
     });
   });
 });
+
+describe("an AccountPool that has not scheduled since it started", () => {
+  const { keyspace } = services(testEnv);
+
+  beforeEach(async () => {
+    await keyspace.redis.flushall();
+  });
+
+  it("loads its accounts for status and refresh, so the admin sees their stops", async () => {
+    await keyspace.putAccount(account("ended", { subscriptionExpiresAt: "2026-01-01T00:00:00Z" }));
+    const fresh = testEnv.ACCOUNT_POOL.getByName(`claude-fresh-${crypto.randomUUID()}`);
+    const states = await fresh.status("claude");
+    expect(states.find((s) => s.accountId === "ended")?.stopped).toEqual({ reason: "expired", until: null });
+    const other = testEnv.ACCOUNT_POOL.getByName(`claude-fresh-${crypto.randomUUID()}`);
+    await other.refresh(undefined, "claude");
+    expect((await other.status()).find((s) => s.accountId === "ended")?.stopped?.reason).toBe("expired");
+  });
+});

@@ -228,3 +228,61 @@ describe("webhook events of subscription accounts", () => {
     expect(thresholds).toHaveLength(1);
   });
 });
+
+describe("an account's balance, through the relay", () => {
+  it("draws down by what the account serves, alerts below the threshold once, and stops at zero", async () => {
+    const sink = `balance-${crypto.randomUUID()}`;
+    await admin(token, "PUT", "/webhooks", {
+      targets: [
+        {
+          id: "ops",
+          type: "custom",
+          url: `${upstreamUrl}/__webhook/${sink}`,
+          events: ["account.balance_low"],
+        },
+      ],
+      maxRetries: 3,
+      retryDelayMs: 100,
+    });
+    const prepaid = await createConsoleAccount(token, "ok", {
+      priority: 1,
+      balanceUsd: 0.0005,
+      balanceAlertUsd: 0.0004,
+      stopAtZeroBalance: true,
+    });
+    await createConsoleAccount(token, "ok", { priority: 9 });
+    const key = await createKey(token);
+    const before = await healthOf(prepaid);
+    expect(before?.balanceLeftUsd).toBeCloseTo(0.0005, 6);
+    // Each answer costs more than the threshold's margin: the first crosses it, later ones spend it.
+    for (let i = 0; i < 8; i++) {
+      const response = await messages(key.secret, {
+        metadata: { user_id: `b${i}` },
+        model: "claude-opus-4-1",
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const spent = await waitFor(
+      () => healthOf(prepaid),
+      (h) => h?.stopped?.reason === "balance",
+      5_000,
+    );
+    expect(spent?.balanceLeftUsd ?? 1).toBeLessThanOrEqual(0);
+    expect(spent?.stopped).toEqual({ reason: "balance", until: null });
+    const sunk = await waitFor(
+      async () => (await (await fetch(`${upstreamUrl}/__webhook/${sink}`)).json()) as { received: unknown[] },
+      (s) => s.received.length >= 1,
+    );
+    expect(sunk.received).toHaveLength(1);
+
+    // The form sending back the same figure changes nothing; a new figure restarts the drawdown.
+    const same = await admin(token, "PATCH", `/accounts/${prepaid}`, { balanceUsd: 0.0005 });
+    expect(same.status).toBe(200);
+    expect((await healthOf(prepaid))?.stopped?.reason).toBe("balance");
+    await admin(token, "PATCH", `/accounts/${prepaid}`, { balanceUsd: 10 });
+    const topped = await healthOf(prepaid);
+    expect(topped?.balanceLeftUsd).toBe(10);
+    expect(topped?.stopped).toBeNull();
+  });
+});

@@ -30,6 +30,7 @@ const untouched = {
   windows: null,
   familyParks: [],
   costTodayUsd: 0,
+  balanceLeftUsd: null,
   stopped: null,
 };
 
@@ -43,6 +44,7 @@ export function accountHealth(state: AccountState | undefined) {
     windows: state.windows ? windowsView(state.windows) : null,
     familyParks: state.familyParks.map((park) => ({ family: park.family, until: iso(park.until) })),
     costTodayUsd: state.costTodayUsd,
+    balanceLeftUsd: state.balanceLeftUsd,
     stopped: state.stopped ? { reason: state.stopped.reason, until: isoOrNull(state.stopped.until) } : null,
   };
 }

@@ -100,6 +100,9 @@ export interface AccountSettings {
   stopAt5hPercent?: number;
   dailyCostLimitUsd?: number;
   subscriptionExpiresAt?: string | null;
+  balanceUsd?: number | null;
+  balanceAlertUsd?: number;
+  stopAtZeroBalance?: boolean;
   /** An egress proxy URL (worker/proxy/), sealed on the record; null or "": none. */
   proxy?: string | null;
   /** Claude Console, OpenAI and Gemini accounts: stored in `settings` (relay/model-mapping.ts). */
@@ -141,6 +144,10 @@ export async function addAccount(
     stopAt5hPercent: settings.stopAt5hPercent ?? 0,
     dailyCostLimitUsd: settings.dailyCostLimitUsd ?? 0,
     subscriptionExpiresAt: settings.subscriptionExpiresAt ?? null,
+    balanceUsd: settings.balanceUsd ?? null,
+    balanceSetAt: settings.balanceUsd === undefined || settings.balanceUsd === null ? null : now,
+    balanceAlertUsd: settings.balanceAlertUsd ?? 0,
+    stopAtZeroBalance: settings.stopAtZeroBalance ?? false,
     ...(typeSettings ? { settings: typeSettings } : {}),
     credentials: await sealCredentials(env, credentials),
     ...(settings.proxy ? { proxy: await sealAccountProxy(env, settings.proxy) } : {}),
@@ -161,7 +168,7 @@ export function registerAccounts(app: AdminApp) {
     const s = services(c.env);
     const records = await s.keyspace.listAccounts();
     const pools = [...new Set(records.map(poolNameOf))];
-    const states = (await Promise.all(pools.map((p) => poolOf(c.env, s, p).status()))).flat();
+    const states = (await Promise.all(pools.map((p) => poolOf(c.env, s, p).status(p)))).flat();
     const stateOf = new Map(states.map((state) => [state.accountId, state]));
     const accounts = records.map((record) => ({
       ...accountView(record),
@@ -192,9 +199,15 @@ export function registerAccounts(app: AdminApp) {
     if (apiKey && !accountKind(record.type).takesApiKey) {
       throw new RelayError("invalid_request", "apiKey: this account signs in with OAuth, not an API key");
     }
+    const now = new Date().toISOString();
     const updated: AccountRecord = {
       ...record,
       ...changes,
+      // A new balance (a figure read off the provider's console) starts its drawdown afresh from
+      // now; the form sending back the stored one changes nothing.
+      ...(changes.balanceUsd !== undefined && changes.balanceUsd !== record.balanceUsd
+        ? { balanceSetAt: changes.balanceUsd === null ? null : now }
+        : {}),
       ...(settings ? { settings: mergedSettings(record, settings) } : {}),
       credentials: apiKey ? await sealCredentials(c.env, { apiKey }) : record.credentials,
       proxy: proxy === undefined ? record.proxy : proxy ? await sealAccountProxy(c.env, proxy) : undefined,

@@ -92,6 +92,17 @@ const accountSettings = {
       'An egress proxy for this account\'s upstream calls: socks5://user:pass@host:port, http://user:pass@host:port (CONNECT) or https://… (CONNECT over TLS to the proxy; http upstreams only). Stored encrypted; shown back as type, host and port only. null or "" removes it',
     example: "socks5://user:pass@203.0.113.7:1080",
   }),
+  balanceUsd: z.number().min(-1_000_000).max(1_000_000_000).nullable().optional().openapi({
+    description:
+      "What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance",
+  }),
+  balanceAlertUsd: z.number().min(0).max(1_000_000_000).optional().openapi({
+    description:
+      "A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none",
+  }),
+  stopAtZeroBalance: z.boolean().optional().openapi({
+    description: "Stop scheduling the account once nothing is left of its balance (default false)",
+  }),
   subscriptionExpiresAt: isoDate.nullable().optional().openapi({
     description:
       "When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends",
@@ -184,16 +195,23 @@ export const accountHealthSchema = z
       description:
         "Model families (opus, sonnet, haiku…) refused by the upstream's rate limit until `until`, while the account serves the others",
     }),
+    balanceLeftUsd: z.number().nullable().openapi({
+      description:
+        "What is left of the balance the operator set (balanceUsd), less the cost the account served since; null: it keeps no balance",
+    }),
     costTodayUsd: z.number().openapi({
       description:
         "What the account has served today (TIMEZONE_OFFSET_HOURS day), USD, for its daily cost limit",
     }),
     stopped: z
-      .object({ reason: z.enum(["window", "daily-cost", "expired"]), until: z.string().nullable() })
+      .object({
+        reason: z.enum(["window", "daily-cost", "expired", "balance"]),
+        until: z.string().nullable(),
+      })
       .nullable()
       .openapi({
         description:
-          "Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended (until: when it resumes, null: not by itself); null: it is scheduled",
+          "Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended, its balance spent with stopAtZeroBalance (until: when it resumes, null: not by itself); null: it is scheduled",
       }),
   })
   .openapi("AccountHealth");

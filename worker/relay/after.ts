@@ -104,6 +104,11 @@ function releaseAccount(request: AdmittedRequest, release: AccountRelease | unde
   );
 }
 
+/** The account whose answer ended the request, when one answered with its lease still held. */
+function servedBy(end: Ended) {
+  return end.release && "acquired" in end.release ? end.release.acquired.account : undefined;
+}
+
 /** Prices the request's usage and settles it with the key's gate; returns the cost (micro-USD). */
 function settleUsage(request: AdmittedRequest, end: Ended): number {
   const { provider, requestId, waitUntil } = request;
@@ -123,6 +128,8 @@ function settleUsage(request: AdmittedRequest, end: Ended): number {
         accountId: end.accountId,
         model,
         platform: provider.platform,
+        // Bedrock's spend counts toward the key's bedrock caps as well as its claude ones.
+        ...(servedBy(end)?.type === "bedrock" ? { costPlatform: "bedrock" as const } : {}),
         status: end.status,
         startedAt: request.startedAt,
         durationMs: Date.now() - request.startedAt,

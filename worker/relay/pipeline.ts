@@ -81,6 +81,8 @@ export async function relay<T>(c: RouteContext, options: RelayOptions<T>): Promi
       {
         model: target.model,
         platform: provider.platform,
+        // Azure OpenAI's own pool: its cost caps are the key's azure-openai ones.
+        pool: provider.pool,
         clients: identifyClients(url.pathname, c.req.header("user-agent") ?? "", c.req.raw.headers),
         counted: options.meter,
       },

@@ -130,7 +130,8 @@ export async function acquireAccount(
       if (result.lease) await pool.release(result.lease.id, result.account.id, { kind: "client-error" });
     },
     async reportCost(costMicroUsd) {
-      if (result.account.dailyCostLimitUsd <= 0 || costMicroUsd <= 0) return;
+      const counted = result.account.dailyCostLimitUsd > 0 || result.account.balanceUsd !== null;
+      if (!counted || costMicroUsd <= 0) return;
       await outbox.add({ accountId: result.account.id, costMicroUsd, at: Date.now() });
     },
     async refreshCredentials() {
@@ -170,7 +171,7 @@ export async function accountsChanged(
   platform: PoolName,
   resetAccountId?: string,
 ) {
-  await poolOf(env, services, platform).refresh(resetAccountId);
+  await poolOf(env, services, platform).refresh(resetAccountId, platform);
 }
 
 export async function accountCredentials(services: Services, account: AccountRecord): Promise<unknown> {

@@ -115,7 +115,7 @@ export async function renderMetrics(env: Env, s: Services): Promise<string> {
   const states = await Promise.all(
     pools.map(async (pool) => {
       try {
-        return await poolOf(env, s, pool).status();
+        return await poolOf(env, s, pool).status(pool);
       } catch {
         return [] as AccountState[];
       }

@@ -111,3 +111,27 @@ export function windowThresholdEvent(
     now,
   );
 }
+
+/** What is left of an account's balance fell below the operator's threshold. */
+export function lowBalanceEvent(
+  low: {
+    accountId: string;
+    accountName?: string;
+    platform?: string;
+    balanceLeftUsd: number;
+    thresholdUsd: number;
+  },
+  now = Date.now(),
+): RelayEvent {
+  return newEvent(
+    "account.balance_low",
+    {
+      accountId: low.accountId,
+      accountName: low.accountName,
+      platform: low.platform,
+      status: "balance low",
+      reason: `$${low.balanceLeftUsd.toFixed(2)} left (alert below $${low.thresholdUsd.toFixed(2)})`,
+    },
+    now,
+  );
+}

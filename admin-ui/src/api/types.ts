@@ -127,6 +127,7 @@ export const WEBHOOK_EVENTS = everyOf<WebhookEvent>()([
   "account.recovered",
   "account.blocked",
   "account.window_threshold",
+  "account.balance_low",
   "key.quota_reached",
   "key.expiring",
   "test",

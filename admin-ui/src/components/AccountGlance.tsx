@@ -64,6 +64,14 @@ export function AccountGlance(props: { account: AccountWithHealth }) {
           format={formatCost}
         />
       </Show>
+      <Show when={health().balanceLeftUsd !== null}>
+        <div
+          class={`small ${(health().balanceLeftUsd ?? 0) <= 0 ? "bad" : "muted"}`}
+          data-testid="balance-left"
+        >
+          {t("windows.balanceLeft", { amount: formatCost(health().balanceLeftUsd ?? 0) })}
+        </div>
+      </Show>
       <Show when={ends()}>
         {(at) => (
           <div class="muted small" data-testid="subscription-ends">

@@ -236,6 +236,12 @@ export const en = {
     "Not scheduled once it has served this much today, the relay's day (0 = no quota)",
   "accounts.subscriptionExpiresAt": "Subscription ends",
   "accounts.subscriptionExpiresHint": "Not scheduled from then on ({zone}); empty = never",
+  "accounts.balanceUsd": "Balance (USD)",
+  "accounts.balanceHint":
+    "What is left on the account now, as its provider shows it: drawn down by what it serves from now on; a new figure restarts the count; empty = none kept",
+  "accounts.balanceAlertUsd": "Low-balance alert below (USD)",
+  "accounts.balanceAlertHint": "A webhook event when what is left falls below this (0 = none)",
+  "accounts.stopAtZeroBalance": "Stop scheduling when the balance is spent",
   "accounts.modelMapping": "Model mapping",
   "accounts.modelMappingHint":
     "One per line: client-model=upstream-model, for this account only; models not listed are sent as named",
@@ -251,6 +257,8 @@ export const en = {
   "windows.stoppedWindow": "Stopped: 5-hour window at its limit",
   "windows.stoppedDailyCost": "Stopped: daily cost quota spent",
   "windows.stoppedExpired": "Stopped: subscription ended",
+  "windows.stoppedBalance": "Stopped: balance spent",
+  "windows.balanceLeft": "Balance left {amount}",
   "windows.resumes": "resumes {time}",
   "windows.subscriptionEnds": "Subscription ends {time}",
   "validate.date": "A date and time",

@@ -56,9 +56,10 @@ export const STOP_LABEL: Record<NonNullable<AccountHealth["stopped"]>["reason"],
   window: "windows.stoppedWindow",
   "daily-cost": "windows.stoppedDailyCost",
   expired: "windows.stoppedExpired",
+  balance: "windows.stoppedBalance",
 };
 
-/** Whether the windows column has anything to show: a subscription, parks, a quota, an end date. */
+/** Whether the windows column has anything to show: a subscription, parks, a quota, a balance, an end date. */
 export function hasGlance(
   account: { type: string; dailyCostLimitUsd: number; subscriptionExpiresAt: string | null },
   health: AccountHealth,
@@ -70,6 +71,7 @@ export function hasGlance(
     liveParks(health.familyParks, now).length > 0 ||
     account.dailyCostLimitUsd > 0 ||
     health.costTodayUsd > 0 ||
+    health.balanceLeftUsd !== null ||
     account.subscriptionExpiresAt !== null
   );
 }

@@ -39,8 +39,16 @@ export interface SettingsForm {
   dailyCostLimitUsd: string;
   /** An <input type="datetime-local"> value in the browser's zone; empty = never ends. */
   subscriptionExpiresAt: string;
+  /** USD left on the account as last set; empty = no balance kept. */
+  balanceUsd: string;
+  /** USD; empty or 0 = no low-balance event. */
+  balanceAlertUsd: string;
+  stopAtZeroBalance: boolean;
 }
-export type SettingsField = Exclude<keyof SettingsForm, "schedulable" | "shared" | "allowOtherClients">;
+export type SettingsField = Exclude<
+  keyof SettingsForm,
+  "schedulable" | "shared" | "allowOtherClients" | "stopAtZeroBalance"
+>;
 
 export function emptySettings(): SettingsForm {
   return {
@@ -56,6 +64,9 @@ export function emptySettings(): SettingsForm {
     stopAt5hPercent: "",
     dailyCostLimitUsd: "",
     subscriptionExpiresAt: "",
+    balanceUsd: "",
+    balanceAlertUsd: "",
+    stopAtZeroBalance: false,
   };
 }
 
@@ -73,11 +84,14 @@ export function settingsFrom(account: Account): SettingsForm {
     stopAt5hPercent: account.stopAt5hPercent ? String(account.stopAt5hPercent) : "",
     dailyCostLimitUsd: account.dailyCostLimitUsd ? String(account.dailyCostLimitUsd) : "",
     subscriptionExpiresAt: account.subscriptionExpiresAt ? toLocalInput(account.subscriptionExpiresAt) : "",
+    balanceUsd: account.balanceUsd === null ? "" : String(account.balanceUsd),
+    balanceAlertUsd: account.balanceAlertUsd ? String(account.balanceAlertUsd) : "",
+    stopAtZeroBalance: account.stopAtZeroBalance === true,
   };
 }
 
 export function validateSettings(form: SettingsForm): Partial<Record<SettingsField, MessageKey>> {
-  const { schedulable: _s, shared: _shared, allowOtherClients: _o, ...values } = form;
+  const { schedulable: _s, shared: _shared, allowOtherClients: _o, stopAtZeroBalance: _z, ...values } = form;
   return validate(values, {
     name: [required, maxLength(200)],
     description: [maxLength(2000)],
@@ -87,6 +101,8 @@ export function validateSettings(form: SettingsForm): Partial<Record<SettingsFie
     stopAt5hPercent: [nonNegative, (v) => (num(v) > 100 ? "validate.range" : null)],
     dailyCostLimitUsd: [nonNegative, (v) => (num(v) > 1_000_000 ? "validate.range" : null)],
     subscriptionExpiresAt: [(v) => (v.trim() !== "" && Number.isNaN(Date.parse(v)) ? "validate.date" : null)],
+    balanceUsd: [(v) => (v.trim() !== "" && !Number.isFinite(Number(v)) ? "validate.range" : null)],
+    balanceAlertUsd: [nonNegative],
   });
 }
 
@@ -110,6 +126,9 @@ export function settingsBody(form: SettingsForm): Required<Omit<AccountSettings,
     subscriptionExpiresAt: form.subscriptionExpiresAt.trim()
       ? new Date(form.subscriptionExpiresAt).toISOString()
       : null,
+    balanceUsd: form.balanceUsd.trim() === "" ? null : Number(form.balanceUsd),
+    balanceAlertUsd: num(form.balanceAlertUsd),
+    stopAtZeroBalance: form.stopAtZeroBalance,
   };
 }
 

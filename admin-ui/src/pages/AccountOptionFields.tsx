@@ -56,6 +56,27 @@ export function AccountOptionFields(props: {
           type="datetime-local"
           {...bind("subscriptionExpiresAt")}
         />
+        <TextField
+          label={t("accounts.balanceUsd")}
+          hint={t("accounts.balanceHint")}
+          inputmode="decimal"
+          {...bind("balanceUsd")}
+        />
+        <TextField
+          label={t("accounts.balanceAlertUsd")}
+          hint={t("accounts.balanceAlertHint")}
+          inputmode="decimal"
+          placeholder="0"
+          {...bind("balanceAlertUsd")}
+        />
+        <div class="field">
+          <CheckField
+            label={t("accounts.stopAtZeroBalance")}
+            name="stopAtZeroBalance"
+            checked={props.form.stopAtZeroBalance}
+            onChange={(on) => props.onChange({ ...props.form, stopAtZeroBalance: on })}
+          />
+        </div>
       </div>
     </fieldset>
   );

@@ -77,6 +77,16 @@ export const accountRecordSchema = z.object({
   stopAt5hPercent: z.number().min(0).max(100).default(0),
   /** Not scheduled once it has served this much (USD) today (TIMEZONE_OFFSET_HOURS day); 0 = no quota. */
   dailyCostLimitUsd: z.number().min(0).default(0),
+  /**
+   * What was left on the account (prepaid credit, USD) at balanceSetAt, as the operator last set
+   * it; the pool draws it down by the cost the account serves. null: no balance is kept.
+   */
+  balanceUsd: z.number().nullable().default(null),
+  balanceSetAt: isoDate.nullable().default(null),
+  /** A webhook event when what is left falls below this (USD); 0 = none. */
+  balanceAlertUsd: z.number().min(0).default(0),
+  /** Not scheduled once nothing is left of its balance. */
+  stopAtZeroBalance: z.boolean().default(false),
   /** Not scheduled from this time on (the account's subscription ends); null = never. */
   subscriptionExpiresAt: isoDate.nullable().default(null),
   /** Sealed credential envelope (keyspace/crypto.ts), never the secret itself. */

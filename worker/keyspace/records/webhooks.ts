@@ -10,6 +10,7 @@ export const WEBHOOK_EVENTS = [
   "account.error",
   "account.blocked",
   "account.window_threshold",
+  "account.balance_low",
   "account.recovered",
   "key.quota_reached",
   "key.expiring",
