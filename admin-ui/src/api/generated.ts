@@ -1887,12 +1887,14 @@ export interface components {
         family: string;
         until: string;
       }[];
+      /** @description What is left of the balance the operator set (balanceUsd), less the cost the account served since; null: it keeps no balance */
+      balanceLeftUsd: number | null;
       /** @description What the account has served today (TIMEZONE_OFFSET_HOURS day), USD, for its daily cost limit */
       costTodayUsd: number;
-      /** @description Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended (until: when it resumes, null: not by itself); null: it is scheduled */
+      /** @description Why an otherwise healthy account is not scheduled by its own options: its 5-hour window above stopAt5hPercent, its daily cost limit spent, its subscription ended, its balance spent with stopAtZeroBalance (until: when it resumes, null: not by itself); null: it is scheduled */
       stopped: {
         /** @enum {string} */
-        reason: "window" | "daily-cost" | "expired";
+        reason: "window" | "daily-cost" | "expired" | "balance";
         until: string | null;
       } | null;
     };
@@ -1951,6 +1953,17 @@ export interface components {
       stopAt5hPercent: number;
       /** @default 0 */
       dailyCostLimitUsd: number;
+      /** @default null */
+      balanceUsd: number | null;
+      /**
+       * Format: date-time
+       * @default null
+       */
+      balanceSetAt: string | null;
+      /** @default 0 */
+      balanceAlertUsd: number;
+      /** @default false */
+      stopAtZeroBalance: boolean;
       /**
        * Format: date-time
        * @default null
@@ -1999,6 +2012,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2036,6 +2055,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2081,6 +2106,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2111,6 +2142,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2144,6 +2181,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2181,6 +2224,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2222,6 +2271,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2264,6 +2319,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2301,6 +2362,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2340,6 +2407,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2413,6 +2486,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2446,6 +2525,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2479,6 +2564,12 @@ export interface components {
        * @example socks5://user:pass@203.0.113.7:1080
        */
       proxy?: string | null;
+      /** @description What is left on the account now (prepaid credit, USD), as read off the provider's console: the relay draws it down by the cost the account serves from now on; setting a different figure restarts the count from then; null (default) keeps no balance */
+      balanceUsd?: number | null;
+      /** @description A webhook event (account.balance_low) when what is left falls below this (USD); 0 (default) none */
+      balanceAlertUsd?: number;
+      /** @description Stop scheduling the account once nothing is left of its balance (default false) */
+      stopAtZeroBalance?: boolean;
       /**
        * Format: date-time
        * @description When the account's subscription ends (ISO 8601 with offset): it is not scheduled from then on; null (default) never ends
@@ -2816,6 +2907,7 @@ export interface components {
         | "account.error"
         | "account.blocked"
         | "account.window_threshold"
+        | "account.balance_low"
         | "account.recovered"
         | "key.quota_reached"
         | "key.expiring"
