@@ -263,8 +263,13 @@ export async function startSocks5Proxy(options: ProxyOptions): Promise<LocalProx
 /** Accepts connections and never says a word: a proxy that does not answer. */
 export async function startSilentProxy(options: { port?: number } = {}): Promise<LocalProxy> {
   let stats = newStats();
-  const server = createServer(() => {
+  const server = createServer((socket) => {
     stats.tunnels++;
+    stats.open++;
+    stats.maxOpen = Math.max(stats.maxOpen, stats.open);
+    socket.on("close", () => stats.open--);
+    // Reads (and drops) what comes, so that the client's close is seen.
+    socket.resume();
   });
   const sockets = tracked(server);
   const port = await listen(server, options.port);

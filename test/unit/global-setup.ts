@@ -30,12 +30,16 @@ export default async function setup() {
   const ports = await unitProxyPorts();
   const connectProxy = await startConnectProxy({ ...testProxyCredentials, port: ports.connect });
   const socks5Proxy = await startSocks5Proxy({ ...testProxyCredentials, port: ports.socks5 });
+  const silentProxy = await startSilentProxy({ port: ports.silent });
   const proxies = [
     connectProxy,
     socks5Proxy,
-    await startSilentProxy({ port: ports.silent }),
+    silentProxy,
     await startTlsFront({ targetPort: upstream.port, port: ports.tlsUpstream }),
-    await startProxyStatsServer({ connect: connectProxy, socks5: socks5Proxy }, ports.stats),
+    await startProxyStatsServer(
+      { connect: connectProxy, socks5: socks5Proxy, silent: silentProxy },
+      ports.stats,
+    ),
   ];
   return async () => {
     for (const proxy of proxies) await proxy.close();

@@ -31,7 +31,7 @@ const proxies = env as unknown as Record<
   string
 >;
 const PROXIES = { connect: proxies.TEST_CONNECT_PROXY_URL, socks5: proxies.TEST_SOCKS5_PROXY_URL } as const;
-type ProxyName = keyof typeof PROXIES;
+type ProxyName = keyof typeof PROXIES | "silent";
 
 interface ProxyStats {
   tunnels: number;
@@ -106,6 +106,7 @@ describe("accounts that name a proxy", () => {
     token = await freshKeyspace();
     await resetProxy("connect");
     await resetProxy("socks5");
+    await resetProxy("silent");
   });
 
   for (const name of ["connect", "socks5"] as const) {
@@ -265,7 +266,13 @@ describe("accounts that name a proxy", () => {
     }
     // Three server errors within five minutes park it, as an unreachable upstream would be.
     expect((await listAccounts(token)).find((a) => a.id === silent)?.health.status).toBe("error");
-  });
+    // No connection to the silent proxy is left open.
+    const stats = await waitFor(
+      () => proxyStats("silent"),
+      (s) => s.open === 0,
+    );
+    expect(stats).toMatchObject({ tunnels: 3, open: 0 });
+  }, 20_000);
 
   it("tests the connection through the proxy, naming a proxy's failure", async () => {
     const good = await createConsoleAccount(token, "ok", { proxy: PROXIES.socks5 });

@@ -67,7 +67,12 @@ function deadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error, signa
 }
 
 /** Opens the tunnel: TCP (TLS for an https:// proxy) to the proxy, then its handshake. */
-async function openTunnel(proxy: ProxyConfig, target: Target, upgradeLater: boolean): Promise<Channel> {
+async function openTunnel(
+  proxy: ProxyConfig,
+  target: Target,
+  upgradeLater: boolean,
+  opened: (socket: Socket) => void,
+): Promise<Channel> {
   const { connect } = await socketsModule();
   let socket: Socket;
   try {
@@ -80,6 +85,7 @@ async function openTunnel(proxy: ProxyConfig, target: Target, upgradeLater: bool
     );
     // A connection that drops is seen by the reads and writes; this promise's rejection is not news.
     socket.closed.catch(() => {});
+    opened(socket);
     await socket.opened;
   } catch (error) {
     throw new ProxyError(
@@ -129,20 +135,17 @@ export async function proxiedFetch(
   const bytes = await requestBytes(request, url);
   const target = targetOf(url);
   const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS;
-  const opening = openTunnel(proxy, target, secure);
+  let pending: Socket | undefined;
   let open = await deadline(
-    opening,
+    openTunnel(proxy, target, secure, (socket) => {
+      pending = socket;
+    }),
     handshakeMs,
     () => new ProxyError("timeout", proxy, `did not complete its handshake within ${handshakeMs / 1000} s`),
     signal,
   ).catch((error) => {
-    // A tunnel that opens after all is not left behind.
-    opening
-      .then(
-        (late) => late.socket.close(),
-        () => {},
-      )
-      .catch(() => {});
+    // A handshake still waiting on the proxy is not left behind: its reads end with the socket.
+    pending?.close().catch(() => {});
     throw error;
   });
   const close = () => {
