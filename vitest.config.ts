@@ -45,6 +45,7 @@ export default defineConfig({
           TEST_SILENT_PROXY_URL: `socks5://127.0.0.1:${proxyPorts.silent}`,
           TEST_TLS_UPSTREAM_URL: `https://upstream.test:${proxyPorts.tlsUpstream}`,
           TEST_PROXY_STATS_URL: `http://127.0.0.1:${proxyPorts.stats}`,
+          TEST_HTTPS_PROXY_URL: `https://${proxyAuth}@127.0.0.1:${proxyPorts.httpsProxy}`,
           // A slow token endpoint, so parallel requests really overlap a refresh.
           CLAUDE_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,
           GEMINI_OAUTH_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/s/slow-200/v1/oauth/token`,

@@ -292,11 +292,20 @@ export interface TlsFront {
   close(): Promise<void>;
 }
 
-/** TLS on `port` (test certificate), each connection relayed in clear to 127.0.0.1:`targetPort`. */
-export async function startTlsFront(options: { targetPort: number; port?: number }): Promise<TlsFront> {
+/**
+ * TLS on `port`, each connection relayed in clear to 127.0.0.1:`targetPort`. Its certificate
+ * (the test CA's) names `upstream.test` (an upstream reached through a proxy), or with
+ * `certificate: "proxy"` 127.0.0.1 (an https:// proxy in front of a CONNECT proxy).
+ */
+export async function startTlsFront(options: {
+  targetPort: number;
+  port?: number;
+  certificate?: "upstream" | "proxy";
+}): Promise<TlsFront> {
+  const name = options.certificate ?? "upstream";
   const server = createTlsServer({
-    key: readFileSync(new URL("upstream.key", TLS_DIR)),
-    cert: readFileSync(new URL("upstream.pem", TLS_DIR)),
+    key: readFileSync(new URL(`${name}.key`, TLS_DIR)),
+    cert: readFileSync(new URL(`${name}.pem`, TLS_DIR)),
   });
   const sockets = new Set<Socket>();
   server.on("secureConnection", (client) => {

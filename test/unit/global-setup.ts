@@ -36,6 +36,8 @@ export default async function setup() {
     socks5Proxy,
     silentProxy,
     await startTlsFront({ targetPort: upstream.port, port: ports.tlsUpstream }),
+    // An https:// proxy: TLS (certificate for 127.0.0.1) before the CONNECT proxy.
+    await startTlsFront({ targetPort: connectProxy.port, port: ports.httpsProxy, certificate: "proxy" }),
     await startProxyStatsServer(
       { connect: connectProxy, socks5: socks5Proxy, silent: silentProxy },
       ports.stats,

@@ -27,7 +27,8 @@ const proxies = env as unknown as Record<
   | "TEST_SOCKS5_PROXY_URL"
   | "TEST_SILENT_PROXY_URL"
   | "TEST_TLS_UPSTREAM_URL"
-  | "TEST_PROXY_STATS_URL",
+  | "TEST_PROXY_STATS_URL"
+  | "TEST_HTTPS_PROXY_URL",
   string
 >;
 const PROXIES = { connect: proxies.TEST_CONNECT_PROXY_URL, socks5: proxies.TEST_SOCKS5_PROXY_URL } as const;
@@ -89,6 +90,17 @@ describe("proxiedFetch: TLS to the upstream inside the tunnel", () => {
       await expect(proxiedFetch(new Request(`${wrongName}/__stats`), proxy)).rejects.toThrow();
     });
   }
+
+  it("reaches an http upstream through an https:// proxy (TLS to the proxy, its certificate checked)", async () => {
+    await resetProxy("connect");
+    const proxy = parseProxyUrl(proxies.TEST_HTTPS_PROXY_URL);
+    expect(proxy.type).toBe("https");
+    const response = await proxiedFetch(new Request(`${upstreamUrl}/__stats`), proxy);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveProperty("requests");
+    // The CONNECT proxy behind the TLS front carried it.
+    expect((await proxyStats("connect")).tunnels).toBe(1);
+  });
 
   it("refuses an https:// proxy for an https upstream, saying why (one TLS layer per connection)", async () => {
     const proxy = { ...parseProxyUrl(PROXIES.connect), type: "https" as const };

@@ -39,6 +39,7 @@ export const unitProxyPorts = async () => ({
   silent: await fixedPort("EDGE_RELAY_UNIT_SILENT_PROXY_PORT"),
   tlsUpstream: await fixedPort("EDGE_RELAY_UNIT_TLS_UPSTREAM_PORT"),
   stats: await fixedPort("EDGE_RELAY_UNIT_PROXY_STATS_PORT"),
+  httpsProxy: await fixedPort("EDGE_RELAY_UNIT_HTTPS_PROXY_PORT"),
 });
 
 /**
