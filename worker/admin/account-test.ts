@@ -1,12 +1,16 @@
 // "Test connection" for an account, like the original's test endpoints: one tiny real request
 // through the account's own provider (a 1-token message), answering ok / status / latency and
-// the upstream's error message. The account's health is not touched, and no secret is echoed.
+// the upstream's error message. The account's model mapping applies, as to a request. The admin's
+// test leaves the account's health alone; a scheduled one (worker/account-tests/) tells the pool
+// its verdict. No secret is echoed.
 import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
+import type { AccountOutcome } from "../providers/provider.ts";
 import { fetchThroughAccountProxy } from "../proxy/account.ts";
+import { mapModel } from "../relay/model-mapping.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam } from "./schemas.ts";
@@ -21,6 +25,8 @@ export const accountTestResultSchema = z
     status: z.number().int(),
     latencyMs: z.number(),
     model: z.string(),
+    /** The name the account's model mapping sent the model upstream under, when another. */
+    upstreamModel: z.string().optional(),
     message: z.string().optional(),
   })
   .openapi("AccountTestResult");
@@ -68,7 +74,18 @@ function upstreamMessage(text: string): string {
   return text;
 }
 
+/** A test's result, and what the answer says about the account (as a request's would). */
+export interface AccountProbe {
+  result: AccountTestResult;
+  /** Absent when the pool has heard already (a failed credential refresh parks the account itself). */
+  outcome?: AccountOutcome;
+}
+
 export async function testAccount(env: Env, account: AccountRecord): Promise<AccountTestResult> {
+  return (await probeAccount(env, account)).result;
+}
+
+export async function probeAccount(env: Env, account: AccountRecord): Promise<AccountProbe> {
   const s = services(env);
   const kind = accountKind(account.type);
   const { provider } = kind;
@@ -78,23 +95,21 @@ export async function testAccount(env: Env, account: AccountRecord): Promise<Acc
   if (kind.refresh?.due(current, credentials, Date.now())) {
     const renewed = await poolOf(env, s, account.platform).refreshCredentials(account.id);
     if (!renewed.ok)
-      return { ok: false, status: 401, latencyMs: 0, model, message: scrub(renewed.message, credentials) };
+      return {
+        result: { ok: false, status: 401, latencyMs: 0, model, message: scrub(renewed.message, credentials) },
+      };
     current = renewed.account;
     credentials = await accountCredentials(s, current);
   }
-  const call = kind.testCall(model);
   const client = new Request("https://relay.invalid/", {
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
   });
+  const call = mapModel({ ...kind.testCall(model), request: client }, current);
+  const mapped = call.model !== model ? { upstreamModel: call.model } : {};
   const started = Date.now();
   try {
-    const upstream = await provider.buildRequest(
-      { ...call, request: client },
-      current,
-      credentials,
-      s.config,
-    );
+    const upstream = await provider.buildRequest(call, current, credentials, s.config);
     // Through the account's egress proxy when it names one, as the relay sends (worker/proxy/).
     const raw = current.proxy
       ? await fetchThroughAccountProxy(
@@ -107,20 +122,38 @@ export async function testAccount(env: Env, account: AccountRecord): Promise<Acc
         )
       : await fetch(upstream, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     // Bedrock's errors read like Anthropic's once adapted.
-    const response = provider.adaptAnswer?.(raw, { ...call, request: client }, current)?.response ?? raw;
+    const response = provider.adaptAnswer?.(raw, call, current)?.response ?? raw;
     const text = await response.text();
     const latencyMs = Date.now() - started;
-    if (response.ok) return { ok: true, status: response.status, latencyMs, model };
+    // The verdict on the model the client would have named, as the relay reads it (forward.ts).
+    const outcome = provider.outcome(response, model, current, response.ok ? undefined : text);
+    if (response.ok)
+      return { result: { ok: true, status: response.status, latencyMs, model, ...mapped }, outcome };
     const message = scrub(upstreamMessage(text), credentials).slice(0, MESSAGE_MAX);
-    return { ok: false, status: response.status, latencyMs, model, message: message || response.statusText };
+    return {
+      result: {
+        ok: false,
+        status: response.status,
+        latencyMs,
+        model,
+        ...mapped,
+        message: message || response.statusText,
+      },
+      outcome,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return {
-      ok: false,
-      status: 0,
-      latencyMs: Date.now() - started,
-      model,
-      message: scrub(message, credentials),
+      result: {
+        ok: false,
+        status: 0,
+        latencyMs: Date.now() - started,
+        model,
+        ...mapped,
+        message: scrub(message, credentials),
+      },
+      // Unreachable (or no answer in time): what the relay counts against the account.
+      outcome: { kind: "server-error" },
     };
   }
 }
