@@ -15,11 +15,12 @@ interface __BaseEnv_Env {
 	KEY_GATE: DurableObjectNamespace<import("./worker/index").KeyGate>;
 	ACCOUNT_POOL: DurableObjectNamespace<import("./worker/index").AccountPool>;
 	NOTIFIER: DurableObjectNamespace<import("./worker/index").Notifier>;
+	BILLING_OUTBOX: DurableObjectNamespace<import("./worker/index").BillingOutbox>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "KeyGate" | "AccountPool" | "Notifier";
+		durableNamespaces: "KeyGate" | "AccountPool" | "Notifier" | "BillingOutbox";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

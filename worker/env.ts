@@ -2,11 +2,13 @@
 // and a log line naming it (and GET /health says which), not an undefined deep in a request.
 import { z } from "zod";
 import type { AccountPool } from "../durable-objects/account-pool/index.ts";
+import type { BillingOutbox } from "../durable-objects/billing-outbox/index.ts";
 import type { KeyGate } from "../durable-objects/key-gate/index.ts";
 import type { Notifier } from "../durable-objects/notifier/index.ts";
 import { RelayError } from "./http/errors.ts";
 import { log } from "./http/log.ts";
 import { importSealingKey, isSealingKeySecret, type SealingKey } from "./keyspace/crypto.ts";
+import type { BillingEvent } from "./keyspace/records/billing.ts";
 import { Keyspace } from "./keyspace/store.ts";
 
 export interface Env {
@@ -14,6 +16,10 @@ export interface Env {
   ACCOUNT_POOL: DurableObjectNamespace<AccountPool>;
   /** Webhook delivery (one object): events queued durably, sent by its alarm with retries. */
   NOTIFIER: DurableObjectNamespace<Notifier>;
+  /** Billing events to the HTTP sink (one object): batches stored, POSTed by its alarm with retries. */
+  BILLING_OUTBOX: DurableObjectNamespace<BillingOutbox>;
+  /** Optional Queue producer: when bound, billing events go here (at least once) instead of HTTP. */
+  BILLING_QUEUE?: Queue<BillingEvent>;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   KEY_HASH_SECRET: string;

@@ -23,6 +23,7 @@ import { HOUSEKEEPING_CRON, warnExpiringKeys } from "./webhooks/housekeeping.ts"
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
 export { Notifier } from "../durable-objects/notifier/index.ts";
+export { BillingOutbox } from "../durable-objects/billing-outbox/index.ts";
 
 const DASHBOARD_HEADERS = dashboardSecurityHeaders();
 

@@ -800,9 +800,11 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
   }
 
   /**
-   * A webhook receiver for the Notifier's tests: `POST /__webhook/<sink>[/fail-<n>][/hold-<ms>]`
+   * A webhook receiver for the Notifier's tests: `POST /__webhook/<sink>[/fail-<n>][/hold-<ms>][/drop-half]`
    * answers 500 to the sink's first n requests, waits ms before answering, and records every
    * request; `GET /__webhook/<sink>` returns what it got. /__reset empties every sink.
+   * `drop-half` drops every other request (the 1st, 3rd, 5th…) before it is recorded with a 500,
+   * so half the first deliveries are lost and must be retried.
    */
   async function handleWebhook(
     req: IncomingMessage,
@@ -823,6 +825,8 @@ export function startFakeUpstream(options: { port?: number; host?: string } = {}
       if (!(await wait(holdMs, controller.signal))) return;
     }
     if (sink.attempts <= failFirst) return sendJson(res, 500, { error: `failing attempt ${sink.attempts}` });
+    if (options.includes("drop-half") && sink.attempts % 2 === 1)
+      return sendJson(res, 500, { error: `dropped attempt ${sink.attempts}` });
     const parsed = parseJson(raw);
     sink.received.push({
       path: `${url.pathname}${url.search}`,

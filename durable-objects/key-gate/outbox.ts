@@ -104,6 +104,8 @@ export class UsageOutbox {
     usage: Pick<UsageStore, "applyBatch">,
     offsetHours: number,
     now: number,
+    /** Runs in the step that confirms the batch (its writes are stored with the confirmation). */
+    onApplied?: (records: UsageRecord[]) => void,
   ): Promise<number | undefined> {
     const sql = this.storage.sql;
     // A batch that was claimed but not confirmed (a crash mid-flush) is resent under its own id.
@@ -130,10 +132,11 @@ export class UsageOutbox {
       )
       .toArray();
     if (rows.length === 0) return undefined;
+    const records = rows.map((row) => JSON.parse(row.record) as UsageRecord);
     try {
       await usage.applyBatch(
         batch,
-        rows.map((row) => JSON.parse(row.record) as UsageRecord),
+        records,
         offsetHours,
         { at: now, lagMs: now - Math.min(...rows.map((row) => row.stored_at)) },
       );
@@ -144,7 +147,10 @@ export class UsageOutbox {
     }
     this.failures = 0;
     this.lastFlushAt = now;
-    sql.exec("UPDATE usage_outbox SET batch = ?, record = '' WHERE batch = ?", DONE, batch);
+    this.storage.transactionSync(() => {
+      onApplied?.(records);
+      sql.exec("UPDATE usage_outbox SET batch = ?, record = '' WHERE batch = ?", DONE, batch);
+    });
     sql.exec("DELETE FROM usage_outbox WHERE batch = ? AND stored_at < ?", DONE, now - REMEMBER_MS);
     // More than a batch waiting: go on at once; otherwise the next flush gathers a second's worth.
     const more = sql

@@ -7,6 +7,7 @@ import { createAdminApp } from "./app.ts";
 import { registerAuth } from "./auth.ts";
 import { registerAzureDroidAccounts } from "./azure-droid-accounts.ts";
 import { registerBedrockAccounts } from "./bedrock-accounts.ts";
+import { registerBilling } from "./billing.ts";
 import { PUBLIC_BRANDING_PATH, registerBranding } from "./branding.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
 import { uiCors } from "./cors.ts";
@@ -57,6 +58,7 @@ registerPricing(adminApp);
 registerUsers(adminApp);
 registerWebhooks(adminApp);
 registerBranding(adminApp);
+registerBilling(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "adminJwt", {
   type: "http",

@@ -59,6 +59,8 @@ export const keys = {
   requestLog: () => `${PREFIX}:request-log`,
   /** One account's failed requests (ZSET like the request log, fewer kept). */
   accountErrors: (accountId: string) => `${PREFIX}:request-log:account-errors:${accountId}`,
+  /** Where billing events go when no Queue is bound: URL, signing secret, batch size. */
+  billingSettings: () => `${PREFIX}:settings:billing`,
   /** How long and how many entries the request log keeps (read by the flush's script itself). */
   requestLogSettings: () => `${PREFIX}:settings:request-log`,
   /** Ids that have usage, per owner kind (keys, accounts, models): for dashboards and top lists. */

@@ -1,6 +1,7 @@
 // The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
+import { BillingStore } from "./billing-store.ts";
 import { microOf } from "../usage/money.ts";
 import { hashFields, parseQuietly, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
@@ -62,6 +63,7 @@ export class Keyspace {
   readonly usage: UsageStore;
   readonly metrics: MetricsStore;
   readonly requestLog: RequestLogStore;
+  readonly billing: BillingStore;
 
   /** The Worker's keyspace (tests and Node tools pass a client of their own to the constructor). */
   static connect(config: KeyspaceConfig): Keyspace {
@@ -78,6 +80,7 @@ export class Keyspace {
     this.usage = new UsageStore(redis);
     this.metrics = new MetricsStore(redis);
     this.requestLog = new RequestLogStore(redis);
+    this.billing = new BillingStore(redis);
   }
 
   /** Whether the keyspace answers (PING). */

@@ -70,16 +70,198 @@ export interface paths {
       };
     };
   };
-  "/keys": {
-    /** List relay keys */
+  "/keys/batch": {
+    /** Create up to 500 keys from one template; their secrets are in this answer once and never again */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyBatchCreate"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          content: {
+            "application/json": {
+              keys: components["schemas"]["CreatedRelayKey"][];
+            };
+          };
+        };
+      };
+    };
+  };
+  "/keys/batch-edit": {
+    /** Enable or disable keys, merge limits into them, add or remove tags */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyBatchEdit"];
+        };
+      };
+      responses: {
+        /** @description Changed */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeyBatchResult"];
+          };
+        };
+      };
+    };
+  };
+  "/keys/batch-delete": {
+    /** Delete keys: they stop authenticating at once and can be restored for the retention period */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyBatchDelete"];
+        };
+      };
+      responses: {
+        /** @description Deleted */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeyBatchResult"];
+          };
+        };
+      };
+    };
+  };
+  "/keys/batch-restore": {
+    /** Restore deleted keys as they were */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyBatchRestore"];
+        };
+      };
+      responses: {
+        /** @description Restored */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeyBatchResult"];
+          };
+        };
+      };
+    };
+  };
+  "/keys/{id}/restore": {
+    /** Restore a deleted key as it was (its secret authenticates again) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Key */
+        200: {
+          content: {
+            "application/json": {
+              key: components["schemas"]["RelayKey"];
+            };
+          };
+        };
+        /** @description No such deleted key */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/keys/tags/rename": {
+    /** Rename a tag on every key (deleted ones too) */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyTagRename"];
+        };
+      };
+      responses: {
+        /** @description Renamed */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeyBatchResult"];
+          };
+        };
+      };
+    };
+  };
+  "/keys/tags/delete": {
+    /** Remove a tag from every key (deleted ones too) */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeyTagDelete"];
+        };
+      };
+      responses: {
+        /** @description Removed */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeyBatchResult"];
+          };
+        };
+      };
+    };
+  };
+  "/key-settings": {
+    /** How long deleted keys can be restored */
     get: {
+      responses: {
+        /** @description Settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeySettings"];
+          };
+        };
+      };
+    };
+    put: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["KeySettings"];
+        };
+      };
+      responses: {
+        /** @description Settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["KeySettings"];
+          };
+        };
+      };
+    };
+  };
+  "/keys": {
+    /** List relay keys: every key, or (with `page`/`pageSize`) one page searched and sorted on the server */
+    get: {
+      parameters: {
+        query?: {
+          /** @description 1-based page; with `pageSize`, asks for the paged answer (without both, every key as before) */
+          page?: number;
+          /** @description Keys per page (default 50) */
+          pageSize?: number;
+          /** @description Search: part of the name, the start of the id, a tag or the owner's id (case-blind) */
+          q?: string;
+          /** @description Only keys with this tag */
+          tag?: string;
+          /** @description Only keys of this owner (user id) */
+          owner?: string;
+          /** @description `all` (default) lists every key not deleted; `deleted` only the deleted ones */
+          status?: "all" | "active" | "disabled" | "expired" | "deleted";
+          /** @description Default createdAt */
+          sort?: "createdAt" | "name" | "status" | "lastUsed" | "costToday" | "costTotal";
+          /** @description Default desc */
+          order?: "asc" | "desc";
+        };
+      };
       responses: {
         /** @description Keys */
         200: {
           content: {
-            "application/json": {
-              keys: components["schemas"]["RelayKey"][];
-            };
+            "application/json": components["schemas"]["KeyList"];
           };
         };
       };
@@ -125,8 +307,12 @@ export interface paths {
         };
       };
     };
+    /** Delete a key: it stops authenticating at once and can be restored (POST /keys/{id}/restore) for the retention period, then the housekeeping cron purges it; `?purge=true` deletes it for good now */
     delete: {
       parameters: {
+        query?: {
+          purge?: "true" | "false";
+        };
         path: {
           id: string;
         };
@@ -138,6 +324,8 @@ export interface paths {
             "application/json": {
               /** @enum {boolean} */
               deleted: true;
+              /** @description Null when purged */
+              restorableUntil: string | null;
             };
           };
         };
@@ -1495,6 +1683,67 @@ export interface paths {
       };
     };
   };
+  "/settings/billing": {
+    /** The billing events' HTTP sink (the secret shown only as set / not set) */
+    get: {
+      responses: {
+        /** @description Billing settings */
+        200: {
+          content: {
+            "application/json": components["schemas"]["BillingSettings"];
+          };
+        };
+      };
+    };
+    /** Change the HTTP sink of billing events (fields left out keep their value) */
+    put: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["BillingSettingsInput"];
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": components["schemas"]["BillingSettings"];
+          };
+        };
+        /** @description Invalid */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/billing/test": {
+    /** POST an empty signed batch (events: []) to the sink's URL now, once */
+    post: {
+      responses: {
+        /** @description How the sink answered */
+        200: {
+          content: {
+            "application/json": components["schemas"]["BillingTestResult"];
+          };
+        };
+      };
+    };
+  };
+  "/billing/status": {
+    /** Delivery status: events waiting, delivered, and the last attempts */
+    get: {
+      responses: {
+        /** @description Delivery status */
+        200: {
+          content: {
+            "application/json": components["schemas"]["BillingStatus"];
+          };
+        };
+      };
+    };
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -1530,6 +1779,11 @@ export interface components {
         total: number;
         active: number;
       };
+    };
+    CreatedRelayKey: {
+      key: components["schemas"]["RelayKey"];
+      /** @description The relay key; shown only once */
+      secret: string;
     };
     RelayKey: {
       id: string;
@@ -1625,6 +1879,8 @@ export interface components {
       boundAccounts: {
         [key: string]: string;
       };
+      /** Format: date-time */
+      deletedAt?: string;
       /** @description Set by the CRS import: the daily, weekly and total cost the original had counted against the key's limits, µUSD; counted by the key's gate once per importId */
       carriedSpend?: {
         importId: string;
@@ -1637,11 +1893,11 @@ export interface components {
         totalCostMicroUsd: number;
       };
     };
-    CreatedRelayKey: {
-      key: components["schemas"]["RelayKey"];
-      /** @description The relay key; shown only once */
-      secret: string;
+    KeyBatchCreate: {
+      count: number;
+      template: components["schemas"]["NewRelayKey"];
     };
+    /** @description Every key's fields; each is named `<name>-<n>` (n from 1, zero-padded) */
     NewRelayKey: {
       name: string;
       description?: string;
@@ -1697,6 +1953,89 @@ export interface components {
       boundAccounts?: {
         [key: string]: string;
       };
+    };
+    KeyBatchResult: {
+      /** @description Ids of the keys changed */
+      changed: string[];
+      /** @description Ids not found (or deleted, for a change) */
+      missing: string[];
+    };
+    KeyBatchEdit: {
+      ids: string[];
+      isActive?: boolean;
+      /** @description Merged into each key's limits */
+      limits?: {
+        tokenLimit?: number;
+        concurrencyLimit?: number;
+        concurrencyQueueSeconds?: number;
+        rateLimitWindowMinutes?: number;
+        rateLimitRequests?: number;
+        rateLimitCost?: number;
+        dailyCostLimit?: number;
+        totalCostLimit?: number;
+        weeklyCostLimit?: number;
+        weeklyResetDay?: number;
+        weeklyResetHour?: number;
+        restrictedModels?: string[];
+        allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
+        permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        platformLimits?: {
+          /** @enum {string} */
+          platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+        modelLimits?: {
+          model: string;
+          dailyCostLimit: number;
+          totalCostLimit: number;
+        }[];
+      };
+      addTags?: string[];
+      removeTags?: string[];
+    };
+    KeyBatchDelete: {
+      ids: string[];
+      /** @description Delete for good at once instead of keeping for restore */
+      purge?: boolean;
+    };
+    KeyBatchRestore: {
+      ids: string[];
+    };
+    KeyTagRename: {
+      from: string;
+      to: string;
+    };
+    KeyTagDelete: {
+      tag: string;
+    };
+    KeySettings: {
+      /** @description Days a deleted key can be restored before the housekeeping cron purges it */
+      retentionDays: number;
+    };
+    KeyList: {
+      /** @description Without `page`/`pageSize`: every key not deleted, as before. With them: one page of rows, each with its status, its cost today and in total (µUSD, as the usage flush wrote them, seconds behind) and its last request's time */
+      keys: (components["schemas"]["RelayKeyRow"] | components["schemas"]["RelayKey"])[];
+      /** @description Paged: how many keys match */
+      total?: number;
+      page?: number;
+      pageSize?: number;
+      /** @description Paged: every tag in use (deleted keys aside) and how many keys carry it */
+      tags?: {
+        tag: string;
+        keys: number;
+      }[];
+      /** @description Paged: how many keys wait in the deleted list */
+      deletedCount?: number;
+      /** @description Paged: days a deleted key can be restored */
+      retentionDays?: number;
+    };
+    RelayKeyRow: components["schemas"]["RelayKey"] & {
+      /** @enum {string} */
+      status: "active" | "disabled" | "expired" | "deleted";
+      costTodayMicroUsd: number;
+      costTotalMicroUsd: number;
+      lastUsedAt: string | null;
     };
     RelayKeyChanges: {
       name?: string;
@@ -2078,6 +2417,7 @@ export interface components {
       status: number;
       latencyMs: number;
       model: string;
+      upstreamModel?: string;
       message?: string;
     };
     OauthAuthorization: {
@@ -2973,6 +3313,60 @@ export interface components {
       siteName?: string;
       logoUrl?: string | "";
       notice?: string;
+    };
+    BillingSettings: {
+      enabled: boolean;
+      url: string | null;
+      secretSet: boolean;
+      batchSize: number;
+      timeoutMs: number;
+      updatedAt: string | null;
+      /**
+       * @description Where events go now: the bound Queue, the HTTP sink, or nowhere (no event is made)
+       * @enum {string}
+       */
+      sink: "queue" | "http" | "off";
+    };
+    BillingSettingsInput: {
+      enabled?: boolean;
+      /**
+       * Format: uri
+       * @description Where batches are POSTed; null removes it
+       */
+      url?: string | null;
+      /** @description HMAC-SHA256 signing secret; left out keeps the stored one, "" removes it */
+      secret?: string;
+      batchSize?: number;
+      timeoutMs?: number;
+    };
+    BillingTestResult: {
+      ok: boolean;
+      status: number | null;
+      error: string | null;
+      durationMs: number;
+    };
+    BillingStatus: {
+      /**
+       * @description Where events go now: the bound Queue, the HTTP sink, or nowhere (no event is made)
+       * @enum {string}
+       */
+      sink: "queue" | "http" | "off";
+      /** @description Events in the BillingOutbox not yet accepted by the sink */
+      pending: number;
+      oldestPendingAt: string | null;
+      delivered: number;
+      lastDeliveredAt: string | null;
+      /** @description The last POSTs, newest first */
+      attempts: components["schemas"]["BillingAttempt"][];
+    };
+    BillingAttempt: {
+      at: string;
+      batchId: string;
+      events: number;
+      ok: boolean;
+      status: number | null;
+      error: string | null;
+      durationMs: number;
     };
   };
   responses: never;
