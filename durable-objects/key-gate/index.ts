@@ -10,7 +10,6 @@ import { periodStamps } from "../../worker/usage/periods.ts";
 import { totalTokens } from "../../worker/usage/tokens.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
 import { quotaReached } from "../../worker/webhooks/sources.ts";
-import { BillingHandoff } from "./billing.ts";
 import { type Lease, LeaseTable } from "./leases.ts";
 import {
   type AdmitRequest,
@@ -29,9 +28,19 @@ import {
   withCarried,
 } from "./limits.ts";
 import { FLUSH_DELAY_MS as USAGE_FLUSH_DELAY_MS, UsageOutbox } from "./outbox.ts";
+import {
+  type BoosterPack,
+  drawFromPacks,
+  isCostQuota,
+  MAX_DRAWS,
+  overLimitPart,
+  type PackDraw,
+  packsLeft,
+  prunePacks,
+} from "./packs.ts";
 import { dayStart } from "./periods.ts";
 
-export type { AdmitRequest, Carried, Denial, Lease };
+export type { AdmitRequest, BoosterPack, Carried, Denial, Lease, PackDraw };
 
 /** A finished request as the relay settles it. */
 export type SettledUsage = UsageRecord & {
@@ -40,7 +49,20 @@ export type SettledUsage = UsageRecord & {
    * limits.ts costPlatformOf). Absent: its platform's only.
    */
   costPlatform?: CostPlatform;
+  /**
+   * The cost the key's limits, quotas and packs count: the real cost × the service rate of its
+   * platform or model × the key's multiplier (worker/pricing/rates.ts). Absent: the real cost.
+   */
+  ratedCostMicroUsd?: number;
 };
+
+/** A key's booster packs and their latest draws, newest draw first. */
+export interface PackState {
+  packs: BoosterPack[];
+  draws: PackDraw[];
+  /** What the unexpired packs have left, µUSD. */
+  leftMicroUsd: number;
+}
 
 export type AdmitResult =
   | {
@@ -92,6 +114,8 @@ interface StoredState {
   /** Whether spend was seeded from the keyspace's usage (keys that had usage before this gate). */
   seeded?: boolean;
   carried?: Carried | null;
+  packs?: BoosterPack[];
+  draws?: PackDraw[];
 }
 
 const STATE_KEY = "state";
@@ -113,14 +137,14 @@ export class KeyGate extends DurableObject<Env> {
   private window: RateWindow | null = null;
   private spend: Spend = emptySpend();
   private carried: Carried | null = null;
+  private packs: BoosterPack[] = [];
+  private draws: PackDraw[] = [];
   private leases: LeaseTable;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private alarmAt: number | undefined;
   private readonly leaseTtlMs: number;
   private readonly offsetHours: number;
   private readonly outbox: UsageOutbox;
-  /** Billing events of flushed usage, until the sink (Queue or BillingOutbox) has them. */
-  private readonly billing: BillingHandoff;
   /** Quota refusals already announced (`code@period`): one webhook event per quota and period. */
   private readonly quotaAnnounced = new Set<string>();
   private readonly bootedAt = Date.now();
@@ -131,7 +155,6 @@ export class KeyGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.outbox = new UsageOutbox(ctx.storage, ctx.id.toString());
-    this.billing = new BillingHandoff(ctx.storage, env);
     this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
     this.offsetHours = Number(env.TIMEZONE_OFFSET_HOURS ?? 8);
     this.leases = new LeaseTable(this.leaseTtlMs);
@@ -144,11 +167,12 @@ export class KeyGate extends DurableObject<Env> {
         this.leases = new LeaseTable(this.leaseTtlMs, stored.leases);
         this.seeded = stored.seeded === true;
         this.carried = stored.carried ?? null;
+        this.packs = stored.packs ?? [];
+        this.draws = stored.draws ?? [];
       }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
       // Usage stored before a restart is flushed even if no request comes again.
-      if (this.outbox.waiting > 0 || this.billing.waiting > 0)
-        this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
+      if (this.outbox.waiting > 0) this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
     });
   }
 
@@ -176,7 +200,7 @@ export class KeyGate extends DurableObject<Env> {
       };
       return { admitted: false, denial };
     }
-    const denial = checkLimits(current, this.window, this.limitSpend(), request, now);
+    const denial = this.refusal(current, request, now);
     if (denial) {
       if (denial.kind === "quota") this.announceQuota(current, denial);
       return { admitted: false, denial };
@@ -197,7 +221,7 @@ export class KeyGate extends DurableObject<Env> {
       // Time passed while waiting: the window or a quota may have filled meanwhile.
       now = Date.now();
       this.roll(current, now);
-      const late = checkLimits(current, this.window, this.limitSpend(), request, now);
+      const late = this.refusal(current, request, now);
       if (late) {
         this.leases.release(lease.id);
         return { admitted: false, denial: late };
@@ -240,7 +264,10 @@ export class KeyGate extends DurableObject<Env> {
     const now = Date.now();
     if (this.record) this.roll(this.record, now);
     const tokens = totalTokens(record.usage);
-    const cost = record.costMicroUsd;
+    // Limits, quotas and packs count the rated cost; the keyspace's usage keeps the real one.
+    const cost = record.ratedCostMicroUsd ?? record.costMicroUsd;
+    const platforms = costPlatformsOf(record.platform, record.costPlatform);
+    if (this.record && this.packs.length > 0) this.drawPacks(this.record, record, platforms, cost, now);
     // A request no upstream answered is no request of the key's: its admission is given back,
     // if the window it was counted in is still running (a later window never counted it).
     if (!counts(record) && this.window && this.window.start === settlement.windowStart) {
@@ -256,7 +283,7 @@ export class KeyGate extends DurableObject<Env> {
       this.spend.weekCostMicroUsd = addMicro(this.spend.weekCostMicroUsd, cost);
     this.spend.totalCostMicroUsd = addMicro(this.spend.totalCostMicroUsd, cost);
     this.spend.totalTokens += tokens;
-    tallyCost(this.spend, costPlatformsOf(record.platform, record.costPlatform), record.model, cost);
+    tallyCost(this.spend, platforms, record.model, cost);
     this.changed();
     await this.outbox.add(record);
     this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
@@ -286,6 +313,8 @@ export class KeyGate extends DurableObject<Env> {
     this.window = null;
     this.spend = emptySpend();
     this.carried = null;
+    this.packs = [];
+    this.draws = [];
     this.leases = new LeaseTable(this.leaseTtlMs);
     await this.ctx.storage.delete(STATE_KEY);
   }
@@ -296,15 +325,8 @@ export class KeyGate extends DurableObject<Env> {
     if (this.leases.reclaimExpired(now) > 0) this.changed();
     await this.flush();
     const { keyspace } = services(this.env);
-    // Billing events are made from the flushed records in the flush's confirming step, then handed on.
-    const ownerId = this.record?.ownerId ?? null;
-    const billed = this.outbox.waiting > 0 && (await this.billing.wanted(now));
-    const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now, (records) => {
-      if (billed) this.billing.capture(records, ownerId, now);
-    });
+    const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now);
     if (nextFlush !== undefined) this.scheduleAlarm(nextFlush);
-    const nextHandOff = await this.billing.handOff(Date.now());
-    if (nextHandOff !== undefined) this.scheduleAlarm(nextHandOff);
     this.ensureAlarm();
   }
 
@@ -324,6 +346,50 @@ export class KeyGate extends DurableObject<Env> {
       totalCostMicroUsd: seed.totalCostMicroUsd,
     };
     this.changed();
+  }
+
+  /**
+   * Adds a booster pack (an admin's grant or a redeemed quota card). Once per pack id: a retried
+   * grant (a card's redemption retried after a lost answer) adds nothing.
+   */
+  async grantPack(pack: BoosterPack): Promise<PackState> {
+    if (!this.packs.some((p) => p.id === pack.id)) {
+      this.packs = prunePacks([...this.packs, { ...pack, usedMicroUsd: 0 }], Date.now());
+      this.changed();
+      await this.flush();
+    }
+    return this.packState();
+  }
+
+  async packState(): Promise<PackState> {
+    return {
+      packs: this.packs,
+      draws: this.draws,
+      leftMicroUsd: packsLeft(this.packs, Date.now()),
+    };
+  }
+
+  /** The limits' refusal, unless it is a spent cost limit and a pack has something left. */
+  private refusal(record: RelayKeyRecord, request: AdmitRequest, now: number): Denial | null {
+    const denial = checkLimits(record, this.window, this.limitSpend(), request, now);
+    // Every check after the first cost limit is a cost limit too: a pack lifts them all at once.
+    if (denial && isCostQuota(denial) && packsLeft(this.packs, now) > 0) return null;
+    return denial;
+  }
+
+  /** The part of a settled request's cost beyond the key's limits is taken from its packs. */
+  private drawPacks(
+    record: RelayKeyRecord,
+    settled: SettledUsage,
+    platforms: CostPlatform[],
+    cost: number,
+    now: number,
+  ): void {
+    const over = overLimitPart(record, this.limitSpend(), settled.model, platforms, cost);
+    if (!(over > 0)) return;
+    const draws = drawFromPacks(this.packs, over, settled.requestId, now);
+    if (draws.length === 0) return;
+    this.draws = [...draws.reverse(), ...this.draws].slice(0, MAX_DRAWS);
   }
 
   /** What the limits are checked against: the gate's own counters plus what was carried over. */
@@ -460,6 +526,8 @@ export class KeyGate extends DurableObject<Env> {
       leases: this.leases.entries(),
       seeded: this.seeded,
       carried: this.carried,
+      packs: this.packs,
+      draws: this.draws,
     };
     await this.ctx.storage.put(STATE_KEY, state, { allowUnconfirmed: true });
   }
