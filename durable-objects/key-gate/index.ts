@@ -10,6 +10,7 @@ import { periodStamps } from "../../worker/usage/periods.ts";
 import { totalTokens } from "../../worker/usage/tokens.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
 import { quotaReached } from "../../worker/webhooks/sources.ts";
+import { BillingHandoff } from "./billing.ts";
 import { type Lease, LeaseTable } from "./leases.ts";
 import {
   type AdmitRequest,
@@ -145,6 +146,8 @@ export class KeyGate extends DurableObject<Env> {
   private readonly leaseTtlMs: number;
   private readonly offsetHours: number;
   private readonly outbox: UsageOutbox;
+  /** Billing events of flushed usage, until the sink (Queue or BillingOutbox) has them. */
+  private readonly billing: BillingHandoff;
   /** Quota refusals already announced (`code@period`): one webhook event per quota and period. */
   private readonly quotaAnnounced = new Set<string>();
   private readonly bootedAt = Date.now();
@@ -155,6 +158,7 @@ export class KeyGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.outbox = new UsageOutbox(ctx.storage, ctx.id.toString());
+    this.billing = new BillingHandoff(ctx.storage, env);
     this.leaseTtlMs = Number(env.LEASE_TTL_SECONDS ?? 300) * 1000;
     this.offsetHours = Number(env.TIMEZONE_OFFSET_HOURS ?? 8);
     this.leases = new LeaseTable(this.leaseTtlMs);
@@ -172,7 +176,8 @@ export class KeyGate extends DurableObject<Env> {
       }
       this.alarmAt = (await ctx.storage.getAlarm()) ?? undefined;
       // Usage stored before a restart is flushed even if no request comes again.
-      if (this.outbox.waiting > 0) this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
+      if (this.outbox.waiting > 0 || this.billing.waiting > 0)
+        this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
     });
   }
 
@@ -325,8 +330,15 @@ export class KeyGate extends DurableObject<Env> {
     if (this.leases.reclaimExpired(now) > 0) this.changed();
     await this.flush();
     const { keyspace } = services(this.env);
-    const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now);
+    // Billing events are made from the flushed records in the flush's confirming step, then handed on.
+    const ownerId = this.record?.ownerId ?? null;
+    const billed = this.outbox.waiting > 0 && (await this.billing.wanted(now));
+    const nextFlush = await this.outbox.flush(keyspace.usage, this.offsetHours, now, (records) => {
+      if (billed) this.billing.capture(records, ownerId, now);
+    });
     if (nextFlush !== undefined) this.scheduleAlarm(nextFlush);
+    const nextHandOff = await this.billing.handOff(Date.now());
+    if (nextHandOff !== undefined) this.scheduleAlarm(nextHandOff);
     this.ensureAlarm();
   }
 
