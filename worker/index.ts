@@ -18,6 +18,7 @@ import { openaiRoutes } from "./routes/openai.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { userPortal } from "./users/routes.ts";
 import { VERSION } from "./version.ts";
+import { purgeDeletedKeys } from "./admin/key-batch.ts";
 import { HOUSEKEEPING_CRON, warnExpiringKeys } from "./webhooks/housekeeping.ts";
 
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
@@ -106,6 +107,9 @@ async function scheduled(controller: ScheduledController, env: Env, ctx: Executi
   if (controller.cron === HOUSEKEEPING_CRON) {
     ctx.waitUntil(
       warnExpiringKeys(env).catch((error) => log("warn", "key-expiry pass failed", { error: String(error) })),
+    );
+    ctx.waitUntil(
+      purgeDeletedKeys(env).catch((error) => log("warn", "deleted-key purge failed", { error: String(error) })),
     );
     return;
   }

@@ -16,6 +16,17 @@ import { gateOf } from "../relay/gate.ts";
 import { periodStamps } from "../usage/periods.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { checkBindings } from "./groups.ts";
+import { purgeKeys, registerKeyBatch, softDeleteKeys } from "./key-batch.ts";
+import {
+  ACTIVITY_SORTS,
+  compareKeys,
+  isPaged,
+  KEY_STATUSES,
+  keyListQuery,
+  matchesSearch,
+  statusOf,
+  tagCounts,
+} from "./key-list.ts";
 import { createRelayKey } from "./relay-keys.ts";
 import { createdKey, createKeyBody, errorSchema, idParam, keyViewSchema, updateKeyBody } from "./schemas.ts";
 import { keyView } from "./views.ts";
@@ -29,6 +40,38 @@ const recentRequestView = recentRequestSchema.extend({}).openapi("RecentRequest"
 const countersSchema = z
   .object(Object.fromEntries(USAGE_FIELDS.map((f) => [f, z.number()])))
   .openapi("UsageCounters");
+
+const keyRowSchema = keyViewSchema
+  .extend({
+    status: z.enum(KEY_STATUSES),
+    costTodayMicroUsd: z.number(),
+    costTotalMicroUsd: z.number(),
+    lastUsedAt: z.string().nullable(),
+  })
+  .openapi("RelayKeyRow");
+const keyListSchema = z
+  .object({
+    keys: z.array(z.union([keyRowSchema, keyViewSchema])).openapi({
+      description:
+        "Without `page`/`pageSize`: every key not deleted, as before. With them: one page of rows, each with its status, its cost today and in total (µUSD, as the usage flush wrote them, seconds behind) and its last request's time",
+    }),
+    total: z.number().optional().openapi({ description: "Paged: how many keys match" }),
+    page: z.number().optional(),
+    pageSize: z.number().optional(),
+    tags: z
+      .array(z.object({ tag: z.string(), keys: z.number() }))
+      .optional()
+      .openapi({ description: "Paged: every tag in use (deleted keys aside) and how many keys carry it" }),
+    deletedCount: z
+      .number()
+      .optional()
+      .openapi({ description: "Paged: how many keys wait in the deleted list" }),
+    retentionDays: z
+      .number()
+      .optional()
+      .openapi({ description: "Paged: days a deleted key can be restored" }),
+  })
+  .openapi("KeyList");
 
 const capSpend = { dayCostMicroUsd: z.number(), totalCostMicroUsd: z.number() };
 const tallySchema = z.object({ dayCostMicroUsd: z.number(), totalCostMicroUsd: z.number() });
@@ -89,8 +132,10 @@ const routes = {
     path: "/keys",
     tags,
     security,
-    summary: "List relay keys",
-    responses: { 200: jsonContent(z.object({ keys: z.array(keyViewSchema) }), "Keys") },
+    summary:
+      "List relay keys: every key, or (with `page`/`pageSize`) one page searched and sorted on the server",
+    request: { query: keyListQuery },
+    responses: { 200: jsonContent(keyListSchema, "Keys") },
   }),
   create: createRoute({
     method: "post",
@@ -142,8 +187,22 @@ const routes = {
     path: "/keys/{id}",
     tags,
     security,
-    request: { params: idParam },
-    responses: { 200: jsonContent(z.object({ deleted: z.literal(true) }), "Deleted"), 404: notFound },
+    summary:
+      "Delete a key: it stops authenticating at once and can be restored (POST /keys/{id}/restore) for the retention period, then the housekeeping cron purges it; `?purge=true` deletes it for good now",
+    request: {
+      params: idParam,
+      query: z.object({ purge: z.enum(["true", "false"]).optional() }),
+    },
+    responses: {
+      200: jsonContent(
+        z.object({
+          deleted: z.literal(true),
+          restorableUntil: z.string().nullable().openapi({ description: "Null when purged" }),
+        }),
+        "Deleted",
+      ),
+      404: notFound,
+    },
   }),
   live: createRoute({
     method: "get",
@@ -178,9 +237,16 @@ const routes = {
   }),
 };
 
-async function mustGet(env: Parameters<typeof services>[0], id: string): Promise<RelayKeyRecord> {
+/** A deleted key is found only where `deleted` allows it: changing one needs a restore first. */
+async function mustGet(
+  env: Parameters<typeof services>[0],
+  id: string,
+  deleted: "refuse" | "allow" = "refuse",
+): Promise<RelayKeyRecord> {
   const record = await services(env).keyspace.getRelayKey(id);
   if (!record) throw new RelayError("not_found", `No relay key ${id}`);
+  if (record.deletedAt && deleted === "refuse")
+    throw new RelayError("not_found", `Relay key ${id} is deleted; restore it first`);
   return record;
 }
 
@@ -194,9 +260,60 @@ async function save(env: Parameters<typeof services>[0], record: RelayKeyRecord)
 }
 
 export function registerKeys(app: AdminApp) {
+  // Before the `{id}` routes, so their static paths are never read as an id.
+  registerKeyBatch(app);
+
   app.openapi(routes.list, async (c) => {
-    const records = await services(c.env).keyspace.listRelayKeys();
-    return c.json({ keys: records.map(keyView) }, 200);
+    const s = services(c.env);
+    const query = c.req.valid("query");
+    if (!isPaged(query)) {
+      const records = await s.keyspace.listRelayKeys();
+      return c.json({ keys: records.map(keyView) }, 200);
+    }
+    const now = Date.now();
+    const [live, deleted, retention] = await Promise.all([
+      s.keyspace.listRelayKeys(),
+      s.keyspace.relayKeys.listDeleted(),
+      s.keyspace.relayKeys.retention(),
+    ]);
+    const matching = [...live, ...deleted].filter((r) => matchesSearch(r, query, now));
+    const sort = query.sort ?? "createdAt";
+    const day = periodStamps(now, s.config.TIMEZONE_OFFSET_HOURS).daily;
+    // Usage is read for every match only when the order depends on it; otherwise for the page alone.
+    let activity = ACTIVITY_SORTS.has(sort)
+      ? await s.keyspace.relayKeys.activityOf(
+          matching.map((r) => r.id),
+          day,
+        )
+      : new Map();
+    const compare = compareKeys(sort, activity, now);
+    matching.sort(query.order === "asc" ? compare : (a, b) => compare(b, a));
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? 50;
+    const rows = matching.slice((page - 1) * pageSize, page * pageSize);
+    if (!ACTIVITY_SORTS.has(sort))
+      activity = await s.keyspace.relayKeys.activityOf(
+        rows.map((r) => r.id),
+        day,
+      );
+    return c.json(
+      {
+        keys: rows.map((record) => ({
+          ...keyView(record),
+          status: statusOf(record, now),
+          costTodayMicroUsd: activity.get(record.id)?.costTodayMicroUsd ?? 0,
+          costTotalMicroUsd: activity.get(record.id)?.costTotalMicroUsd ?? 0,
+          lastUsedAt: activity.get(record.id)?.lastUsedAt ?? null,
+        })),
+        total: matching.length,
+        page,
+        pageSize,
+        tags: tagCounts(live),
+        deletedCount: deleted.length,
+        retentionDays: retention.retentionDays,
+      },
+      200,
+    );
   });
 
   app.openapi(routes.create, async (c) => {
@@ -211,7 +328,7 @@ export function registerKeys(app: AdminApp) {
   });
 
   app.openapi(routes.get, async (c) =>
-    c.json({ key: keyView(await mustGet(c.env, c.req.valid("param").id)) }, 200),
+    c.json({ key: keyView(await mustGet(c.env, c.req.valid("param").id, "allow")) }, 200),
   );
 
   app.openapi(routes.update, async (c) => {
@@ -237,11 +354,16 @@ export function registerKeys(app: AdminApp) {
   }
 
   app.openapi(routes.remove, async (c) => {
-    const record = await mustGet(c.env, c.req.valid("param").id);
-    await services(c.env).keyspace.deleteRelayKey(record);
-    await forgetCachedKey(record.hash);
-    await gateOf(c.env, record.id).erase();
-    return c.json({ deleted: true as const }, 200);
+    const record = await mustGet(c.env, c.req.valid("param").id, "allow");
+    if (c.req.valid("query").purge === "true") {
+      await purgeKeys(c.env, [record]);
+      return c.json({ deleted: true as const, restorableUntil: null }, 200);
+    }
+    if (!record.deletedAt) await softDeleteKeys(c.env, [record]);
+    const { retentionDays } = await services(c.env).keyspace.relayKeys.retention();
+    const deletedAt = record.deletedAt ? Date.parse(record.deletedAt) : Date.now();
+    const restorableUntil = new Date(deletedAt + retentionDays * 86_400_000).toISOString();
+    return c.json({ deleted: true as const, restorableUntil }, 200);
   });
 
   app.openapi(routes.live, async (c) => {

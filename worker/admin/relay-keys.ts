@@ -23,6 +23,16 @@ export async function createRelayKey(
   hashSecret: string,
   input: NewRelayKey,
 ): Promise<{ record: RelayKeyRecord; key: string }> {
+  const created = await newRelayKey(hashSecret, input);
+  await keyspace.putRelayKey(created.record);
+  return created;
+}
+
+/** A new key and its record, not yet stored (batch creation stores many in one transaction). */
+export async function newRelayKey(
+  hashSecret: string,
+  input: NewRelayKey,
+): Promise<{ record: RelayKeyRecord; key: string }> {
   const key = generateRelayKey();
   const now = new Date().toISOString();
   const record: RelayKeyRecord = {
@@ -41,6 +51,5 @@ export async function createRelayKey(
     limits: keyLimitsSchema.parse(input.limits ?? {}),
     boundAccounts: input.boundAccounts ?? {},
   };
-  await keyspace.putRelayKey(record);
   return { record, key };
 }

@@ -19,6 +19,10 @@ export const keys = {
    * ENCRYPTION_KEY) → key id (HSET), until the key's first use moves it to `relayKeyByHash`.
    */
   legacyKeyByHash: () => `${PREFIX}:keys:legacy-by-hash`,
+  /** Soft-deleted keys (ZSET id → deletion time, ms): out of the index and the hash lookup until restored or purged. */
+  deletedRelayKeys: () => `${PREFIX}:keys:deleted`,
+  /** How long soft-deleted keys are kept (relay-key-store.ts). */
+  keySettings: () => `${PREFIX}:settings:keys`,
 
   /** Portal users (worker/users): record by id, name (lower case) → id (HSET), every id (SET). */
   user: (id: string) => `${PREFIX}:user:${id}`,

@@ -9,6 +9,7 @@ import { LegacyKeyStore } from "./legacy-key-store.ts";
 import { MetricsStore } from "./metrics-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
+import { RelayKeyStore } from "./relay-key-store.ts";
 import { type AccountGroupRecord, accountGroupRecordSchema } from "./records/account-groups.ts";
 import { type AccountRecord, type AccountType, accountRecordSchema } from "./records/accounts.ts";
 import { type AdminCredential, adminCredentialSchema } from "./records/admin.ts";
@@ -63,6 +64,8 @@ export class Keyspace {
   readonly usage: UsageStore;
   readonly metrics: MetricsStore;
   readonly requestLog: RequestLogStore;
+  /** Soft delete, restore, retention and per-key activity of relay keys (the Keys page). */
+  readonly relayKeys: RelayKeyStore;
   readonly billing: BillingStore;
 
   /** The Worker's keyspace (tests and Node tools pass a client of their own to the constructor). */
@@ -80,6 +83,7 @@ export class Keyspace {
     this.usage = new UsageStore(redis);
     this.metrics = new MetricsStore(redis);
     this.requestLog = new RequestLogStore(redis);
+    this.relayKeys = new RelayKeyStore(redis);
     this.billing = new BillingStore(redis);
   }
 
@@ -117,7 +121,9 @@ export class Keyspace {
     return parseRecord(relayKeyRecordSchema, await this.redis.get(keys.relayKey(id)), `key ${id}`);
   }
 
+  /** A soft-deleted record (`deletedAt`) is stored as it is, kept out of the lookup and the index. */
   async putRelayKey(record: RelayKeyRecord): Promise<void> {
+    if (record.deletedAt) return this.relayKeys.putMany([record]);
     const tx = this.redis.multi();
     tx.set(keys.relayKey(record.id), JSON.stringify(relayKeyRecordSchema.parse(record)));
     tx.hset(keys.relayKeyByHash(), { [record.hash]: record.id });
@@ -130,6 +136,7 @@ export class Keyspace {
     tx.del(keys.relayKey(record.id));
     tx.hdel(keys.relayKeyByHash(), record.hash);
     tx.srem(keys.relayKeyIndex(), record.id);
+    tx.zrem(keys.deletedRelayKeys(), record.id);
     await tx.exec();
   }
 

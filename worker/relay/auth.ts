@@ -156,7 +156,8 @@ export async function authenticate(
       cache.set(hash, { record, freshUntil: Date.now() + services.config.KEY_CACHE_SECONDS * 1000 });
   }
   // The lookup is by hash; the comparison is repeated in constant time as defence in depth.
-  if (!record || !timingSafeEqual(record.hash, hash))
+  // A deleted key is out of the lookup already; `deletedAt` also stops a copy read before it went.
+  if (!record || record.deletedAt || !timingSafeEqual(record.hash, hash))
     throw new RelayError("authentication", "Invalid API key");
   if (!record.isActive) throw new RelayError("authentication", "API key is disabled");
   // Set on the key itself when its user is disabled (worker/users): no extra lookup here.

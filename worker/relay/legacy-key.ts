@@ -77,7 +77,8 @@ export async function findLegacyKey(
   const id = await store.findId(crsHash);
   if (id === null) return null;
   const stored = await store.read(id);
-  if (!stored) return null;
+  // A deleted key is not upgraded back into the lookup: it stays deleted until restored.
+  if (!stored || stored.record.deletedAt) return null;
   const placeholder = await legacyPlaceholderHash(crsHash);
   const current = stored.record.hash;
   if (!timingSafeEqual(current, placeholder) && !timingSafeEqual(current, hash)) return null;

@@ -47,6 +47,18 @@ export const keyLimitsSchema = z.object({
   allowedClients: z.array(clientIdSchema).default([]),
   /** Empty = every platform. */
   permissions: z.array(platformSchema).default([]),
+  /**
+   * The key's own multiplier on its rated cost (the original's per-key service rates): its limits,
+   * quotas and packs count real cost × the service rate × this.
+   */
+  rateMultiplier: z
+    .number()
+    .positive()
+    .max(1000)
+    .default(1)
+    .describe(
+      "Multiplier on the key's rated cost (real cost × the platform's or model's service rate × this), which its cost limits, quotas and booster packs count; 1 = the service rate alone",
+    ),
   /** Daily and total cost caps per platform (one entry per platform). */
   platformLimits: z
     .array(platformCostLimitSchema)
@@ -128,6 +140,11 @@ export const relayKeyRecordSchema = z.object({
   limits: keyLimitsSchema,
   /** Accounts this key is pinned to, per platform (the original's claudeAccountId etc.). */
   boundAccounts: z.record(z.string(), z.string()).default({}),
+  /**
+   * Set when the key was deleted (soft delete): it no longer authenticates and is listed only among
+   * the deleted keys, until restored or purged by the housekeeping cron after the retention period.
+   */
+  deletedAt: isoDate.optional(),
   /** Spend the original service had counted against this key's limits, set by the CRS import. */
   carriedSpend: carriedSpendSchema
     .optional()
@@ -136,3 +153,10 @@ export const relayKeyRecordSchema = z.object({
     ),
 });
 export type RelayKeyRecord = z.infer<typeof relayKeyRecordSchema>;
+
+/** How long soft-deleted keys are kept for restoring before the housekeeping cron purges them. */
+export const keyRetentionSchema = z.object({
+  v: z.literal(1),
+  retentionDays: z.number().int().min(1).max(365).default(7),
+});
+export type KeyRetention = z.infer<typeof keyRetentionSchema>;
