@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const SUITES: Record<string, string[]> = {
-  unit: ["vitest.config.ts"],
+  unit: ["vitest.config.ts", "test/billing-queue/vitest.config.ts"],
   node: [
     "test/fake-upstream/vitest.config.ts",
     "test/bridge/vitest.config.ts",

@@ -268,6 +268,12 @@ const TARGETS: Target[] = [
   },
   {
     method: "PUT",
+    path: "/settings/billing",
+    seed: () => ({ enabled: false, url: "https://billing.example/in", secret: "s", batchSize: 50 }),
+    read: "/settings/billing",
+  },
+  {
+    method: "PUT",
     path: "/pricing/overrides",
     seed: () => ({ models: { house: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } } }),
     read: "/pricing",
