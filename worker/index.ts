@@ -1,6 +1,7 @@
 // edge-relay: the Worker. Routes per client protocol, the admin API, health.
 import { Hono } from "hono";
 import { uiCors } from "./admin/cors.ts";
+import { ACCOUNT_TEST_CRON, runDueAccountTests } from "./account-tests/scheduled.ts";
 import { adminApp } from "./admin/index.ts";
 import { configProblems, type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
@@ -102,7 +103,7 @@ app.onError((thrown, c) => {
   return errorResponse(c.get("protocol") ?? "admin", asRelayError(thrown, requestId), requestId);
 });
 
-/** Crons: refresh the price table (a failure keeps the last good one); housekeeping. */
+/** Crons: refresh the price table (a failure keeps the last good one); housekeeping; account tests. */
 async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   if (controller.cron === HOUSEKEEPING_CRON) {
     ctx.waitUntil(
@@ -110,6 +111,14 @@ async function scheduled(controller: ScheduledController, env: Env, ctx: Executi
     );
     ctx.waitUntil(
       purgeDeletedKeys(env).catch((error) => log("warn", "deleted-key purge failed", { error: String(error) })),
+    );
+    return;
+  }
+  if (controller.cron === ACCOUNT_TEST_CRON) {
+    ctx.waitUntil(
+      runDueAccountTests(env, controller.scheduledTime).catch((error) =>
+        log("warn", "account test pass failed", { error: String(error) }),
+      ),
     );
     return;
   }

@@ -4,6 +4,7 @@
 // test leaves the account's health alone; a scheduled one (worker/account-tests/) tells the pool
 // its verdict. No secret is echoed.
 import { createRoute, z } from "@hono/zod-openapi";
+import { runOf } from "../account-tests/run.ts";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import type { AccountRecord } from "../keyspace/records/accounts.ts";
@@ -12,6 +13,7 @@ import type { AccountOutcome } from "../providers/provider.ts";
 import { fetchThroughAccountProxy } from "../proxy/account.ts";
 import { mapModel } from "../relay/model-mapping.ts";
 import { accountCredentials, poolOf } from "../relay/schedule.ts";
+import { registerAccountTestSchedule } from "./account-test-schedule.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema, idParam } from "./schemas.ts";
 
@@ -163,6 +165,11 @@ export function registerAccountTest(app: AdminApp) {
     const { id } = c.req.valid("param");
     const account = await services(c.env).keyspace.getAccount(id);
     if (!account) throw new RelayError("not_found", `No account ${id}`);
-    return c.json(await testAccount(c.env, account), 200);
+    const startedAt = Date.now();
+    const result = await testAccount(c.env, account);
+    // Kept in the account's test history beside the scheduled ones.
+    await services(c.env).keyspace.accountTests.record(id, runOf(result, "manual", startedAt));
+    return c.json(result, 200);
   });
+  registerAccountTestSchedule(app);
 }

@@ -41,6 +41,13 @@ export const keys = {
   /** Account groups (one JSON record each, members inside it) and every group id (SET). */
   accountGroup: (id: string) => `${PREFIX}:account-group:${id}`,
   accountGroupIndex: () => `${PREFIX}:account-groups:index`,
+  /**
+   * Scheduled account tests (worker/account-tests/): each account's interval (HSET id → record),
+   * when its next test is due (ZSET id by epoch ms), its results newest first (LIST, capped).
+   */
+  accountTestSchedules: () => `${PREFIX}:account-tests:schedules`,
+  accountTestsDue: () => `${PREFIX}:account-tests:due`,
+  accountTestHistory: (accountId: string) => `${PREFIX}:account-tests:history:${accountId}`,
 
   /** The LiteLLM price table last fetched by the cron, and the admin's overrides. */
   pricingTable: () => `${PREFIX}:pricing:table`,

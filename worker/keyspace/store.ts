@@ -1,6 +1,7 @@
 // The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
+import { AccountTestStore } from "./account-test-store.ts";
 import { BillingStore } from "./billing-store.ts";
 import { microOf } from "../usage/money.ts";
 import { hashFields, parseQuietly, parseRecord } from "./codec.ts";
@@ -64,6 +65,7 @@ export class Keyspace {
   readonly usage: UsageStore;
   readonly metrics: MetricsStore;
   readonly requestLog: RequestLogStore;
+  readonly accountTests: AccountTestStore;
   /** Soft delete, restore, retention and per-key activity of relay keys (the Keys page). */
   readonly relayKeys: RelayKeyStore;
   readonly billing: BillingStore;
@@ -83,6 +85,7 @@ export class Keyspace {
     this.usage = new UsageStore(redis);
     this.metrics = new MetricsStore(redis);
     this.requestLog = new RequestLogStore(redis);
+    this.accountTests = new AccountTestStore(redis);
     this.relayKeys = new RelayKeyStore(redis);
     this.billing = new BillingStore(redis);
   }
