@@ -279,4 +279,43 @@ describe("billing events through the HTTP sink", () => {
     expectSigned(got);
     expect((await services(testEnv).keyspace.getUsage("key", keyId, { kind: "total" })).requests).toBe(20);
   }, 40_000);
+
+  it('admin API: the secret is never shown back, kept when left out and removed with ""; a test send is a signed empty batch; the status names the sink', async () => {
+    const sink = newSink();
+    await useSink(sinkUrl(sink), { batchSize: 25 });
+    const read = await admin<Record<string, unknown>>(token, "GET", "/settings/billing");
+    expect(read.body).toMatchObject({
+      enabled: true,
+      url: sinkUrl(sink),
+      secretSet: true,
+      batchSize: 25,
+      sink: "http",
+    });
+    expect(JSON.stringify(read.body)).not.toContain(SECRET);
+    const kept = await admin<Record<string, unknown>>(token, "PUT", "/settings/billing", {
+      timeoutMs: 5_000,
+    });
+    expect(kept.body).toMatchObject({ secretSet: true, timeoutMs: 5_000, batchSize: 25 });
+
+    const sent = await admin<{ ok: boolean; status: number }>(token, "POST", "/billing/test");
+    expect(sent.body).toMatchObject({ ok: true, status: 200 });
+    const got = await readSink(sink);
+    expect(got.received).toHaveLength(1);
+    expect(got.received[0]?.body).toMatchObject({ type: "billing.batch", service: "edge-relay", events: [] });
+    expectSigned(got);
+    const status = await admin<{ sink: string; attempts: { events: number; ok: boolean }[] }>(
+      token,
+      "GET",
+      "/billing/status",
+    );
+    expect(status.body.sink).toBe("http");
+    expect(status.body.attempts[0]).toMatchObject({ events: 0, ok: true });
+
+    const cleared = await admin<Record<string, unknown>>(token, "PUT", "/settings/billing", { secret: "" });
+    expect(cleared.body).toMatchObject({ secretSet: false });
+    const off = await admin<Record<string, unknown>>(token, "PUT", "/settings/billing", { url: null });
+    expect(off.body).toMatchObject({ url: null, sink: "off" });
+    const bad = await admin(token, "PUT", "/settings/billing", { url: "ftp://billing.example/" });
+    expect(bad.status).toBe(400);
+  });
 });
