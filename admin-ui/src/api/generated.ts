@@ -606,6 +606,79 @@ export interface paths {
       };
     };
   };
+  "/account-tests": {
+    /** Every account's scheduled test interval, next test and last test result */
+    get: {
+      responses: {
+        /** @description Per account */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestsOverview"];
+          };
+        };
+      };
+    };
+  };
+  "/accounts/{id}/tests": {
+    /** An account's test interval and its test results, newest first (the last 50 kept) */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Schedule and history */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestHistory"];
+          };
+        };
+        /** @description No such account */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/accounts/{id}/test-schedule": {
+    /** Sets how often the cron tests the account (0: never); the first test runs within minutes */
+    put: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      /** @description Interval */
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["AccountTestScheduleChange"];
+        };
+      };
+      responses: {
+        /** @description Schedule and history */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestHistory"];
+          };
+        };
+        /** @description Bad interval */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such account */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
   "/accounts/claude-oauth/authorize": {
     /** Start adding a Claude account: open authUrl, log in, paste the code shown into /exchange */
     post: {
@@ -1856,6 +1929,11 @@ export interface components {
         /** @default [] */
         permissions: ("claude" | "gemini" | "openai" | "droid")[];
         /**
+         * @description Multiplier on the key's rated cost (real cost × the platform's or model's service rate × this), which its cost limits, quotas and booster packs count; 1 = the service rate alone
+         * @default 1
+         */
+        rateMultiplier: number;
+        /**
          * @description Daily and total cost caps (USD, 0 = none) per platform, one entry each; refused with 402 `platform_daily_cost_limit_exceeded` / `platform_total_cost_limit_exceeded`. Bedrock spend also counts as Claude, Azure OpenAI spend as OpenAI; a spent Bedrock cap stops the key's Claude requests, an Azure OpenAI cap its /azure requests
          * @default []
          */
@@ -1938,6 +2016,7 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        rateMultiplier?: number;
         platformLimits?: {
           /** @enum {string} */
           platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
@@ -1979,6 +2058,7 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        rateMultiplier?: number;
         platformLimits?: {
           /** @enum {string} */
           platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
@@ -2077,6 +2157,7 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        rateMultiplier?: number;
         platformLimits?: {
           /** @enum {string} */
           platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
@@ -2419,6 +2500,37 @@ export interface components {
       model: string;
       upstreamModel?: string;
       message?: string;
+    };
+    AccountTestsOverview: {
+      accounts: {
+        accountId: string;
+        intervalMinutes: number | null;
+        /** @description When the next scheduled test is due (ISO) */
+        nextAt: string | null;
+        last: components["schemas"]["AccountTestRun"];
+      }[];
+    };
+    AccountTestRun: {
+      /** Format: date-time */
+      at: string;
+      /** @enum {string} */
+      source: "scheduled" | "manual";
+      ok: boolean;
+      status: number;
+      latencyMs: number;
+      model: string;
+      upstreamModel?: string;
+      message?: string;
+    } | null;
+    AccountTestHistory: {
+      intervalMinutes: number | null;
+      /** @description When the next scheduled test is due (ISO) */
+      nextAt: string | null;
+      history: components["schemas"]["AccountTestRun"][];
+    };
+    AccountTestScheduleChange: {
+      /** @description 0 turns scheduled tests off; else 15 to 1440 minutes */
+      intervalMinutes: number;
     };
     OauthAuthorization: {
       sessionId: string;
@@ -3121,6 +3233,11 @@ export interface components {
         /** @default [] */
         permissions: ("claude" | "gemini" | "openai" | "droid")[];
         /**
+         * @description Multiplier on the key's rated cost (real cost × the platform's or model's service rate × this), which its cost limits, quotas and booster packs count; 1 = the service rate alone
+         * @default 1
+         */
+        rateMultiplier: number;
+        /**
          * @description Daily and total cost caps (USD, 0 = none) per platform, one entry each; refused with 402 `platform_daily_cost_limit_exceeded` / `platform_total_cost_limit_exceeded`. Bedrock spend also counts as Claude, Azure OpenAI spend as OpenAI; a spent Bedrock cap stops the key's Claude requests, an Azure OpenAI cap its /azure requests
          * @default []
          */
@@ -3169,6 +3286,7 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        rateMultiplier?: number;
         platformLimits?: {
           /** @enum {string} */
           platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
@@ -3202,6 +3320,7 @@ export interface components {
         restrictedModels?: string[];
         allowedClients?: ("claude_code" | "gemini_cli" | "codex_cli" | "droid_cli")[];
         permissions?: ("claude" | "gemini" | "openai" | "droid")[];
+        rateMultiplier?: number;
         platformLimits?: {
           /** @enum {string} */
           platform: "claude" | "bedrock" | "gemini" | "openai" | "azure-openai" | "droid";
