@@ -3,6 +3,7 @@ import { type Accessor, createEffect, createSignal, For, on, Show } from "solid-
 import { adminApi } from "../api/admin.ts";
 import type { PricingInfo } from "../api/types.ts";
 import { OutcomeBadge } from "../components/Badge.tsx";
+import { BillingSettings } from "../components/BillingSettings.tsx";
 import { BrandingSettings } from "../components/BrandingSettings.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { PageHead } from "../components/PageHead.tsx";
@@ -297,6 +298,7 @@ export function SettingsPage() {
       <BrandingSettings />
 
       <RequestLogSettings />
+      <BillingSettings />
 
       <section class="panel" data-testid="status">
         <h2>{t("settings.status")}</h2>
