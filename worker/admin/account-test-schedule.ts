@@ -25,7 +25,9 @@ const scheduleFields = {
 
 const overviewSchema = z
   .object({
-    accounts: z.array(z.object({ accountId: z.string(), ...scheduleFields, last: runSchema.nullable() })),
+    accounts: z.array(
+      z.object({ accountId: z.string(), ...scheduleFields, last: z.union([runSchema, z.null()]) }),
+    ),
   })
   .openapi("AccountTestsOverview");
 

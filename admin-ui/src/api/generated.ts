@@ -2507,7 +2507,7 @@ export interface components {
         intervalMinutes: number | null;
         /** @description When the next scheduled test is due (ISO) */
         nextAt: string | null;
-        last: components["schemas"]["AccountTestRun"];
+        last: components["schemas"]["AccountTestRun"] | null;
       }[];
     };
     AccountTestRun: {
@@ -2521,7 +2521,7 @@ export interface components {
       model: string;
       upstreamModel?: string;
       message?: string;
-    } | null;
+    };
     AccountTestHistory: {
       intervalMinutes: number | null;
       /** @description When the next scheduled test is due (ISO) */
