@@ -2,16 +2,20 @@
 // and quota, priority, concurrency, usage; add any type, edit, reset status, enable/disable, delete.
 // Every time on the page is in the browser's zone, named under the title.
 import { createSignal, For, Show } from "solid-js";
+import { accountTestsApi } from "../api/account-tests.ts";
 import { adminApi } from "../api/admin.ts";
 import type { AccountTestResult } from "../api/ops-types.ts";
 import type { Account, AccountWithHealth } from "../api/types.ts";
+import { AccountDailyUsageDialog } from "../components/AccountDailyUsage.tsx";
 import { AccountErrorsDialog } from "../components/AccountErrors.tsx";
 import { AccountGlance } from "../components/AccountGlance.tsx";
+import { AccountTestsDialog, LastTestCell } from "../components/AccountTests.tsx";
 import { OutcomeBadge } from "../components/Badge.tsx";
 import { DataTable, RowButton, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox, errorText } from "../components/ErrorBox.tsx";
 import { createConfirm } from "../components/Modal.tsx";
 import { PageHead } from "../components/PageHead.tsx";
+import { tt } from "../i18n/account-tests.ts";
 import { lang, t } from "../i18n/index.ts";
 import { lt } from "../i18n/request-log.ts";
 import { formatReset, hasGlance, STOP_LABEL, zoneName } from "../lib/account-windows.ts";
@@ -25,13 +29,14 @@ type Tab = "claude" | "gemini" | "openai" | "droid";
 const TABS: Tab[] = ["claude", "gemini", "openai", "droid"];
 
 /** "Test connection": one tiny request through the account; the verdict stays under the buttons. */
-function TestButton(props: { id: string }) {
+function TestButton(props: { id: string; onTested: () => void }) {
   const [result, setResult] = createSignal<AccountTestResult | null>(null);
   const test = createAction();
   const run = () =>
     void test.run(async () => {
       setResult(null);
       setResult(await adminApi.accounts.test(props.id));
+      props.onTested();
     });
   return (
     <>
@@ -90,6 +95,13 @@ export function AccountsPage() {
   const [adding, setAdding] = createSignal(false);
   const [editing, setEditing] = createSignal<Account | null>(null);
   const [errorsOf, setErrorsOf] = createSignal<Account | null>(null);
+  const [testsOf, setTestsOf] = createSignal<Account | null>(null);
+  const [dailyOf, setDailyOf] = createSignal<Account | null>(null);
+  // Each account's last test and schedule (scheduled tests), in one call.
+  const [testsTick, setTestsTick] = createSignal(0);
+  const tests = createLoader(testsTick, () => accountTestsApi.overview(), { refreshMs: 30_000 });
+  const testOf = (id: string) => tests.data()?.find((entry) => entry.accountId === id);
+  const reloadTests = () => setTestsTick(testsTick() + 1);
 
   const ofTab = () =>
     (accounts.data() ?? [])
@@ -99,6 +111,7 @@ export function AccountsPage() {
   const reload = async () => {
     await accounts.reload();
     setTick(tick() + 1);
+    reloadTests();
   };
   const action = createAction(reload);
   const act = (work: () => Promise<unknown>) => void action.run(work);
@@ -206,6 +219,7 @@ export function AccountsPage() {
             cell: (a) => `${a.health.activeLeases} / ${a.concurrencyLimit > 0 ? a.concurrencyLimit : "∞"}`,
           },
           { head: t("accounts.usage"), cell: (a) => <AccountUsageCell id={a.id} tick={tick} /> },
+          { head: tt("tests.column"), cell: (a) => <LastTestCell entry={testOf(a.id)} /> },
           {
             head: t("accounts.lastUsed"),
             cellClass: "small",
@@ -230,7 +244,13 @@ export function AccountsPage() {
             <RowButton danger onClick={() => confirm.ask(a)}>
               {t("common.delete")}
             </RowButton>
-            <TestButton id={a.id} />
+            <TestButton id={a.id} onTested={reloadTests} />
+            <RowButton testId="account-tests" onClick={() => setTestsOf(a)}>
+              {tt("tests.button")}
+            </RowButton>
+            <RowButton testId="account-daily" onClick={() => setDailyOf(a)}>
+              {tt("daily.button")}
+            </RowButton>
             <RowButton testId="account-errors" onClick={() => setErrorsOf(a)}>
               {lt("log.accountErrors")}
             </RowButton>
@@ -263,6 +283,12 @@ export function AccountsPage() {
       </Show>
       <Show when={errorsOf()}>
         {(a) => <AccountErrorsDialog account={a()} onClose={() => setErrorsOf(null)} />}
+      </Show>
+      <Show when={testsOf()}>
+        {(a) => <AccountTestsDialog account={a()} onClose={() => setTestsOf(null)} onChanged={reloadTests} />}
+      </Show>
+      <Show when={dailyOf()}>
+        {(a) => <AccountDailyUsageDialog account={a()} onClose={() => setDailyOf(null)} />}
       </Show>
       {confirm.dialog()}
     </div>
