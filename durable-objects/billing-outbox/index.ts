@@ -50,7 +50,7 @@ const SCHEMA = [
 
 const LOG_ROWS = 100;
 const SETTINGS_TTL_MS = 30_000;
-/** While no sink is configured (or the keyspace cannot say which), look again this often. */
+/** While the keyspace cannot say where to send, look again this often. */
 const IDLE_RETRY_MS = 60_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -160,8 +160,13 @@ export class BillingOutbox extends DurableObject<Env> {
       return;
     }
     if (!settings.enabled || !settings.url) {
-      // Switched off with events waiting: they are kept until a sink is set again.
-      if (this.pendingCount() > 0) this.schedule(Date.now() + IDLE_RETRY_MS);
+      // No sink (switched off, or events made while a gate could not read the settings): with
+      // nowhere to send them, the events waiting are dropped, as none are made while it is off.
+      const dropped = this.pendingCount();
+      if (dropped > 0) {
+        this.ctx.storage.sql.exec("DELETE FROM events");
+        log("warn", "billing sink is off: waiting events dropped", { dropped });
+      }
       return;
     }
     for (let run = 0; run < BATCHES_PER_RUN; run++) {

@@ -318,4 +318,28 @@ describe("billing events through the HTTP sink", () => {
     const bad = await admin(token, "PUT", "/settings/billing", { url: "ftp://billing.example/" });
     expect(bad.status).toBe(400);
   });
+
+  it("drops the events waiting when the sink is switched off (none are made while it is off)", async () => {
+    const down = newSink();
+    await useSink(sinkUrl(down, "fail-100000"));
+    const keyId = crypto.randomUUID();
+    for (let i = 0; i < 5; i++)
+      await gateFor(keyId).settle({ leaseId: null, record: usageRecord(keyId, i + 1) });
+    await runDurableObjectAlarm(gateFor(keyId));
+    await waitFor(
+      () => readSink(down),
+      (s) => s.attempts >= 1,
+      10_000,
+    );
+    expect((await outbox().status()).pending).toBeGreaterThanOrEqual(5);
+    const off = await admin(token, "PUT", "/settings/billing", { enabled: false });
+    expect(off.status).toBe(200);
+    // The change wakes the outbox (its next alarm at once).
+    const left = await waitFor(
+      async () => (await outbox().status()).pending,
+      (n) => n === 0,
+      10_000,
+    );
+    expect(left).toBe(0);
+  }, 30_000);
 });
