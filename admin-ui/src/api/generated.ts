@@ -606,6 +606,79 @@ export interface paths {
       };
     };
   };
+  "/account-tests": {
+    /** Every account's scheduled test interval, next test and last test result */
+    get: {
+      responses: {
+        /** @description Per account */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestsOverview"];
+          };
+        };
+      };
+    };
+  };
+  "/accounts/{id}/tests": {
+    /** An account's test interval and its test results, newest first (the last 50 kept) */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Schedule and history */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestHistory"];
+          };
+        };
+        /** @description No such account */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/accounts/{id}/test-schedule": {
+    /** Sets how often the cron tests the account (0: never); the first test runs within minutes */
+    put: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      /** @description Interval */
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["AccountTestScheduleChange"];
+        };
+      };
+      responses: {
+        /** @description Schedule and history */
+        200: {
+          content: {
+            "application/json": components["schemas"]["AccountTestHistory"];
+          };
+        };
+        /** @description Bad interval */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such account */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
   "/accounts/claude-oauth/authorize": {
     /** Start adding a Claude account: open authUrl, log in, paste the code shown into /exchange */
     post: {
@@ -2427,6 +2500,37 @@ export interface components {
       model: string;
       upstreamModel?: string;
       message?: string;
+    };
+    AccountTestsOverview: {
+      accounts: {
+        accountId: string;
+        intervalMinutes: number | null;
+        /** @description When the next scheduled test is due (ISO) */
+        nextAt: string | null;
+        last: components["schemas"]["AccountTestRun"] | null;
+      }[];
+    };
+    AccountTestRun: {
+      /** Format: date-time */
+      at: string;
+      /** @enum {string} */
+      source: "scheduled" | "manual";
+      ok: boolean;
+      status: number;
+      latencyMs: number;
+      model: string;
+      upstreamModel?: string;
+      message?: string;
+    };
+    AccountTestHistory: {
+      intervalMinutes: number | null;
+      /** @description When the next scheduled test is due (ISO) */
+      nextAt: string | null;
+      history: components["schemas"]["AccountTestRun"][];
+    };
+    AccountTestScheduleChange: {
+      /** @description 0 turns scheduled tests off; else 15 to 1440 minutes */
+      intervalMinutes: number;
     };
     OauthAuthorization: {
       sessionId: string;
