@@ -134,12 +134,10 @@ export class UsageOutbox {
     if (rows.length === 0) return undefined;
     const records = rows.map((row) => JSON.parse(row.record) as UsageRecord);
     try {
-      await usage.applyBatch(
-        batch,
-        records,
-        offsetHours,
-        { at: now, lagMs: now - Math.min(...rows.map((row) => row.stored_at)) },
-      );
+      await usage.applyBatch(batch, records, offsetHours, {
+        at: now,
+        lagMs: now - Math.min(...rows.map((row) => row.stored_at)),
+      });
     } catch (error) {
       this.failures += 1;
       log("warn", "usage flush failed; will retry", { batch, error: String(error) });
