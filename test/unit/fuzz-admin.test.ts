@@ -73,6 +73,41 @@ const TARGETS: Target[] = [
   },
   {
     method: "POST",
+    path: "/keys/batch",
+    seed: () => ({ count: 2, template: { name: "batch", tags: ["t"], limits } }),
+    read: "/keys",
+    runs: 8,
+  },
+  {
+    method: "POST",
+    path: "/keys/batch-edit",
+    seed: () => ({
+      ids: [ids.key],
+      isActive: true,
+      limits: { dailyCostLimit: 7 },
+      addTags: ["t"],
+      removeTags: ["gone"],
+    }),
+    read: "/keys",
+  },
+  // Ids no key has: a fuzzed delete must not take the key the other targets change.
+  {
+    method: "POST",
+    path: "/keys/batch-delete",
+    seed: () => ({ ids: ["no-such-key"], purge: false }),
+    read: "/keys",
+  },
+  { method: "POST", path: "/keys/batch-restore", seed: () => ({ ids: ["no-such-key"] }), read: "/keys" },
+  {
+    method: "POST",
+    path: "/keys/tags/rename",
+    seed: () => ({ from: "no-such-tag", to: "other" }),
+    read: "/keys",
+  },
+  { method: "POST", path: "/keys/tags/delete", seed: () => ({ tag: "no-such-tag" }), read: "/keys" },
+  { method: "PUT", path: "/key-settings", seed: () => ({ retentionDays: 7 }), read: "/key-settings" },
+  {
+    method: "POST",
     path: "/accounts/claude-console",
     seed: () => ({ ...accountSeed, apiKey: "sk-ant-x" }),
     read: "/accounts",
