@@ -68,6 +68,7 @@ export function AccountTestsDialog(props: {
             <span>{tt("tests.interval")}</span>{" "}
             <select
               name="intervalMinutes"
+              style={{ width: "auto" }}
               value={String(chosen())}
               onChange={(event) => setInterval(Number(event.currentTarget.value))}
             >
