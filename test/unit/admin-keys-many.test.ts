@@ -4,9 +4,11 @@
 // and tag rename and removal across keys.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { AdmitRequest } from "../../durable-objects/key-gate/index.ts";
 import { purgeDeletedKeys } from "../../worker/admin/key-batch.ts";
 import { services } from "../../worker/env.ts";
 import { keys } from "../../worker/keyspace/keys.ts";
+import { gateOf } from "../../worker/relay/gate.ts";
 import { periodStamps } from "../../worker/usage/periods.ts";
 import { admin, BASE, createKey, freshKeyspace, testEnv } from "./helpers.ts";
 
@@ -192,6 +194,25 @@ describe("soft delete", () => {
     expect(await keyInfo(gone?.secret ?? "")).toBe(200);
     expect((await list(token, "page=1&pageSize=10")).total).toBe(3);
     expect((await admin(token, "POST", `/keys/${gone?.key.id}/restore`)).status).toBe(404);
+  });
+
+  it("is refused by its gate even to a Worker that still has the key's record cached", async () => {
+    const token = await freshKeyspace();
+    const [made] = await batch(token, 1, { name: "cached" });
+    const id = made?.key.id ?? "";
+    const stale = await services(testEnv).keyspace.getRelayKey(id);
+    if (!stale) throw new Error("no record");
+    const request: AdmitRequest = {
+      model: "claude-sonnet-4-5",
+      platform: "claude",
+      clients: [],
+      counted: true,
+    };
+    const before = await gateOf(testEnv, id).admit(stale, request);
+    expect(before.admitted).toBe(true);
+    await admin(token, "DELETE", `/keys/${id}`);
+    const after = await gateOf(testEnv, id).admit(stale, request);
+    expect(after).toMatchObject({ admitted: false, denial: { code: "key_disabled" } });
   });
 
   it("deletes and restores in batches, and purges at once when asked", async () => {
