@@ -56,6 +56,7 @@ function BillingForm(props: { initial: Settings; onSaved: () => void }) {
       <div class="form-grid">
         <TextField
           label={bt("billing.url")}
+          wide
           hint={bt("billing.urlHint")}
           error={state.errors().url}
           name="url"
