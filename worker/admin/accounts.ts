@@ -2,7 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type Env, services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { seal } from "../keyspace/crypto.ts";
-import { type AccountRecord, type AccountSettingsMap, poolNameOf } from "../keyspace/records/accounts.ts";
+import {
+  type AccountRecord,
+  type AccountSettingsMap,
+  type AccountType,
+  poolNameOf,
+} from "../keyspace/records/accounts.ts";
 import { accountKind } from "../providers/account-types.ts";
 import { sealProxy } from "../proxy/sealed.ts";
 import { accountsChanged, poolOf } from "../relay/schedule.ts";
@@ -73,10 +78,17 @@ const routes = {
   }),
 };
 
-export async function sealCredentials(env: Env, credentials: unknown): Promise<string> {
+/**
+ * Seals an account's credentials, checked against what its kind holds (account-types.ts): an
+ * envelope the relay could not read back never reaches the keyspace.
+ */
+export async function sealCredentials(env: Env, type: AccountType, credentials: unknown): Promise<string> {
+  const checked = accountKind(type).credentials.safeParse(credentials);
+  if (!checked.success)
+    throw new RelayError("invalid_request", `credentials: not what a ${type} account holds`);
   const [current] = await services(env).sealingKeys;
   if (!current) throw new Error("no encryption key configured");
-  return seal(current, JSON.stringify(credentials));
+  return seal(current, JSON.stringify(checked.data));
 }
 
 /** An egress proxy URL as the record keeps it: where in clear, the whole URL sealed. */
@@ -149,7 +161,7 @@ export async function addAccount(
     balanceAlertUsd: settings.balanceAlertUsd ?? 0,
     stopAtZeroBalance: settings.stopAtZeroBalance ?? false,
     ...(typeSettings ? { settings: typeSettings } : {}),
-    credentials: await sealCredentials(env, credentials),
+    credentials: await sealCredentials(env, type, credentials),
     ...(settings.proxy ? { proxy: await sealAccountProxy(env, settings.proxy) } : {}),
     createdAt: now,
     updatedAt: now,
@@ -209,7 +221,7 @@ export function registerAccounts(app: AdminApp) {
         ? { balanceSetAt: changes.balanceUsd === null ? null : now }
         : {}),
       ...(settings ? { settings: mergedSettings(record, settings) } : {}),
-      credentials: apiKey ? await sealCredentials(c.env, { apiKey }) : record.credentials,
+      credentials: apiKey ? await sealCredentials(c.env, record.type, { apiKey }) : record.credentials,
       proxy: proxy === undefined ? record.proxy : proxy ? await sealAccountProxy(c.env, proxy) : undefined,
       updatedAt: new Date().toISOString(),
     };

@@ -72,7 +72,7 @@ export function registerBedrockAccounts(app: AdminApp) {
       throw new RelayError("invalid_request", `Account ${id} is not a Bedrock account`);
     const updated: AccountRecord = {
       ...record,
-      credentials: await sealCredentials(c.env, c.req.valid("json")),
+      credentials: await sealCredentials(c.env, "bedrock", c.req.valid("json")),
       updatedAt: new Date().toISOString(),
     };
     await s.keyspace.putAccount(updated);
