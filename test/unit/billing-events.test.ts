@@ -1,9 +1,11 @@
 // Billing events (issue 22 item 5): every settled request yields one event, made by its KeyGate's
 // usage flush from the record it stored durably and delivered at least once — here through the
 // HTTP sink (the BillingOutbox), signed, to the fake upstream's receiver with faults.
-import { evictDurableObject, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { createHmac } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { BillingHandoff } from "../../durable-objects/key-gate/billing.ts";
+import type { UsageOutbox } from "../../durable-objects/key-gate/outbox.ts";
 import { services } from "../../worker/env.ts";
 import type { BillingEvent } from "../../worker/keyspace/records/billing.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
@@ -341,5 +343,37 @@ describe("billing events through the HTTP sink", () => {
       10_000,
     );
     expect(left).toBe(0);
+  }, 30_000);
+
+  it("loses no event when the gate stops between its flush and the hand-off", async () => {
+    const sink = newSink();
+    await useSink(sinkUrl(sink));
+    await outbox().settingsChanged();
+    const keyId = crypto.randomUUID();
+    const records = Array.from({ length: 8 }, (_, i) => usageRecord(keyId, i + 1));
+    for (const record of records) await gateFor(keyId).settle({ leaseId: null, record });
+    // The first half of the gate's alarm only: the flush, which stores the events with its
+    // confirmation; then the object stops before it hands them on.
+    await runInDurableObject(gateFor(keyId), async (gate) => {
+      const inner = gate as unknown as { outbox: UsageOutbox; billing: BillingHandoff };
+      const now = Date.now();
+      expect(await inner.billing.wanted(now)).toBe(true);
+      await inner.outbox.flush(services(testEnv).keyspace.usage, 8, now, (flushed) =>
+        inner.billing.capture(flushed, null, now),
+      );
+      expect(inner.billing.waiting).toBe(8);
+    });
+    expect((await gateFor(keyId).snapshot()).unflushed).toBe(0);
+    await evictDurableObject(gateFor(keyId));
+    expect((await readSink(sink)).received).toHaveLength(0);
+    // The restarted gate hands them on (its constructor sets the alarm for what is waiting).
+    await runDurableObjectAlarm(gateFor(keyId));
+    const got = await waitFor(
+      () => readSink(sink),
+      (s) => distinctIds(s).size >= 8,
+      10_000,
+    );
+    expect(distinctIds(got)).toEqual(new Set(records.map((r) => r.requestId)));
+    expect(eventsAt(got)).toHaveLength(8);
   }, 30_000);
 });
