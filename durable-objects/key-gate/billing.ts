@@ -3,12 +3,11 @@
 // bookkeeping, so a settled record yields its event once and only after the flush); the alarm then
 // hands them to the sink — the bound Queue, else the BillingOutbox — and forgets them only once
 // it has them. A failed hand-off is retried by the next alarm: at least once, never on a request's path.
-import { billingEventOf } from "../../worker/billing/event.ts";
+import { type BilledRecord, billingEventOf } from "../../worker/billing/event.ts";
 import { billingOutboxOf } from "../../worker/billing/sink.ts";
 import { type Env, services } from "../../worker/env.ts";
 import { describeError, log } from "../../worker/http/log.ts";
 import type { BillingEvent } from "../../worker/keyspace/records/billing.ts";
-import type { UsageRecord } from "../../worker/usage/aggregate.ts";
 
 /** Whether a sink is set is read at most this often per gate (an admin's change applies within it). */
 const SETTINGS_TTL_MS = 60_000;
@@ -52,7 +51,7 @@ export class BillingHandoff {
   }
 
   /** Called synchronously in the flush's confirming step: the events are stored with it. */
-  capture(records: readonly UsageRecord[], ownerId: string | null, now: number): void {
+  capture(records: readonly BilledRecord[], ownerId: string | null, now: number): void {
     for (const record of records) {
       this.storage.sql.exec(
         "INSERT OR IGNORE INTO billing_handoff (request_id, event, stored_at) VALUES (?, ?, ?)",

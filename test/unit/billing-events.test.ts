@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { BillingHandoff } from "../../durable-objects/key-gate/billing.ts";
 import type { UsageOutbox } from "../../durable-objects/key-gate/outbox.ts";
+import { billingEventOf } from "../../worker/billing/event.ts";
 import { services } from "../../worker/env.ts";
 import type { BillingEvent } from "../../worker/keyspace/records/billing.ts";
 import type { UsageRecord } from "../../worker/usage/aggregate.ts";
@@ -112,6 +113,34 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await keyspace("resume");
+});
+
+describe("a billing event", () => {
+  it("is made from the stored record: exact cost, and the rated cost the gate counted when it differs", () => {
+    const record = { ...usageRecord("k", 10), costMicroUsd: 1.234567 };
+    const plain = billingEventOf(record, "user-1");
+    expect(plain).toMatchObject({
+      requestId: record.requestId,
+      keyId: "k",
+      ownerId: "user-1",
+      accountId: "acct-1",
+      served: true,
+      tokens: { input: 10, output: 2, cacheCreate: 0, cacheRead: 0, total: 12 },
+      costPicoUsd: 1_234_567,
+      costUsd: 0.000001234567,
+      ratedCostUsd: 0.000001234567,
+      at: new Date(record.startedAt).toISOString(),
+    });
+    const ratedEvent = billingEventOf({ ...record, ratedCostMicroUsd: 2.469134 }, null);
+    expect(ratedEvent.costUsd).toBe(0.000001234567);
+    expect(ratedEvent.ratedCostUsd).toBe(0.000002469134);
+    // The same record always makes the same event (a redelivery carries the same content).
+    expect(JSON.stringify(billingEventOf(record, "user-1"))).toBe(JSON.stringify(plain));
+    expect(billingEventOf({ ...record, served: false, costMicroUsd: 0 }, null)).toMatchObject({
+      served: false,
+      costUsd: 0,
+    });
+  });
 });
 
 describe("billing events through the HTTP sink", () => {

@@ -6,10 +6,15 @@ import { picoOf } from "../usage/money.ts";
 
 const PICO_PER_USD = 1e12;
 
-export function billingEventOf(record: UsageRecord, ownerId: string | null): BillingEvent {
+/** A stored usage record; the KeyGate adds the rated cost its limits counted (issue 22 item 3). */
+export type BilledRecord = UsageRecord & { ratedCostMicroUsd?: number };
+
+export function billingEventOf(record: BilledRecord, ownerId: string | null): BillingEvent {
   const u = record.usage;
   const costPicoUsd = picoOf(record.costMicroUsd);
   const costUsd = costPicoUsd / PICO_PER_USD;
+  const ratedCostUsd =
+    record.ratedCostMicroUsd === undefined ? costUsd : picoOf(record.ratedCostMicroUsd) / PICO_PER_USD;
   return billingEventSchema.parse({
     v: 1,
     type: "billing.usage",
@@ -30,7 +35,7 @@ export function billingEventOf(record: UsageRecord, ownerId: string | null): Bil
     },
     costPicoUsd,
     costUsd,
-    ratedCostUsd: costUsd,
+    ratedCostUsd,
     at: new Date(record.startedAt).toISOString(),
   });
 }

@@ -28,7 +28,7 @@ export const billingEventSchema = z.object({
   /** The exact cost in pico-dollars (10⁻¹² USD), and the same in USD. */
   costPicoUsd: z.number().int().min(0),
   costUsd: z.number().min(0),
-  /** The cost limits count (rated cost); equal to `costUsd` until rates exist (issue 22 item 3). */
+  /** The cost the key's limits counted (rated: × service rate × key multiplier); else `costUsd`. */
   ratedCostUsd: z.number().min(0),
   /** When the request started. */
   at: isoDate,
