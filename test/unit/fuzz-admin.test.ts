@@ -223,6 +223,13 @@ const TARGETS: Target[] = [
   },
   {
     method: "PUT",
+    path: "/accounts/{id}/test-schedule",
+    id: "console",
+    seed: () => ({ intervalMinutes: 60 }),
+    read: "/accounts/{id}/tests",
+  },
+  {
+    method: "PUT",
     path: "/accounts/{id}/bedrock-credentials",
     id: "bedrock",
     seed: () => ({ accessKeyId: "AKIAFAKEBEDROCK00002", secretAccessKey: "s2", sessionToken: "t" }),
