@@ -348,6 +348,14 @@ describe("billing events through the HTTP sink", () => {
     expect(off.body).toMatchObject({ url: null, sink: "off" });
     const bad = await admin(token, "PUT", "/settings/billing", { url: "ftp://billing.example/" });
     expect(bad.status).toBe(400);
+    // The OpenAPI document describes what a sink receives.
+    const doc = (await (await SELF.fetch(`${BASE}/admin/openapi.json`)).json()) as {
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.BillingBatch?.properties ?? {})).toContain("events");
+    expect(Object.keys(doc.components.schemas.BillingEvent?.properties ?? {})).toEqual(
+      expect.arrayContaining(["requestId", "costPicoUsd", "ratedCostUsd", "ownerId"]),
+    );
   });
 
   it("drops the events waiting when the sink is switched off (none are made while it is off)", async () => {

@@ -4,7 +4,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { billingOutboxOf, billingSinkKind } from "../billing/sink.ts";
 import { services } from "../env.ts";
-import { type BillingSettings, billingSettingsSchema } from "../keyspace/records/billing.ts";
+import {
+  type BillingSettings,
+  billingEventSchema,
+  billingSettingsSchema,
+} from "../keyspace/records/billing.ts";
 import { type AdminApp, jsonContent } from "./app.ts";
 import { errorSchema } from "./schemas.ts";
 
@@ -129,7 +133,29 @@ function view(settings: BillingSettings, sink: z.infer<typeof sinkKind>): z.infe
   };
 }
 
+/** What a sink receives (documented here; the admin API itself never sends events). */
+const billingEventDoc = billingEventSchema.meta({
+  id: "BillingEvent",
+  description:
+    "One settled request, delivered at least once; requestId is the consumer's dedupe key. costPicoUsd is exact " +
+    "(10^-12 USD); ratedCostUsd is the cost the key's limits counted. A Queue message's body is one event.",
+});
+const billingBatchDoc = z
+  .object({
+    type: z.literal("billing.batch"),
+    service: z.literal("edge-relay"),
+    batchId: z.string(),
+    sentAt: z.string(),
+    events: z.array(billingEventDoc),
+  })
+  .openapi("BillingBatch", {
+    description:
+      "The HTTP sink's POST body, signed: x-edge-relay-signature: sha256=<hex HMAC-SHA256(secret, " +
+      '"<x-edge-relay-timestamp>.<body>")>. A test send has events: []. Answer 2xx to accept it.',
+  });
+
 export function registerBilling(app: AdminApp) {
+  app.openAPIRegistry.register("BillingBatch", billingBatchDoc);
   app.openapi(routes.read, async (c) => {
     const settings = await services(c.env).keyspace.billing.settings();
     return c.json(view(settings, billingSinkKind(c.env, settings)), 200);

@@ -1823,6 +1823,43 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /** @description The HTTP sink's POST body, signed: x-edge-relay-signature: sha256=<hex HMAC-SHA256(secret, "<x-edge-relay-timestamp>.<body>")>. A test send has events: []. Answer 2xx to accept it. */
+    BillingBatch: {
+      /** @enum {string} */
+      type: "billing.batch";
+      /** @enum {string} */
+      service: "edge-relay";
+      batchId: string;
+      sentAt: string;
+      events: components["schemas"]["BillingEvent"][];
+    };
+    /** @description One settled request, delivered at least once; requestId is the consumer's dedupe key. costPicoUsd is exact (10^-12 USD); ratedCostUsd is the cost the key's limits counted. A Queue message's body is one event. */
+    BillingEvent: {
+      /** @enum {number} */
+      v: 1;
+      /** @enum {string} */
+      type: "billing.usage";
+      requestId: string;
+      keyId: string;
+      ownerId: string | null;
+      accountId: string | null;
+      platform: string;
+      model: string;
+      status: number;
+      served: boolean;
+      tokens: {
+        input: number;
+        output: number;
+        cacheCreate: number;
+        cacheRead: number;
+        total: number;
+      };
+      costPicoUsd: number;
+      costUsd: number;
+      ratedCostUsd: number;
+      /** Format: date-time */
+      at: string;
+    };
     LoginResult: {
       token: string;
       expiresAt: string;
