@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, services } from "../../worker/env.ts";
 import type { CarriedSpend, CostPlatform, RelayKeyRecord } from "../../worker/keyspace/records/relay-keys.ts";
+import { rated } from "../../worker/pricing/rates.ts";
 import { counts, type UsageRecord } from "../../worker/usage/aggregate.ts";
 import { addMicro } from "../../worker/usage/money.ts";
 import { periodStamps } from "../../worker/usage/periods.ts";
@@ -51,8 +52,13 @@ export type SettledUsage = UsageRecord & {
    */
   costPlatform?: CostPlatform;
   /**
-   * The cost the key's limits, quotas and packs count: the real cost × the service rate of its
-   * platform or model × the key's multiplier (worker/pricing/rates.ts). Absent: the real cost.
+   * The service rate of the request's platform or model (worker/pricing/rates.ts) as the relay had
+   * it; absent: 1. The gate multiplies it by the key's `rateMultiplier`.
+   */
+  serviceRate?: number;
+  /**
+   * The cost the key's limits, quotas and packs count: the real cost × `serviceRate` × the key's
+   * multiplier. Set by the gate on the record it stores (the usage flush and billing read it).
    */
   ratedCostMicroUsd?: number;
 };
@@ -270,7 +276,10 @@ export class KeyGate extends DurableObject<Env> {
     if (this.record) this.roll(this.record, now);
     const tokens = totalTokens(record.usage);
     // Limits, quotas and packs count the rated cost; the keyspace's usage keeps the real one.
-    const cost = record.ratedCostMicroUsd ?? record.costMicroUsd;
+    const cost = rated(
+      record.costMicroUsd,
+      (record.serviceRate ?? 1) * (this.record?.limits.rateMultiplier ?? 1),
+    );
     const platforms = costPlatformsOf(record.platform, record.costPlatform);
     if (this.record && this.packs.length > 0) this.drawPacks(this.record, record, platforms, cost, now);
     // A request no upstream answered is no request of the key's: its admission is given back,
@@ -290,7 +299,7 @@ export class KeyGate extends DurableObject<Env> {
     this.spend.totalTokens += tokens;
     tallyCost(this.spend, platforms, record.model, cost);
     this.changed();
-    await this.outbox.add(record);
+    await this.outbox.add(cost === record.costMicroUsd ? record : { ...record, ratedCostMicroUsd: cost });
     this.scheduleAlarm(Date.now() + USAGE_FLUSH_DELAY_MS);
   }
 

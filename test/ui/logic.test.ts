@@ -58,6 +58,7 @@ function relayKey(overrides: Partial<RelayKey> = {}): RelayKey {
       dailyCostLimit: 0,
       totalCostLimit: 0,
       weeklyCostLimit: 0,
+      rateMultiplier: 1,
       weeklyResetDay: 1,
       weeklyResetHour: 0,
       restrictedModels: [],

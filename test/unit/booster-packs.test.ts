@@ -164,7 +164,7 @@ describe("booster packs at the KeyGate", () => {
   it("limits count the rated cost: at 2× a $1 daily limit is reached after $0.50 of real cost", async () => {
     const record = key({ dailyCostLimit: 1 });
     for (let i = 0; i < 5; i++) {
-      const result = await admitAndSettle(record, 100_000, { ratedCostMicroUsd: 200_000 });
+      const result = await admitAndSettle(record, 100_000, { serviceRate: 2 });
       expect(result.admitted).toBe(true);
     }
     expect(await gate(record).admit(record, ask())).toMatchObject({

@@ -327,6 +327,25 @@ const TARGETS: Target[] = [
     headers: () => ({ "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250)}` }),
     runs: 8,
   },
+  {
+    method: "POST",
+    path: "/keys/{id}/packs",
+    id: "key",
+    seed: () => ({ amountUsd: 2, expiresAt: "2030-01-01T00:00:00.000Z", note: "n" }),
+    read: "/keys/{id}/packs",
+  },
+  {
+    method: "POST",
+    path: "/quota-cards",
+    seed: () => ({ type: "quota", quotaAmount: 1, note: "n", count: 1, codePrefix: "QC" }),
+    read: "/quota-cards",
+  },
+  {
+    method: "PUT",
+    path: "/settings/service-rates",
+    seed: () => ({ rates: { claude: 1 }, modelRates: [{ model: "claude-opus*", rate: 1 }] }),
+    read: "/settings/service-rates",
+  },
   // The user portal.
   {
     method: "POST",
@@ -356,6 +375,14 @@ const TARGETS: Target[] = [
     seed: () => ({ currentPassword: "not-fays-password", newPassword: "fay-password-2" }),
     headers: () => ({ authorization: `Bearer ${fayToken}` }),
     runs: 8,
+  },
+  // Not the user's key: every body is refused (404 or 400), none with a 5xx.
+  {
+    method: "POST",
+    path: "/keys/{id}/redeem-card",
+    id: "key",
+    portal: true,
+    seed: () => ({ code: "QC-NONE-SUCH" }),
   },
 ];
 

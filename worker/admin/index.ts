@@ -11,6 +11,7 @@ import { registerBilling } from "./billing.ts";
 import { PUBLIC_BRANDING_PATH, registerBranding } from "./branding.ts";
 import { registerClaudeOauth } from "./claude-oauth.ts";
 import { uiCors } from "./cors.ts";
+import { registerCostGovernance } from "./cost-governance.ts";
 import { registerGeminiAccounts } from "./gemini-accounts.ts";
 import { registerGroups } from "./groups.ts";
 import { registerKeys } from "./keys.ts";
@@ -42,6 +43,7 @@ adminApp.use("*", async (c, next) => {
 registerAuth(adminApp);
 registerStatus(adminApp, VERSION);
 registerKeys(adminApp);
+registerCostGovernance(adminApp);
 registerAccounts(adminApp);
 registerAccountTest(adminApp);
 registerClaudeOauth(adminApp);

@@ -70,6 +70,11 @@ export const keys = {
   requestLog: () => `${PREFIX}:request-log`,
   /** One account's failed requests (ZSET like the request log, fewer kept). */
   accountErrors: (accountId: string) => `${PREFIX}:request-log:account-errors:${accountId}`,
+  /** Quota cards (records/quota-cards.ts): one record per code, every code by creation time (ZSET). */
+  quotaCard: (code: string) => `${PREFIX}:quota-card:${code}`,
+  quotaCardIndex: () => `${PREFIX}:quota-cards:index`,
+  /** The rate each platform's and model's cost is counted at by the key limits (records/service-rates.ts). */
+  serviceRates: () => `${PREFIX}:settings:service-rates`,
   /** Where billing events go when no Queue is bound: URL, signing secret, batch size. */
   billingSettings: () => `${PREFIX}:settings:billing`,
   /** How long and how many entries the request log keeps (read by the flush's script itself). */

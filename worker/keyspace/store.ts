@@ -10,6 +10,7 @@ import { LegacyKeyStore } from "./legacy-key-store.ts";
 import { MetricsStore } from "./metrics-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
+import { QuotaCardStore } from "./quota-card-store.ts";
 import { RelayKeyStore } from "./relay-key-store.ts";
 import { type AccountGroupRecord, accountGroupRecordSchema } from "./records/account-groups.ts";
 import { type AccountRecord, type AccountType, accountRecordSchema } from "./records/accounts.ts";
@@ -23,6 +24,7 @@ import {
   recentRequestSchema,
 } from "./records/usage.ts";
 import { RequestLogStore } from "./request-log-store.ts";
+import { ServiceRatesStore } from "./service-rates-store.ts";
 import { SettingsStore } from "./settings-store.ts";
 import { countersOfHash, type UsageCounters } from "./usage-counters.ts";
 import { UsageStore } from "./usage-store.ts";
@@ -69,6 +71,8 @@ export class Keyspace {
   /** Soft delete, restore, retention and per-key activity of relay keys (the Keys page). */
   readonly relayKeys: RelayKeyStore;
   readonly billing: BillingStore;
+  readonly quotaCards: QuotaCardStore;
+  readonly serviceRates: ServiceRatesStore;
 
   /** The Worker's keyspace (tests and Node tools pass a client of their own to the constructor). */
   static connect(config: KeyspaceConfig): Keyspace {
@@ -88,6 +92,8 @@ export class Keyspace {
     this.accountTests = new AccountTestStore(redis);
     this.relayKeys = new RelayKeyStore(redis);
     this.billing = new BillingStore(redis);
+    this.quotaCards = new QuotaCardStore(redis);
+    this.serviceRates = new ServiceRatesStore(redis);
   }
 
   /** Whether the keyspace answers (PING). */

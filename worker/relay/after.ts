@@ -3,10 +3,12 @@
 // the upstream's verdict, the usage read off the answer is priced, and the key's gate is told
 // (settle) — once, whichever way the request ended: answered, refused, timed out, cut off, or left
 // by its client. forward() says how it ended (`Ended`); this file does the rest.
+import { costPlatformOf } from "../../durable-objects/key-gate/limits.ts";
 import type { Env, Services } from "../env.ts";
 import { RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { costOf, litellmProviderOf } from "../pricing/pricing.ts";
+import { currentServiceRates, serviceRateOf } from "../pricing/rates.ts";
 import { currentPrices } from "../pricing/table.ts";
 import type { AccountOutcome, MeteredUsage, Provider } from "../providers/provider.ts";
 import { emptyUsage } from "../usage/tokens.ts";
@@ -118,6 +120,12 @@ function settleUsage(request: AdmittedRequest, end: Ended): number {
   const cost = costOf(currentPrices(request.services, waitUntil), model, usage, pricedAs);
   const unpriced = !cost.priced && end.metered !== undefined;
   if (unpriced) log("warn", "no price for model; cost counted as 0", { model, requestId });
+  // The key's limits count the cost at its platform's or model's service rate (cached, no round trip).
+  const serviceRate = serviceRateOf(
+    currentServiceRates(request.services, waitUntil),
+    costPlatformOf(provider.platform, provider.pool, servedBy(end)?.type),
+    model,
+  );
   // Usage goes to the key's gate, which stores it durably and flushes it to the keyspace
   // in batches: nothing is written to the keyspace on the request's path.
   waitUntil(
@@ -140,6 +148,7 @@ function settleUsage(request: AdmittedRequest, end: Ended): number {
         // Counted only if an upstream answered (forward sets upstreamMs exactly then).
         served: end.upstreamMs !== undefined,
         ...(unpriced ? { priced: false } : {}),
+        ...(serviceRate !== 1 ? { serviceRate } : {}),
       })
       .catch((error: unknown) => {
         log("error", "usage not settled", { requestId, error: String(error) });

@@ -2,11 +2,12 @@
 // scripts keep working: a key owner looks up their own usage, limits and remaining quota with the
 // key alone. Unlike the original, a bare key id (`apiId`) is not accepted: ids are not secrets.
 import { type Context, Hono } from "hono";
-import type { GateSnapshot } from "../../durable-objects/key-gate/index.ts";
+import type { GateSnapshot, PackState } from "../../durable-objects/key-gate/index.ts";
 import { modelSpend, platformSpend } from "../../durable-objects/key-gate/limits.ts";
+import { redeemCard } from "../cards/redeem.ts";
 import { type Env, type Services, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
-import { asRelayError } from "../http/errors.ts";
+import { asRelayError, RelayError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { hashRelayKey, RELAY_KEY_PREFIX, timingSafeEqual } from "../keyspace/crypto.ts";
 import type { RelayKeyRecord } from "../keyspace/records/relay-keys.ts";
@@ -164,6 +165,38 @@ function limitsOut(
   };
 }
 
+async function gatePacks(env: Env, keyId: string): Promise<PackState | null> {
+  try {
+    return await gateOf(env, keyId).packState();
+  } catch (error) {
+    log("warn", "key gate unreachable for stats", { error: String(error) });
+    return null;
+  }
+}
+
+/** The key's booster packs and their latest draws, in USD as the page shows them. */
+function packsOut(state: PackState | null) {
+  if (!state) return null;
+  return {
+    left: usd(state.leftMicroUsd),
+    packs: state.packs.map((pack) => ({
+      id: pack.id,
+      amount: usd(pack.amountMicroUsd),
+      used: usd(pack.usedMicroUsd),
+      grantedAt: pack.grantedAt,
+      expiresAt: pack.expiresAt ?? null,
+      note: pack.note,
+      source: pack.source,
+    })),
+    draws: state.draws.slice(0, 50).map((draw) => ({
+      requestId: draw.requestId,
+      packId: draw.packId,
+      amount: usd(draw.amountMicroUsd),
+      at: draw.at,
+    })),
+  };
+}
+
 async function gateSnapshot(env: Env, keyId: string): Promise<GateSnapshot | null> {
   try {
     return await gateOf(env, keyId).snapshot();
@@ -196,7 +229,7 @@ export async function keyStats(env: Env, record: RelayKeyRecord) {
   const offset = s.config.TIMEZONE_OFFSET_HOURS;
   const month = periodStamps(now, offset).monthly;
   const days = stampsBack(now, offset, "daily", DAILY_POINTS);
-  const [counters, snapshot] = await Promise.all([
+  const [counters, snapshot, packs] = await Promise.all([
     s.keyspace.usage.read([
       { owner: "key", ownerId: record.id, period: { kind: "total" } },
       { owner: "key", ownerId: record.id, period: { kind: "monthly", stamp: month } },
@@ -207,6 +240,7 @@ export async function keyStats(env: Env, record: RelayKeyRecord) {
       })),
     ]),
     gateSnapshot(env, record.id),
+    gatePacks(env, record.id),
   ]);
   const [total, monthly, ...daily] = counters;
   const today = daily.at(-1);
@@ -227,6 +261,18 @@ export async function keyStats(env: Env, record: RelayKeyRecord) {
     permissions: record.limits.permissions,
     usage: { total: usageOut(total), today: usageOut(today), month: usageOut(monthly) },
     limits: limitsOut(record, snapshot, total, today),
+    /**
+     * Real cost (what the upstreams charge, the usage buckets) beside the rated cost the limits
+     * count (× the service rate × the key's multiplier; the KeyGate's figures).
+     */
+    costs: {
+      rateMultiplier: record.limits.rateMultiplier,
+      real: { today: usd(today.costMicroUsd), total: usd(total.costMicroUsd) },
+      rated: snapshot
+        ? { today: usd(snapshot.spend.dayCostMicroUsd), total: usd(snapshot.spend.totalCostMicroUsd) }
+        : null,
+    },
+    boosterPacks: packsOut(packs),
     daily: days.map((date, i) => {
       const day = daily[i] ?? today;
       return {
@@ -278,6 +324,23 @@ export async function keyModelStats(env: Env, record: RelayKeyRecord, period: Mo
     })
     .sort((a, b) => b.cost - a.cost || b.allTokens - a.allTokens);
 }
+
+/**
+ * Redeems a quota card for the key: `{apiKey, code}`. A code that does not exist counts as a failed
+ * lookup (guessing codes is throttled like guessing keys).
+ */
+statsRoutes.post("/api/redeem-card", async (c) => {
+  const found = await lookup(c);
+  if (!found.ok) return found.response;
+  const code = typeof found.body.code === "string" ? found.body.code : "";
+  try {
+    return c.json({ success: true as const, data: await redeemCard(c.env, found.record, code) }, 200);
+  } catch (thrown) {
+    if (!(thrown instanceof RelayError) || thrown.status >= 500) throw thrown;
+    if (thrown.status === 404) recordStatsFailure(c.req.header("cf-connecting-ip") ?? "local");
+    return fail(c, 400, thrown.message);
+  }
+});
 
 statsRoutes.post("/api/user-model-stats", async (c) => {
   const found = await lookup(c);

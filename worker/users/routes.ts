@@ -6,6 +6,7 @@ import { uiCors } from "../admin/cors.ts";
 import { clearLoginFailures, loginBlockedFor, recordLoginFailure } from "../admin/login-throttle.ts";
 import { createdKey, errorSchema, keyViewSchema, loginBody } from "../admin/schemas.ts";
 import { keyView } from "../admin/views.ts";
+import { redeemCard } from "../cards/redeem.ts";
 import { type Env, services } from "../env.ts";
 import type { RelayVariables } from "../http/context.ts";
 import { RelayError } from "../http/errors.ts";
@@ -185,6 +186,32 @@ const routes = {
       404: notFound,
     },
   }),
+  redeemCard: createRoute({
+    method: "post",
+    path: "/keys/{id}/redeem-card",
+    tags,
+    security,
+    summary: "Redeem a quota card for one of your keys: a booster pack or more days, each code once",
+    request: {
+      params: idParam,
+      body: {
+        content: { "application/json": { schema: z.object({ code: z.string().min(1).max(100) }).strict() } },
+        required: true,
+      },
+    },
+    responses: {
+      200: json(
+        z.object({
+          card: z.record(z.string(), z.unknown()),
+          packsLeftMicroUsd: z.number(),
+          expiresAt: z.string().nullable(),
+        }),
+        "Redeemed",
+      ),
+      400: json(errorSchema, "The card was redeemed already, is disabled or expired"),
+      404: json(errorSchema, "No such key of yours, or no such card"),
+    },
+  }),
   changePassword: createRoute({
     method: "post",
     path: "/password",
@@ -275,6 +302,11 @@ userPortal.openapi(routes.modelStats, async (c) => {
   const record = await ownKey(c.env, c.get("user"), c.req.valid("param").id);
   const { period } = c.req.valid("query");
   return c.json({ data: await keyModelStats(c.env, record, period), period }, 200);
+});
+
+userPortal.openapi(routes.redeemCard, async (c) => {
+  const record = await ownKey(c.env, c.get("user"), c.req.valid("param").id);
+  return c.json(await redeemCard(c.env, record, c.req.valid("json").code), 200);
 });
 
 userPortal.openapi(routes.changePassword, async (c) => {
