@@ -82,6 +82,7 @@ const HANDLED = new Set([
   "weeklyOpusCostLimit",
   "weeklyResetDay",
   "weeklyResetHour",
+  "serviceRates",
   "enableModelRestriction",
   "restrictedModels",
   "enableClientRestriction",
@@ -119,12 +120,39 @@ const DEFAULTS: Record<string, string> = {
 
 const LABELS: Record<string, string> = {
   icon: "key icon",
-  serviceRates: "per-key cost multipliers: not supported yet",
   enableOpenAIResponsesCodexAdaptation: "OpenAI Responses Codex adaptation switch",
   enableOpenAIResponsesPayloadRules: "OpenAI Responses payload rules",
   openaiResponsesPayloadRules: "OpenAI Responses payload rules",
   rateLimitTokens: "legacy token window: the window limits requests and cost here",
 };
+
+/**
+ * The original's per-key service rates (`serviceRates`, JSON: service → multiplier on the global
+ * rate) as our one per-key multiplier: their common value; when they differ, Claude's (the
+ * original's base service), else the first, with a note. Absent or empty: 1.
+ */
+function rateMultiplierOf(raw: string | undefined, notes: string[]): number {
+  if (raw === undefined || raw.trim() === "") return 1;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Corrupt("serviceRates: not JSON");
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Corrupt("serviceRates: not a JSON object");
+  const rates = Object.entries(parsed).filter(
+    (entry): entry is [string, number] => typeof entry[1] === "number" && entry[1] > 0 && entry[1] <= 1000,
+  );
+  if (rates.length === 0) return 1;
+  const distinct = new Set(rates.map(([, rate]) => rate));
+  const chosen = Object.fromEntries(rates).claude ?? rates[0]?.[1] ?? 1;
+  if (distinct.size > 1)
+    notes.push(
+      `serviceRates differ per service (${rates.map(([s, r]) => `${s} ${r}`).join(", ")}): one multiplier here, ${chosen}`,
+    );
+  return chosen;
+}
 
 /** The original's permission formats: JSON list, "all", "a,b", or one name (empty = everything). */
 function permissionsOf(raw: string | undefined): string[] {
@@ -339,6 +367,7 @@ export async function mapRelayKey(
       permissions: limit("permissions", "permissions", () =>
         permissions.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p)),
       ),
+      rateMultiplier: limit("rateMultiplier", "serviceRates", () => rateMultiplierOf(f.serviceRates, notes)),
     });
 
     let tags: string[] = here?.tags ?? [];
