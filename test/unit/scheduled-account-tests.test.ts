@@ -185,11 +185,14 @@ describe("scheduled account tests", () => {
     expect((await admin(token, "GET", "/accounts/nope/tests")).status).toBe(404);
   });
 
-  it("drops the schedule of an account deleted since", async () => {
+  it("drops the schedule and history of a deleted account", async () => {
     const id = await createConsoleAccount(token, "ok");
     const t0 = Date.now();
     await schedule(id, 15);
+    expect((await admin(token, "POST", `/accounts/${id}/test`)).status).toBe(200);
     expect((await admin(token, "DELETE", `/accounts/${id}`)).status).toBe(200);
+    // Its tests go with it at once: a new account of the same id would not inherit them.
+    expect(await services(testEnv).keyspace.accountTests.history(id)).toEqual([]);
     await cronAt(t0 + MINUTE);
     expect(await services(testEnv).keyspace.accountTests.claimDue(t0 + 10_000 * MINUTE, 10)).toEqual([]);
   });

@@ -236,6 +236,8 @@ export function registerAccounts(app: AdminApp) {
     const record = await services(c.env).keyspace.getAccount(id);
     if (!record) throw new RelayError("not_found", `No account ${id}`);
     await services(c.env).keyspace.deleteAccount(id);
+    // Its scheduled test and test history go with it.
+    await services(c.env).keyspace.accountTests.forget(id);
     await accountsChanged(c.env, services(c.env), poolNameOf(record));
     return c.json({ deleted: true as const }, 200);
   });
