@@ -44,7 +44,7 @@ const grantBody = z
   .object({
     amountUsd: z.number().positive().max(1_000_000),
     expiresAt: isoDate.optional().openapi({ description: "After this, what is left of the pack lapses" }),
-    note: z.string().max(500).default(""),
+    note: z.string().max(500).optional(),
   })
   .strict()
   .openapi("NewBoosterPack");
@@ -74,12 +74,13 @@ const newCardsBody = z
     quotaAmount: z.number().positive().max(1_000_000).optional(),
     timeAmount: z.number().int().positive().max(36_500).optional(),
     expiresAt: isoDate.optional().openapi({ description: "The card cannot be redeemed after this" }),
-    note: z.string().max(500).default(""),
-    count: z.number().int().min(1).max(100).default(1),
+    note: z.string().max(500).optional(),
+    count: z.number().int().min(1).max(100).optional().openapi({ description: "How many cards (default 1)" }),
     codePrefix: z
       .string()
       .regex(/^[A-Za-z0-9]{0,10}$/)
-      .default("QC"),
+      .optional()
+      .openapi({ description: "Default QC" }),
   })
   .strict()
   .refine((b) => (b.type === "quota" ? b.quotaAmount !== undefined : b.timeAmount !== undefined), {
@@ -106,7 +107,7 @@ const ratesBody = z
     modelRates: z
       .array(z.object({ model: z.string().trim().min(1).max(200), rate: z.number().positive().max(1000) }))
       .max(200)
-      .default([]),
+      .optional(),
   })
   .strict()
   .openapi("ServiceRatesChange");
@@ -206,7 +207,7 @@ export function registerCostGovernance(app: AdminApp) {
       usedMicroUsd: 0,
       grantedAt: new Date().toISOString(),
       ...(body.expiresAt ? { expiresAt: body.expiresAt } : {}),
-      note: body.note,
+      note: body.note ?? "",
       source: "admin",
     });
     return c.json(state, 201);
@@ -219,14 +220,14 @@ export function registerCostGovernance(app: AdminApp) {
   app.openapi(routes.createCards, async (c) => {
     const body = c.req.valid("json");
     const now = new Date().toISOString();
-    const cards: QuotaCard[] = Array.from({ length: body.count }, () => ({
+    const cards: QuotaCard[] = Array.from({ length: body.count ?? 1 }, () => ({
       v: 1,
-      code: newCode(body.codePrefix),
+      code: newCode(body.codePrefix ?? "QC"),
       type: body.type,
       quotaAmount: body.type === "quota" ? (body.quotaAmount ?? 0) : 0,
       timeAmount: body.type === "time" ? (body.timeAmount ?? 0) : 0,
       ...(body.expiresAt ? { expiresAt: body.expiresAt } : {}),
-      note: body.note,
+      note: body.note ?? "",
       status: "active",
       createdAt: now,
       createdBy: c.get("adminUser"),
@@ -254,7 +255,12 @@ export function registerCostGovernance(app: AdminApp) {
   app.openapi(routes.putRates, async (c) => {
     const body = c.req.valid("json");
     const s = services(c.env);
-    await s.keyspace.serviceRates.put({ v: 1, ...body, updatedAt: new Date().toISOString() });
+    await s.keyspace.serviceRates.put({
+      v: 1,
+      rates: body.rates,
+      modelRates: body.modelRates ?? [],
+      updatedAt: new Date().toISOString(),
+    });
     const { v: _v, ...rates } = await loadServiceRates(s);
     return c.json(rates, 200);
   });
