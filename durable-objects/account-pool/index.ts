@@ -11,6 +11,7 @@ import { accountKind } from "../../worker/providers/account-types.ts";
 import type { AccountOutcome, UsageWindows } from "../../worker/providers/provider.ts";
 import { notify } from "../../worker/webhooks/notify.ts";
 import {
+  type AccountNaming,
   accountStatusEvent,
   familyParkEvent,
   lowBalanceEvent,
@@ -280,10 +281,7 @@ export class AccountPool extends DurableObject<Env> {
     if (was === null || is === null || was < account.balanceAlertUsd || is >= account.balanceAlertUsd) return;
     log("warn", "account balance low", { accountId, balanceLeftUsd: is });
     void notify(this.env, {
-      event: lowBalanceEvent({
-        accountId,
-        accountName: account.name,
-        platform: account.platform,
+      event: lowBalanceEvent(this.naming(accountId), {
         balanceLeftUsd: is,
         thresholdUsd: account.balanceAlertUsd,
       }),
@@ -300,10 +298,7 @@ export class AccountPool extends DurableObject<Env> {
     log("warn", "account stopped by its 5-hour window", { accountId, until: is.until });
     const fiveHour = after.windows?.fiveHour;
     void notify(this.env, {
-      event: windowThresholdEvent({
-        accountId,
-        accountName: account.name,
-        platform: account.platform,
+      event: windowThresholdEvent(this.naming(accountId), {
         utilization: fiveHour?.utilization ?? 0,
         thresholdPercent: account.stopAt5hPercent,
         until: is.until,
@@ -319,17 +314,10 @@ export class AccountPool extends DurableObject<Env> {
     this.health.set(accountId, health);
     if (outcome.windows) this.announceStop(accountId, before, health, now);
     if (familyParked) {
-      const account = this.accounts.find((a) => a.id === accountId);
       const until = health.familyParks?.[familyParked] ?? now;
       log("warn", "account model family parked", { accountId, family: familyParked, until });
       void notify(this.env, {
-        event: familyParkEvent({
-          accountId,
-          accountName: account?.name,
-          platform: account?.platform ?? this.platform,
-          family: familyParked,
-          until,
-        }),
+        event: familyParkEvent(this.naming(accountId), familyParked, until),
       });
     }
     if (health.status !== "active" && sessionHash && this.sticky.get(sessionHash)?.accountId === accountId) {
@@ -423,13 +411,16 @@ export class AccountPool extends DurableObject<Env> {
     }
   }
 
+  /** How events name an account: its id, and its name and platform where the pool knows them. */
+  private naming(accountId: string): AccountNaming {
+    const account = this.accounts.find((a) => a.id === accountId);
+    return { accountId, accountName: account?.name, platform: account?.platform ?? this.platform };
+  }
+
   /** Queues the account's new status for the webhooks (Notifier); never waits for delivery. */
   private announce(accountId: string, health: AccountHealth, reason: string): void {
-    const account = this.accounts.find((a) => a.id === accountId);
     const event = accountStatusEvent({
-      accountId,
-      accountName: account?.name,
-      platform: account?.platform ?? this.platform,
+      ...this.naming(accountId),
       status: health.status,
       until: health.until,
       reason,

@@ -67,71 +67,62 @@ export function quotaReached(record: RelayKeyRecord, denial: Denial, now = Date.
   };
 }
 
-/** One model family of an account was refused (a weekly Opus limit): the others still serve. */
-export function familyParkEvent(
-  park: { accountId: string; accountName?: string; platform?: string; family: string; until: number },
-  now = Date.now(),
+/** Which account an event is about, as the pool knows it. */
+export interface AccountNaming {
+  accountId: string;
+  accountName?: string;
+  platform?: string;
+}
+
+function accountEvent(
+  type: WebhookEventType,
+  account: AccountNaming,
+  status: string,
+  until: number | null,
+  reason: string,
+  now: number,
 ): RelayEvent {
-  return newEvent(
+  const at = until ? new Date(until).toISOString() : undefined;
+  return newEvent(type, { ...account, status, until: at, reason }, now);
+}
+
+/** One model family of an account was refused (a weekly Opus limit): the others still serve. */
+export const familyParkEvent = (account: AccountNaming, family: string, until: number, now = Date.now()) =>
+  accountEvent(
     "account.rate_limited",
-    {
-      accountId: park.accountId,
-      accountName: park.accountName,
-      platform: park.platform,
-      status: `${park.family} rate-limited`,
-      until: new Date(park.until).toISOString(),
-      reason: `${park.family} models only; the account serves other models meanwhile`,
-    },
+    account,
+    `${family} rate-limited`,
+    until,
+    `${family} models only; the account serves other models meanwhile`,
     now,
   );
-}
 
 /** An account's 5-hour window reached its operator-set threshold: not scheduled until it resets. */
-export function windowThresholdEvent(
-  crossing: {
-    accountId: string;
-    accountName?: string;
-    platform?: string;
-    utilization: number;
-    thresholdPercent: number;
-    until: number | null;
-  },
+export const windowThresholdEvent = (
+  account: AccountNaming,
+  crossing: { utilization: number; thresholdPercent: number; until: number | null },
   now = Date.now(),
-): RelayEvent {
-  return newEvent(
+) =>
+  accountEvent(
     "account.window_threshold",
-    {
-      accountId: crossing.accountId,
-      accountName: crossing.accountName,
-      platform: crossing.platform,
-      status: "stopped",
-      until: crossing.until ? new Date(crossing.until).toISOString() : undefined,
-      reason: `5-hour window at ${Math.round(crossing.utilization * 100)}% (threshold ${crossing.thresholdPercent}%)`,
-    },
+    account,
+    "stopped",
+    crossing.until,
+    `5-hour window at ${Math.round(crossing.utilization * 100)}% (threshold ${crossing.thresholdPercent}%)`,
     now,
   );
-}
 
 /** What is left of an account's balance fell below the operator's threshold. */
-export function lowBalanceEvent(
-  low: {
-    accountId: string;
-    accountName?: string;
-    platform?: string;
-    balanceLeftUsd: number;
-    thresholdUsd: number;
-  },
+export const lowBalanceEvent = (
+  account: AccountNaming,
+  low: { balanceLeftUsd: number; thresholdUsd: number },
   now = Date.now(),
-): RelayEvent {
-  return newEvent(
+) =>
+  accountEvent(
     "account.balance_low",
-    {
-      accountId: low.accountId,
-      accountName: low.accountName,
-      platform: low.platform,
-      status: "balance low",
-      reason: `$${low.balanceLeftUsd.toFixed(2)} left (alert below $${low.thresholdUsd.toFixed(2)})`,
-    },
+    account,
+    "balance low",
+    null,
+    `$${low.balanceLeftUsd.toFixed(2)} left (alert below $${low.thresholdUsd.toFixed(2)})`,
     now,
   );
-}
