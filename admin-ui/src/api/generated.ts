@@ -465,6 +465,177 @@ export interface paths {
       };
     };
   };
+  "/keys/{id}/packs": {
+    /** A key's booster packs and their latest draws (from its KeyGate) */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Packs */
+        200: {
+          content: {
+            "application/json": components["schemas"]["BoosterPacks"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    /** Grants a key a booster pack: extra cost allowance drawn once a cost limit is reached */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["NewBoosterPack"];
+        };
+      };
+      responses: {
+        /** @description Granted */
+        201: {
+          content: {
+            "application/json": components["schemas"]["BoosterPacks"];
+          };
+        };
+        /** @description Invalid request */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/quota-cards": {
+    /** Quota cards, newest first (up to 500) */
+    get: {
+      responses: {
+        /** @description Cards */
+        200: {
+          content: {
+            "application/json": {
+              cards: components["schemas"]["QuotaCard"][];
+            };
+          };
+        };
+      };
+    };
+    /** Creates 1–100 quota cards (codes a key owner redeems on the stats page or the user portal) */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["NewQuotaCards"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          content: {
+            "application/json": {
+              cards: components["schemas"]["QuotaCard"][];
+            };
+          };
+        };
+        /** @description Invalid request */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/quota-cards/{code}/disable": {
+    /** Disables a card not yet redeemed (a redeemed card stays as it is) */
+    post: {
+      parameters: {
+        path: {
+          code: string;
+        };
+      };
+      responses: {
+        /** @description The card */
+        200: {
+          content: {
+            "application/json": {
+              card: components["schemas"]["QuotaCard"];
+            };
+          };
+        };
+        /** @description Not found */
+        404: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
+  "/settings/service-rates": {
+    /** Service rates: the rate each platform's and model's cost is counted at by the key limits */
+    get: {
+      responses: {
+        /** @description Rates */
+        200: {
+          content: {
+            "application/json": components["schemas"]["ServiceRates"];
+          };
+        };
+      };
+    };
+    /** Replaces the service rates (the relay sees them within 60 s) */
+    put: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ServiceRatesChange"];
+        };
+      };
+      responses: {
+        /** @description Rates */
+        200: {
+          content: {
+            "application/json": {
+              rates: {
+                claude?: number;
+                bedrock?: number;
+                gemini?: number;
+                openai?: number;
+                "azure-openai"?: number;
+                droid?: number;
+              };
+              modelRates: {
+                model: string;
+                rate: number;
+              }[];
+              updatedAt?: string;
+            };
+          };
+        };
+        /** @description Invalid request */
+        400: {
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+  };
   "/accounts": {
     /** List upstream accounts (never their credentials) */
     get: {
@@ -2331,6 +2502,102 @@ export interface components {
       };
       costMicroUsd: number;
       costPicoUsd?: number;
+    };
+    BoosterPacks: {
+      packs: components["schemas"]["BoosterPack"][];
+      /** @description The latest draws (up to 500), newest first */
+      draws: {
+        requestId: string;
+        packId: string;
+        amountMicroUsd: number;
+        at: string;
+      }[];
+      /** @description What the unexpired packs have left */
+      leftMicroUsd: number;
+    };
+    BoosterPack: {
+      id: string;
+      amountMicroUsd: number;
+      /** @description Drawn so far; never more than amountMicroUsd */
+      usedMicroUsd: number;
+      grantedAt: string;
+      expiresAt?: string;
+      note: string;
+      /** @enum {string} */
+      source: "admin" | "card";
+      cardCode?: string;
+    };
+    NewBoosterPack: {
+      amountUsd: number;
+      /**
+       * Format: date-time
+       * @description After this, what is left of the pack lapses
+       */
+      expiresAt?: string;
+      note?: string;
+    };
+    QuotaCard: {
+      code: string;
+      /** @enum {string} */
+      type: "quota" | "time";
+      quotaAmount: number;
+      timeAmount: number;
+      expiresAt?: string;
+      note: string;
+      /** @enum {string} */
+      status: "active" | "redeemed" | "disabled";
+      createdAt: string;
+      createdBy: string;
+      redeemedAt?: string;
+      redeemedKeyId?: string;
+    };
+    NewQuotaCards: {
+      /**
+       * @description `quota`: a booster pack of quotaAmount USD on the key that redeems it; `time`: timeAmount days added to its expiry
+       * @enum {string}
+       */
+      type: "quota" | "time";
+      quotaAmount?: number;
+      timeAmount?: number;
+      /**
+       * Format: date-time
+       * @description The card cannot be redeemed after this
+       */
+      expiresAt?: string;
+      note?: string;
+      /** @description How many cards (default 1) */
+      count?: number;
+      /** @description Default QC */
+      codePrefix?: string;
+    };
+    ServiceRates: {
+      rates: {
+        claude?: number;
+        bedrock?: number;
+        gemini?: number;
+        openai?: number;
+        "azure-openai"?: number;
+        droid?: number;
+      };
+      modelRates: {
+        model: string;
+        rate: number;
+      }[];
+      updatedAt?: string;
+    };
+    ServiceRatesChange: {
+      rates: {
+        claude?: number;
+        bedrock?: number;
+        gemini?: number;
+        openai?: number;
+        "azure-openai"?: number;
+        droid?: number;
+      };
+      modelRates?: {
+        model: string;
+        rate: number;
+      }[];
     };
     AccountHealth: {
       /** @enum {string} */
