@@ -1,8 +1,10 @@
 // One key: its settings, live limit state (KeyGate), usage totals and charts, recent requests.
 import { createSignal, For, Show } from "solid-js";
 import { adminApi } from "../api/admin.ts";
+import { packsApi } from "../api/packs.ts";
 import type { Counters, KeyLimits, KeyLive, RelayKey } from "../api/types.ts";
 import { KeyStatusBadge } from "../components/Badge.tsx";
+import { AdminPacksPanel } from "../components/BoosterPacks.tsx";
 import { DataTable, toggleLabel } from "../components/DataTable.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { LimitMeters } from "../components/LimitMeters.tsx";
@@ -123,6 +125,10 @@ export function KeyDetailPage(props: { id: string }) {
     () => [props.id, tick()] as const,
     ([id]) => adminApi.keys.usage(id),
   );
+  const packs = createLoader(
+    () => [props.id, tick()] as const,
+    ([id]) => packsApi.list(id),
+  );
   const [editing, setEditing] = createSignal(false);
   const actions = useKeyActions((changed) => {
     if (changed) key.set(changed);
@@ -200,6 +206,18 @@ export function KeyDetailPage(props: { id: string }) {
 
             <ErrorBox error={live.error()} />
             <Show when={live.data()}>{(state) => <LivePanel keyRecord={k()} live={state()} />}</Show>
+
+            <ErrorBox error={packs.error()} />
+            <Show when={packs.data()}>
+              {(state) => (
+                <AdminPacksPanel
+                  state={state()}
+                  grant={async (pack) => {
+                    packs.set(await packsApi.grant(k().id, pack));
+                  }}
+                />
+              )}
+            </Show>
 
             <ErrorBox error={usage.error()} />
             <Show when={usage.data()}>

@@ -1,10 +1,12 @@
 // The public usage page: a key's owner pastes the key and sees usage, limits and what is left.
 // No admin login; the key goes only to the relay's stats API and is kept in memory, nowhere else.
 import { createMemo, createSignal, Show } from "solid-js";
+import { type PublicCosts, type PublicPacks, redeemCardWithKey } from "../api/packs.ts";
 import { userModelStats, userStats } from "../api/stats.ts";
 import type { ModelPeriod, ModelStat, UserStats } from "../api/types.ts";
 import { siteName } from "../branding.ts";
 import { ActiveBadge } from "../components/Badge.tsx";
+import { CostsLine, PacksPanel, RedeemBox } from "../components/BoosterPacks.tsx";
 import { BrandMark, BrandNotice } from "../components/BrandMark.tsx";
 import { Chart } from "../components/Chart.tsx";
 import { DataTable } from "../components/DataTable.tsx";
@@ -27,8 +29,12 @@ export function Report(props: {
   models: ModelStat[];
   period: ModelPeriod;
   onPeriod: (p: ModelPeriod) => void;
+  /** Redeems a quota card for the key shown (with the key, or the portal's key by id). */
+  onRedeem?: (code: string) => Promise<void>;
 }) {
   const s = () => props.stats;
+  // Added to the stats answer with booster packs and rated cost (absent from older relays).
+  const extra = () => props.stats as UserStats & { boosterPacks?: PublicPacks | null; costs?: PublicCosts };
   const l = () => s().limits;
   const daily = createMemo(() => toColumns(s().daily, ["requests", "allTokens", "cost"] as const));
   const expiry = () => {
@@ -105,6 +111,10 @@ export function Report(props: {
           )}
         </Show>
       </section>
+
+      <Show when={extra().costs}>{(costs) => <CostsLine costs={costs()} />}</Show>
+      <Show when={extra().boosterPacks}>{(packs) => <PacksPanel packs={packs()} />}</Show>
+      <Show when={props.onRedeem}>{(redeem) => <RedeemBox redeem={redeem()} />}</Show>
 
       <section class="panel">
         <h2>{t("stats.last30")}</h2>
@@ -231,7 +241,18 @@ export function PublicStatsPage() {
           <ErrorBox error={form.apiError()} />
         </form>
         <Show when={stats()}>
-          {(s) => <Report stats={s()} models={models()} period={period()} onPeriod={changePeriod} />}
+          {(s) => (
+            <Report
+              stats={s()}
+              models={models()}
+              period={period()}
+              onPeriod={changePeriod}
+              onRedeem={async (code) => {
+                await redeemCardWithKey(shownKey, code);
+                setStats(await userStats(shownKey));
+              }}
+            />
+          )}
         </Show>
       </main>
     </div>

@@ -45,7 +45,18 @@ export function PortalKeyUsage(props: { id: string }) {
       </PageHead>
       <ErrorBox error={stats.error() ?? models.error()} />
       <Show when={stats.data()}>
-        {(s) => <Report stats={s()} models={models.data() ?? []} period={period()} onPeriod={setPeriod} />}
+        {(s) => (
+          <Report
+            stats={s()}
+            models={models.data() ?? []}
+            period={period()}
+            onPeriod={setPeriod}
+            onRedeem={async (code) => {
+              await portalApi.redeemCard(props.id, code);
+              setTick(tick() + 1);
+            }}
+          />
+        )}
       </Show>
     </div>
   );

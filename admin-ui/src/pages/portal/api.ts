@@ -47,6 +47,8 @@ export const portalApi = {
   createKey: (input: PortalKeyInput) =>
     call<{ key: RelayKey; secret: string }>("POST", "/keys", { body: input }),
   deleteKey: (id: string) => call<{ deleted: true }>("DELETE", keyPath(id)),
+  redeemCard: (id: string, code: string) =>
+    call<unknown>("POST", `${keyPath(id)}/redeem-card`, { body: { code } }),
   stats: (id: string) => call<{ data: UserStats }>("GET", `${keyPath(id)}/stats`).then((a) => a.data),
   modelStats: (id: string, period: ModelPeriod) =>
     call<{ data: ModelStat[] }>("GET", `${keyPath(id)}/model-stats`, { query: { period } }).then(
