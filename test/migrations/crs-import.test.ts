@@ -145,7 +145,6 @@ describe("a dry run", () => {
       "allowedClients (a client we do not know)": 1,
       "bedrockAccountId (bound account not imported)": 1,
       "icon (key icon)": 1,
-      "serviceRates (per-key cost multipliers: not supported yet)": 1,
     });
     expect(report.relayKeys.notes).toEqual([
       `${IDS.erin}: owner erin is disabled: the key is refused until the user is enabled here`,
