@@ -12,6 +12,7 @@ import { PageHead } from "../components/PageHead.tsx";
 import { UsageCards } from "../components/StatCard.tsx";
 import { UsageCharts } from "../components/UsageCharts.tsx";
 import { lang, type MessageKey, t } from "../i18n/index.ts";
+import { pt } from "../i18n/packs.ts";
 import {
   formatCost,
   formatDateTime,
@@ -199,6 +200,12 @@ export function KeyDetailPage(props: { id: string }) {
                   )}
                 </For>
               </dl>
+              <Show when={k().limits.rateMultiplier !== 1}>
+                <dl class="facts">
+                  <dt>{pt("costs.multiplier")}</dt>
+                  <dd data-testid="key-rate-multiplier">×{k().limits.rateMultiplier}</dd>
+                </dl>
+              </Show>
               <Show when={limitLines(k().limits).length === 0}>
                 <p class="muted">{t("keyDetail.noLimits")}</p>
               </Show>
