@@ -1,8 +1,9 @@
 // edge-relay: the Worker. Routes per client protocol, the admin API, health.
 import { Hono } from "hono";
-import { uiCors } from "./admin/cors.ts";
 import { ACCOUNT_TEST_CRON, runDueAccountTests } from "./account-tests/scheduled.ts";
+import { uiCors } from "./admin/cors.ts";
 import { adminApp } from "./admin/index.ts";
+import { purgeDeletedKeys } from "./admin/key-batch.ts";
 import { configProblems, type Env, services } from "./env.ts";
 import type { RelayVariables } from "./http/context.ts";
 import { asRelayError, errorResponse, RelayError } from "./http/errors.ts";
@@ -19,13 +20,12 @@ import { openaiRoutes } from "./routes/openai.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { userPortal } from "./users/routes.ts";
 import { VERSION } from "./version.ts";
-import { purgeDeletedKeys } from "./admin/key-batch.ts";
 import { HOUSEKEEPING_CRON, warnExpiringKeys } from "./webhooks/housekeeping.ts";
 
 export { AccountPool } from "../durable-objects/account-pool/index.ts";
+export { BillingOutbox } from "../durable-objects/billing-outbox/index.ts";
 export { KeyGate } from "../durable-objects/key-gate/index.ts";
 export { Notifier } from "../durable-objects/notifier/index.ts";
-export { BillingOutbox } from "../durable-objects/billing-outbox/index.ts";
 
 const DASHBOARD_HEADERS = dashboardSecurityHeaders();
 
@@ -110,7 +110,9 @@ async function scheduled(controller: ScheduledController, env: Env, ctx: Executi
       warnExpiringKeys(env).catch((error) => log("warn", "key-expiry pass failed", { error: String(error) })),
     );
     ctx.waitUntil(
-      purgeDeletedKeys(env).catch((error) => log("warn", "deleted-key purge failed", { error: String(error) })),
+      purgeDeletedKeys(env).catch((error) =>
+        log("warn", "deleted-key purge failed", { error: String(error) }),
+      ),
     );
     return;
   }

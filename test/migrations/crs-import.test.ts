@@ -11,6 +11,7 @@ import { REPO_ROOT } from "../../dev/stack.ts";
 import { startUpstashBridge } from "../../dev/upstash-bridge.ts";
 import { importFromCrs } from "../../migrations/crs/importer.ts";
 import { openJsonSource } from "../../migrations/crs/json-source.ts";
+import { spendKeysOf } from "../../migrations/crs/map-keys.ts";
 import { IMPORTED_NO_PASSWORD } from "../../migrations/crs/map-users.ts";
 import { type CrsImportReport, formatReport } from "../../migrations/crs/report.ts";
 import { openRedisSource, openUpstashSource } from "../../migrations/crs/source.ts";
@@ -315,7 +316,25 @@ describe("an import", () => {
       tags: ["team-a", "vip"],
       ownerId: IDS.userAlice,
       createdAt: CREATED,
-      updatedAt: CREATED,
+      // Moved to the import's time: the spend it carries over is new to the key's gate.
+      updatedAt: expect.stringMatching(/^20\d\d-\d\d-\d\dT/),
+      // The original's counters for the key's daily, weekly (the fixture's counter is this week's
+      // only on its reset day) and total limits, for its gate to count.
+      carriedSpend: {
+        importId: expect.stringMatching(/^crs:/),
+        dayStart: new Date(Date.parse(`${stamps.day}T00:00:00.000Z`) - 8 * 3_600_000).toISOString(),
+        dayCostMicroUsd: 1_250_000,
+        weekStart: expect.any(String),
+        weekCostMicroUsd: spendKeysOf(
+          IDS.alice,
+          keyLimitsSchema.parse({ weeklyResetDay: 3, weeklyResetHour: 6 }),
+          Date.now(),
+          8,
+        ).weekly.includes(`usage:opus:weekly:${IDS.alice}:${stamps.day}T06`)
+          ? 1_250_000
+          : 0,
+        totalCostMicroUsd: 12_345_678,
+      },
       expiry: { mode: "fixed", expiresAt: "2099-01-01T00:00:00.000Z" },
       limits: {
         tokenLimit: 0,
@@ -332,6 +351,9 @@ describe("an import", () => {
         restrictedModels: ["claude-opus-4-1"],
         allowedClients: [],
         permissions: ["claude"],
+        platformLimits: [],
+        modelLimits: [],
+        rateMultiplier: 1,
       },
       boundAccounts: { claude: IDS.console },
     });

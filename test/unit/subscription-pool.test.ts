@@ -91,7 +91,8 @@ describe("blocked and client refusals", () => {
   });
 
   it("schedules OAuth accounts for Claude Code only, unless the account allows other clients", () => {
-    const pool = [candidate(oauth("sub", { priority: 1 })), candidate(account("console", { priority: 9 }))];
+    const subscription = candidate(oauth("sub", { priority: 1 }));
+    const pool = [subscription, candidate(account("console", { priority: 9 }))];
     const fromSdk = { ...sonnet, subscriptionClient: false };
     const fromClaudeCode = { ...sonnet, subscriptionClient: true };
     expect(choose(pool, fromClaudeCode, undefined, NOW)).toMatchObject({
@@ -100,7 +101,7 @@ describe("blocked and client refusals", () => {
     expect(choose(pool, fromSdk, undefined, NOW)).toMatchObject({ candidate: { record: { id: "console" } } });
     // A sticky session of the SDK's never lands on the subscription either.
     expect(choose(pool, fromSdk, "sub", NOW)).toMatchObject({ candidate: { record: { id: "console" } } });
-    expect(choose([pool[0]!], fromSdk, undefined, NOW)).toEqual({ candidate: null, clientOnly: true });
+    expect(choose([subscription], fromSdk, undefined, NOW)).toEqual({ candidate: null, clientOnly: true });
     const allowing = [candidate(oauth("sub", { allowOtherClients: true }))];
     expect(choose(allowing, fromSdk, undefined, NOW)).toMatchObject({ candidate: { record: { id: "sub" } } });
   });

@@ -1,9 +1,9 @@
 // The keyspace: typed reads and writes of every record, on @upstash/redis (the only client).
 // Records are JSON strings validated by their zod schema on the way in and out.
 import { Redis } from "@upstash/redis/cloudflare";
+import { microOf } from "../usage/money.ts";
 import { AccountTestStore } from "./account-test-store.ts";
 import { BillingStore } from "./billing-store.ts";
-import { microOf } from "../usage/money.ts";
 import { hashFields, parseQuietly, parseRecord } from "./codec.ts";
 import { keys, type UsageOwner, type UsagePeriod } from "./keys.ts";
 import { LegacyKeyStore } from "./legacy-key-store.ts";
@@ -11,7 +11,6 @@ import { MetricsStore } from "./metrics-store.ts";
 import { OauthSessionStore } from "./oauth-session-store.ts";
 import { PricingStore } from "./pricing-store.ts";
 import { QuotaCardStore } from "./quota-card-store.ts";
-import { RelayKeyStore } from "./relay-key-store.ts";
 import { type AccountGroupRecord, accountGroupRecordSchema } from "./records/account-groups.ts";
 import { type AccountRecord, type AccountType, accountRecordSchema } from "./records/accounts.ts";
 import { type AdminCredential, adminCredentialSchema } from "./records/admin.ts";
@@ -23,6 +22,7 @@ import {
   recentErrorSchema,
   recentRequestSchema,
 } from "./records/usage.ts";
+import { RelayKeyStore } from "./relay-key-store.ts";
 import { RequestLogStore } from "./request-log-store.ts";
 import { ServiceRatesStore } from "./service-rates-store.ts";
 import { SettingsStore } from "./settings-store.ts";
