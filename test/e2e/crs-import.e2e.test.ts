@@ -25,6 +25,7 @@ import {
   writeCrsFixture,
 } from "../migrations/crs-fixture.ts";
 import { startSourceRedis } from "../migrations/helpers.ts";
+import { claudeCodeRequests } from "../unit/fixtures/claude-code-requests.ts";
 import { adminCall, adminToken } from "./harness/relay.ts";
 import { startTestStack, type TestStack } from "./harness/stack.ts";
 import { usageOf as keyTotals, minus, sentTotals, settledUsage } from "./harness/usage.ts";
@@ -55,11 +56,41 @@ interface KeyView {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Keys served by the imported subscription (OAuth) account: their holders use Claude Code, the
+ * client subscription accounts serve (an SDK's request would go to an API-key account, or get a
+ * 503). Their requests are the real CLI's, as recorded.
+ */
+const CLAUDE_CODE_USERS = new Set<string>([SECRETS.carol, SECRETS.frank]);
+const [claudeCode] = claudeCodeRequests;
+
+function requestOf(secret: string, model: string): { headers: Record<string, string>; body: unknown } {
+  if (!CLAUDE_CODE_USERS.has(secret) || !claudeCode)
+    return {
+      headers: { "x-api-key": secret, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: { model, max_tokens: 32, messages: [{ role: "user", content: "Say hello" }] },
+    };
+  // The recorded connection's own headers (and its credential) are not the request's.
+  const {
+    authorization: _a,
+    host: _h,
+    connection: _c,
+    "content-length": _l,
+    ...headers
+  } = claudeCode.headers;
+  delete headers["accept-encoding"];
+  return {
+    headers: { ...headers, authorization: `Bearer ${secret}` },
+    body: { ...claudeCode.body, model, stream: false },
+  };
+}
+
 async function send(secret: string, model = "claude-sonnet-4-5") {
+  const { headers, body } = requestOf(secret, model);
   const response = await fetch(`${stack.relayUrl}/api/v1/messages`, {
     method: "POST",
-    headers: { "x-api-key": secret, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({ model, max_tokens: 32, messages: [{ role: "user", content: "Say hello" }] }),
+    headers,
+    body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
