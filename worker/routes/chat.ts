@@ -28,6 +28,7 @@ import { geminiModelList } from "../providers/gemini/models.ts";
 import { isRestricted } from "../providers/model-patterns.ts";
 import { chatStreamError, responsesStreamError } from "../providers/openai/errors.ts";
 import { openaiProvider } from "../providers/openai/index.ts";
+import { OPENAI_MODELS } from "../providers/openai/models.ts";
 import { chatUsageFromSse } from "../providers/openai/usage.ts";
 import type { ClientCall, Provider } from "../providers/provider.ts";
 import { mayUsePlatform } from "../relay/permission.ts";
@@ -280,23 +281,12 @@ function chatCompletions(c: RouteContext): Promise<Response> {
 
 const OWNERS: Record<Backend, string> = { claude: "anthropic", gemini: "google", openai: "openai" };
 
-/** The OpenAI models the relay offers by name (its OpenAI provider serves whatever the account accepts). */
-const OPENAI_MODELS = [
-  "gpt-5",
-  "gpt-5-codex",
-  "gpt-5-mini",
-  "gpt-5-nano",
-  "gpt-4.1",
-  "gpt-4o",
-  "o3",
-  "o4-mini",
-];
 const CREATED = 1_735_689_600; // 2025-01-01, as the model lists carry no dates of their own
 
 function modelIds(backend: Backend): string[] {
   if (backend === "claude") return claudeModelList().data.map((m) => m.id);
   if (backend === "gemini") return geminiModelList([]).models.map((m) => m.name.replace(/^models\//, ""));
-  return OPENAI_MODELS;
+  return [...OPENAI_MODELS];
 }
 
 /** The models this key may use: its platforms, less its model blacklist. */
